@@ -1,0 +1,75 @@
+// The agent API (docs/architecture.md, "HTTP routes"). Every call carries the Cognito ID token as a Bearer token;
+// a 401 gets one refresh-and-retry, then the page signs out.
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message || `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+const enc = encodeURIComponent;
+
+export class Api {
+  constructor(base, auth, onSessionEnded) {
+    this.base = base.replace(/\/$/, "");
+    this.auth = auth;
+    this.onSessionEnded = onSessionEnded;
+  }
+
+  async request(path, { method = "GET", json, signal, as = "json" } = {}) {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const token = await this.auth.freshIdToken();
+      if (!token) break;
+      const headers = { Authorization: `Bearer ${token}` };
+      if (json !== undefined) headers["Content-Type"] = "application/json";
+      let response;
+      try {
+        response = await fetch(this.base + path, {
+          method,
+          headers,
+          body: json === undefined ? undefined : JSON.stringify(json),
+          signal,
+          cache: "no-store",
+          credentials: "omit",
+        });
+      } catch (error) {
+        if (error.name === "AbortError") throw error;
+        throw new ApiError(0, "network");
+      }
+      if (response.status === 401 && attempt === 0 && (await this.auth.refresh())) continue;
+      if (response.status === 401) break;
+      if (!response.ok) {
+        const data = await response.json().catch(() => ({}));
+        throw new ApiError(response.status, typeof data.message === "string" ? data.message : "");
+      }
+      return as === "blob" ? response.blob() : response.json();
+    }
+    this.onSessionEnded();
+    throw new ApiError(401, "signed out");
+  }
+
+  me() {
+    return this.request("/api/me");
+  }
+
+  listThreads(cursor, limit = 25) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set("cursor", cursor);
+    return this.request(`/api/threads?${query}`);
+  }
+
+  getThread(threadId, cursor, limit = 50) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set("cursor", cursor);
+    return this.request(`/api/threads/${enc(threadId)}?${query}`);
+  }
+
+  sendReply(threadId, body) {
+    return this.request(`/api/threads/${enc(threadId)}/messages`, { method: "POST", json: { body } });
+  }
+
+  media(threadId, mediaId, signal) {
+    return this.request(`/api/threads/${enc(threadId)}/media/${enc(mediaId)}`, { signal, as: "blob" });
+  }
+}

@@ -1,0 +1,182 @@
+// The thread list: newest activity first, one <button> per thread, keyed by thread_id. A refresh only touches the rows
+// whose data changed and only moves rows whose place changed, so keyboard focus and screen-reader position survive it.
+
+import { el, moveBefore, setText, timeAgo } from "./dom.js";
+
+export function channelLabel(channel) {
+  return channel === "whatsapp" ? "WhatsApp" : "SMS";
+}
+
+function compareActivity(a, b) {
+  if (a.last_activity_at !== b.last_activity_at) return a.last_activity_at < b.last_activity_at ? 1 : -1;
+  return a.thread_id < b.thread_id ? -1 : 1;
+}
+
+/** What a row shows; a row is rewritten only when this changes. */
+function signature(thread) {
+  return [
+    thread.resident?.address,
+    thread.channel,
+    thread.last_activity_at,
+    thread.last_message_preview,
+    thread.last_direction,
+    thread.unread,
+  ].join("\u0000");
+}
+
+export class ThreadList {
+  constructor({ list, empty, loadMore, onOpen }) {
+    this.listEl = list;
+    this.emptyEl = empty;
+    this.loadMoreButton = loadMore;
+    this.onOpen = onOpen;
+    this.threads = new Map();
+    this.rows = new Map();
+    this.selectedId = null;
+    this.nextCursor = null;
+    this.loadedPages = 0;
+    this.loaded = false;
+    this.listEl.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-thread-id]");
+      if (button) this.onOpen(button.dataset.threadId);
+    });
+    this.listEl.addEventListener("keydown", (event) => this.onKeydown(event));
+  }
+
+  reset() {
+    this.threads.clear();
+    this.rows.clear();
+    this.listEl.replaceChildren();
+    this.selectedId = null;
+    this.nextCursor = null;
+    this.loadedPages = 0;
+    this.loaded = false;
+    this.renderChrome();
+  }
+
+  get(threadId) {
+    return this.threads.get(threadId);
+  }
+
+  /** Merge one page from GET /api/threads. Returns the threads with a new inbound message since the last merge. */
+  merge(page, { isFirstPage }) {
+    const fresh = [];
+    for (const thread of page.threads || []) {
+      const before = this.threads.get(thread.thread_id);
+      const newInbound =
+        thread.last_direction === "in" && (!before || before.last_activity_at !== thread.last_activity_at);
+      // Only the newest page can bring news; an older page from "Load more" is history, not a new message.
+      if (this.loaded && isFirstPage && newInbound) fresh.push(thread);
+      this.threads.set(thread.thread_id, thread);
+    }
+    // The cursor belongs to the deepest page loaded; refreshing page one must not rewind "Load more".
+    if (!isFirstPage || this.loadedPages <= 1) this.nextCursor = page.next_cursor || null;
+    if (!isFirstPage) this.loadedPages += 1;
+    else if (this.loadedPages === 0) this.loadedPages = 1;
+    this.loaded = true;
+    this.render();
+    return fresh;
+  }
+
+  render() {
+    const ordered = [...this.threads.values()].sort(compareActivity);
+    let cursor = this.listEl.firstChild;
+    for (const thread of ordered) {
+      const row = this.row(thread);
+      if (row.li !== cursor) moveBefore(this.listEl, row.li, cursor);
+      cursor = row.li.nextSibling;
+    }
+    this.renderChrome();
+  }
+
+  renderChrome() {
+    this.emptyEl.hidden = !this.loaded || this.threads.size > 0;
+    this.loadMoreButton.hidden = !this.nextCursor;
+  }
+
+  row(thread) {
+    let row = this.rows.get(thread.thread_id);
+    if (!row) {
+      row = this.createRow(thread.thread_id);
+      this.rows.set(thread.thread_id, row);
+    }
+    const sig = signature(thread);
+    if (row.sig !== sig) {
+      row.sig = sig;
+      this.fill(row, thread);
+    }
+    row.button.setAttribute("aria-current", String(thread.thread_id === this.selectedId));
+    return row;
+  }
+
+  createRow(threadId) {
+    const address = el("span", { class: "thread-address" });
+    const badge = el("span", { class: "badge" });
+    const time = el("time", { class: "thread-time" });
+    const preview = el("span", { class: "thread-preview" });
+    const unreadCount = el("span");
+    const unread = el("span", { class: "unread" }, unreadCount, el("span", { class: "visually-hidden", text: " unread" }));
+    const button = el(
+      "button",
+      { type: "button", class: "thread-button", "data-thread-id": threadId },
+      el("span", { class: "thread-line" }, address, time),
+      el("span", { class: "thread-line" }, badge, preview, unread),
+    );
+    const li = el("li", { class: "thread-item" }, button);
+    return { li, button, address, badge, time, preview, unread, unreadCount, sig: null };
+  }
+
+  fill(row, thread) {
+    const channel = thread.channel || thread.resident?.channel;
+    setText(row.address, thread.resident?.address || "Unknown sender");
+    setText(row.badge, channelLabel(channel));
+    row.badge.className = `badge badge-${channel === "whatsapp" ? "whatsapp" : "sms"}`;
+    row.time.setAttribute("datetime", thread.last_activity_at || "");
+    setText(row.time, timeAgo(thread.last_activity_at));
+    const prefix = thread.last_direction === "out" ? "You: " : "";
+    setText(row.preview, prefix + (thread.last_message_preview || ""));
+    const unread = Number(thread.unread) || 0;
+    row.unread.hidden = unread === 0;
+    setText(row.unreadCount, String(unread));
+  }
+
+  /** Refresh the "n min ago" labels without touching anything else. */
+  tickTimes() {
+    for (const [id, row] of this.rows) {
+      const thread = this.threads.get(id);
+      if (thread) setText(row.time, timeAgo(thread.last_activity_at));
+    }
+  }
+
+  select(threadId) {
+    this.selectedId = threadId;
+    for (const [id, row] of this.rows) row.button.setAttribute("aria-current", String(id === threadId));
+  }
+
+  totalUnread() {
+    let total = 0;
+    for (const thread of this.threads.values()) total += Number(thread.unread) || 0;
+    return total;
+  }
+
+  focusThread(threadId) {
+    this.rows.get(threadId)?.button.focus();
+  }
+
+  /** Up/Down/Home/End move between threads: the list is one long column of buttons. */
+  onKeydown(event) {
+    const keys = ["ArrowDown", "ArrowUp", "Home", "End"];
+    if (!keys.includes(event.key)) return;
+    const buttons = [...this.listEl.querySelectorAll("button[data-thread-id]")];
+    const index = buttons.indexOf(document.activeElement);
+    if (index === -1) return;
+    event.preventDefault();
+    const next = {
+      ArrowDown: Math.min(buttons.length - 1, index + 1),
+      ArrowUp: Math.max(0, index - 1),
+      Home: 0,
+      End: buttons.length - 1,
+    }[event.key];
+    buttons[next].focus();
+  }
+}

@@ -1,0 +1,288 @@
+// The open thread: messages oldest to newest, delivery status of replies, MMS photos through blob: URLs (the API wants
+// the Bearer token, which an <img src> cannot send), and the reply composer.
+
+import { el, moveBefore, prefersReducedMotion, setText, clockTime } from "./dom.js";
+import { channelLabel } from "./inbox.js";
+import { MAX_REPLY_LENGTH, segmentHint } from "./segments.js";
+
+// Only raster formats an <img> decodes without running anything; the Blob is re-typed so nothing is sniffed.
+const SHOWN_IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"]);
+
+const STATUS_LABELS = {
+  accepted: "Accepted",
+  queued: "Queued",
+  sending: "Sending",
+  sent: "Sent",
+  delivered: "Delivered",
+  read: "Read",
+  failed: "Failed",
+  undelivered: "Not delivered",
+};
+
+export function statusText(message) {
+  const label = STATUS_LABELS[message.status] || message.status || "Unknown";
+  return message.error_code ? `${label} (error ${message.error_code})` : label;
+}
+
+function statusClass(status) {
+  if (status === "failed" || status === "undelivered") return "status status-failed";
+  if (status === "delivered" || status === "read") return "status status-delivered";
+  return "status status-pending";
+}
+
+function compareMessages(a, b) {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
+  return a.message_id < b.message_id ? -1 : 1;
+}
+
+export class ThreadView {
+  constructor({ api, elements, onSent, me }) {
+    this.api = api;
+    this.e = elements;
+    this.onSent = onSent;
+    this.me = me; // () => the signed-in agent's sub
+    this.threadId = null;
+    this.thread = null;
+    this.messages = new Map();
+    this.rows = new Map();
+    this.nextCursor = null;
+    this.objectUrls = [];
+    this.generation = 0;
+    this.sending = false;
+    this.abort = null;
+    this.drafts = new Map(); // unsent text per thread, so switching threads loses nothing
+
+    this.e.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    this.e.reply.maxLength = MAX_REPLY_LENGTH;
+    this.e.reply.addEventListener("input", () => this.updateComposer());
+    this.e.reply.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        this.e.form.requestSubmit();
+      }
+    });
+    this.e.loadEarlier.addEventListener("click", () => this.loadEarlier());
+  }
+
+  get isOpen() {
+    return this.threadId !== null;
+  }
+
+  /** Open a thread; `summary` (from the list) fills the header before the messages arrive. */
+  async open(threadId, summary) {
+    this.close();
+    this.threadId = threadId;
+    this.generation += 1;
+    this.abort = new AbortController();
+    this.e.empty.hidden = true;
+    this.e.content.hidden = false;
+    if (summary) this.setHeader(summary);
+    else setText(this.e.heading, "Conversation");
+    this.e.reply.value = this.drafts.get(threadId) || "";
+    this.updateComposer();
+    await this.refresh({ initial: true });
+  }
+
+  close() {
+    if (this.threadId && this.e.reply.value) this.drafts.set(this.threadId, this.e.reply.value);
+    else if (this.threadId) this.drafts.delete(this.threadId);
+    if (this.abort) this.abort.abort();
+    this.abort = null;
+    for (const url of this.objectUrls) URL.revokeObjectURL(url);
+    this.objectUrls = [];
+    this.threadId = null;
+    this.thread = null;
+    this.messages.clear();
+    this.rows.clear();
+    this.nextCursor = null;
+    this.e.list.replaceChildren();
+    this.e.loadEarlier.hidden = true;
+    this.e.reply.value = "";
+    setText(this.e.replyError, "");
+    this.e.content.hidden = true;
+    this.e.empty.hidden = false;
+  }
+
+  setHeader(thread) {
+    this.thread = thread;
+    const channel = thread.channel || thread.resident?.channel;
+    setText(this.e.heading, thread.resident?.address || "Unknown sender");
+    setText(this.e.channel, channelLabel(channel));
+    this.e.channel.className = `badge badge-${channel === "whatsapp" ? "whatsapp" : "sms"}`;
+    this.updateComposer();
+  }
+
+  /** Fetch the newest page and merge it. Returns the inbound messages that are new since the last refresh. */
+  async refresh({ initial = false } = {}) {
+    if (!this.threadId) return [];
+    const generation = this.generation;
+    const page = await this.api.getThread(this.threadId);
+    if (generation !== this.generation) return [];
+    if (page.thread) this.setHeader(page.thread);
+    if (initial) this.setCursor(page.next_cursor);
+    const stick = initial || this.nearBottom();
+    const fresh = this.merge(page.messages || [], { announce: !initial });
+    if (stick) this.scrollToEnd();
+    return fresh;
+  }
+
+  async loadEarlier() {
+    if (!this.threadId || !this.nextCursor) return;
+    const generation = this.generation;
+    const scroller = this.e.scroller;
+    const before = scroller.scrollHeight - scroller.scrollTop;
+    this.e.loadEarlier.disabled = true;
+    try {
+      const page = await this.api.getThread(this.threadId, this.nextCursor);
+      if (generation !== this.generation) return;
+      this.setCursor(page.next_cursor);
+      this.merge(page.messages || [], { announce: false });
+      scroller.scrollTop = scroller.scrollHeight - before;
+    } finally {
+      this.e.loadEarlier.disabled = false;
+    }
+  }
+
+  setCursor(cursor) {
+    this.nextCursor = cursor || null;
+    this.e.loadEarlier.hidden = !this.nextCursor;
+  }
+
+  merge(messages, { announce }) {
+    const fresh = [];
+    for (const message of messages) {
+      if (message.thread_id && message.thread_id !== this.threadId) continue;
+      const known = this.messages.has(message.message_id);
+      if (!known && announce && message.direction === "in") fresh.push(message);
+      this.messages.set(message.message_id, message);
+    }
+    const ordered = [...this.messages.values()].sort(compareMessages);
+    let cursor = this.e.list.firstChild;
+    for (const message of ordered) {
+      const row = this.row(message);
+      if (row.li !== cursor) moveBefore(this.e.list, row.li, cursor);
+      cursor = row.li.nextSibling;
+    }
+    return fresh;
+  }
+
+  row(message) {
+    let row = this.rows.get(message.message_id);
+    if (!row) {
+      row = this.createRow(message);
+      this.rows.set(message.message_id, row);
+    }
+    if (row.status) {
+      setText(row.status, statusText(message));
+      row.status.className = statusClass(message.status);
+    }
+    return row;
+  }
+
+  createRow(message) {
+    const inbound = message.direction === "in";
+    let who = "Resident";
+    if (!inbound) who = message.author && message.author === this.me() ? "You" : "Agent";
+    const li = el(
+      "li",
+      { class: `message ${inbound ? "message-in" : "message-out"}`, "data-message-id": message.message_id },
+      el(
+        "p",
+        { class: "message-meta" },
+        el("span", { class: "message-author", text: who }),
+        " ",
+        el("time", { datetime: message.created_at, text: clockTime(message.created_at) }),
+      ),
+    );
+    if (message.body) li.append(el("p", { class: "message-body", text: message.body }));
+    for (const media of message.media || []) li.append(this.mediaNode(media, inbound));
+    let status = null;
+    if (!inbound) {
+      status = el("p", { class: "status" });
+      li.append(status);
+    }
+    return { li, status };
+  }
+
+  mediaNode(media, inbound) {
+    const type = String(media.content_type || "").toLowerCase();
+    if (!SHOWN_IMAGE_TYPES.has(type)) {
+      return el("p", { class: "message-attachment", text: `Attachment (${type || "unknown type"}) not shown here.` });
+    }
+    const holder = el("div", { class: "message-media" }, el("p", { class: "media-note", text: "Loading photo…" }));
+    const generation = this.generation;
+    const threadId = this.threadId;
+    this.api
+      .media(threadId, media.media_id, this.abort?.signal)
+      .then((blob) => {
+        if (generation !== this.generation) return;
+        const url = URL.createObjectURL(new Blob([blob], { type }));
+        this.objectUrls.push(url);
+        const img = el("img", { alt: inbound ? "Photo from resident" : "Photo sent to resident", loading: "lazy" });
+        img.addEventListener("load", () => {
+          if (this.nearBottom(img.height + 120)) this.scrollToEnd();
+        });
+        img.src = url;
+        holder.replaceChildren(img);
+      })
+      .catch((error) => {
+        if (error.name === "AbortError" || generation !== this.generation) return;
+        holder.replaceChildren(el("p", { class: "media-note", text: "The photo could not be loaded." }));
+      });
+    return holder;
+  }
+
+  nearBottom(slack = 80) {
+    const s = this.e.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < slack;
+  }
+
+  scrollToEnd() {
+    const s = this.e.scroller;
+    s.scrollTo({ top: s.scrollHeight, behavior: prefersReducedMotion() ? "auto" : "smooth" });
+  }
+
+  updateComposer() {
+    const text = this.e.reply.value;
+    setText(this.e.count, `${text.length} of ${MAX_REPLY_LENGTH} characters`);
+    const channel = this.thread?.channel || this.thread?.resident?.channel;
+    setText(this.e.hint, segmentHint(text, channel));
+  }
+
+  async send() {
+    if (this.sending || !this.threadId) return;
+    const body = this.e.reply.value;
+    if (!body.trim()) {
+      setText(this.e.replyError, "Write a reply before sending.");
+      this.e.reply.focus();
+      return;
+    }
+    const threadId = this.threadId;
+    const generation = this.generation;
+    this.sending = true;
+    this.e.send.setAttribute("aria-disabled", "true");
+    setText(this.e.send, "Sending…");
+    setText(this.e.replyError, "");
+    try {
+      const result = await this.api.sendReply(threadId, body);
+      if (generation !== this.generation) return;
+      this.e.reply.value = "";
+      this.drafts.delete(threadId);
+      this.updateComposer();
+      if (result.message) this.merge([result.message], { announce: false });
+      this.scrollToEnd();
+      this.onSent(threadId);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      const reason = error.status === 0 ? "the connection was lost" : error.message || `error ${error.status}`;
+      setText(this.e.replyError, `Your reply was not sent: ${reason}. Your text is kept; try again.`);
+    } finally {
+      this.sending = false;
+      this.e.send.removeAttribute("aria-disabled");
+      setText(this.e.send, "Send");
+    }
+  }
+}
