@@ -22,11 +22,15 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Third-party runtime packages for Lambda (arm64, python3.12), installed without Docker.
+# Third-party runtime packages for Lambda (arm64, python3.12), installed without Docker. The Lambda runtime provides
+# boto3/botocore/s3transfer (pulled in by aws-xray-sdk), most of the layer's size: they are removed.
 build/layers/deps/.built: layers/deps/requirements.txt
 	rm -rf build/layers/deps && mkdir -p build/layers/deps/python
 	$(BIN)/pip install -q --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 \
 	  --only-binary=:all: --target build/layers/deps/python -r layers/deps/requirements.txt
+	cd build/layers/deps/python && rm -rf bin boto3 boto3-*.dist-info botocore botocore-*.dist-info \
+	  s3transfer s3transfer-*.dist-info
+	find build/layers/deps/python -name __pycache__ -type d -prune -exec rm -rf {} +
 	touch $@
 layer: build/layers/deps/.built
 

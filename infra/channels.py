@@ -1,0 +1,69 @@
+"""Channels: Twilio's webhooks. Check the signature, enqueue, answer fast (Twilio gives a webhook 15 s)."""
+
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from constructs import Construct
+
+from infra.lambdas import WEBHOOK_TIMEOUT, FunctionKit, contract_function
+from infra.nag import acknowledge
+
+TWILIO_MESSAGES_PATH = "/twilio/messages"
+TWILIO_STATUS_PATH = "/twilio/status"
+
+_UNAUTHENTICATED_ROUTE = {
+    "AwsSolutions-APIG4": "Twilio cannot present a JWT or IAM signature. The handler validates "
+    "X-Twilio-Signature (HMAC-SHA1 with the account's auth token over PUBLIC_API_URL + path + every form "
+    "field) and fails closed (403).",
+}
+
+
+class ChannelsConstruct(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        kit: FunctionKit,
+        http_api: apigwv2.HttpApi,
+        inbound_queue: sqs.IQueue,
+        status_queue: sqs.IQueue,
+        twilio_secret: secretsmanager.ISecret,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.twilio_webhook_fn = contract_function(
+            self,
+            "TwilioWebhookFn",
+            kit=kit,
+            handler="channels.handlers.twilio_webhook.handler",
+            timeout=WEBHOOK_TIMEOUT,
+            service="channels",
+            description="POST /twilio/messages: checks Twilio's signature, enqueues the message, answers "
+            "TwiML",
+        )
+        inbound_queue.grant_send_messages(self.twilio_webhook_fn)
+        twilio_secret.grant_read(self.twilio_webhook_fn)
+
+        self.twilio_status_fn = contract_function(
+            self,
+            "TwilioStatusFn",
+            kit=kit,
+            handler="channels.handlers.twilio_status.handler",
+            timeout=WEBHOOK_TIMEOUT,
+            service="channels",
+            description="POST /twilio/status: checks Twilio's signature, enqueues the delivery status",
+        )
+        status_queue.grant_send_messages(self.twilio_status_fn)
+        twilio_secret.grant_read(self.twilio_status_fn)
+
+        for path, function, integration_id in (
+            (TWILIO_MESSAGES_PATH, self.twilio_webhook_fn, "TwilioWebhookIntegration"),
+            (TWILIO_STATUS_PATH, self.twilio_status_fn, "TwilioStatusIntegration"),
+        ):
+            for route in http_api.add_routes(
+                path=path,
+                methods=[apigwv2.HttpMethod.POST],
+                integration=HttpLambdaIntegration(integration_id, function),
+            ):
+                acknowledge(route, _UNAUTHENTICATED_ROUTE)

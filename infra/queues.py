@@ -1,0 +1,101 @@
+"""A work queue with its dead-letter queue and the alarms that say when work is stuck or lost."""
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.aws_lambda_event_sources import SqsEventSource
+from constructs import Construct
+
+from infra.nag import pin_logical_id
+
+MAX_RECEIVE_COUNT = 5
+# AWS guidance for Lambda event sources: visibility >= 6x the function timeout, so a throttled or retried
+# batch is not redelivered while a consumer still holds it.
+VISIBILITY_PER_CONSUMER_TIMEOUT = 6
+# A message older than this means a consumer is failing or a FIFO group is blocked.
+OLDEST_MESSAGE_ALARM_AGE = Duration.minutes(15)
+SQS_BATCH_SIZE = 10
+
+
+def queue_trigger(queue: sqs.IQueue) -> SqsEventSource:
+    """The contract's SQS trigger: batches of 10, failed records reported one by one."""
+    return SqsEventSource(queue, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
+
+
+class QueueWithDeadLetters(Construct):
+    """`<name>Queue` plus `<name>Dlq` (same FIFO-ness), SQS-managed SSE, TLS only, and two alarms."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        name: str,
+        *,
+        fifo: bool,
+        consumer_timeout: Duration,
+        alarm_topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, f"{name}Queues")
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "Dlq",
+            fifo=fifo or None,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            fifo=fifo or None,
+            # Producers set the deduplication id (MessageSid, message_id): content-based dedup would collapse
+            # two residents' identical texts.
+            content_based_deduplication=False if fifo else None,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(4),
+            visibility_timeout=Duration.seconds(
+                consumer_timeout.to_seconds() * VISIBILITY_PER_CONSUMER_TIMEOUT
+            ),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=MAX_RECEIVE_COUNT, queue=self.dead_letter_queue
+            ),
+        )
+        pin_logical_id(self.queue, f"{name}Queue")
+        pin_logical_id(self.dead_letter_queue, f"{name}Dlq")
+
+        alarm_action = cloudwatch_actions.SnsAction(alarm_topic)
+        self.dead_letter_alarm = cloudwatch.Alarm(
+            self,
+            "DlqNotEmptyAlarm",
+            alarm_description=(
+                f"{name}Dlq holds messages that failed {MAX_RECEIVE_COUNT} times. Find the cause in the "
+                f"consumer's logs, fix it, then re-drive: make replay-dlq QUEUE={name}Queue"
+            ),
+            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.dead_letter_alarm.add_alarm_action(alarm_action)
+        self.age_alarm = cloudwatch.Alarm(
+            self,
+            "OldestMessageAlarm",
+            alarm_description=(
+                f"The oldest message in {name}Queue is older than {OLDEST_MESSAGE_ALARM_AGE.to_minutes()} "
+                "minutes: its consumer is failing or throttled, or a FIFO message group is blocked by a "
+                "failing message."
+            ),
+            metric=self.queue.metric_approximate_age_of_oldest_message(
+                period=Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=OLDEST_MESSAGE_ALARM_AGE.to_seconds(),
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.age_alarm.add_alarm_action(alarm_action)

@@ -1,0 +1,308 @@
+"""The Switchboard stack: shared resources (table, queues, buckets, secret, layers, HTTP API) are made here
+and passed down to one construct per business area. docs/architecture.md is the contract this implements."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra.api import PublicHttpApi
+from infra.auth import AuthConstruct
+from infra.channels import TWILIO_MESSAGES_PATH, TWILIO_STATUS_PATH, ChannelsConstruct
+from infra.inbox import InboxConstruct
+from infra.lambdas import ARCHITECTURE, ASSET_EXCLUDES, CONSUMER_TIMEOUT, RUNTIME, FunctionKit
+from infra.nag import acknowledge, pin_logical_id
+from infra.outbound import OutboundConstruct
+from infra.queues import QueueWithDeadLetters
+from infra.web import WebConstruct
+
+POWERTOOLS_METRICS_NAMESPACE = "Switchboard"
+
+
+@dataclass(frozen=True)
+class AssetFolders:
+    """Source folders the stack deploys (each checked to exist by infra.app)."""
+
+    functions: Path  # the code asset of every function
+    shared_layer: Path  # contains python/switchboard/
+    deps_layer: Path  # `make layer` output: contains python/<third-party packages>
+    web_agent: Path  # the agent page
+
+
+class SwitchboardStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        assets: AssetFolders,
+        public_api_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="Switchboard: two-way SMS/WhatsApp between a government agency and its residents "
+            "(Twilio)",
+            **kwargs,
+        )
+
+        twilio_from_number = CfnParameter(
+            self,
+            "TwilioFromNumber",
+            type="String",
+            default="",
+            allowed_pattern=r"^((whatsapp:)?\+[1-9][0-9]{6,14})?$",
+            constraint_description="an E.164 number such as +15551234567, or empty when a Messaging Service "
+            "is set",
+            description="The agency's Twilio sender (E.164) for threads without an agency address. "
+            "May stay empty if TwilioMessagingServiceSid is set.",
+        )
+        twilio_messaging_service_sid = CfnParameter(
+            self,
+            "TwilioMessagingServiceSid",
+            type="String",
+            default="",
+            allowed_pattern=r"^(MG[0-9a-fA-F]{32})?$",
+            constraint_description="a Messaging Service SID (MG + 32 hex characters), or empty",
+            description="Optional Twilio Messaging Service SID (MG...) used to send replies.",
+        )
+
+        # --- shared data ------------------------------------------------------------------------------------
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.table.add_global_secondary_index(
+            index_name="gsi1",
+            partition_key=dynamodb.Attribute(name="gsi1pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+        pin_logical_id(self.table, "Table")
+
+        # Server access logs (S3) and standard logs (CloudFront). CloudFront's log delivery writes with ACLs,
+        # so this one bucket keeps them enabled for its owner; the log destinations need SSE-S3.
+        self.logs_bucket = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=Duration.days(365))],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        self.media_bucket = s3.Bucket(
+            self,
+            "MediaBucket",
+            encryption=s3.BucketEncryption.KMS_MANAGED,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=self.logs_bucket,
+            server_access_logs_prefix="s3/media/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="TidyVersionsAndUploads",
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        pin_logical_id(self.media_bucket, "MediaBucket")
+
+        self.twilio_secret = secretsmanager.Secret(
+            self,
+            "TwilioCredentials",
+            description='Twilio credentials, JSON {"account_sid": "AC...", "auth_token": "..."}. Set after '
+            "deploy; until then signature checks fail closed (403).",
+            # A random placeholder token, never a usable one. Later deploys leave the agency's value alone.
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template='{"account_sid": ""}',  # noqa: S106 - a JSON shape, no secret
+                generate_string_key="auth_token",
+                exclude_punctuation=True,
+            ),
+        )
+        pin_logical_id(self.twilio_secret, "TwilioCredentials")
+        acknowledge(
+            self.twilio_secret,
+            {
+                "AwsSolutions-SMG4": "A Twilio auth token is issued by Twilio, not by AWS: Secrets Manager "
+                "cannot rotate it. The agency rotates it in the Twilio console and updates this secret.",
+            },
+        )
+
+        # --- queues -----------------------------------------------------------------------------------------
+        self.alarm_topic = sns.Topic(
+            self, "OpsAlarmTopic", display_name="Switchboard operational alarms", enforce_ssl=True
+        )
+        queues = {
+            name: QueueWithDeadLetters(
+                self, name, fifo=fifo, consumer_timeout=CONSUMER_TIMEOUT, alarm_topic=self.alarm_topic
+            )
+            for name, fifo in (("Inbound", True), ("Status", False), ("Outbound", True))
+        }
+        inbound, status, outbound = queues["Inbound"], queues["Status"], queues["Outbound"]
+
+        # --- identity and the public API --------------------------------------------------------------------
+        auth = AuthConstruct(self, "Auth")
+        api = PublicHttpApi(self, "Api")
+        # Twilio signs the URL it calls: with a custom domain that is the domain, not execute-api.
+        self.public_api_url = (public_api_url or api.endpoint).rstrip("/")
+
+        # --- functions --------------------------------------------------------------------------------------
+        shared_layer = lambda_.LayerVersion(
+            self,
+            "SharedLayer",
+            code=lambda_.Code.from_asset(str(assets.shared_layer), exclude=ASSET_EXCLUDES),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="switchboard package: observability, settings, Twilio signature and client, phone, "
+            "statuses",
+        )
+        deps_layer = lambda_.LayerVersion(
+            self,
+            "DepsLayer",
+            code=lambda_.Code.from_asset(str(assets.deps_layer), exclude=[*ASSET_EXCLUDES, ".built"]),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="Third-party runtime packages (layers/deps/requirements.txt) built for arm64 "
+            "by `make layer`",
+        )
+        pin_logical_id(shared_layer, "SharedLayer")
+        pin_logical_id(deps_layer, "DepsLayer")
+
+        # Every function gets the whole contract environment: the names mean the same thing everywhere and the
+        # local stack merges them into one process. What a function may *do* is set by its grants, not here.
+        kit = FunctionKit(
+            code=lambda_.Code.from_asset(str(assets.functions), exclude=[*ASSET_EXCLUDES, "**/tests"]),
+            layers=(shared_layer, deps_layer),
+            environment={
+                "TABLE_NAME": self.table.table_name,
+                "INBOUND_QUEUE_URL": inbound.queue.queue_url,
+                "STATUS_QUEUE_URL": status.queue.queue_url,
+                "OUTBOUND_QUEUE_URL": outbound.queue.queue_url,
+                "MEDIA_BUCKET": self.media_bucket.bucket_name,
+                "TWILIO_SECRET_ARN": self.twilio_secret.secret_arn,
+                "PUBLIC_API_URL": self.public_api_url,
+                "TWILIO_FROM_NUMBER": twilio_from_number.value_as_string,
+                "TWILIO_MESSAGING_SERVICE_SID": twilio_messaging_service_sid.value_as_string,
+                "TWILIO_API_BASE_URL": "",
+                "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
+                "LOG_LEVEL": "INFO",
+            },
+        )
+
+        ChannelsConstruct(
+            self,
+            "Channels",
+            kit=kit,
+            http_api=api.http_api,
+            inbound_queue=inbound.queue,
+            status_queue=status.queue,
+            twilio_secret=self.twilio_secret,
+        )
+        InboxConstruct(
+            self,
+            "Inbox",
+            kit=kit,
+            http_api=api.http_api,
+            authorizer=auth.authorizer,
+            table=self.table,
+            media_bucket=self.media_bucket,
+            twilio_secret=self.twilio_secret,
+            inbound_queue=inbound.queue,
+            status_queue=status.queue,
+            outbound_queue=outbound.queue,
+        )
+        OutboundConstruct(
+            self,
+            "Outbound",
+            kit=kit,
+            table=self.table,
+            twilio_secret=self.twilio_secret,
+            outbound_queue=outbound.queue,
+        )
+        web = WebConstruct(
+            self,
+            "Web",
+            web_asset_path=assets.web_agent,
+            api_endpoint=api.endpoint,
+            user_pool_client=auth.client,
+            cognito_origin=auth.cognito_origin,
+            logs_bucket=self.logs_bucket,
+        )
+
+        # --- what the agency needs after `cdk deploy` -------------------------------------------------------
+        outputs = {
+            "ApiUrl": (api.endpoint, "The HTTP API's execute-api endpoint (no trailing slash)."),
+            "PublicApiUrl": (
+                self.public_api_url,
+                "The base URL Twilio calls and signs (PUBLIC_API_URL): the API endpoint, or context "
+                "publicApiUrl.",
+            ),
+            "AgentPageUrl": (web.page_url, "Where agents sign in and answer residents (CloudFront)."),
+            "TwilioWebhookUrl": (
+                self.public_api_url + TWILIO_MESSAGES_PATH,
+                "Paste into Twilio: phone number / WhatsApp sender > 'A message comes in' (HTTP POST).",
+            ),
+            "TwilioStatusCallbackUrl": (
+                self.public_api_url + TWILIO_STATUS_PATH,
+                "Delivery status callback URL; replies set it themselves, paste it into a Messaging Service "
+                "too.",
+            ),
+            "TwilioSecretArn": (
+                self.twilio_secret.secret_arn,
+                "Fill after deploy: aws secretsmanager put-secret-value --secret-id <this> --secret-string "
+                '\'{"account_sid":"AC...","auth_token":"..."}\'',
+            ),
+            "UserPoolId": (
+                auth.user_pool.user_pool_id,
+                "Cognito user pool of agents: aws cognito-idp admin-create-user, then "
+                "admin-add-user-to-group (agent | supervisor | admin).",
+            ),
+            "UserPoolClientId": (
+                auth.client.user_pool_client_id,
+                "Public app client the agent page signs in with.",
+            ),
+            "TableName": (
+                self.table.table_name,
+                "The one DynamoDB table (residents, threads, messages, SIDs).",
+            ),
+            "MediaBucketName": (
+                self.media_bucket.bucket_name,
+                "MMS media received from residents (SSE-KMS).",
+            ),
+            "AlarmTopicArn": (
+                self.alarm_topic.topic_arn,
+                "Subscribe the on-call email or chat here: dead-letter and stuck-queue alarms publish to it.",
+            ),
+        }
+        for name, queue in queues.items():
+            outputs[f"{name}QueueUrl"] = (queue.queue.queue_url, f"{name}Queue URL.")
+            outputs[f"{name}DlqUrl"] = (
+                queue.dead_letter_queue.queue_url,
+                f"{name}Queue's dead-letter queue; re-drive with: make replay-dlq QUEUE={name}Queue",
+            )
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

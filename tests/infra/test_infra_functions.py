@@ -1,0 +1,137 @@
+"""The six contract functions: handler strings, runtime, environment, logs, tracing, and least privilege."""
+
+from typing import Any
+
+from infra_template_view import TemplateView
+
+from infra.app import REPO_ROOT
+
+# docs/architecture.md: construct id -> (handler, timeout seconds)
+CONTRACT_FUNCTIONS = {
+    "TwilioWebhookFn": ("channels.handlers.twilio_webhook.handler", 10),
+    "TwilioStatusFn": ("channels.handlers.twilio_status.handler", 10),
+    "InboundConsumerFn": ("inbox.handlers.inbound_consumer.handler", 30),
+    "StatusConsumerFn": ("inbox.handlers.status_consumer.handler", 30),
+    "AgentApiFn": ("inbox.handlers.agent_api.handler", 15),
+    "SmsSenderFn": ("outbound.handlers.sms_sender.handler", 30),
+}
+CONTRACT_ENVIRONMENT = {
+    "TABLE_NAME",
+    "INBOUND_QUEUE_URL",
+    "STATUS_QUEUE_URL",
+    "OUTBOUND_QUEUE_URL",
+    "MEDIA_BUCKET",
+    "TWILIO_SECRET_ARN",
+    "PUBLIC_API_URL",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_API_BASE_URL",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "LOG_LEVEL",
+}
+
+
+def contract_functions(cfn: TemplateView) -> dict[str, dict[str, Any]]:
+    """Our functions, without CDK's BucketDeployment handler (a deploy-time custom resource)."""
+    return {
+        lid: f["Properties"]
+        for lid, f in cfn.of_type("AWS::Lambda::Function").items()
+        if not lid.startswith("CustomCDKBucketDeployment")
+    }
+
+
+def test_exactly_the_contract_functions_with_their_handlers_and_timeouts(cfn: TemplateView) -> None:
+    functions = contract_functions(cfn)
+    assert {lid: (p["Handler"], p["Timeout"]) for lid, p in functions.items()} == CONTRACT_FUNCTIONS
+
+
+def test_functions_run_python312_on_arm64_traced_with_both_layers(cfn: TemplateView) -> None:
+    for logical_id, props in contract_functions(cfn).items():
+        assert props["Runtime"] == "python3.12", logical_id
+        assert props["Architectures"] == ["arm64"], logical_id
+        assert props["TracingConfig"] == {"Mode": "Active"}, logical_id
+        assert {cfn.target(layer) for layer in props["Layers"]} == {"SharedLayer", "DepsLayer"}, logical_id
+    for layer in ("SharedLayer", "DepsLayer"):
+        assert cfn.props(layer)["CompatibleRuntimes"] == ["python3.12"]
+        assert cfn.props(layer)["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> None:
+    for logical_id, props in contract_functions(cfn).items():
+        variables = props["Environment"]["Variables"]
+        assert set(variables) == CONTRACT_ENVIRONMENT, logical_id
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Switchboard"
+        assert variables["TWILIO_API_BASE_URL"] == ""  # only the local stack points the SDK elsewhere
+        assert variables["TABLE_NAME"] == {"Ref": "Table"}
+        assert variables["INBOUND_QUEUE_URL"] == {"Ref": "InboundQueue"}
+        assert variables["STATUS_QUEUE_URL"] == {"Ref": "StatusQueue"}
+        assert variables["OUTBOUND_QUEUE_URL"] == {"Ref": "OutboundQueue"}
+        assert variables["MEDIA_BUCKET"] == {"Ref": "MediaBucket"}
+        assert variables["TWILIO_SECRET_ARN"] == {"Ref": "TwilioCredentials"}
+        assert variables["PUBLIC_API_URL"] == {"Fn::GetAtt": ["HttpApi", "ApiEndpoint"]}
+        assert variables["TWILIO_FROM_NUMBER"] == {"Ref": "TwilioFromNumber"}
+        assert variables["TWILIO_MESSAGING_SERVICE_SID"] == {"Ref": "TwilioMessagingServiceSid"}
+
+
+def test_every_function_logs_to_its_own_group_with_a_retention(cfn: TemplateView) -> None:
+    groups = [cfn.target(p["LoggingConfig"]["LogGroup"]) for p in contract_functions(cfn).values()]
+    assert len(set(groups)) == len(groups)
+    for group in groups:
+        assert cfn.props(group)["RetentionInDays"] == 365
+    for logical_id, group in cfn.of_type("AWS::Logs::LogGroup").items():
+        assert "RetentionInDays" in group["Properties"], f"{logical_id} keeps logs forever"
+
+
+def test_nothing_bills_by_the_hour_when_idle(cfn: TemplateView) -> None:
+    types = {r["Type"] for r in cfn.resources.values()}
+    assert not {t for t in types if t.startswith("AWS::EC2::")}, "no VPC, NAT gateway or instances"
+    assert not types & {"AWS::Lambda::Alias", "AWS::Lambda::Version"}, "no provisioned concurrency"
+    for logical_id, props in contract_functions(cfn).items():
+        assert "ReservedConcurrentExecutions" not in props, logical_id
+        assert "VpcConfig" not in props, logical_id
+
+
+def test_function_code_and_layers_point_at_their_source_folders(cfn: TemplateView) -> None:
+    """The local stack imports handlers from `aws:asset:path` (synth without asset staging)."""
+    for logical_id in CONTRACT_FUNCTIONS:
+        assert cfn.resources[logical_id]["Metadata"]["aws:asset:path"] == str(REPO_ROOT / "functions")
+    assert cfn.resources["SharedLayer"]["Metadata"]["aws:asset:path"] == str(REPO_ROOT / "layers" / "shared")
+    assert (
+        cfn.resources["DepsLayer"]["Metadata"]["aws:asset:path"].endswith("deps")
+        or "deps-layer" in (cfn.resources["DepsLayer"]["Metadata"]["aws:asset:path"])
+    )
+
+
+def test_no_function_is_granted_a_wildcard_action(cfn: TemplateView) -> None:
+    for logical_id in CONTRACT_FUNCTIONS:
+        for action in cfn.actions_on(logical_id):
+            assert action != "*" and not action.endswith(":*"), (logical_id, action)
+
+
+def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) -> None:
+    sends = {fn: cfn.actions_on(fn).get("sqs:SendMessage", set()) for fn in CONTRACT_FUNCTIONS}
+    assert sends == {
+        "TwilioWebhookFn": {"InboundQueue"},
+        "TwilioStatusFn": {"StatusQueue"},
+        "InboundConsumerFn": set(),
+        "StatusConsumerFn": set(),
+        "AgentApiFn": {"OutboundQueue"},
+        "SmsSenderFn": set(),
+    }
+
+
+def test_webhooks_touch_neither_the_table_nor_the_media(cfn: TemplateView) -> None:
+    for webhook in ("TwilioWebhookFn", "TwilioStatusFn"):
+        services = {action.split(":")[0] for action in cfn.actions_on(webhook)}
+        assert services == {"xray", "logs", "sqs", "secretsmanager"}, webhook
+
+
+def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
+    readers = {fn for fn in CONTRACT_FUNCTIONS if "secretsmanager:GetSecretValue" in cfn.actions_on(fn)}
+    # webhooks check signatures, the consumer fetches MMS media from Twilio, the sender calls Twilio
+    assert readers == {"TwilioWebhookFn", "TwilioStatusFn", "InboundConsumerFn", "SmsSenderFn"}
+    writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
+    assert writers == {"InboundConsumerFn"}
+    media_readers = {fn for fn in CONTRACT_FUNCTIONS if "s3:GetObject*" in cfn.actions_on(fn)}
+    assert media_readers == {"AgentApiFn"}
