@@ -234,6 +234,8 @@ function openThread(threadId) {
 
 function route() {
   if (byId("workspace").hidden) return;
+  // In-page anchors such as the skip link's #main are not routes: leave the view as it is.
+  if (!/^(#?|#inbox|#thread\/.*)$/.test(location.hash)) return;
   const threadId = threadIdFromHash();
   const workspace = byId("workspace");
   if (!threadId) {

@@ -39,6 +39,14 @@ export function byId(id) {
   return node;
 }
 
+/** Show a resident address so that a narrow screen wraps it after "whatsapp:" instead of inside the number. */
+export function setAddress(node, address) {
+  if (node.textContent === address) return;
+  const colon = address.indexOf(":");
+  if (colon === -1) node.textContent = address;
+  else node.replaceChildren(address.slice(0, colon + 1), document.createElement("wbr"), address.slice(colon + 1));
+}
+
 /** Move `node` before `reference` without losing focus inside it (moveBefore keeps state where the browser has it). */
 export function moveBefore(parent, node, reference) {
   if (node === reference || (node.parentNode === parent && node.nextSibling === reference)) return;

@@ -1,7 +1,9 @@
 // The thread list: newest activity first, one <button> per thread, keyed by thread_id. A refresh only touches the rows
 // whose data changed and only moves rows whose place changed, so keyboard focus and screen-reader position survive it.
+// One button is in the Tab order (roving tabindex); arrow keys move between threads, so Tab reaches the open thread
+// without walking through every conversation.
 
-import { el, moveBefore, setText, timeAgo } from "./dom.js";
+import { el, moveBefore, setAddress, setText, timeAgo } from "./dom.js";
 
 export function channelLabel(channel) {
   return channel === "whatsapp" ? "WhatsApp" : "SMS";
@@ -33,9 +35,14 @@ export class ThreadList {
     this.threads = new Map();
     this.rows = new Map();
     this.selectedId = null;
+    this.tabStopId = null;
     this.nextCursor = null;
     this.loadedPages = 0;
     this.loaded = false;
+    this.listEl.addEventListener("focusin", (event) => {
+      const button = event.target.closest("button[data-thread-id]");
+      if (button) this.setTabStop(button.dataset.threadId);
+    });
     this.listEl.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-thread-id]");
       if (button) this.onOpen(button.dataset.threadId);
@@ -48,6 +55,7 @@ export class ThreadList {
     this.rows.clear();
     this.listEl.replaceChildren();
     this.selectedId = null;
+    this.tabStopId = null;
     this.nextCursor = null;
     this.loadedPages = 0;
     this.loaded = false;
@@ -86,7 +94,20 @@ export class ThreadList {
       if (row.li !== cursor) moveBefore(this.listEl, row.li, cursor);
       cursor = row.li.nextSibling;
     }
+    this.setTabStop(this.tabStopId);
     this.renderChrome();
+  }
+
+  /** Make one thread's button the list's Tab stop: the one asked for, else the open one, else the first. */
+  setTabStop(threadId) {
+    let id = threadId;
+    if (!this.rows.has(id)) id = this.rows.has(this.selectedId) ? this.selectedId : null;
+    if (id === null) id = this.listEl.querySelector("button[data-thread-id]")?.dataset.threadId ?? null;
+    this.tabStopId = id;
+    for (const [rowId, row] of this.rows) {
+      const tabIndex = rowId === id ? "0" : "-1";
+      if (row.button.getAttribute("tabindex") !== tabIndex) row.button.setAttribute("tabindex", tabIndex);
+    }
   }
 
   renderChrome() {
@@ -128,7 +149,7 @@ export class ThreadList {
 
   fill(row, thread) {
     const channel = thread.channel || thread.resident?.channel;
-    setText(row.address, thread.resident?.address || "Unknown sender");
+    setAddress(row.address, thread.resident?.address || "Unknown sender");
     setText(row.badge, channelLabel(channel));
     row.badge.className = `badge badge-${channel === "whatsapp" ? "whatsapp" : "sms"}`;
     row.time.setAttribute("datetime", thread.last_activity_at || "");
@@ -151,6 +172,7 @@ export class ThreadList {
   select(threadId) {
     this.selectedId = threadId;
     for (const [id, row] of this.rows) row.button.setAttribute("aria-current", String(id === threadId));
+    if (threadId) this.setTabStop(threadId);
   }
 
   totalUnread() {

@@ -1,7 +1,7 @@
 // The open thread: messages oldest to newest, delivery status of replies, MMS photos through blob: URLs (the API wants
 // the Bearer token, which an <img src> cannot send), and the reply composer.
 
-import { el, moveBefore, prefersReducedMotion, setText, clockTime } from "./dom.js";
+import { clockTime, el, moveBefore, prefersReducedMotion, setAddress, setText } from "./dom.js";
 import { channelLabel } from "./inbox.js";
 import { MAX_REPLY_LENGTH, segmentHint } from "./segments.js";
 
@@ -109,7 +109,7 @@ export class ThreadView {
   setHeader(thread) {
     this.thread = thread;
     const channel = thread.channel || thread.resident?.channel;
-    setText(this.e.heading, thread.resident?.address || "Unknown sender");
+    setAddress(this.e.heading, thread.resident?.address || "Unknown sender");
     setText(this.e.channel, channelLabel(channel));
     this.e.channel.className = `badge badge-${channel === "whatsapp" ? "whatsapp" : "sms"}`;
     this.updateComposer();
