@@ -1,0 +1,1 @@
+"""Code shared by every Switchboard function, deployed as a Lambda layer."""

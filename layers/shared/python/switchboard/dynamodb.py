@@ -1,0 +1,62 @@
+"""Conditional writes, read as outcomes: a failed condition is an answer (stale, duplicate, missing), not an
+error; anything else is raised."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+
+class TransactionConflict(RuntimeError):
+    """DynamoDB cancelled a transaction for a transient reason (e.g. a concurrent one on the same item)."""
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def put_if(table: Any, item: dict[str, Any], condition: str) -> bool:
+    """PutItem; False when `condition` failed."""
+    try:
+        table.put_item(Item=item, ConditionExpression=condition)
+        return True
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def update_if(table: Any, key: dict[str, str], **update: Any) -> dict[str, Any] | None:
+    """UpdateItem with a ConditionExpression; the response, or None when the condition failed."""
+    try:
+        return dict(table.update_item(Key=key, **update))
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException":
+            return None
+        raise
+
+
+def transact_write(table: Any, items: list[dict[str, Any]]) -> list[str] | None:
+    """TransactWriteItems; None on success, else one cancellation code per item ("None" where it was fine)."""
+    try:
+        table.meta.client.transact_write_items(TransactItems=items)
+        return None
+    except ClientError as error:
+        if error_code(error) != "TransactionCanceledException":
+            raise
+        codes = [
+            str(reason.get("Code") or "None") for reason in error.response.get("CancellationReasons", [])
+        ]
+        return codes + ["None"] * (len(items) - len(codes))
+
+
+def transact_write_if(table: Any, items: list[dict[str, Any]], *, guarded: int) -> bool:
+    """TransactWriteItems; False when the condition on `items[guarded]` failed, TransactionConflict when the
+    transaction was cancelled for any other reason (worth retrying)."""
+    codes = transact_write(table, items)
+    if codes is None:
+        return True
+    if codes[guarded] == "ConditionalCheckFailed":
+        return False
+    raise TransactionConflict(f"transaction cancelled: {codes}")

@@ -1,0 +1,41 @@
+"""The one place Logger, Tracer and Metrics are created, and the one way to name a resident in a log line."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools import Logger, Metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+
+logger = Logger()
+metrics = Metrics(namespace=os.getenv("POWERTOOLS_METRICS_NAMESPACE") or "Switchboard")
+
+_REDACTED_LENGTH = 12
+
+
+@cache
+def _tracer() -> Tracer:
+    from aws_lambda_powertools import Tracer
+
+    # Only botocore and requests are patched: patching every supported library would import them all.
+    return Tracer(patch_modules=("botocore", "requests"))
+
+
+def __getattr__(name: str) -> Tracer:
+    # `tracer` is built on first use: the X-Ray SDK creates botocore clients when imported (~150 ms here),
+    # a cost the Twilio webhooks, which do not trace, should not pay at cold start.
+    if name == "tracer":
+        return _tracer()
+    raise AttributeError(name)
+
+
+def redact_address(address: str | None) -> str:
+    """A stable short hash of a phone number or WhatsApp address: tells residents apart, names none."""
+    if not address:
+        return "none"
+    return hashlib.sha256(address.strip().encode("utf-8")).hexdigest()[:_REDACTED_LENGTH]

@@ -1,0 +1,149 @@
+"""Environment variables as pydantic models, one per function role, checked at cold start.
+
+A function reads only the variables it needs, so each role has its own model; the names mean the same thing
+everywhere (docs/architecture.md). `load_settings` turns a validation failure into one error naming the
+variables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Annotated, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+
+
+class SettingsError(RuntimeError):
+    """A missing or invalid environment variable; the message names it."""
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _base_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def _e164_or_empty(value: str) -> str:
+    value = value.strip()
+    if value and not _E164.match(value):
+        raise ValueError("must be an E.164 number like +15555550100, or empty")
+    return value
+
+
+def _messaging_service_sid(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^MG[0-9a-fA-F]{32}$", value):
+        raise ValueError("must look like MG followed by 32 hex digits")
+    return value
+
+
+Required = Annotated[str, Field(min_length=1)]
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+OptionalBaseUrl = Annotated[BaseUrl | None, BeforeValidator(_blank_to_none)]
+
+
+class _Env(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+
+class _TwilioWebhookSettings(_Env):
+    twilio_secret_arn: Required = Field(alias="TWILIO_SECRET_ARN")
+    # Signatures are checked against this configured URL, never one rebuilt from request headers.
+    public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
+
+
+class InboundWebhookSettings(_TwilioWebhookSettings):
+    inbound_queue_url: Required = Field(alias="INBOUND_QUEUE_URL")
+
+
+class StatusWebhookSettings(_TwilioWebhookSettings):
+    status_queue_url: Required = Field(alias="STATUS_QUEUE_URL")
+
+
+class _TwilioApiSettings(_Env):
+    """For functions that call Twilio's REST API (or, locally, the Twilio-compatible endpoint)."""
+
+    twilio_secret_arn: Required = Field(alias="TWILIO_SECRET_ARN")
+    twilio_api_base_url: OptionalBaseUrl = Field(default=None, alias="TWILIO_API_BASE_URL")
+
+
+class InboundConsumerSettings(_TwilioApiSettings):
+    table_name: Required = Field(alias="TABLE_NAME")
+    media_bucket: Required = Field(alias="MEDIA_BUCKET")
+
+
+class StatusConsumerSettings(_Env):
+    table_name: Required = Field(alias="TABLE_NAME")
+
+
+class AgentApiSettings(_Env):
+    table_name: Required = Field(alias="TABLE_NAME")
+    media_bucket: Required = Field(alias="MEDIA_BUCKET")
+    outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
+
+
+class SmsSenderSettings(_TwilioApiSettings):
+    table_name: Required = Field(alias="TABLE_NAME")
+    public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
+    twilio_from_number: Annotated[str, AfterValidator(_e164_or_empty)] = Field(
+        default="", alias="TWILIO_FROM_NUMBER"
+    )
+    twilio_messaging_service_sid: Annotated[
+        str | None, BeforeValidator(_blank_to_none), AfterValidator(_messaging_service_sid)
+    ] = Field(default=None, alias="TWILIO_MESSAGING_SERVICE_SID")
+
+    @model_validator(mode="after")
+    def _needs_a_sender(self) -> SmsSenderSettings:
+        if not self.twilio_from_number and not self.twilio_messaging_service_sid:
+            raise ValueError("set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        return self
+
+    @property
+    def status_callback_url(self) -> str:
+        return self.public_api_url + "/twilio/status"
+
+
+SettingsT = TypeVar("SettingsT", bound=_Env)
+
+
+def load_settings(model: type[SettingsT], environ: Mapping[str, str] | None = None) -> SettingsT:
+    """Validate the environment against `model`; SettingsError names every missing or invalid variable."""
+    source = os.environ if environ is None else environ
+    try:
+        return model.model_validate(dict(source))
+    except ValidationError as error:
+        raise SettingsError(_describe(model, error)) from None
+
+
+def _describe(model: type[BaseModel], error: ValidationError) -> str:
+    missing: list[str] = []
+    invalid: list[str] = []
+    for problem in error.errors(include_input=False, include_url=False):
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        reason = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "missing":
+            missing.append(name)
+        else:
+            invalid.append(f"{name} ({reason})" if name else reason)
+    parts = []
+    if missing:
+        parts.append("missing environment variable(s): " + ", ".join(missing))
+    if invalid:
+        parts.append("invalid environment variable(s): " + "; ".join(invalid))
+    return f"{model.__name__}: " + "; ".join(parts)
