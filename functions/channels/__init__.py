@@ -1,0 +1,1 @@
+"""Twilio webhooks (inbound message, status callback): validate, enqueue, answer fast."""

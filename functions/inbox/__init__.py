@@ -1,0 +1,1 @@
+"""Residents, threads and messages: the inbound consumer, the status consumer and the agent API."""

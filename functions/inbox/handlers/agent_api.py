@@ -1,0 +1,138 @@
+"""ANY /api/{proxy+}: the agent page's API, behind the Cognito JWT authorizer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from switchboard.dynamodb import TransactionConflict
+from switchboard.observability import logger, metrics, tracer
+from switchboard.settings import AgentApiSettings, load_settings
+
+from inbox.dal.inbox_table import InboxTable
+from inbox.dal.media_store import S3MediaStore
+from inbox.integrations.reply_queue import SqsReplyQueue
+from inbox.logic.agent_inbox import (
+    ConversationStore,
+    MediaReader,
+    ReplyQueue,
+    agent_from_claims,
+    list_threads,
+    open_thread,
+    read_media,
+    reply_to_thread,
+)
+from inbox.models.conversations import Agent, ReplyAccepted, ReplyRequest, ThreadDetail, ThreadPage
+from inbox.models.errors import InvalidCursor, MediaNotFound, NotAuthenticated, ThreadNotFound
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+settings = load_settings(AgentApiSettings)
+app = APIGatewayHttpResolver(enable_validation=True)
+
+Cursor = Annotated[str | None, Query(max_length=1024)]
+
+
+@dataclass(frozen=True)
+class AgentApiDependencies:
+    store: ConversationStore
+    replies: ReplyQueue
+    media: MediaReader
+
+
+@cache
+def dependencies() -> AgentApiDependencies:
+    return AgentApiDependencies(
+        store=InboxTable(boto3.resource("dynamodb").Table(settings.table_name)),
+        replies=SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url),
+        media=S3MediaStore(boto3.client("s3"), settings.media_bucket),
+    )
+
+
+def require_agent(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    # API Gateway's authorizer has checked the JWT; an event without claims did not come through it.
+    app.append_context(agent=agent_from_claims(app.current_event.request_context.authorizer.jwt_claim))
+    return next_middleware(app)
+
+
+app.use(middlewares=[require_agent])
+
+
+def current_agent() -> Agent:
+    agent: Agent = app.context["agent"]
+    return agent
+
+
+@app.get("/api/me")
+def get_me() -> Agent:
+    return current_agent()
+
+
+@app.get("/api/threads")
+def get_threads(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Cursor = None) -> ThreadPage:
+    return list_threads(dependencies().store, limit, cursor)
+
+
+@app.get("/api/threads/<thread_id>")
+def get_thread(
+    thread_id: str, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: Cursor = None
+) -> ThreadDetail:
+    return open_thread(dependencies().store, thread_id, limit, cursor)
+
+
+@app.post("/api/threads/<thread_id>/messages")
+def post_reply(thread_id: str, reply: ReplyRequest) -> Response[ReplyAccepted]:
+    deps = dependencies()
+    message = reply_to_thread(
+        deps.store, deps.replies, thread_id=thread_id, body=reply.body, agent=current_agent()
+    )
+    return Response(
+        status_code=202, content_type=content_types.APPLICATION_JSON, body=ReplyAccepted(message=message)
+    )
+
+
+# No return annotation on purpose: with one, validation would serialize the bytes body as UTF-8 text.
+@app.get("/api/threads/<thread_id>/media/<media_id>")
+def get_media(thread_id: str, media_id: str):  # type: ignore[no-untyped-def]
+    media = read_media(dependencies().media, thread_id, media_id)
+    return Response(
+        status_code=200,
+        content_type=media.content_type,
+        body=media.content,  # bytes: the resolver base64-encodes them for API Gateway
+        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+# One handler per domain error, chosen by type (never by the error's text).
+_ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
+    ThreadNotFound: (404, "thread not found"),
+    MediaNotFound: (404, "media not found"),
+    InvalidCursor: (400, "invalid cursor"),
+    NotAuthenticated: (401, "not authenticated"),
+    TransactionConflict: (503, "busy, try again"),
+}
+
+
+def error_response(error: Exception) -> Response[dict[str, str]]:
+    status_code, message = _ERROR_RESPONSES[type(error)]
+    return Response(
+        status_code=status_code, content_type=content_types.APPLICATION_JSON, body={"message": message}
+    )
+
+
+for _error_type in _ERROR_RESPONSES:
+    app.exception_handler(_error_type)(error_response)
+
+
+@logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

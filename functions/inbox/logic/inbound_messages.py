@@ -1,0 +1,137 @@
+"""A resident's message stored exactly once: resident and thread found or created, media copied, one
+transaction.
+
+Idempotent by MessageSid: SQS (at-least-once) and Twilio (webhook retries) may both deliver a message again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+from switchboard.observability import logger, metrics, redact_address
+from switchboard.phone import Address, parse_address
+from switchboard.statuses import RECEIVED
+
+from inbox.models.conversations import MediaRef, Message, preview_of
+from inbox.models.media import MediaBlob, MediaUnavailable, media_id_for
+from inbox.models.queue_messages import IncomingMedia, IncomingMessage
+from inbox.models.records import ThreadActivity, new_id
+
+
+class InboundStore(Protocol):
+    def sid_seen(self, sid: str) -> bool: ...
+
+    def thread_for_resident(self, resident: Address, new_thread_id: str, now: str) -> str: ...
+
+    def store_inbound(self, message: Message, activity: ThreadActivity, sid: str) -> bool: ...
+
+
+class MediaArchive(Protocol):
+    def has(self, thread_id: str, sid: str, index: int) -> bool: ...
+
+    def put(self, thread_id: str, sid: str, index: int, media: MediaBlob) -> None: ...
+
+
+class MediaSource(Protocol):
+    def download(self, url: str) -> MediaBlob: ...
+
+
+@dataclass(frozen=True)
+class InboundOutcome:
+    duplicate: bool
+    thread_id: str | None = None
+    media_stored: int = 0
+    media_skipped: int = 0
+
+
+def store_incoming_message(
+    incoming: IncomingMessage,
+    *,
+    store: InboundStore,
+    archive: MediaArchive,
+    media_source: MediaSource,
+    make_id: Callable[[], str] = new_id,
+) -> InboundOutcome:
+    """Store `incoming` unless its SID was stored before; transient failures raise (SQS retries)."""
+    log_keys = {"message_sid": incoming.sid, "from_hash": redact_address(incoming.from_address)}
+    # A cheap read spares a redelivered MMS its downloads; the transaction below is what guarantees once.
+    if store.sid_seen(incoming.sid):
+        logger.info("Inbound message already stored", extra=log_keys)
+        metrics.add_metric(name="InboundMessageDuplicate", unit=MetricUnit.Count, value=1)
+        return InboundOutcome(duplicate=True)
+
+    resident = parse_address(incoming.from_address)
+    thread_id = store.thread_for_resident(resident, make_id(), incoming.received_at)
+    media = [
+        ref
+        for item in incoming.media
+        if (ref := _copy_media(item, thread_id, incoming.sid, archive, media_source, log_keys)) is not None
+    ]
+    message = Message(
+        message_id=make_id(),
+        thread_id=thread_id,
+        direction="in",
+        body=incoming.body,
+        media=media,
+        status=RECEIVED,
+        created_at=incoming.received_at,
+        author="resident",
+        twilio_sid=incoming.sid,
+    )
+    activity = ThreadActivity(
+        thread_id=thread_id,
+        resident=resident,
+        at=incoming.received_at,
+        preview=preview_of(incoming.body, len(media)),
+        direction="in",
+        agency_address=parse_address(incoming.to_address).value,
+    )
+    stored = store.store_inbound(message, activity, incoming.sid)
+    outcome = InboundOutcome(
+        duplicate=not stored,
+        thread_id=thread_id,
+        media_stored=len(media),
+        media_skipped=len(incoming.media) - len(media),
+    )
+    logger.info(
+        "Inbound message stored" if stored else "Inbound message was a concurrent duplicate",
+        extra={
+            **log_keys,
+            "thread_id": thread_id,
+            "media": len(media),
+            "media_skipped": outcome.media_skipped,
+        },
+    )
+    metrics.add_metric(
+        name="InboundMessageStored" if stored else "InboundMessageDuplicate", unit=MetricUnit.Count, value=1
+    )
+    return outcome
+
+
+def _copy_media(
+    item: IncomingMedia,
+    thread_id: str,
+    sid: str,
+    archive: MediaArchive,
+    media_source: MediaSource,
+    log_keys: dict[str, str],
+) -> MediaRef | None:
+    """Copy one media to a key fixed by (thread, SID, index), so a retry rewrites the same object."""
+    ref = MediaRef(media_id=media_id_for(sid, item.index), content_type=item.content_type)
+    if archive.has(thread_id, sid, item.index):
+        return ref
+    try:
+        downloaded = media_source.download(item.url)
+    except MediaUnavailable as error:
+        # Losing a picture is better than losing the resident's message to the DLQ.
+        logger.warning(
+            "Inbound media skipped",
+            extra={**log_keys, "media_index": item.index, "reason": type(error).__name__},
+        )
+        metrics.add_metric(name="InboundMediaSkipped", unit=MetricUnit.Count, value=1)
+        return None
+    archive.put(thread_id, sid, item.index, MediaBlob(downloaded.content, item.content_type))
+    return ref

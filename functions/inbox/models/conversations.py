@@ -1,0 +1,92 @@
+"""Threads and messages as the agent API returns them (docs/architecture.md: Thread, Message)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from switchboard.phone import Channel
+
+Direction = Literal["in", "out"]
+PREVIEW_LENGTH = 120
+MAX_REPLY_LENGTH = 1600
+
+
+class Resident(BaseModel):
+    address: str
+    channel: Channel
+
+
+class MediaRef(BaseModel):
+    media_id: str
+    content_type: str
+
+
+class Thread(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    thread_id: str
+    resident: Resident
+    channel: Channel
+    status: str = "open"
+    last_activity_at: str
+    last_message_preview: str = ""
+    last_direction: Direction
+    unread: int = 0
+    created_at: str
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    message_id: str
+    thread_id: str
+    direction: Direction
+    body: str = ""
+    media: list[MediaRef] = Field(default_factory=list)
+    status: str
+    created_at: str
+    author: str
+    error_code: str | None = None
+    twilio_sid: str | None = None
+
+
+class ThreadPage(BaseModel):
+    threads: list[Thread]
+    next_cursor: str | None
+
+
+class ThreadDetail(BaseModel):
+    thread: Thread
+    messages: list[Message]
+    next_cursor: str | None
+
+
+class ReplyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=MAX_REPLY_LENGTH)
+
+    @field_validator("body")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("body must not be blank")
+        return value
+
+
+class ReplyAccepted(BaseModel):
+    message: Message
+
+
+class Agent(BaseModel):
+    sub: str
+    email: str | None = None
+    groups: list[str] = Field(default_factory=list)
+
+
+def preview_of(body: str, media_count: int = 0) -> str:
+    text = " ".join(body.split())
+    if not text and media_count:
+        text = f"[{media_count} attachment{'s' if media_count > 1 else ''}]"
+    return text[:PREVIEW_LENGTH]

@@ -1,0 +1,114 @@
+"""What the channels webhooks put on the inbound and status queues (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
+from switchboard.clock import normalize_timestamp
+
+# Twilio sends at most 10 media per message.
+MAX_MEDIA = 10
+
+
+# Validation errors end up in logs: never echo the input, which holds phone numbers and message bodies.
+_PRIVATE = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+
+class _TwilioEnvelope(BaseModel):
+    model_config = _PRIVATE
+
+    received_at: str
+    params: dict[str, str]
+
+    @field_validator("received_at")
+    @classmethod
+    def _stored_form(cls, value: str) -> str:
+        return normalize_timestamp(value)
+
+
+class InboundEnvelope(_TwilioEnvelope):
+    kind: Literal["twilio.inbound"]
+
+
+class StatusEnvelope(_TwilioEnvelope):
+    kind: Literal["twilio.status"]
+
+
+class InboundRecord(SqsRecordModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    body: Json[InboundEnvelope]  # type: ignore[assignment]
+
+
+class StatusRecord(SqsRecordModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    body: Json[StatusEnvelope]  # type: ignore[assignment]
+
+
+class IncomingMedia(BaseModel):
+    model_config = _PRIVATE
+
+    index: int
+    url: str
+    content_type: str
+
+
+class IncomingMessage(BaseModel):
+    """The fields of Twilio's inbound webhook this product keeps."""
+
+    model_config = _PRIVATE
+
+    sid: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9]+$")
+    account_sid: str = Field(min_length=2)
+    from_address: str = Field(min_length=1)
+    to_address: str = Field(min_length=1)
+    body: str = ""
+    media: tuple[IncomingMedia, ...] = ()
+    received_at: str
+
+    @classmethod
+    def from_envelope(cls, envelope: InboundEnvelope) -> IncomingMessage:
+        params = envelope.params
+        return cls(
+            sid=params.get("MessageSid", ""),
+            account_sid=params.get("AccountSid", ""),
+            from_address=params.get("From", ""),
+            to_address=params.get("To", ""),
+            body=params.get("Body", ""),
+            media=media_from_params(params),
+            received_at=envelope.received_at,
+        )
+
+
+def media_from_params(params: dict[str, str]) -> tuple[IncomingMedia, ...]:
+    """MediaUrl{i}/MediaContentType{i} for i < NumMedia; a garbled NumMedia means no media, not a failure."""
+    raw_count = params.get("NumMedia", "0").strip()
+    count = int(raw_count) if re.fullmatch(r"\d{1,2}", raw_count) else 0
+    media = []
+    for index in range(min(count, MAX_MEDIA)):
+        url = params.get(f"MediaUrl{index}", "").strip()
+        if url:
+            content_type = params.get(f"MediaContentType{index}", "").strip() or "application/octet-stream"
+            media.append(IncomingMedia(index=index, url=url, content_type=content_type))
+    return tuple(media)
+
+
+class StatusCallback(BaseModel):
+    model_config = _PRIVATE
+
+    sid: str = Field(min_length=2)
+    status: str = Field(min_length=1)
+    error_code: str | None = None
+
+    @classmethod
+    def from_envelope(cls, envelope: StatusEnvelope) -> StatusCallback:
+        params = envelope.params
+        return cls(
+            sid=params.get("MessageSid", ""),
+            status=(params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower(),
+            error_code=params.get("ErrorCode", "").strip() or None,
+        )

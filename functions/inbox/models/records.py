@@ -1,0 +1,43 @@
+"""Values passed between the inbox's logic and its table."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from switchboard.phone import Address
+
+from inbox.models.conversations import Direction
+
+
+@dataclass(frozen=True)
+class ThreadActivity:
+    """What one new message changes on its thread."""
+
+    thread_id: str
+    resident: Address
+    at: str
+    preview: str
+    direction: Direction
+    agency_address: str | None = None
+
+
+@dataclass(frozen=True)
+class SidRef:
+    """Where a Twilio SID's message lives."""
+
+    thread_id: str
+    message_sk: str
+    direction: str
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def new_id() -> str:
+    """Thread and message ids: random, so they reveal nothing about the resident or the order of arrival."""
+    return uuid.uuid4().hex

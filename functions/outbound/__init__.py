@@ -1,0 +1,1 @@
+"""The sender that talks to Twilio."""

@@ -1,0 +1,49 @@
+"""OutboundQueue consumer: sends agent replies through Twilio (FIFO, one message group per thread)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import boto3
+from switchboard.batch import fifo_processor, sqs_batch_handler
+from switchboard.settings import SmsSenderSettings, load_settings
+from switchboard.twilio_client import twilio_client_from_secret
+
+from outbound.dal.reply_table import ReplyTable
+from outbound.integrations.twilio_sms import TwilioSmsGateway
+from outbound.logic.send_reply import ReplyStore, SmsGateway, send_reply
+from outbound.models.replies import ReplyRecord
+
+settings = load_settings(SmsSenderSettings)
+
+
+@dataclass(frozen=True)
+class SenderDependencies:
+    store: ReplyStore
+    gateway: SmsGateway
+
+
+@cache
+def dependencies() -> SenderDependencies:
+    return SenderDependencies(
+        store=ReplyTable(boto3.resource("dynamodb").Table(settings.table_name)),
+        gateway=TwilioSmsGateway(
+            lambda: twilio_client_from_secret(settings.twilio_secret_arn, settings.twilio_api_base_url),
+            settings.status_callback_url,
+        ),
+    )
+
+
+def send_record(record: ReplyRecord) -> None:
+    deps = dependencies()
+    send_reply(
+        record.body,
+        store=deps.store,
+        gateway=deps.gateway,
+        from_number=settings.twilio_from_number,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+    )
+
+
+handler = sqs_batch_handler(send_record, fifo_processor(ReplyRecord))

@@ -1,0 +1,41 @@
+"""Sends one message through the real twilio SDK and sorts its failures into final and transient."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.rest import Client
+
+from outbound.models.replies import RecipientRejected, Sender, SentSms, TransientSendFailure
+
+# 401/403 are retried too: they mean our credentials (e.g. a token rotated since the secret was cached),
+# not this message, are wrong — failing the message for good would lose it.
+_RETRIED_CLIENT_ERRORS = {401, 403, 408, 409, 429}
+
+
+class TwilioSmsGateway:
+    def __init__(self, client: Callable[[], Client], status_callback_url: str) -> None:
+        self._client = client
+        self._status_callback_url = status_callback_url
+
+    def send(self, *, to: str, sender: Sender, body: str) -> SentSms:
+        request: dict[str, Any] = {"to": to, "body": body, "status_callback": self._status_callback_url}
+        if sender.messaging_service_sid:
+            request["messaging_service_sid"] = sender.messaging_service_sid
+        else:
+            request["from_"] = sender.from_address
+        try:
+            message = self._client().messages.create(**request)
+        except (TwilioRestException, TwilioServiceException) as error:
+            # `from None` and no error text: Twilio's messages quote phone numbers.
+            status = int(error.status or 0)
+            code = str(error.code or status)
+            if status >= 500 or status in _RETRIED_CLIENT_ERRORS or status < 400:
+                raise TransientSendFailure(f"Twilio answered HTTP {status}, code {code}") from None
+            raise RecipientRejected(code=code, http_status=status) from None
+        except (requests.RequestException, TwilioException) as error:
+            raise TransientSendFailure(f"Twilio unreachable: {type(error).__name__}") from None
+        return SentSms(sid=str(message.sid), status=str(message.status or "queued"))

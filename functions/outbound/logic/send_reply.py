@@ -1,0 +1,85 @@
+"""Send one agent reply through Twilio, at most once per message as far as this side can tell.
+
+SQS delivers at least once: a reply that already has a Twilio SID is skipped. A crash between Twilio's answer
+and the write below can still repeat one SMS (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+from switchboard.observability import logger, metrics
+from switchboard.phone import address_on_channel
+from switchboard.statuses import FAILURE_STATUSES
+
+from outbound.models.replies import PendingReply, RecipientRejected, ReplyJob, Sender, SentSms
+
+
+class ReplyStore(Protocol):
+    def load_reply(self, thread_id: str, message_sk: str) -> PendingReply | None: ...
+
+    def record_sent(self, reply: PendingReply, sid: str, status: str) -> bool: ...
+
+    def record_rejected(self, reply: PendingReply, error_code: str) -> bool: ...
+
+
+class SmsGateway(Protocol):
+    def send(self, *, to: str, sender: Sender, body: str) -> SentSms: ...
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    REJECTED = "rejected"
+    ALREADY_SENT = "already_sent"
+    ALREADY_FAILED = "already_failed"
+    MISSING = "missing"
+
+
+def choose_sender(reply: PendingReply, from_number: str, messaging_service_sid: str | None) -> Sender:
+    """Reply from the address the resident wrote to; else the Messaging Service; else the agency number."""
+    if reply.agency_address:
+        return Sender(from_address=reply.agency_address)
+    if messaging_service_sid:
+        return Sender(messaging_service_sid=messaging_service_sid)
+    return Sender(from_address=address_on_channel(from_number, reply.channel))
+
+
+def send_reply(
+    job: ReplyJob,
+    *,
+    store: ReplyStore,
+    gateway: SmsGateway,
+    from_number: str,
+    messaging_service_sid: str | None,
+) -> SendOutcome:
+    """TransientSendFailure propagates: SQS redelivers the job, and after five tries it rests in the DLQ."""
+    log_keys = {"thread_id": job.thread_id, "message_id": job.message_id}
+    reply = store.load_reply(job.thread_id, job.message_sk)
+    if reply is None:
+        logger.warning("Reply not found; nothing to send", extra=log_keys)
+        return SendOutcome.MISSING
+    if reply.twilio_sid:
+        logger.info("Reply already sent", extra={**log_keys, "message_sid": reply.twilio_sid})
+        return SendOutcome.ALREADY_SENT
+    if reply.status in FAILURE_STATUSES:
+        return SendOutcome.ALREADY_FAILED
+
+    sender = choose_sender(reply, from_number, messaging_service_sid)
+    try:
+        sent = gateway.send(to=reply.to, sender=sender, body=reply.body)
+    except RecipientRejected as rejection:
+        store.record_rejected(reply, rejection.code)
+        logger.warning(
+            "Twilio rejected the reply",
+            extra={**log_keys, "error_code": rejection.code, "http_status": rejection.http_status},
+        )
+        metrics.add_metric(name="ReplyRejected", unit=MetricUnit.Count, value=1)
+        return SendOutcome.REJECTED
+
+    if not store.record_sent(reply, sent.sid, sent.status):
+        logger.warning("Reply SID was already recorded", extra={**log_keys, "message_sid": sent.sid})
+    logger.info("Reply sent", extra={**log_keys, "message_sid": sent.sid, "status": sent.status})
+    metrics.add_metric(name="ReplySent", unit=MetricUnit.Count, value=1)
+    return SendOutcome.SENT

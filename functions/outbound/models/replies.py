@@ -1,0 +1,67 @@
+"""An agent reply on its way to Twilio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Field, Json
+from switchboard.phone import Channel
+
+
+class ReplyJob(BaseModel):
+    """The OutboundQueue body (docs/architecture.md)."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    kind: Literal["reply"]
+    thread_id: str = Field(min_length=1)
+    message_id: str = Field(min_length=1)
+    message_sk: str = Field(min_length=1)
+
+
+class ReplyRecord(SqsRecordModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    body: Json[ReplyJob]  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    thread_id: str
+    message_id: str
+    message_sk: str
+    body: str
+    status: str
+    to: str
+    channel: Channel
+    agency_address: str | None
+    twilio_sid: str | None
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Exactly one of the two is set: Twilio takes either a From address or a Messaging Service."""
+
+    from_address: str | None = None
+    messaging_service_sid: str | None = None
+
+
+@dataclass(frozen=True)
+class SentSms:
+    sid: str
+    status: str
+
+
+class RecipientRejected(Exception):
+    """Twilio refused this message for good (4xx, e.g. 21610 opted out): record it, never retry."""
+
+    def __init__(self, code: str, http_status: int) -> None:
+        super().__init__(f"Twilio rejected the message: HTTP {http_status}, code {code}")
+        self.code = code
+        self.http_status = http_status
+
+
+class TransientSendFailure(Exception):
+    """Worth trying again later (429, 5xx, network): raised so SQS redelivers the job."""
