@@ -1,0 +1,156 @@
+"""The webhook's decision, with an in-memory queue: 403 unless signed, 400 unless well-formed, else queued."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import urlencode
+
+import pytest
+from channels.logic.accept_twilio_post import (
+    INBOUND_MESSAGE,
+    STATUS_CALLBACK,
+    accept_twilio_post,
+    resident_group_id,
+)
+from channels.models.webhooks import EMPTY_TWIML, TwilioPost
+from switchboard.twilio_credentials import TwilioCredentials
+from switchboard.twilio_signature import compute_signature, parse_form
+
+from tests.unit.fakes import InMemoryPublisher
+
+BASE = "https://hooks.example.org"
+ACCOUNT = TwilioCredentials(account_sid="AC" + "1" * 32, auth_token="token-1")
+INBOUND = [
+    ("MessageSid", "SM" + "2" * 32),
+    ("From", "+15555550123"),
+    ("To", "+15555550100"),
+    ("AccountSid", ACCOUNT.account_sid),
+    ("Body", "hello"),
+    ("ToCity", ""),
+]
+STATUS = [
+    ("MessageSid", "SM" + "3" * 32),
+    ("MessageStatus", "delivered"),
+    ("AccountSid", ACCOUNT.account_sid),
+]
+
+
+def post(
+    fields: list[tuple[str, str]], route: str = "/twilio/messages", token: str = ACCOUNT.auth_token
+) -> TwilioPost:
+    body = urlencode(fields)
+    signature = compute_signature(token, BASE + route, parse_form(body))
+    return TwilioPost(
+        body=base64.b64encode(body.encode()).decode(), is_base64_encoded=True, signature=signature
+    )
+
+
+class CountingCredentials:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> TwilioCredentials:
+        self.calls += 1
+        return ACCOUNT
+
+
+def judge(request: TwilioPost, spec=INBOUND_MESSAGE) -> tuple[int, InMemoryPublisher, CountingCredentials]:  # type: ignore[no-untyped-def]
+    publisher, credentials = InMemoryPublisher(), CountingCredentials()
+    reply = accept_twilio_post(
+        request, spec, credentials=credentials, public_api_url=BASE, publisher=publisher, received_at="T"
+    )
+    return reply.status_code, publisher, credentials
+
+
+def test_signed_inbound_message_is_queued_in_its_residents_group() -> None:
+    status, publisher, _ = judge(post(INBOUND))
+
+    assert status == 200
+    [event] = publisher.events
+    assert event.body() == {"kind": "twilio.inbound", "received_at": "T", "params": dict(INBOUND)}
+    assert event.group_id == resident_group_id("+15555550123") and len(event.group_id) == 32
+    assert event.deduplication_id == "SM" + "2" * 32
+
+
+def test_success_answers_with_empty_twiml() -> None:
+    reply = accept_twilio_post(
+        post(INBOUND),
+        INBOUND_MESSAGE,
+        credentials=lambda: ACCOUNT,
+        public_api_url=BASE,
+        publisher=InMemoryPublisher(),
+        received_at="T",
+    )
+
+    assert (reply.body, reply.content_type) == (EMPTY_TWIML, "text/xml")
+
+
+def test_status_callback_goes_to_a_standard_queue_without_group() -> None:
+    status, publisher, _ = judge(post(STATUS, "/twilio/status"), STATUS_CALLBACK)
+
+    assert status == 200
+    assert publisher.events[0].group_id is None and publisher.events[0].deduplication_id is None
+
+
+def test_unsigned_post_costs_no_secret_lookup() -> None:
+    request = post(INBOUND)
+    status, publisher, credentials = judge(TwilioPost(request.body, True, signature=None))
+
+    assert (status, publisher.events, credentials.calls) == (403, [], 0)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        post(INBOUND, token="token-2"),
+        post(INBOUND, route="/twilio/status"),
+        TwilioPost(post(INBOUND).body, True, signature=post(INBOUND[:-1]).signature),
+    ],
+    ids=["other-token", "other-route", "other-form"],
+)
+def test_bad_signature_is_forbidden_and_nothing_is_queued(request_: TwilioPost) -> None:
+    status, publisher, _ = judge(request_)
+
+    assert (status, publisher.events) == (403, [])
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "From", "To", "AccountSid"])
+def test_missing_required_field_is_a_bad_request(missing: str) -> None:
+    status, publisher, _ = judge(post([(k, v) for k, v in INBOUND if k != missing]))
+
+    assert (status, publisher.events) == (400, [])
+
+
+def test_status_callback_needs_its_status() -> None:
+    status, _, _ = judge(post(STATUS[:1] + STATUS[2:], "/twilio/status"), STATUS_CALLBACK)
+
+    assert status == 400
+
+
+def test_malformed_sid_is_a_bad_request() -> None:
+    status, _, _ = judge(post([(k, "SM/../x" if k == "MessageSid" else v) for k, v in INBOUND]))
+
+    assert status == 400
+
+
+def test_other_account_is_forbidden() -> None:
+    status, publisher, _ = judge(post([(k, "AC" + "9" * 32 if k == "AccountSid" else v) for k, v in INBOUND]))
+
+    assert (status, publisher.events) == (403, [])
+
+
+def test_undecodable_body_is_a_bad_request() -> None:
+    status, publisher, _ = judge(TwilioPost(body="!!", is_base64_encoded=True, signature="sig"))
+
+    assert (status, publisher.events) == (400, [])
+
+
+def test_signature_header_is_found_whatever_its_case() -> None:
+    request = post(INBOUND)
+    event = {
+        "body": request.body,
+        "isBase64Encoded": True,
+        "headers": {"X-Twilio-Signature": request.signature},
+    }
+
+    assert TwilioPost.from_http_api_event(event).signature == request.signature

@@ -1,0 +1,57 @@
+"""Opaque cursors: round trip, and nothing but InvalidCursor from a forged one."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from inbox.dal.cursors import decode_cursor, encode_cursor
+from inbox.models.errors import InvalidCursor
+
+KEY = {"pk": "THREAD#t1", "sk": "MSG#2026-11-24T10:15:00.000000Z#m1"}
+
+
+def test_round_trip() -> None:
+    cursor = encode_cursor(KEY)
+
+    assert cursor is not None and "=" not in cursor and "/" not in cursor
+    assert decode_cursor(cursor, keys=("pk", "sk"), fixed={"pk": "THREAD#t1"}) == KEY
+    assert encode_cursor(None) is None and decode_cursor(None, keys=("pk",)) is None
+
+
+@pytest.mark.parametrize(
+    "key, fixed",
+    [
+        ({"pk": "THREAD#t2", "sk": "x"}, {"pk": "THREAD#t1"}),
+        ({"pk": "THREAD#t1"}, None),
+        ({"pk": "THREAD#t1", "sk": 5}, None),
+        ({**KEY, "extra": "x"}, None),
+    ],
+    ids=["other-partition", "missing-key", "not-a-string", "extra-key"],
+)
+def test_cursor_for_other_keys_is_refused(key: dict[str, object], fixed: dict[str, str] | None) -> None:
+    cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor, keys=("pk", "sk"), fixed=fixed)
+
+
+def test_overlong_cursor_is_refused() -> None:
+    with pytest.raises(InvalidCursor):
+        decode_cursor("A" * 2000, keys=("pk", "sk"))
+
+
+@given(st.text(min_size=1, max_size=300))
+def test_any_text_decodes_or_raises_invalid_cursor_only(cursor: str) -> None:
+    try:
+        decode_cursor(cursor, keys=("pk", "sk"))
+    except InvalidCursor:
+        pass
+
+
+@given(st.dictionaries(st.sampled_from(["pk", "sk"]), st.text(max_size=50), min_size=2))
+def test_any_key_round_trips(key: dict[str, str]) -> None:
+    assert decode_cursor(encode_cursor(key), keys=("pk", "sk")) == key

@@ -1,0 +1,188 @@
+"""Sending a reply with in-memory fakes; and how the SDK's answers are sorted into final and transient."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from outbound.integrations.twilio_sms import TwilioSmsGateway
+from outbound.logic.send_reply import SendOutcome, choose_sender, send_reply
+from outbound.models.replies import (
+    PendingReply,
+    RecipientRejected,
+    ReplyJob,
+    Sender,
+    SentSms,
+    TransientSendFailure,
+)
+from switchboard.twilio_client import build_twilio_client
+from switchboard.twilio_credentials import TwilioCredentials
+from twilio.http import HttpClient
+from twilio.http.response import Response
+
+from tests.unit.fakes import OPTED_OUT, InMemoryReplyStore, ScriptedGateway
+
+JOB = ReplyJob(kind="reply", thread_id="t1", message_id="m1", message_sk="MSG#a#m1")
+SERVICE = "MG" + "e5" * 16
+
+
+def pending(**changes: object) -> PendingReply:
+    fields: dict[str, object] = dict(
+        thread_id="t1",
+        message_id="m1",
+        message_sk="MSG#a#m1",
+        body="On our way",
+        status="accepted",
+        to="+15555550123",
+        channel="sms",
+        agency_address="+15555550100",
+        twilio_sid=None,
+    )
+    fields.update(changes)
+    return PendingReply(**fields)  # type: ignore[arg-type]
+
+
+def send(store: InMemoryReplyStore, gateway: ScriptedGateway, service: str | None = None) -> SendOutcome:
+    return send_reply(
+        JOB, store=store, gateway=gateway, from_number="+15555550199", messaging_service_sid=service
+    )
+
+
+def test_sender_is_the_address_the_resident_wrote_to_then_the_service_then_the_number() -> None:
+    assert choose_sender(pending(), "+15555550199", SERVICE) == Sender(from_address="+15555550100")
+    assert choose_sender(pending(agency_address=None), "+15555550199", SERVICE) == Sender(
+        messaging_service_sid=SERVICE
+    )
+    assert choose_sender(pending(agency_address=None), "+15555550199", None) == Sender(
+        from_address="+15555550199"
+    )
+    whatsapp = pending(agency_address=None, channel="whatsapp", to="whatsapp:+15555550124")
+    assert choose_sender(whatsapp, "+15555550199", None) == Sender(from_address="whatsapp:+15555550199")
+
+
+def test_reply_is_sent_once_and_its_sid_recorded() -> None:
+    store, gateway = InMemoryReplyStore({"MSG#a#m1": pending()}), ScriptedGateway(SentSms("SM1", "queued"))
+
+    assert send(store, gateway) is SendOutcome.SENT
+    assert send(store, gateway) is SendOutcome.ALREADY_SENT
+    assert store.sent == [("SM1", "queued")] and len(gateway.sends) == 1
+    assert gateway.sends[0] == {
+        "to": "+15555550123",
+        "sender": Sender(from_address="+15555550100"),
+        "body": "On our way",
+    }
+
+
+def test_opted_out_is_recorded_and_never_retried() -> None:
+    store, gateway = InMemoryReplyStore({"MSG#a#m1": pending()}), ScriptedGateway(OPTED_OUT)
+
+    assert send(store, gateway) is SendOutcome.REJECTED
+    assert send(store, gateway) is SendOutcome.ALREADY_FAILED
+    assert store.rejected == ["21610"] and len(gateway.sends) == 1
+
+
+def test_transient_failure_propagates_for_sqs_to_retry() -> None:
+    store = InMemoryReplyStore({"MSG#a#m1": pending()})
+
+    with pytest.raises(TransientSendFailure):
+        send(store, ScriptedGateway(TransientSendFailure("429")))
+    assert store.sent == [] and store.rejected == []
+
+
+def test_missing_reply_is_dropped() -> None:
+    gateway = ScriptedGateway()
+
+    assert send(InMemoryReplyStore(), gateway) is SendOutcome.MISSING
+    assert gateway.sends == []
+
+
+class AnsweringHttpClient(HttpClient):
+    def __init__(self, status: int, body: dict[str, object] | Exception) -> None:
+        super().__init__(logger=None, is_async=False)  # type: ignore[arg-type]
+        self.status, self.body = status, body
+        self.data: dict[str, object] = {}
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,  # type: ignore[no-untyped-def]
+        allow_redirects=False,
+    ) -> Response:
+        self.data = dict(data or {})
+        if isinstance(self.body, Exception):
+            raise self.body
+        return Response(self.status, json.dumps(self.body))
+
+
+def gateway_answering(
+    status: int, body: dict[str, object] | Exception
+) -> tuple[TwilioSmsGateway, AnsweringHttpClient]:
+    http = AnsweringHttpClient(status, body)
+    client = build_twilio_client(TwilioCredentials("AC" + "0" * 32, "token"), http_client=http)
+    return TwilioSmsGateway(lambda: client, "https://api.example.org/twilio/status"), http
+
+
+def test_gateway_sends_through_the_sdk_with_a_status_callback() -> None:
+    gateway, http = gateway_answering(201, {"sid": "SM9", "status": "queued"})
+
+    assert gateway.send(
+        to="+15555550123", sender=Sender(messaging_service_sid=SERVICE), body="hi"
+    ) == SentSms("SM9", "queued")
+    assert http.data == {
+        "To": "+15555550123",
+        "Body": "hi",
+        "MessagingServiceSid": SERVICE,
+        "StatusCallback": "https://api.example.org/twilio/status",
+    }
+
+
+@pytest.mark.parametrize(
+    "status, code, final",
+    [
+        (400, 21610, True),
+        (400, 21211, True),
+        (404, 20404, True),
+        (429, 20429, False),
+        (500, 20500, False),
+        (503, 20503, False),
+        (401, 20003, False),
+    ],
+)
+def test_gateway_sorts_twilio_errors_into_final_and_transient(status: int, code: int, final: bool) -> None:
+    gateway, _ = gateway_answering(
+        status, {"code": code, "message": "To +15555550123 is bad", "status": status}
+    )
+
+    with pytest.raises(RecipientRejected if final else TransientSendFailure) as error:
+        gateway.send(to="+15555550123", sender=Sender(from_address="+15555550100"), body="hi")
+
+    assert "+15555550123" not in str(error.value)
+    if final:
+        assert error.value.code == str(code)  # type: ignore[union-attr]
+
+
+def test_gateway_treats_rfc9457_errors_like_the_legacy_ones() -> None:
+    body = {
+        "type": "https://www.twilio.com/docs/errors/21610",
+        "title": "Unsubscribed",
+        "status": 400,
+        "code": 21610,
+    }
+    gateway, _ = gateway_answering(400, body)
+
+    with pytest.raises(RecipientRejected) as error:
+        gateway.send(to="+15555550123", sender=Sender(from_address="+15555550100"), body="hi")
+    assert error.value.code == "21610"
+
+
+def test_gateway_treats_network_errors_as_transient() -> None:
+    gateway, _ = gateway_answering(0, requests.ConnectionError("refused"))
+
+    with pytest.raises(TransientSendFailure):
+        gateway.send(to="+15555550123", sender=Sender(from_address="+15555550100"), body="hi")
