@@ -1,0 +1,265 @@
+"""Handlers against moto: the table, queues, bucket and secret of docs/architecture.md, created per test."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import io
+import json
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
+
+from events import SAMPLE_CONFIG
+from tests.integration.fakes import FakeMediaSource
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+TABLE_NAME = "switchboard-test"
+MEDIA_BUCKET = "switchboard-test-media"
+SECRET_NAME = "switchboard/twilio"
+
+
+def queue_url(name: str) -> str:
+    return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"
+
+
+QUEUES = {
+    "InboundQueue": "switchboard-InboundQueue.fifo",
+    "StatusQueue": "switchboard-StatusQueue",
+    "OutboundQueue": "switchboard-OutboundQueue.fifo",
+}
+
+ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "TABLE_NAME": TABLE_NAME,
+    "MEDIA_BUCKET": MEDIA_BUCKET,
+    "INBOUND_QUEUE_URL": queue_url(QUEUES["InboundQueue"]),
+    "STATUS_QUEUE_URL": queue_url(QUEUES["StatusQueue"]),
+    "OUTBOUND_QUEUE_URL": queue_url(QUEUES["OutboundQueue"]),
+    # Secrets Manager takes a name wherever it takes an ARN; moto's ARNs end in a random suffix.
+    "TWILIO_SECRET_ARN": SECRET_NAME,
+    "PUBLIC_API_URL": SAMPLE_CONFIG["PUBLIC_API_URL"],
+    "TWILIO_FROM_NUMBER": "+15555550199",
+    "TWILIO_MESSAGING_SERVICE_SID": "",
+    "TWILIO_API_BASE_URL": "",
+    "POWERTOOLS_SERVICE_NAME": "switchboard-test",
+    "POWERTOOLS_METRICS_NAMESPACE": "Switchboard",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "LOG_LEVEL": "INFO",
+}
+
+HANDLERS = {
+    "webhook": "channels.handlers.twilio_webhook",
+    "status_webhook": "channels.handlers.twilio_status",
+    "inbound_consumer": "inbox.handlers.inbound_consumer",
+    "status_consumer": "inbox.handlers.status_consumer",
+    "agent_api": "inbox.handlers.agent_api",
+    "sms_sender": "outbound.handlers.sms_sender",
+}
+
+
+@dataclass
+class Aws:
+    """The resources of one test, and clients to look at them."""
+
+    table: Any
+    sqs: Any
+    s3: Any
+    queue_urls: dict[str, str]
+    dlq_urls: dict[str, str]
+
+    def queue_messages(self, logical_name: str, max_messages: int = 10) -> list[dict[str, Any]]:
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_urls[logical_name],
+            MaxNumberOfMessages=max_messages,
+            MessageSystemAttributeNames=["All"],
+            VisibilityTimeout=0,
+        )
+        return response.get("Messages", [])
+
+    def items(self) -> list[dict[str, Any]]:
+        return self.table.scan()["Items"]
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def _create_resources() -> Aws:
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    table = dynamodb.create_table(
+        TableName=TABLE_NAME,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "gsi1",
+                "KeySchema": [
+                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_urls: dict[str, str] = {}
+    dlq_urls: dict[str, str] = {}
+    for logical, name in QUEUES.items():
+        fifo = name.endswith(".fifo")
+        fifo_attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "false"} if fifo else {}
+        dlq_name = name.replace(".fifo", "-dlq.fifo") if fifo else name + "-dlq"
+        dlq_urls[logical] = sqs.create_queue(QueueName=dlq_name, Attributes=fifo_attributes)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_urls[logical], AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})
+        queue_urls[logical] = sqs.create_queue(
+            QueueName=name,
+            Attributes={**fifo_attributes, "RedrivePolicy": redrive, "VisibilityTimeout": "180"},
+        )["QueueUrl"]
+        assert queue_urls[logical] == queue_url(name)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=MEDIA_BUCKET)
+    boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name=SECRET_NAME,
+        SecretString=json.dumps(
+            {"account_sid": SAMPLE_CONFIG["account_sid"], "auth_token": SAMPLE_CONFIG["auth_token"]}
+        ),
+    )
+    return Aws(table=table, sqs=sqs, s3=s3, queue_urls=queue_urls, dlq_urls=dlq_urls)
+
+
+def _clear_caches() -> None:
+    # Clients and secrets cached by one test's handlers must not leak into the next test's moto.
+    parameters.clear_caches()
+    for module_name in [*HANDLERS.values(), "switchboard.twilio_client"]:
+        module = sys.modules.get(module_name)
+        for attribute in ("dependencies", "_cached_client"):
+            cached = getattr(module, attribute, None)
+            if cached is not None and hasattr(cached, "cache_clear"):
+                cached.cache_clear()
+
+
+@pytest.fixture
+def aws(environment: None) -> Iterator[Aws]:
+    _clear_caches()
+    with mock_aws():
+        yield _create_resources()
+    _clear_caches()
+
+
+def _handler_fixture(key: str) -> Any:
+    @pytest.fixture
+    def load(aws: Aws) -> ModuleType:
+        # Imported after the environment is set: handlers check their settings at import (cold start).
+        return importlib.import_module(HANDLERS[key])
+
+    return load
+
+
+webhook = _handler_fixture("webhook")
+status_webhook = _handler_fixture("status_webhook")
+inbound_consumer = _handler_fixture("inbound_consumer")
+status_consumer = _handler_fixture("status_consumer")
+agent_api = _handler_fixture("agent_api")
+sms_sender = _handler_fixture("sms_sender")
+
+
+@pytest.fixture
+def media(inbound_consumer: ModuleType, monkeypatch: pytest.MonkeyPatch) -> FakeMediaSource:
+    """The inbound consumer as wired, but downloading media from an in-memory Twilio."""
+    fake = FakeMediaSource()
+    wired = inbound_consumer.dependencies
+    monkeypatch.setattr(
+        inbound_consumer, "dependencies", lambda: dataclasses.replace(wired(), media_source=fake)
+    )
+    return fake
+
+
+@pytest.fixture
+def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Serialize requests to in-process moto.
+
+    Real DynamoDB runs each request (a transaction included) atomically; moto's in-process backend does
+    not (a cancelled transaction restores a snapshot of the whole table): threads would see races AWS has not.
+    """
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def process_request(self: BotocoreStubber, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
+
+
+@dataclass
+class CapturedLogs:
+    powertools: io.StringIO
+    caplog: pytest.LogCaptureFixture
+    capsys: pytest.CaptureFixture[str]
+
+    def text(self) -> str:
+        captured = self.capsys.readouterr()
+        return "\n".join([self.powertools.getvalue(), self.caplog.text, captured.out, captured.err])
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.powertools.getvalue().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> Iterator[CapturedLogs]:
+    """Everything the functions log: Powertools' JSON lines, other loggers, and stdout (metrics)."""
+    from switchboard.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    caplog.set_level(logging.INFO)
+    try:
+        yield CapturedLogs(powertools=stream, caplog=caplog, capsys=capsys)
+    finally:
+        logger.removeHandler(handler)
+
+
+class LambdaContext:
+    function_name = "switchboard-test-fn"
+    function_version = "$LATEST"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:switchboard-test-fn"
+    memory_limit_in_mb = 256
+    aws_request_id = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+    log_group_name = "/aws/lambda/switchboard-test-fn"
+    log_stream_name = "2026/11/24/[$LATEST]abcdef"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000
+
+
+@pytest.fixture
+def context() -> LambdaContext:
+    return LambdaContext()

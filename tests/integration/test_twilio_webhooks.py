@@ -1,0 +1,180 @@
+"""POST /twilio/messages and /twilio/status: signed posts are queued, everything else is refused untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pytest
+
+from events import SAMPLE_CONFIG, load_event
+from tests.integration.conftest import Aws, CapturedLogs, LambdaContext
+from tests.integration.signing import form_pairs, replace, sign, signed_twilio_event, without
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+RESIDENT = "+15555550123"
+SMS_BODY = "Hi, my street light on Elm St is out since Tuesday. Can someone fix it? Thanks!"
+
+
+@pytest.mark.parametrize(
+    "sample", ["twilio_messages_sms.json", "twilio_messages_mms.json", "twilio_messages_whatsapp.json"]
+)
+def test_signed_message_is_queued_per_resident_and_acknowledged_with_empty_twiml(
+    sample: str, aws: Aws, webhook: Any, context: LambdaContext
+) -> None:
+    event = load_event(f"apigw/{sample}")
+    params = dict(form_pairs(event))
+
+    response = webhook.handler(event, context)
+
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"] == "text/xml"
+    assert response["body"] == EMPTY_TWIML
+    [queued] = aws.queue_messages("InboundQueue")
+    body = json.loads(queued["Body"])
+    assert body["kind"] == "twilio.inbound"
+    assert body["params"] == params  # every field, blank ones included
+    assert body["received_at"].endswith("Z")
+    assert queued["Attributes"]["MessageGroupId"] == hashlib.sha256(params["From"].encode()).hexdigest()[:32]
+    assert queued["Attributes"]["MessageDeduplicationId"] == params["MessageSid"]
+
+
+def test_redelivered_webhook_is_deduplicated_by_message_sid(
+    aws: Aws, webhook: Any, context: LambdaContext
+) -> None:
+    event = load_event("apigw/twilio_messages_sms.json")
+
+    assert webhook.handler(event, context)["statusCode"] == 200
+    assert webhook.handler(event, context)["statusCode"] == 200
+
+    assert len(aws.queue_messages("InboundQueue")) == 1
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(
+            lambda e: e["headers"].update({"x-twilio-signature": "bm90IGEgc2lnbmF0dXJl"}), id="wrong"
+        ),
+        pytest.param(lambda e: e["headers"].pop("x-twilio-signature"), id="missing"),
+        pytest.param(lambda e: e.update(rawQueryString="extra=1"), id="query-not-signed"),
+        pytest.param(
+            lambda e: e.update(
+                body=signed_twilio_event("apigw/twilio_messages_sms.json", replace("Body", "x"))["body"]
+            ),
+            id="body-changed",
+        ),
+    ],
+)
+def test_unsigned_post_is_refused_with_nothing_queued_or_logged_about_the_resident(
+    tamper: Any, aws: Aws, webhook: Any, context: LambdaContext, logs: CapturedLogs
+) -> None:
+    event = load_event("apigw/twilio_messages_sms.json")
+    tamper(event)
+
+    response = webhook.handler(event, context)
+
+    assert response["statusCode"] == 403
+    assert aws.queue_messages("InboundQueue") == []
+    text = logs.text()
+    assert "Twilio webhook rejected" in text
+    for secret in (RESIDENT, "5555550123", SMS_BODY, "Elm St", SAMPLE_CONFIG["auth_token"]):
+        assert secret not in text
+
+
+def test_post_signed_with_another_token_is_refused(aws: Aws, webhook: Any, context: LambdaContext) -> None:
+    event = signed_twilio_event("apigw/twilio_messages_sms.json", token="someone-elses-token")
+
+    assert webhook.handler(event, context)["statusCode"] == 403
+    assert aws.queue_messages("InboundQueue") == []
+
+
+def test_post_for_another_account_is_refused(aws: Aws, webhook: Any, context: LambdaContext) -> None:
+    event = signed_twilio_event("apigw/twilio_messages_sms.json", replace("AccountSid", "AC" + "f" * 32))
+
+    assert webhook.handler(event, context)["statusCode"] == 403
+    assert aws.queue_messages("InboundQueue") == []
+
+
+@pytest.mark.parametrize("field", ["MessageSid", "From", "To", "AccountSid"])
+def test_signed_post_missing_a_required_field_is_a_bad_request(
+    field: str, aws: Aws, webhook: Any, context: LambdaContext
+) -> None:
+    event = signed_twilio_event("apigw/twilio_messages_sms.json", without(field))
+
+    assert webhook.handler(event, context)["statusCode"] == 400
+    assert aws.queue_messages("InboundQueue") == []
+
+
+@pytest.mark.parametrize(
+    "body, is_base64",
+    [
+        ("%%%not-base64%%%", True),
+        ("Qm9keT3DqQ==é", True),
+        ("//79/Q==", True),
+        ("Body=%FF%FE&From=x", False),
+        ("no-equals-sign", False),
+    ],
+    ids=["bad-base64", "non-ascii-base64", "not-utf8", "bad-percent-escape", "not-a-form"],
+)
+def test_malformed_body_is_a_bad_request(
+    body: str, is_base64: bool, aws: Aws, webhook: Any, context: LambdaContext
+) -> None:
+    event = load_event("apigw/twilio_messages_sms.json")
+    event.update(body=body, isBase64Encoded=is_base64)
+
+    assert webhook.handler(event, context)["statusCode"] == 400
+    assert aws.queue_messages("InboundQueue") == []
+
+
+def test_accepted_post_logs_the_sid_and_a_hash_never_the_number_or_body(
+    aws: Aws, webhook: Any, context: LambdaContext, logs: CapturedLogs
+) -> None:
+    webhook.handler(load_event("apigw/twilio_messages_sms.json"), context)
+
+    [accepted] = [r for r in logs.records() if r["message"] == "Twilio webhook accepted"]
+    assert accepted["message_sid"] == "SM" + "a1" * 16
+    assert len(accepted["from_hash"]) == 12
+    text = logs.text()
+    assert RESIDENT not in text and "5555550123" not in text and "Elm St" not in text
+
+
+def test_status_callback_is_queued_and_acknowledged_empty(
+    aws: Aws, status_webhook: Any, context: LambdaContext
+) -> None:
+    event = load_event("apigw/twilio_status_undelivered.json")
+
+    response = status_webhook.handler(event, context)
+
+    assert response["statusCode"] == 200
+    assert response["body"] == ""
+    [queued] = aws.queue_messages("StatusQueue")
+    body = json.loads(queued["Body"])
+    assert body["kind"] == "twilio.status"
+    assert body["params"]["MessageStatus"] == "undelivered"
+    assert body["params"]["ErrorCode"] == "30003"
+
+
+def test_status_callback_with_bad_signature_is_refused(
+    aws: Aws, status_webhook: Any, context: LambdaContext
+) -> None:
+    event = load_event("apigw/twilio_status_delivered.json")
+    event["headers"]["x-twilio-signature"] = load_event("apigw/twilio_messages_sms.json")["headers"][
+        "x-twilio-signature"
+    ]
+
+    assert status_webhook.handler(event, context)["statusCode"] == 403
+    assert aws.queue_messages("StatusQueue") == []
+
+
+def test_status_callback_signed_for_the_messages_route_is_refused(
+    aws: Aws, status_webhook: Any, context: LambdaContext
+) -> None:
+    # Same form, signed over /twilio/messages: the URL is part of what Twilio signs.
+    event = load_event("apigw/twilio_status_delivered.json")
+    event["rawPath"] = "/twilio/messages"
+    sign(event)
+    event["rawPath"] = "/twilio/status"
+
+    assert status_webhook.handler(event, context)["statusCode"] == 403
