@@ -1,0 +1,1 @@
+"""Operator tools run with `python -m infra.tools.<name>` (see the Makefile)."""
