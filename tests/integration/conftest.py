@@ -96,6 +96,11 @@ class Aws:
         return self.table.scan()["Items"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # switchboard.observability silences this at import; pytest resets warning filters for each test.
+    config.addinivalue_line("filterwarnings", "ignore:No application metrics to publish:UserWarning")
+
+
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in ENVIRONMENT.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics(namespace=os.getenv("POWERTOOLS_METRICS_NAMESPACE") or "Switchboard")
+# Reads and duplicates legitimately publish no metric; Powertools would warn on every such invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 _REDACTED_LENGTH = 12
 
