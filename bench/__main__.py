@@ -1,0 +1,277 @@
+"""`python -m bench`: run every benchmark, print one table, write bench/results.json.
+
+Sections run in order and each one's failure is recorded, not fatal, so the table always prints; the exit
+status is 1 if any section failed. BENCH_QUICK=1 shrinks every sample (a smoke run, about a minute).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import cold_start, idle_cost, latency, requests_count, webhook_ack
+from bench.cost_model import PriceBook
+from bench.stats import quick
+from bench.template import Stack, synthesize
+
+RESULTS_PATH = Path(__file__).with_name("results.json")
+NOT_BUILT = "not built yet"
+
+
+def _section(name: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    print(f"bench: {name}...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    try:
+        result = run()
+    except Exception as error:  # noqa: BLE001 - one broken figure must not hide the others
+        traceback.print_exc()
+        result = {"status": f"error: {type(error).__name__}: {error}"}
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def collect() -> dict[str, Any]:
+    prices = PriceBook.load()
+    figures: dict[str, Any] = {}
+    stack_holder: dict[str, Stack] = {}
+
+    def synth() -> dict[str, Any]:
+        stack_holder["stack"] = synthesize()
+        return {"status": "ok"}
+
+    figures["synth"] = _section("synthesizing the CDK app", synth)
+    stack = stack_holder.get("stack")
+
+    def needs_stack(run: Callable[[Stack], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+        def guarded() -> dict[str, Any]:
+            if stack is None:
+                return {"status": "not measured: synth failed"}
+            return run(stack)
+
+        return guarded
+
+    figures["webhook_ack"] = _section("webhook acknowledgement", needs_stack(webhook_ack.run))
+    figures["latency"] = _section("resident-to-agent latency", needs_stack(latency.run))
+    figures["cold_start"] = _section("cold start", needs_stack(cold_start.run))
+    figures["requests"] = _section(
+        "requests per unit of work", needs_stack(lambda s: requests_count.run(s, prices))
+    )
+    figures["idle_cost"] = _section("idle cost", needs_stack(lambda s: idle_cost.run(s.template, prices)))
+    for name in ("workspace", "alerts", "workflows"):
+        figures[name] = {"status": NOT_BUILT}
+    return figures
+
+
+# --- the table --------------------------------------------------------------------------------------------
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _status_row(figure: str, section: dict[str, Any]) -> list[str]:
+    return [figure, section.get("status", "?"), "", "", ""]
+
+
+def _ack_rows(ack: dict[str, Any]) -> list[list[str]]:
+    if ack.get("status") != "ok":
+        return [_status_row("Webhook ack, warm p50 / p99", ack)]
+    handler, floor = ack["handler"], ack["floor_send_message"]
+    return [
+        [
+            "Webhook ack, warm p50 / p99",
+            f"{_ms(handler['p50_ms'])} / {_ms(handler['p99_ms'])}",
+            f"SendMessage alone {_ms(floor['p50_ms'])} / {_ms(floor['p99_ms'])}",
+            f"{ack['ratio_p50']}x / {ack['ratio_p99']}x",
+            f"n={handler['n']}, {ack['backend']}",
+        ]
+    ]
+
+
+def _latency_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Resident -> agent latency p50 / p95", result)]
+    steady, burst = result["steady"], result["burst"]
+    return [
+        [
+            "Resident -> agent latency p50 / p95",
+            f"{_ms(steady['p50_ms'])} / {_ms(steady['p95_ms'])}",
+            f"webhook POST alone {_ms(result['floor']['p50_ms'])}",
+            f"{result['ratio_p50']}x",
+            f"n={steady['n']} one at a time, over HTTP, read through the agent API",
+        ],
+        [
+            f"Burst of {burst['messages']} sent at once",
+            f"drained in {burst['drain_s']:.1f} s, {burst['lost']} lost",
+            f"per message p50 / p95 {_ms(burst['latency']['p50_ms'])} / {_ms(burst['latency']['p95_ms'])}",
+            "",
+            f"{burst['senders']} concurrent senders, {burst['residents']} residents",
+        ],
+    ]
+
+
+def _cold_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Cold start (import + init)", result)]
+    floor = result["floor"]
+    rows = []
+    for logical_id, row in result["functions"].items():
+        top = ", ".join(f"{d['package']} {d['ms']:.0f}" for d in row["dominated_by"][:3])
+        rows.append(
+            [
+                f"Cold start {logical_id}",
+                f"{_ms(row['import_ms_median'])}, zip {row['package_zipped_bytes'] / 1e6:.1f} MB",
+                f"import {floor['module']} {_ms(floor['import_ms_median'])}",
+                f"{row['ratio_to_floor']}x",
+                f"median of {result['runs']}; top (ms): {top}",
+            ]
+        )
+    return rows
+
+
+def _requests_rows(result: dict[str, Any], prices: PriceBook) -> list[list[str]]:
+    if result.get("status", "ok") != "ok" or "inbound_message" not in result:
+        return [_status_row("AWS requests per unit of work", result)]
+    rows = []
+    labels = {
+        "inbound_message": ("inbound message", "inbound messages"),
+        "agent_reply": ("agent reply", "agent replies"),
+        "alert_recipient": ("alert recipient", "alert recipients"),
+        "booked_callback": ("booked callback", "booked callbacks"),
+    }
+    for key, (label, plural) in labels.items():
+        scenario = result[key]
+        if scenario.get("status") != "ok":
+            rows.append([f"Requests per {label}", scenario.get("status", "?"), "", "", ""])
+            if key == "alert_recipient":
+                rows.append([f"AWS cost per 1M {plural}", scenario.get("status", "?"), "", "", ""])
+            continue
+        calls = ", ".join(
+            f"{name} {count:g}" for name, count in scenario["aws_calls_per_unit_counted"].items()
+        )
+        rows.append(
+            [
+                f"Requests per {label}",
+                f"{scenario['aws_calls_per_unit_counted_total']:g} counted + "
+                f"{scenario['platform_requests_per_unit']:g} platform",
+                f"floor {scenario['floor_requests_per_unit']:g}",
+                f"{scenario['requests_per_unit_total'] / scenario['floor_requests_per_unit']:.2f}x",
+                calls,
+            ]
+        )
+        rows.append(
+            [
+                f"AWS cost per 1M {plural}",
+                f"{_usd(scenario['usd_per_million'])} ({_usd(scenario['usd_per_million_requests_only'])} "
+                "without logs/traces)",
+                f"floor {_usd(scenario['floor_usd_per_million'])}",
+                f"{scenario['usd_per_million_requests_only'] / scenario['floor_usd_per_million']:.2f}x",
+                f"Twilio {_usd(scenario['twilio_usd_per_million'])} per 1M segments; "
+                f"logs {scenario['log_bytes_per_unit']} B/unit",
+            ]
+        )
+    return rows
+
+
+def _idle_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Idle cost per month", result)]
+    parts = ", ".join(
+        f"{kind.split('::')[-1]} x{slot['count']} {_usd(slot['usd_month'])}"
+        + (" (est.)" if slot["estimate"] else "")
+        for kind, slot in result["by_type"].items()
+    )
+    unpriced = result["unpriced_types"]
+    waf = result["waf_adds"]
+    rows = [
+        [
+            "Idle cost per month, WAF off",
+            _usd(result["usd_month_without_waf"]),
+            "aim < $5.00",
+            f"{result['usd_month_without_waf'] / 5:.2f}x",
+            parts + (f"; UNPRICED: {', '.join(unpriced)}" if unpriced else ""),
+        ],
+        [
+            "WAF adds",
+            f"+{_usd(waf['usd_month'])}/month"
+            + (
+                f" + {_usd(waf['usd_per_million_requests'])}/1M requests"
+                if "usd_per_million_requests" in waf
+                else ""
+            ),
+            "",
+            "",
+            waf["basis"],
+        ],
+    ]
+    return rows
+
+
+def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
+    rows = [
+        *_ack_rows(figures["webhook_ack"]),
+        *_latency_rows(figures["latency"]),
+        *_cold_rows(figures["cold_start"]),
+        *_requests_rows(figures["requests"], prices),
+        *_idle_rows(figures["idle_cost"]),
+    ]
+    for name in ("workspace", "alerts", "workflows"):
+        rows.append([f"{name.capitalize()} figures", figures[name]["status"], "", "", ""])
+    return rows
+
+
+def render(rows: list[list[str]]) -> str:
+    header = ["Figure", "Value", "Floor / reference", "Ratio", "Notes"]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(4)]
+    lines = []
+    for row in [header, None, *rows]:
+        if row is None:
+            lines.append("-+-".join("-" * w for w in widths) + "-+-" + "-" * 20)
+            continue
+        cells = [str(cell).ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        lines.append(" | ".join([*cells, str(row[4])]).rstrip())
+    return "\n".join(lines)
+
+
+def main() -> int:
+    started = time.perf_counter()
+    prices = PriceBook.load()
+    figures = collect()
+    rows = table_rows(figures, prices)
+    text = render(rows)
+    print(text)
+    results = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "system": platform.platform(),
+        },
+        "quick": quick(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "prices": "bench/prices.json",
+        "table": [
+            dict(zip(["figure", "value", "floor", "ratio", "notes"], row, strict=True)) for row in rows
+        ],
+        "figures": figures,
+    }
+    RESULTS_PATH.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwritten: {RESULTS_PATH}")
+    failed = [name for name, section in figures.items() if str(section.get("status", "")).startswith("error")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
