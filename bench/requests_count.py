@@ -320,22 +320,37 @@ def _thread_ids(env: dict[str, str]) -> list[str]:
 # --- floors: the fewest requests the design could make ------------------------------------------------------
 
 
-def inbound_floor(batch_size: int) -> list[Usage]:
+@dataclass(frozen=True)
+class Floor:
+    """The fewest requests the design could make for one unit of work, and what they bill."""
+
+    usages: list[Usage]
+    dynamodb_requests: float  # DynamoDB bills units, not requests: a transaction is one request
+
+    @property
+    def requests(self) -> float:
+        return self.dynamodb_requests + sum(
+            u.quantity for u in self.usages if not u.key.startswith("dynamodb")
+        )
+
+
+def inbound_floor(batch_size: int) -> Floor:
     """docs/architecture.md's minimum: one HTTP API request, one webhook invocation, one FIFO send, the
     consumer's share of a full batch, and the one 3-item transaction (+ the thread's move in the index)."""
-    return [
+    usages = [
         Usage("apigw_http_request", 1, "webhook POST"),
         Usage("lambda_request", 1 + 1 / batch_size, "webhook + consumer share"),
         Usage("sqs_fifo_request", 1 + 2 / batch_size, "send + receive/delete share"),
         Usage("dynamodb_write_request_unit", 3 * 2 + 2, "3-item transaction + index move"),
     ]
+    return Floor(usages, dynamodb_requests=1)
 
 
-def reply_floor(batch_size: int, callbacks: int) -> list[Usage]:
+def reply_floor(batch_size: int, callbacks: int) -> Floor:
     """API request and invocation, a 2-item transaction (+ index move), the FIFO send and the sender's batch
     share, a read and a 2-item transaction for the SID, then per status callback: a request, an invocation,
     a standard send, the consumer's share, a read of the SID item and a conditional update."""
-    return [
+    usages = [
         Usage("apigw_http_request", 1 + callbacks, "reply POST + callbacks"),
         Usage("lambda_request", 1 + 1 / batch_size + callbacks * (1 + 1 / batch_size), "invocations"),
         Usage("sqs_fifo_request", 1 + 2 / batch_size, "reply send + trigger share"),
@@ -343,11 +358,7 @@ def reply_floor(batch_size: int, callbacks: int) -> list[Usage]:
         Usage("dynamodb_write_request_unit", 2 * 2 + 2 + 2 * 2 + callbacks, "writes"),
         Usage("dynamodb_read_request_unit", 0.5 + callbacks * 0.5, "reads"),
     ]
-
-
-def floor_requests(usages: list[Usage]) -> float:
-    """Requests in a floor (DynamoDB units are not requests: a transaction is one request)."""
-    return sum(u.quantity for u in usages if not u.key.startswith("dynamodb"))
+    return Floor(usages, dynamodb_requests=3 + 2 * callbacks)
 
 
 # --- run ---------------------------------------------------------------------------------------------------
@@ -381,7 +392,7 @@ def run(stack: Stack, prices: PriceBook) -> dict[str, Any]:
     }
 
 
-def _report(scenario: Scenario, prices: PriceBook, floor: list[Usage], twilio_usd: float) -> dict[str, Any]:
+def _report(scenario: Scenario, prices: PriceBook, floor: Floor, twilio_usd: float) -> dict[str, Any]:
     usages = scenario.usages(prices)
     calls = scenario.calls_per_unit()
     platform_requests = sum(
@@ -397,7 +408,7 @@ def _report(scenario: Scenario, prices: PriceBook, floor: list[Usage], twilio_us
         "aws_calls_per_unit_counted_total": round(counted_aws, 3),
         "platform_requests_per_unit": round(platform_requests, 3),
         "requests_per_unit_total": round(counted_aws + platform_requests, 3),
-        "floor_requests_per_unit": round(floor_requests(floor), 3),
+        "floor_requests_per_unit": round(floor.requests, 3),
         "handler_ms_median": {p.name: round(_median(p.times_ms), 2) for p in scenario.phases},
         "log_bytes_per_unit": round(sum(p.log_bytes for p in scenario.phases) / scenario.units),
         "usages": usage_table(usages, prices),
@@ -405,7 +416,7 @@ def _report(scenario: Scenario, prices: PriceBook, floor: list[Usage], twilio_us
         "usd_per_million_requests_only": round(
             cost_per_million([u for u in usages if u.key not in _OBSERVABILITY], prices), 2
         ),
-        "floor_usd_per_million": round(cost_per_million(floor, prices), 2),
+        "floor_usd_per_million": round(cost_per_million(floor.usages, prices), 2),
         "twilio_usd_per_million": round(twilio_usd * MILLION, 2),
     }
 

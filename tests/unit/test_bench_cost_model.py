@@ -255,9 +255,9 @@ def test_the_bench_modules_import_and_the_table_renders_every_status() -> None:
 
 
 def test_the_floors_cost_what_the_architecture_implies() -> None:
-    from bench.requests_count import floor_requests, inbound_floor
+    from bench.requests_count import inbound_floor
 
     floor = inbound_floor(batch_size=10)
-    # 1 API request, 1.1 invocations, 1.2 FIFO requests; 8 write units are not requests.
-    assert floor_requests(floor) == pytest.approx(3.3)
-    assert cost_per_million(floor, PRICES) == pytest.approx(1.0 + 0.22 + 0.6 + 5.0)
+    # 1 API request, 1.1 invocations, 1.2 FIFO requests and one transaction (8 write units, 1 request).
+    assert floor.requests == pytest.approx(4.3)
+    assert cost_per_million(floor.usages, PRICES) == pytest.approx(1.0 + 0.22 + 0.6 + 5.0)
