@@ -120,7 +120,11 @@ _TABLE_ARGUMENTS = {"AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes
 
 @contextlib.contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
+    """`values` set for the block; endpoint overrides (a local stack's) removed so moto's mock sees AWS."""
+    endpoints = [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]
+    saved = {name: os.environ.get(name) for name in [*values, *endpoints]}
+    for name in endpoints:
+        del os.environ[name]
     os.environ.update(values)
     try:
         yield

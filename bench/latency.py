@@ -223,25 +223,18 @@ def burst(resident: Resident, agent: Agent, messages: int, residents: int, sende
     }
 
 
-def run(stack: Any) -> dict[str, Any]:
-    local_stack = local_stack_class()
-    if local_stack is None:
-        return {"status": "not measured: the local stack (infra/local LocalStack) has not landed"}
-    instance = local_stack()
-    instance.start()
-    try:
-        api_url = instance.api_url
-        public_api_url = os.environ.get("PUBLIC_API_URL", api_url)
-        resident = Resident(api_url, public_api_url, _twilio_auth_token())
-        agent = Agent(api_url)
-        result = steady(resident, agent, size("latency_messages", 200, 30), size("latency_residents", 20, 5))
-        result["burst"] = burst(
-            resident,
-            agent,
-            size("burst_messages", 1000, 100),
-            size("burst_residents", 100, 20),
-            size("burst_senders", 16, 8),
-        )
-    finally:
-        instance.stop()
+def run_on(local: Any) -> dict[str, Any]:
+    """Steady then burst, against a started local stack."""
+    api_url = local.api_url
+    public_api_url = os.environ.get("PUBLIC_API_URL", api_url)
+    resident = Resident(api_url, public_api_url, _twilio_auth_token())
+    agent = Agent(api_url)
+    result = steady(resident, agent, size("latency_messages", 200, 30), size("latency_residents", 20, 5))
+    result["burst"] = burst(
+        resident,
+        agent,
+        size("burst_messages", 1000, 100),
+        size("burst_residents", 100, 20),
+        size("burst_senders", 16, 8),
+    )
     return {"status": "ok", **result}

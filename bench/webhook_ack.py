@@ -84,5 +84,20 @@ def run_in_process_moto(stack: Any) -> dict[str, Any]:
     return {**result, "backend": "in-process moto (mock_aws)"}
 
 
-def run(stack: Any) -> dict[str, Any]:
-    return run_in_process_moto(stack)
+def run_on(local: Any, stack: Any) -> dict[str, Any]:
+    """Against a started local stack: the handler module it runs, its queue, its pollers draining it."""
+    import importlib
+    import os
+
+    import boto3
+
+    harness.use_code_paths()
+    webhook = importlib.import_module(stack.function("TwilioWebhookFn").handler.rsplit(".", 1)[0])
+    result = measure(
+        webhook,
+        boto3.client("sqs"),
+        os.environ["INBOUND_QUEUE_URL"],
+        size("ack_calls", 500, 50),
+        size("ack_warmup", 30, 5),
+    )
+    return {**result, "backend": "local stack (moto server, pollers running)"}
