@@ -1,0 +1,285 @@
+"""Creates the template's resources in moto, one creator per resource type.
+
+Each creator takes the resolved properties and returns (Ref value, GetAtt attributes). Types with no local
+counterpart (IAM, logs, alarms, CloudFront, the bucket-deployment custom resource...) get placeholder ids and
+are listed once at start-up, so it is visible what the local stack leaves out.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from infra.local.template import ACCOUNT_ID, REGION, STACK_NAME, Resolver, SynthesizedStack
+
+Physical = tuple[str, dict[str, str]]
+
+# Handled elsewhere (functions, routes, mappings) or not needed to run the stack on one machine.
+NOT_CREATED = {
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::Logs::LogGroup",
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SQS::QueuePolicy",
+    "AWS::S3::BucketPolicy",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::LayerVersion",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::Distribution",
+    "Custom::CDKBucketDeployment",
+    "AWS::CDK::Metadata",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::Function",
+    "AWS::KMS::Key",
+    "AWS::KMS::Alias",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
+}
+
+
+def _name(logical_id: str, suffix: str = "") -> str:
+    return f"{STACK_NAME}-{logical_id}{suffix}"
+
+
+class ResourceFactory:
+    """Creates resources on first use; `physical()` is the Resolver's callback."""
+
+    def __init__(
+        self,
+        stack: SynthesizedStack,
+        endpoint_url: str,
+        api_url: str,
+        parameters: dict[str, str],
+        secrets_values: dict[str, dict[str, str]],
+    ):
+        self.stack = stack
+        self.endpoint_url = endpoint_url
+        self.api_url = api_url
+        self.secret_values = secrets_values
+        self.created: dict[str, Physical] = {}
+        self.skipped: dict[str, str] = {}
+        self.resolver = Resolver(stack, self.physical, parameters)
+        self._creators: dict[str, Callable[[str, dict[str, Any]], Physical]] = {
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::SQS::Queue": self._queue,
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::SecretsManager::Secret": self._secret,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::Cognito::UserPoolClient": self._user_pool_client,
+            "AWS::Cognito::UserPoolGroup": self._user_pool_group,
+            "AWS::StepFunctions::StateMachine": self._state_machine,
+            "AWS::Scheduler::Schedule": self._schedule,
+            "AWS::Scheduler::ScheduleGroup": self._schedule_group,
+        }
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)
+
+    def create_all(self) -> None:
+        for logical_id in self.stack.resources:
+            self.physical(logical_id)
+
+    def physical(self, logical_id: str) -> Physical:
+        if logical_id in self.created:
+            return self.created[logical_id]
+        resource = self.stack.resources[logical_id]
+        resource_type = resource["Type"]
+        creator = self._creators.get(resource_type)
+        if creator is None:
+            result = self._placeholder(logical_id, resource_type)
+            if resource_type not in NOT_CREATED and not resource_type.startswith("Custom::"):
+                self.skipped[logical_id] = resource_type
+        else:
+            properties = self.resolver.resolve(resource.get("Properties", {}))
+            result = creator(logical_id, properties)
+        self.created[logical_id] = result
+        return result
+
+    def _placeholder(self, logical_id: str, resource_type: str) -> Physical:
+        arn_service = resource_type.split("::")[1].lower() if "::" in resource_type else "custom"
+        arn = f"arn:aws:{arn_service}:{REGION}:{ACCOUNT_ID}:{logical_id}"
+        attributes = {"Arn": arn}
+        if resource_type == "AWS::Lambda::Function":
+            name = _name(logical_id)
+            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+            return name, {"Arn": arn}
+        if resource_type == "AWS::ApiGatewayV2::Api":
+            return "local", {"ApiEndpoint": self.api_url, "ApiId": "local"}
+        if resource_type == "AWS::CloudFront::Distribution":
+            return logical_id, {"DomainName": self.api_url.split("://", 1)[1], "Id": logical_id}
+        return logical_id, attributes
+
+    # --- creators -------------------------------------------------------------------------------
+
+    def _table(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        name = p.get("TableName") or _name(logical_id)
+        kwargs: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": p["KeySchema"],
+            "AttributeDefinitions": p["AttributeDefinitions"],
+            "BillingMode": p.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if p.get("GlobalSecondaryIndexes"):
+            kwargs["GlobalSecondaryIndexes"] = p["GlobalSecondaryIndexes"]
+        if p.get("LocalSecondaryIndexes"):
+            kwargs["LocalSecondaryIndexes"] = p["LocalSecondaryIndexes"]
+        if p.get("StreamSpecification"):
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
+        if kwargs["BillingMode"] == "PROVISIONED":
+            kwargs["ProvisionedThroughput"] = p["ProvisionedThroughput"]
+        description = self.client("dynamodb").create_table(**kwargs)["TableDescription"]
+        if p.get("TimeToLiveSpecification", {}).get("Enabled"):
+            self.client("dynamodb").update_time_to_live(
+                TableName=name, TimeToLiveSpecification=p["TimeToLiveSpecification"]
+            )
+        return name, {"Arn": description["TableArn"], "StreamArn": description.get("LatestStreamArn", "")}
+
+    def _queue(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        fifo = bool(p.get("FifoQueue"))
+        name = p.get("QueueName") or _name(logical_id, ".fifo" if fifo else "")
+        attributes: dict[str, str] = {}
+        for key in (
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "DelaySeconds",
+            "ReceiveMessageWaitTimeSeconds",
+            "MaximumMessageSize",
+        ):
+            if key in p:
+                attributes[key] = str(p[key])
+        if fifo:
+            attributes["FifoQueue"] = "true"
+            attributes["ContentBasedDeduplication"] = str(bool(p.get("ContentBasedDeduplication"))).lower()
+        if "RedrivePolicy" in p:
+            attributes["RedrivePolicy"] = json.dumps(p["RedrivePolicy"])
+        url = self.client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+        return url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
+
+    def _bucket(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        name = (p.get("BucketName") or _name(logical_id)).lower()
+        self.client("s3").create_bucket(Bucket=name)
+        return name, {
+            "Arn": f"arn:aws:s3:::{name}",
+            "DomainName": f"{name}.s3.amazonaws.com",
+            "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
+            "WebsiteURL": f"http://{name}.s3-website-{REGION}.amazonaws.com",
+        }
+
+    def _secret(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        # The agency fills the cloud secret after deploy; locally it holds the demo account's credentials.
+        value = self.secret_values.get(logical_id)
+        if value is None:
+            generate = p.get("GenerateSecretString", {})
+            template = json.loads(generate.get("SecretStringTemplate", "{}"))
+            if generate.get("GenerateStringKey"):
+                template[generate["GenerateStringKey"]] = secrets.token_hex(16)
+            value = template
+        arn = self.client("secretsmanager").create_secret(
+            Name=p.get("Name") or _name(logical_id), SecretString=json.dumps(value)
+        )["ARN"]
+        return arn, {"Id": arn}
+
+    def _user_pool(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        kwargs = {
+            k: v
+            for k, v in p.items()
+            if k
+            in {
+                "Policies",
+                "AutoVerifiedAttributes",
+                "UsernameAttributes",
+                "AliasAttributes",
+                "MfaConfiguration",
+                "AdminCreateUserConfig",
+                "AccountRecoverySetting",
+                "UsernameConfiguration",
+            }
+        }
+        pool = self.client("cognito-idp").create_user_pool(
+            PoolName=p.get("UserPoolName") or _name(logical_id), **kwargs
+        )["UserPool"]
+        return pool["Id"], {
+            "Arn": pool["Arn"],
+            "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}",
+            "ProviderURL": f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}",
+            "UserPoolId": pool["Id"],
+        }
+
+    def _user_pool_client(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        kwargs = {
+            k: v
+            for k, v in p.items()
+            if k
+            in {
+                "ExplicitAuthFlows",
+                "GenerateSecret",
+                "AccessTokenValidity",
+                "IdTokenValidity",
+                "RefreshTokenValidity",
+                "TokenValidityUnits",
+                "PreventUserExistenceErrors",
+            }
+        }
+        client = self.client("cognito-idp").create_user_pool_client(
+            UserPoolId=p["UserPoolId"], ClientName=p.get("ClientName") or logical_id, **kwargs
+        )["UserPoolClient"]
+        return client["ClientId"], {"ClientSecret": client.get("ClientSecret", "")}
+
+    def _user_pool_group(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        self.client("cognito-idp").create_group(
+            UserPoolId=p["UserPoolId"], GroupName=p["GroupName"], Precedence=int(p.get("Precedence", 0))
+        )
+        return p["GroupName"], {}
+
+    def _state_machine(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        definition = p.get("DefinitionString") or json.dumps(p.get("Definition", {}))
+        if isinstance(definition, dict):
+            definition = json.dumps(definition)
+        name = p.get("StateMachineName") or _name(logical_id)
+        arn = self.client("stepfunctions").create_state_machine(
+            name=name,
+            definition=definition,
+            roleArn=p.get("RoleArn") or f"arn:aws:iam::{ACCOUNT_ID}:role/local",
+            type=p.get("StateMachineType", "STANDARD"),
+        )["stateMachineArn"]
+        return arn, {"Arn": arn, "Name": name}
+
+    def _schedule_group(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        name = p.get("Name") or _name(logical_id)
+        arn = self.client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+        return name, {"Arn": arn}
+
+    def _schedule(self, logical_id: str, p: dict[str, Any]) -> Physical:
+        name = p.get("Name") or _name(logical_id)
+        kwargs = {
+            k: v
+            for k, v in p.items()
+            if k
+            in {
+                "ScheduleExpression",
+                "ScheduleExpressionTimezone",
+                "FlexibleTimeWindow",
+                "Target",
+                "GroupName",
+                "State",
+                "Description",
+                "StartDate",
+                "EndDate",
+            }
+        }
+        arn = self.client("scheduler").create_schedule(Name=name, **kwargs)["ScheduleArn"]
+        return name, {"Arn": arn}

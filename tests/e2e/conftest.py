@@ -1,0 +1,20 @@
+"""The local stack, started once for the e2e tier on free ports, from the same template `cdk deploy` uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from infra.local.seed import seed_demo
+from infra.local.stack import LocalStack, LocalStackConfig
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[LocalStack]:
+    stack = LocalStack(LocalStackConfig.on_free_ports()).start()
+    try:
+        seed_demo(stack)
+        yield stack
+    finally:
+        stack.stop()
