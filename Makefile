@@ -63,8 +63,10 @@ bench: setup
 	$(BIN)/python -m bench
 
 # Re-drives a dead-letter queue to its source queue: make replay-dlq QUEUE=InboundQueue [LOCAL=1]
+LOCAL_AWS = AWS_ENDPOINT_URL=http://127.0.0.1:$${SWITCHBOARD_MOTO_PORT:-5055} AWS_ACCESS_KEY_ID=local \
+	AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1
 replay-dlq: setup
-	$(BIN)/python -m infra.tools.replay_dlq $(QUEUE) $(if $(LOCAL),--local,)
+	$(if $(LOCAL),$(LOCAL_AWS),) $(BIN)/python -m infra.tools.replay_dlq $(QUEUE) $(if $(LOCAL),--local,)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .local-stack

@@ -45,11 +45,13 @@ class LocalStackConfig:
     api_port: int = int(os.environ.get("SWITCHBOARD_PORT", "8787"))
     twilio_port: int = int(os.environ.get("SWITCHBOARD_TWILIO_PORT", "8788"))
     status_delays: tuple[float, float] = (0.2, 0.3)
+    # None keeps the template's visibility timeouts; tests set seconds to see retries and redrive quickly.
+    visibility_timeout_s: int | None = None
     parameters: dict[str, str] = field(default_factory=lambda: {"TwilioFromNumber": DEMO_AGENCY_NUMBER})
 
     @classmethod
-    def on_free_ports(cls) -> LocalStackConfig:
-        return cls(moto_port=free_port(), api_port=free_port(), twilio_port=free_port())
+    def on_free_ports(cls, **overrides: Any) -> LocalStackConfig:
+        return cls(moto_port=free_port(), api_port=free_port(), twilio_port=free_port(), **overrides)
 
 
 class LocalStack:
@@ -85,6 +87,7 @@ class LocalStack:
                 secret_id: {"account_sid": self.account_sid, "auth_token": self.auth_token}
                 for secret_id in secret_ids
             },
+            self.config.visibility_timeout_s,
         )
         self.factory.create_all()
         resolve = self.factory.resolver.resolve

@@ -12,7 +12,9 @@ from infra.local.stack import LocalStack, LocalStackConfig
 
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
-    stack = LocalStack(LocalStackConfig.on_free_ports()).start()
+    # Time acceleration: a failed record is retried after 2 s instead of the template's minutes, so the
+    # dead-letter path can be shown in a test. Handlers answer well inside 2 s here.
+    stack = LocalStack(LocalStackConfig.on_free_ports(visibility_timeout_s=2)).start()
     try:
         seed_demo(stack)
         yield stack

@@ -110,6 +110,7 @@ class LocalTwilio:
         self.final_status: dict[
             str, dict[str, Any]
         ] = {}  # by recipient: {"status": "undelivered", "code": 30003}
+        self.media_outage = False  # while True, media downloads answer 503 (a Twilio incident)
         self.lock = threading.Lock()
         twilio = self
 
@@ -253,6 +254,10 @@ class LocalTwilio:
             return self._json(request, 201, call)
         media = re.fullmatch(r"/Messages/(\w+)/Media/(\w+)(\.json)?", rest)
         if request.command == "GET" and media:
+            if self.media_outage:
+                return self._json(
+                    request, 503, {"code": 20503, "message": "Service unavailable", "status": 503}
+                )
             with self.lock:
                 found = self.media.get(media.group(2))
             if found is None:
@@ -399,6 +404,7 @@ class LocalTwilio:
             with self.lock:
                 self.faults.extend(payload.get("send_errors", []))
                 self.final_status.update(payload.get("final_status", {}))
+                self.media_outage = bool(payload.get("media_outage", self.media_outage))
             return self._json(request, 200, {"pending_faults": len(self.faults)})
         if path == "/__control/messages":
             with self.lock:
