@@ -66,11 +66,14 @@ class LocalStack:
         self.pollers: list[SqsPoller] = []
         self.outputs: dict[str, str] = {}
         self.started_in_s: dict[str, float] = {}
+        self._saved_environment: dict[str, str] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
     def start(self) -> LocalStack:
         began = time.perf_counter()
+        # Handlers run in this process and read os.environ; stop() gives the process its own back.
+        self._saved_environment = dict(os.environ)
         self._aws_environment()
         if self.synthesized is None:
             self.synthesized = synthesize()
@@ -124,6 +127,12 @@ class LocalStack:
                 server.stop()
         if getattr(self, "moto", None) is not None:
             self.moto.stop()
+        saved = self._saved_environment
+        if saved is not None:
+            os.environ.clear()
+            os.environ.update(saved)
+            time.tzset()
+            self._saved_environment = None
 
     def __enter__(self) -> LocalStack:
         return self.start()

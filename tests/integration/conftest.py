@@ -179,7 +179,9 @@ def aws(environment: None) -> Iterator[Aws]:
 def _handler_fixture(key: str) -> Any:
     @pytest.fixture
     def load(aws: Aws) -> ModuleType:
-        # Imported after the environment is set: handlers check their settings at import (cold start).
+        # Imported after the environment is set: handlers read their settings at import (cold start). A
+        # module left by an earlier import (another test, the local stack) holds other settings: drop it.
+        sys.modules.pop(HANDLERS[key], None)
         return importlib.import_module(HANDLERS[key])
 
     return load
