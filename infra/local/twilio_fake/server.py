@@ -339,7 +339,7 @@ class LocalTwilio:
             query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.path).query))
             address = query.get("resident", "")
             with self.lock:
-                received = [
+                received: list[dict[str, Any]] = [
                     {
                         "direction": "in",
                         "body": m.body,
@@ -351,7 +351,7 @@ class LocalTwilio:
                     for m in self.sent
                     if m.to == address
                 ]
-                said = [
+                said: list[dict[str, Any]] = [
                     {
                         "direction": "out",
                         "body": t.body,
