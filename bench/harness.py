@@ -179,9 +179,10 @@ def resident_number(index: int) -> str:
     return f"+1555{2000000 + index:07d}"
 
 
-def inbound_form(sid: str, from_number: str, body: str) -> list[tuple[str, str]]:
+def inbound_form(
+    sid: str, from_number: str, body: str, account_sid: str | None = None
+) -> list[tuple[str, str]]:
     """The fields Twilio posts for an inbound SMS (blank ones included: they are signed too)."""
-    config = sample_config()
     return [
         ("ToCountry", "US"),
         ("ToState", "CA"),
@@ -199,7 +200,7 @@ def inbound_form(sid: str, from_number: str, body: str) -> list[tuple[str, str]]
         ("ToZip", ""),
         ("NumSegments", "1"),
         ("MessageSid", sid),
-        ("AccountSid", config["account_sid"]),
+        ("AccountSid", account_sid or sample_config()["account_sid"]),
         ("From", from_number),
         ("ApiVersion", "2010-04-01"),
     ]
@@ -227,24 +228,25 @@ def twilio_signature(url: str, form: list[tuple[str, str]], auth_token: str | No
     return str(compute_signature(token, url, FormBody(pairs=tuple(form))))
 
 
-def webhook_event(route_path: str, form: list[tuple[str, str]]) -> dict[str, Any]:
-    """An HTTP API (payload 2.0) event of a Twilio POST to `route_path`, signed as Twilio signs it."""
+def webhook_event(
+    route_path: str,
+    form: list[tuple[str, str]],
+    public_api_url: str | None = None,
+    auth_token: str | None = None,
+) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) event of a Twilio POST to `route_path`, signed as Twilio signs it (for
+    the sample account unless another base URL and token are given)."""
     use_code_paths()
     from events import load_event
 
-    sample = (
-        "apigw/twilio_messages_sms.json"
-        if route_path == "/twilio/messages"
-        else "apigw/twilio_status_delivered.json"
-    )
-    event = load_event(sample)
+    messages = route_path == "/twilio/messages"
+    event = load_event("apigw/twilio_messages_sms.json" if messages else "apigw/twilio_status_delivered.json")
     body = urlencode(form)
     event["body"] = base64.b64encode(body.encode("utf-8")).decode("ascii")
     event["isBase64Encoded"] = True
     event["headers"]["content-length"] = str(len(body))
-    event["headers"]["x-twilio-signature"] = twilio_signature(
-        sample_config()["PUBLIC_API_URL"] + route_path, form
-    )
+    signed_url = (public_api_url or sample_config()["PUBLIC_API_URL"]) + route_path
+    event["headers"]["x-twilio-signature"] = twilio_signature(signed_url, form, auth_token)
     return event
 
 

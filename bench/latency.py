@@ -30,11 +30,20 @@ BURST_TIMEOUT_SECONDS = 300
 
 
 def local_stack_class() -> Any:
-    try:
-        from infra.local import LocalStack  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return LocalStack
+    """infra/local's `LocalStack`, started on free ports and seeded with the demo login the Agent uses."""
+    from infra.local.seed import seed_demo
+    from infra.local.stack import LocalStack, LocalStackConfig
+
+    class SeededLocalStack(LocalStack):
+        def __init__(self) -> None:
+            super().__init__(LocalStackConfig.on_free_ports())
+
+        def start(self) -> SeededLocalStack:
+            super().start()
+            seed_demo(self)
+            return self
+
+    return SeededLocalStack
 
 
 class Agent:
@@ -103,9 +112,10 @@ class Agent:
 class Resident:
     """Twilio's side: signed form posts to the webhook, as Twilio makes them."""
 
-    def __init__(self, api_url: str, public_api_url: str, auth_token: str) -> None:
+    def __init__(self, api_url: str, public_api_url: str, auth_token: str, account_sid: str) -> None:
         import requests
 
+        self.account_sid = account_sid
         self.url = api_url.rstrip("/") + "/twilio/messages"
         self.signed_url = public_api_url.rstrip("/") + "/twilio/messages"
         self.auth_token = auth_token
@@ -113,7 +123,7 @@ class Resident:
 
     def prepare(self, from_number: str, body: str) -> tuple[str, str, dict[str, str]]:
         sid = harness.new_sid()
-        form = harness.inbound_form(sid, from_number, body)
+        form = harness.inbound_form(sid, from_number, body, self.account_sid)
         signature = harness.twilio_signature(self.signed_url, form, self.auth_token)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
         return sid, urlencode(form), headers
@@ -122,16 +132,6 @@ class Resident:
         response = self.http.post(self.url, data=body, headers=headers, timeout=20)
         if response.status_code != 200:
             raise RuntimeError(f"webhook answered {response.status_code}")
-
-
-def _twilio_auth_token() -> str:
-    """The token the local stack's secret holds (the webhook checks signatures against it)."""
-    import json
-
-    import boto3
-
-    secret = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["TWILIO_SECRET_ARN"])
-    return str(json.loads(secret["SecretString"])["auth_token"])
 
 
 def steady(resident: Resident, agent: Agent, messages: int, residents: int) -> dict[str, Any]:
@@ -227,7 +227,7 @@ def run_on(local: Any) -> dict[str, Any]:
     """Steady then burst, against a started local stack."""
     api_url = local.api_url
     public_api_url = os.environ.get("PUBLIC_API_URL", api_url)
-    resident = Resident(api_url, public_api_url, _twilio_auth_token())
+    resident = Resident(api_url, public_api_url, local.auth_token, local.account_sid)
     agent = Agent(api_url)
     result = steady(resident, agent, size("latency_messages", 200, 30), size("latency_residents", 20, 5))
     result["burst"] = burst(

@@ -22,9 +22,17 @@ def _timed_ms(call: Any) -> float:
 
 
 def measure(
-    webhook: Any, sqs: Any, queue_url: str, calls: int, warmup: int, empty_queue: Any = None
+    webhook: Any,
+    sqs: Any,
+    queue_url: str,
+    calls: int,
+    warmup: int,
+    empty_queue: Any = None,
+    account: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`empty_queue()`, if given, runs off the clock every 10 calls (an undrained queue slows moto down)."""
+    """`empty_queue()`, if given, runs off the clock every 10 calls (an undrained queue slows moto down).
+    `account` (account_sid, auth_token, public_api_url) signs for another account than the sample one."""
+    account = account or {}
     handler_ms: list[float] = []
     floor_ms: list[float] = []
     context = harness.LambdaContext()
@@ -33,8 +41,12 @@ def measure(
             if empty_queue and index % 10 == 0:
                 empty_queue()
             sid = harness.new_sid()
-            form = harness.inbound_form(sid, harness.resident_number(index % 50), f"ack {index}")
-            event = harness.webhook_event("/twilio/messages", form)
+            form = harness.inbound_form(
+                sid, harness.resident_number(index % 50), f"ack {index}", account.get("account_sid")
+            )
+            event = harness.webhook_event(
+                "/twilio/messages", form, account.get("public_api_url"), account.get("auth_token")
+            )
             floor_request = {
                 "QueueUrl": queue_url,
                 "MessageBody": json.dumps(
@@ -99,5 +111,10 @@ def run_on(local: Any, stack: Any) -> dict[str, Any]:
         os.environ["INBOUND_QUEUE_URL"],
         size("ack_calls", 500, 50),
         size("ack_warmup", 30, 5),
+        account={
+            "account_sid": local.account_sid,
+            "auth_token": local.auth_token,
+            "public_api_url": os.environ["PUBLIC_API_URL"],
+        },
     )
     return {**result, "backend": "local stack (moto server, pollers running)"}
