@@ -21,6 +21,7 @@ from infra.lambdas import ARCHITECTURE, ASSET_EXCLUDES, CONSUMER_TIMEOUT, RUNTIM
 from infra.nag import acknowledge, pin_logical_id
 from infra.outbound import OutboundConstruct
 from infra.queues import QueueWithDeadLetters
+from infra.staff import StaffConstruct
 from infra.web import WebConstruct
 
 POWERTOOLS_METRICS_NAMESPACE = "Switchboard"
@@ -86,6 +87,8 @@ class SwitchboardStack(Stack):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
+            # Short-lived items (who is viewing or typing in a thread) carry an epoch `expires_at`.
+            time_to_live_attribute="expires_at",
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.table.add_global_secondary_index(
@@ -199,6 +202,7 @@ class SwitchboardStack(Stack):
             layers=(shared_layer, deps_layer),
             environment={
                 "TABLE_NAME": self.table.table_name,
+                "USER_POOL_ID": auth.user_pool.user_pool_id,
                 "INBOUND_QUEUE_URL": inbound.queue.queue_url,
                 "STATUS_QUEUE_URL": status.queue.queue_url,
                 "OUTBOUND_QUEUE_URL": outbound.queue.queue_url,
@@ -234,6 +238,15 @@ class SwitchboardStack(Stack):
             inbound_queue=inbound.queue,
             status_queue=status.queue,
             outbound_queue=outbound.queue,
+        )
+        StaffConstruct(
+            self,
+            "Staff",
+            kit=kit,
+            http_api=api.http_api,
+            authorizer=auth.authorizer,
+            table=self.table,
+            user_pool=auth.user_pool,
         )
         OutboundConstruct(
             self,

@@ -1,8 +1,18 @@
-"""The demo agency: a staff login and a few residents' texts, sent through the real path (signed webhooks)."""
+"""The demo agency: staff logins, departments and a few residents' texts, all through the real paths (the admin
+API for departments and roles, signed webhooks for texts)."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
+from typing import Any
+
 from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, LocalStack
+
+# A second plain agent, to show collisions (two agents in one thread) and that agents cannot administer.
+DEMO_AGENT2_EMAIL = "agent2@demo.switchboard.local"
+DEMO_DEPARTMENTS = {"water": "Water & Sewer", "public-health": "Public Health", "roads": "Roads & Lights"}
+DEMO_SETTINGS = {"agency_name": "Demo County", "agency_hours": "Mon-Fri 8am-6pm, Sat 9am-1pm"}
 
 DEMO_TEXTS = [
     ("+15551230001", "Hi, is the water safe to drink on Elm St? It looks brown this morning."),
@@ -12,8 +22,39 @@ DEMO_TEXTS = [
 ]
 
 
+def admin_request(stack: LocalStack, token: str, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        stack.api_url + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - 127.0.0.1
+        return json.loads(response.read() or b"null")
+
+
 def seed_demo(stack: LocalStack) -> None:
-    stack.create_staff(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, groups=("agent", "supervisor"))
+    stack.create_staff(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, groups=("agent", "supervisor", "admin"))
+    stack.create_staff(DEMO_AGENT2_EMAIL, DEMO_AGENT_PASSWORD, groups=("agent",))
+    token = stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
+    for department_id, name in DEMO_DEPARTMENTS.items():
+        admin_request(stack, token, "PUT", f"/api/admin/departments/{department_id}", {"name": name})
+    admin_request(stack, token, "PUT", "/api/admin/settings", DEMO_SETTINGS)
+    staff = {m["email"]: m["sub"] for m in admin_request(stack, token, "GET", "/api/admin/staff")["staff"]}
+    admin_request(
+        stack,
+        token,
+        "PATCH",
+        f"/api/admin/staff/{staff[DEMO_AGENT_EMAIL]}",
+        {"name": "Dana (demo)", "departments": list(DEMO_DEPARTMENTS)},
+    )
+    admin_request(
+        stack,
+        token,
+        "PATCH",
+        f"/api/admin/staff/{staff[DEMO_AGENT2_EMAIL]}",
+        {"name": "Sam (demo)", "departments": ["water"]},
+    )
     for resident, text in DEMO_TEXTS:
         status, _ = stack.send_inbound(resident, text)
         if status != 200:

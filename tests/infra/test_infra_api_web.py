@@ -22,7 +22,12 @@ def routes(cfn: TemplateView) -> dict[str, dict[str, Any]]:
 
 
 def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
-    assert set(routes(cfn)) == {"POST /twilio/messages", "POST /twilio/status", "ANY /api/{proxy+}"}
+    assert set(routes(cfn)) == {
+        "POST /twilio/messages",
+        "POST /twilio/status",
+        "ANY /api/{proxy+}",
+        "ANY /api/admin/{proxy+}",
+    }
     integrations = cfn.of_type("AWS::ApiGatewayV2::Integration")
     targets = {}
     for key, route in routes(cfn).items():
@@ -34,6 +39,7 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "POST /twilio/messages": "TwilioWebhookFn",
         "POST /twilio/status": "TwilioStatusFn",
         "ANY /api/{proxy+}": "AgentApiFn",
+        "ANY /api/admin/{proxy+}": "StaffAdminFn",
     }
 
 

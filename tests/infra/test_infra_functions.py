@@ -1,4 +1,4 @@
-"""The six contract functions: handler strings, runtime, environment, logs, tracing, and least privilege."""
+"""The contract functions: handler strings, runtime, environment, logs, tracing, and least privilege."""
 
 from typing import Any
 
@@ -14,9 +14,11 @@ CONTRACT_FUNCTIONS = {
     "StatusConsumerFn": ("inbox.handlers.status_consumer.handler", 30),
     "AgentApiFn": ("inbox.handlers.agent_api.handler", 15),
     "SmsSenderFn": ("outbound.handlers.sms_sender.handler", 30),
+    "StaffAdminFn": ("staff.handlers.staff_admin.handler", 15),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
+    "USER_POOL_ID",
     "INBOUND_QUEUE_URL",
     "STATUS_QUEUE_URL",
     "OUTBOUND_QUEUE_URL",
@@ -64,6 +66,7 @@ def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> 
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Switchboard"
         assert variables["TWILIO_API_BASE_URL"] == ""  # only the local stack points the SDK elsewhere
         assert variables["TABLE_NAME"] == {"Ref": "Table"}
+        assert variables["USER_POOL_ID"] == {"Ref": "UserPool"}
         assert variables["INBOUND_QUEUE_URL"] == {"Ref": "InboundQueue"}
         assert variables["STATUS_QUEUE_URL"] == {"Ref": "StatusQueue"}
         assert variables["OUTBOUND_QUEUE_URL"] == {"Ref": "OutboundQueue"}
@@ -118,6 +121,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "StatusConsumerFn": set(),
         "AgentApiFn": {"OutboundQueue"},
         "SmsSenderFn": set(),
+        "StaffAdminFn": set(),
     }
 
 
@@ -135,3 +139,16 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
     assert writers == {"InboundConsumerFn"}
     media_readers = {fn for fn in CONTRACT_FUNCTIONS if "s3:GetObject*" in cfn.actions_on(fn)}
     assert media_readers == {"AgentApiFn"}
+
+
+def test_only_the_staff_admin_function_may_manage_staff_and_only_in_the_agency_pool(
+    cfn: TemplateView,
+) -> None:
+    cognito = {
+        fn: {a: r for a, r in cfn.actions_on(fn).items() if a.startswith("cognito-idp:")}
+        for fn in CONTRACT_FUNCTIONS
+    }
+    assert {fn for fn, actions in cognito.items() if actions} == {"StaffAdminFn"}
+    assert set(cognito["StaffAdminFn"]) >= {"cognito-idp:AdminCreateUser", "cognito-idp:AdminDisableUser"}
+    assert "cognito-idp:AdminDeleteUser" not in cognito["StaffAdminFn"]
+    assert all(resources == {"UserPool"} for resources in cognito["StaffAdminFn"].values())

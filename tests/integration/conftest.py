@@ -61,6 +61,7 @@ ENVIRONMENT = {
     "POWERTOOLS_METRICS_NAMESPACE": "Switchboard",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "LOG_LEVEL": "INFO",
+    "USER_POOL_ID": "",  # set per test: moto names the pool it creates
 }
 
 HANDLERS = {
@@ -70,6 +71,7 @@ HANDLERS = {
     "status_consumer": "inbox.handlers.status_consumer",
     "agent_api": "inbox.handlers.agent_api",
     "sms_sender": "outbound.handlers.sms_sender",
+    "staff_admin": "staff.handlers.staff_admin",
 }
 
 
@@ -82,6 +84,7 @@ class Aws:
     s3: Any
     queue_urls: dict[str, str]
     dlq_urls: dict[str, str]
+    user_pool_id: str = ""
 
     def queue_messages(self, logical_name: str, max_messages: int = 10) -> list[dict[str, Any]]:
         response = self.sqs.receive_message(
@@ -154,7 +157,12 @@ def _create_resources() -> Aws:
             {"account_sid": SAMPLE_CONFIG["account_sid"], "auth_token": SAMPLE_CONFIG["auth_token"]}
         ),
     )
-    return Aws(table=table, sqs=sqs, s3=s3, queue_urls=queue_urls, dlq_urls=dlq_urls)
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    pool = cognito.create_user_pool(PoolName="switchboard-staff", UsernameAttributes=["email"])
+    pool_id = pool["UserPool"]["Id"]
+    for group in ("agent", "supervisor", "admin"):
+        cognito.create_group(UserPoolId=pool_id, GroupName=group)
+    return Aws(table=table, sqs=sqs, s3=s3, queue_urls=queue_urls, dlq_urls=dlq_urls, user_pool_id=pool_id)
 
 
 def _clear_caches() -> None:
@@ -169,10 +177,12 @@ def _clear_caches() -> None:
 
 
 @pytest.fixture
-def aws(environment: None) -> Iterator[Aws]:
+def aws(environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     _clear_caches()
     with mock_aws():
-        yield _create_resources()
+        resources = _create_resources()
+        monkeypatch.setenv("USER_POOL_ID", resources.user_pool_id)
+        yield resources
     _clear_caches()
 
 
@@ -193,6 +203,7 @@ inbound_consumer = _handler_fixture("inbound_consumer")
 status_consumer = _handler_fixture("status_consumer")
 agent_api = _handler_fixture("agent_api")
 sms_sender = _handler_fixture("sms_sender")
+staff_admin = _handler_fixture("staff_admin")
 
 
 @pytest.fixture

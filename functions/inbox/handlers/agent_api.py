@@ -11,12 +11,16 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
+from switchboard.audit import AuditLog
 from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
+from switchboard.roles import Forbidden, require_role
 from switchboard.settings import AgentApiSettings, load_settings
 
 from inbox.dal.inbox_table import InboxTable
 from inbox.dal.media_store import S3MediaStore
+from inbox.dal.workspace_table import WorkspaceTable
+from inbox.handlers.workspace_routes import router as workspace_router
 from inbox.integrations.reply_queue import SqsReplyQueue
 from inbox.logic.agent_inbox import (
     ConversationStore,
@@ -28,6 +32,7 @@ from inbox.logic.agent_inbox import (
     read_media,
     reply_to_thread,
 )
+from inbox.logic.workspace import WorkspaceDependencies
 from inbox.models.conversations import Agent, ReplyAccepted, ReplyRequest, ThreadDetail, ThreadPage
 from inbox.models.errors import InvalidCursor, MediaNotFound, NotAuthenticated, ThreadNotFound
 
@@ -45,24 +50,35 @@ class AgentApiDependencies:
     store: ConversationStore
     replies: ReplyQueue
     media: MediaReader
+    workspace: WorkspaceDependencies
 
 
 @cache
 def dependencies() -> AgentApiDependencies:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
     return AgentApiDependencies(
-        store=InboxTable(boto3.resource("dynamodb").Table(settings.table_name)),
+        store=InboxTable(table),
         replies=SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url),
         media=S3MediaStore(boto3.client("s3"), settings.media_bucket),
+        workspace=WorkspaceDependencies(store=WorkspaceTable(table), audit=AuditLog(table)),
     )
+
+
+# Routes anyone signed in may call; every other route needs a staff role (at least `agent`).
+_NO_ROLE_NEEDED = {"/api/me"}
 
 
 def require_agent(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     # API Gateway's authorizer has checked the JWT; an event without claims did not come through it.
-    app.append_context(agent=agent_from_claims(app.current_event.request_context.authorizer.jwt_claim))
+    agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
+    if app.current_event.path not in _NO_ROLE_NEEDED:
+        require_role(agent.groups, "agent")
+    app.append_context(agent=agent, workspace=dependencies().workspace)
     return next_middleware(app)
 
 
 app.use(middlewares=[require_agent])
+app.include_router(workspace_router)
 
 
 def current_agent() -> Agent:
@@ -116,6 +132,7 @@ _ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
     MediaNotFound: (404, "media not found"),
     InvalidCursor: (400, "invalid cursor"),
     NotAuthenticated: (401, "not authenticated"),
+    Forbidden: (403, "forbidden"),
     TransactionConflict: (503, "busy, try again"),
 }
 

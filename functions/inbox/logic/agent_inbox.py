@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger, metrics
 from switchboard.phone import parse_address
+from switchboard.roles import parse_groups
 from switchboard.table_keys import message_sk
 
 from inbox.models.conversations import Agent, Message, Thread, ThreadDetail, ThreadPage, preview_of
@@ -43,15 +44,6 @@ class ReplyQueue(Protocol):
 
 class MediaReader(Protocol):
     def get(self, thread_id: str, sid: str, index: int) -> MediaBlob | None: ...
-
-
-def parse_groups(raw: object) -> list[str]:
-    """`cognito:groups` as API Gateway passes it: a list, or a string like "[agent admin]"."""
-    if isinstance(raw, list | tuple):
-        return [str(group) for group in raw if str(group)]
-    if isinstance(raw, str):
-        return [group for group in re.split(r"[\s,]+", raw.strip().strip("[]")) if group]
-    return []
 
 
 def agent_from_claims(claims: Mapping[str, Any]) -> Agent:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from switchboard.staff_routes import NotAuthenticated
+
+__all__ = ["InvalidCursor", "MediaNotFound", "NotAuthenticated", "ThreadNotFound"]
+
 
 class ThreadNotFound(LookupError):
     pass
@@ -13,7 +17,3 @@ class MediaNotFound(LookupError):
 
 class InvalidCursor(ValueError):
     pass
-
-
-class NotAuthenticated(PermissionError):
-    """No JWT claims: the request did not come through the authorizer."""

@@ -98,6 +98,11 @@ class AgentApiSettings(_Env):
     outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
 
 
+class StaffAdminSettings(_Env):
+    table_name: Required = Field(alias="TABLE_NAME")
+    user_pool_id: Required = Field(alias="USER_POOL_ID")
+
+
 class SmsSenderSettings(_TwilioApiSettings):
     table_name: Required = Field(alias="TABLE_NAME")
     public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")

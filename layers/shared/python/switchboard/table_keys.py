@@ -28,3 +28,41 @@ def sid_pk(sid: str) -> str:
 
 def threads_gsi_sk(last_activity_at: str, thread_id: str) -> str:
     return f"{last_activity_at}#{thread_id}"
+
+
+# --- staff, departments, agency settings, audit (the workspace) ----------------------------------------
+DEPARTMENTS_GSI_PK = "DEPARTMENTS"
+DEPARTMENT_SK = "DEPARTMENT"
+STAFF_GSI_PK = "STAFF"
+STAFF_SK = "PROFILE"
+SETTINGS_PK = "SETTINGS"
+AGENCY_SETTINGS_SK = "AGENCY"
+CANNED_GSI_PK = "CANNED"
+CANNED_SK = "CANNED"
+NOTE_SK_PREFIX = "NOTE#"
+VIEWER_SK_PREFIX = "VIEWER#"
+
+
+def department_pk(department_id: str) -> str:
+    return f"DEPT#{department_id}"
+
+
+def staff_pk(sub: str) -> str:
+    return f"STAFF#{sub}"
+
+
+def canned_pk(canned_id: str) -> str:
+    return f"CANNED#{canned_id}"
+
+
+def audit_pk(day: str) -> str:
+    """Audit entries are partitioned by UTC day (YYYY-MM-DD); the sort key starts with the timestamp."""
+    return f"AUDIT#{day}"
+
+
+def note_sk(created_at: str, note_id: str) -> str:
+    return f"{NOTE_SK_PREFIX}{created_at}#{note_id}"
+
+
+def viewer_sk(sub: str) -> str:
+    return f"{VIEWER_SK_PREFIX}{sub}"
