@@ -1,5 +1,5 @@
-"""The demo agency: staff logins, departments and a few residents' texts, all through the real paths (the admin
-API for departments and roles, signed webhooks for texts)."""
+"""The demo agency: staff logins, departments and a few residents' texts, all through the real paths (the
+admin API for departments and roles, signed webhooks for texts)."""
 
 from __future__ import annotations
 
