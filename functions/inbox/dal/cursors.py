@@ -16,7 +16,10 @@ _MAX_CURSOR_LENGTH = 1024
 def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
     if not last_evaluated_key:
         return None
-    raw = json.dumps(dict(last_evaluated_key), separators=(",", ":"), sort_keys=True).encode("utf-8")
+    # ensure_ascii=False: \uXXXX escapes would make a key of non-BMP characters outgrow _MAX_CURSOR_LENGTH.
+    raw = json.dumps(
+        dict(last_evaluated_key), separators=(",", ":"), sort_keys=True, ensure_ascii=False
+    ).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
