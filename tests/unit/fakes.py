@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,12 @@ from inbox.models.conversations import Message
 from inbox.models.media import MediaBlob
 from inbox.models.records import Page, SidRef, ThreadActivity
 from outbound.models.replies import PendingReply, RecipientRejected, Sender, SentSms
-from switchboard.phone import Address
+from subscriptions.logic.inbound_keywords import InboundText
+from subscriptions.models.consent import ConsentChange, ConsentState, Topic
+from switchboard.dynamodb import TransactionConflict
+from switchboard.phone import Address, Channel
 from switchboard.statuses import STATUS_RANKS, rank_of
-from switchboard.table_keys import message_sk
+from switchboard.table_keys import consent_ledger_sk, message_sk
 
 
 class InMemoryPublisher:
@@ -191,3 +195,58 @@ class ScriptedGateway:
 
 
 OPTED_OUT = RecipientRejected(code="21610", http_status=400)
+
+
+class InMemoryConsent:
+    """The consent ledger and state, with the table's rules: a ledger entry is written once, the state moves
+    by optimistic version."""
+
+    def __init__(self, topics: tuple[Topic, ...] = ()) -> None:
+        self.ledger: dict[tuple[str, str], ConsentChange] = {}
+        self.states: dict[str, ConsentState] = {}
+        self.flags: list[tuple[str, str]] = []
+        self._topics = topics
+
+    def load_state(self, address: str) -> ConsentState:
+        return self.states.get(address, ConsentState(address=address))
+
+    def applied(self, address: str, at: str, source_id: str) -> bool:
+        prefix = consent_ledger_sk(at, source_id, "")
+        return any(a == address and sk.startswith(prefix) for a, sk in self.ledger)
+
+    def record(self, changes: Sequence[ConsentChange], before: ConsentState, after: ConsentState) -> bool:
+        first = changes[0]
+        if (first.address, consent_ledger_sk(first.at, first.source_id, first.topic)) in self.ledger:
+            return False
+        if self.load_state(after.address).version != before.version:
+            raise TransactionConflict("state moved")
+        for change in changes:
+            self.ledger[(change.address, consent_ledger_sk(change.at, change.source_id, change.topic))] = (
+                change
+            )
+        self.states[after.address] = after
+        return True
+
+    def topics(self) -> tuple[Topic, ...]:
+        return self._topics
+
+    def flag_thread(self, thread_id: str, flag: str, at: str) -> bool:
+        self.flags.append((thread_id, flag))
+        return True
+
+    # the sender's side
+    def may_send(self, address: str, topic: str | None) -> bool:
+        return self.load_state(address).may_receive(topic)
+
+    def record_carrier_opt_out(self, address: str, channel: Channel, at: str, source_id: str) -> None:
+        from subscriptions.logic.consent_changes import ConsentGate
+
+        ConsentGate(self).record_carrier_opt_out(address, channel, at, source_id)
+
+
+class RecordedReplies:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []  # (inbound sid, reply body)
+
+    def send(self, text: InboundText, body: str) -> None:
+        self.sent.append((text.sid, body))

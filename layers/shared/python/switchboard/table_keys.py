@@ -66,3 +66,23 @@ def note_sk(created_at: str, note_id: str) -> str:
 
 def viewer_sk(sub: str) -> str:
     return f"{VIEWER_SK_PREFIX}{sub}"
+
+
+# --- consent and subscriptions (the resident's partition holds the ledger and the state beside it) ----------
+CONSENT_STATE_SK = "CONSENT"
+CONSENT_LEDGER_PREFIX = "CONSENT#"
+TOPICS_PK = "TOPICS"
+TOPIC_SK_PREFIX = "TOPIC#"
+
+
+def consent_ledger_sk(at: str, source_id: str, topic: str) -> str:
+    return f"{CONSENT_LEDGER_PREFIX}{at}#{source_id}#{topic}"
+
+
+def topic_sk(code: str) -> str:
+    return f"{TOPIC_SK_PREFIX}{code}"
+
+
+def subscribers_pk(topic: str) -> str:
+    """The partition listing a topic's subscribers (one item per resident), for an alert's fan-out."""
+    return f"SUBS#{topic}"

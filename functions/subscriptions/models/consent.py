@@ -1,0 +1,58 @@
+"""Consent and subscriptions: the ledger's entries and a resident's current state (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from switchboard.phone import Channel
+
+ALL_TOPICS = "ALL"
+ConsentAction = Literal["opt_in", "opt_out", "set_zone"]
+# Where a consent change came from; `source_id` names the record (a MessageSid, a sent message id, ...).
+ConsentSource = Literal["keyword", "carrier_error", "signup", "import", "staff"]
+# A zone a resident gets alerts for: "zip:94110" today; "area:<id>" for an agency's GeoJSON polygon later.
+ZONE_PREFIXES = ("zip:", "area:")
+AWAITING_ZIP = "zip"
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """One ledger entry. The ledger is append-only: a change is never edited, a later one supersedes it."""
+
+    address: str
+    channel: Channel
+    topic: str  # ALL_TOPICS or a topic code
+    action: ConsentAction
+    at: str
+    source: ConsentSource
+    source_id: str
+    zone: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """What the ledger adds up to for one resident, kept beside it so a send can check it with one read."""
+
+    address: str
+    opted_out_all: bool = False
+    topics: frozenset[str] = field(default_factory=frozenset)  # subscribed, and sent alerts
+    stopped_topics: frozenset[str] = field(default_factory=frozenset)
+    suspended_topics: frozenset[str] = field(default_factory=frozenset)  # by a STOP; START brings them back
+    zones: tuple[str, ...] = ()
+    awaiting: str | None = None  # the prompt the resident was last asked, e.g. for a ZIP code
+    version: int = 0  # optimistic lock: each write moves it on by one
+    updated_at: str | None = None
+
+    def may_receive(self, topic: str | None) -> bool:
+        """May this resident be sent a non-transactional message (on `topic`, if it has one)?"""
+        if self.opted_out_all:
+            # Out of everything, except topics joined explicitly since ("JOIN WATER" after STOP).
+            return topic is not None and topic in self.topics
+        return topic is None or topic not in self.stopped_topics
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str  # "WATER": what residents type
+    name: str  # "Water service": what staff and the HELP reply show
