@@ -209,6 +209,7 @@ def test_reply_is_stored_as_accepted_and_queued_for_the_sender(
         "thread_id": THREAD_ID,
         "message_id": message["message_id"],
         "message_sk": f"MSG#{message['created_at']}#{message['message_id']}",
+        "category": "conversational",  # an answer to a resident who wrote in: no consent check at send time
     }
     assert queued["Attributes"]["MessageGroupId"] == THREAD_ID
     assert queued["Attributes"]["MessageDeduplicationId"] == message["message_id"]

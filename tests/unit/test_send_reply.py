@@ -16,12 +16,14 @@ from outbound.models.replies import (
     SentSms,
     TransientSendFailure,
 )
+from subscriptions.logic.consent_changes import record_change
+from subscriptions.models.consent import ConsentChange
 from switchboard.twilio_client import build_twilio_client
 from switchboard.twilio_credentials import TwilioCredentials
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from tests.unit.fakes import OPTED_OUT, InMemoryReplyStore, ScriptedGateway
+from tests.unit.fakes import OPTED_OUT, InMemoryConsent, InMemoryReplyStore, ScriptedGateway
 
 JOB = ReplyJob(kind="reply", thread_id="t1", message_id="m1", message_sk="MSG#a#m1")
 SERVICE = "MG" + "e5" * 16
@@ -43,9 +45,21 @@ def pending(**changes: object) -> PendingReply:
     return PendingReply(**fields)  # type: ignore[arg-type]
 
 
-def send(store: InMemoryReplyStore, gateway: ScriptedGateway, service: str | None = None) -> SendOutcome:
+def send(
+    store: InMemoryReplyStore,
+    gateway: ScriptedGateway,
+    service: str | None = None,
+    consent: InMemoryConsent | None = None,
+    job: ReplyJob = JOB,
+) -> SendOutcome:
     return send_reply(
-        JOB, store=store, gateway=gateway, from_number="+15555550199", messaging_service_sid=service
+        job,
+        store=store,
+        gateway=gateway,
+        consent=consent or InMemoryConsent(),
+        from_number="+15555550199",
+        messaging_service_sid=service,
+        now=lambda: "2026-11-25T10:00:00.000000Z",
     )
 
 
@@ -186,3 +200,56 @@ def test_gateway_treats_network_errors_as_transient() -> None:
 
     with pytest.raises(TransientSendFailure):
         gateway.send(to="+15555550123", sender=Sender(from_address="+15555550100"), body="hi")
+
+
+ALERT = ReplyJob(
+    kind="reply", thread_id="t1", message_id="m1", message_sk="MSG#a#m1", category="non_transactional"
+)
+
+
+def opted_out_of(topic: str) -> InMemoryConsent:
+    consent = InMemoryConsent()
+    at = "2026-11-25T09:00:00.000000Z"
+    record_change(consent, ConsentChange("+15555550123", "sms", topic, "opt_out", at, "keyword", "SMx"))
+    return consent
+
+
+def test_a_non_transactional_message_to_an_opted_out_resident_is_refused_before_twilio() -> None:
+    store, gateway = InMemoryReplyStore(replies={"MSG#a#m1": pending()}), ScriptedGateway()
+    assert send(store, gateway, consent=opted_out_of("ALL"), job=ALERT) is SendOutcome.REFUSED_OPTED_OUT
+    assert gateway.sends == [] and store.rejected == ["opted_out"]
+
+
+def test_a_stopped_topic_refuses_that_topic_only() -> None:
+    consent = opted_out_of("WATER")
+    water = ALERT.model_copy(update={"topic": "WATER"})
+    storm = ALERT.model_copy(update={"topic": "STORM"})
+    store, gateway = InMemoryReplyStore(replies={"MSG#a#m1": pending()}), ScriptedGateway()
+    assert send(store, gateway, consent=consent, job=water) is SendOutcome.REFUSED_OPTED_OUT
+    store = InMemoryReplyStore(replies={"MSG#a#m1": pending()})
+    assert send(store, gateway, consent=consent, job=storm) is SendOutcome.SENT
+
+
+@pytest.mark.parametrize("category", ["conversational", "transactional"])
+def test_replies_and_confirmations_are_not_held_back_by_an_opt_out(category: str) -> None:
+    # The STOP confirmation itself goes to a resident who just opted out; Twilio is the backstop for the rest.
+    store, gateway = InMemoryReplyStore(replies={"MSG#a#m1": pending()}), ScriptedGateway()
+    job = ALERT.model_copy(update={"category": category})
+    assert send(store, gateway, consent=opted_out_of("ALL"), job=job) is SendOutcome.SENT
+
+
+def test_twilio_21610_records_an_opt_out_in_the_ledger_and_is_not_retried() -> None:
+    consent = InMemoryConsent()
+    store, gateway = InMemoryReplyStore(replies={"MSG#a#m1": pending()}), ScriptedGateway(OPTED_OUT)
+    assert send(store, gateway, consent=consent) is SendOutcome.REJECTED
+    [entry] = consent.ledger.values()
+    assert (entry.topic, entry.action, entry.source, entry.source_id) == (
+        "ALL",
+        "opt_out",
+        "carrier_error",
+        "m1",
+    )
+    assert not consent.may_send("+15555550123", None)
+    # Delivered again by SQS: the message is failed for good, Twilio is not called again.
+    assert send(store, gateway, consent=consent) is SendOutcome.ALREADY_FAILED
+    assert len(gateway.sends) == 1

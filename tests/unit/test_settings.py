@@ -73,7 +73,13 @@ def test_invalid_values_are_named(name: str, value: str) -> None:
 
 
 def test_empty_optional_base_url_means_unset() -> None:
-    env = {"TABLE_NAME": "t", "MEDIA_BUCKET": "b", "TWILIO_SECRET_ARN": "s", "TWILIO_API_BASE_URL": ""}
+    env = {
+        "TABLE_NAME": "t",
+        "MEDIA_BUCKET": "b",
+        "TWILIO_SECRET_ARN": "s",
+        "TWILIO_API_BASE_URL": "",
+        "OUTBOUND_QUEUE_URL": "q",
+    }
     assert load_settings(InboundConsumerSettings, env).twilio_api_base_url is None
 
     env["TWILIO_API_BASE_URL"] = "http://127.0.0.1:8788/"

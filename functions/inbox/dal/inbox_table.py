@@ -114,6 +114,23 @@ class InboxTable:
         ]
         return transact_write_if(self._table, transact, guarded=1)
 
+    def store_system_reply(self, message: Message, activity: ThreadActivity) -> bool:
+        """An automatic answer (e.g. to STOP): stored once per message id, the thread's unread count kept so
+        staff still see what the resident wrote. False if the message was stored before."""
+        update = self._thread_update(activity, unread="keep")
+        update["ConditionExpression"] = "attribute_exists(pk)"
+        transact = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": message_item(message),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {"Update": update},
+        ]
+        return transact_write_if(self._table, transact, guarded=0)
+
     def _thread_update(self, activity: ThreadActivity, *, unread: str) -> dict[str, Any]:
         # if_not_exists: the first inbound message creates the thread inside the same transaction, so a crash
         # can never leave a resident pointing at a missing thread.
@@ -161,6 +178,9 @@ class InboxTable:
         if unread == "increment":
             values[":one"] = 1
             expression = "SET " + ", ".join(assignments) + " ADD #unread :one"
+        elif unread == "keep":
+            del names["#unread"]
+            expression = "SET " + ", ".join(assignments)
         else:
             values[":zero"] = 0
             expression = "SET " + ", ".join([*assignments, "#unread = :zero"])

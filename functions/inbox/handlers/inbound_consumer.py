@@ -6,12 +6,21 @@ from dataclasses import dataclass
 from functools import cache
 
 import boto3
+from subscriptions.dal.consent_table import ConsentTable
+from subscriptions.integrations.thread_replies import ThreadReplies
+from subscriptions.logic.inbound_keywords import (
+    ConsentStore,
+    KeywordRegistry,
+    SystemReplies,
+    answer_keywords,
+)
 from switchboard.batch import fifo_processor, sqs_batch_handler
 from switchboard.settings import InboundConsumerSettings, load_settings
 from switchboard.twilio_credentials import load_twilio_credentials
 
 from inbox.dal.inbox_table import InboxTable
 from inbox.dal.media_store import S3MediaStore
+from inbox.integrations.reply_queue import SqsReplyQueue
 from inbox.integrations.twilio_media import TwilioMediaDownloader
 from inbox.logic.inbound_messages import InboundStore, MediaArchive, MediaSource, store_incoming_message
 from inbox.models.queue_messages import InboundRecord, IncomingMessage
@@ -24,26 +33,49 @@ class InboundDependencies:
     store: InboundStore
     archive: MediaArchive
     media_source: MediaSource
+    consent: ConsentStore
+    replies: SystemReplies
+    keywords: KeywordRegistry
+
+
+def keyword_registry() -> KeywordRegistry:
+    """Keywords beyond consent (STOP, START, HELP, JOIN are built in): one `register` line each."""
+    registry = KeywordRegistry()
+    return registry
 
 
 @cache
 def dependencies() -> InboundDependencies:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
     return InboundDependencies(
-        store=InboxTable(boto3.resource("dynamodb").Table(settings.table_name)),
+        store=InboxTable(table),
         archive=S3MediaStore(boto3.client("s3"), settings.media_bucket),
         media_source=TwilioMediaDownloader(
             lambda: load_twilio_credentials(settings.twilio_secret_arn), settings.twilio_api_base_url
         ),
+        consent=ConsentTable(table),
+        replies=ThreadReplies(
+            InboxTable(table), SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url)
+        ),
+        keywords=keyword_registry(),
     )
 
 
 def store_record(record: InboundRecord) -> None:
     deps = dependencies()
-    store_incoming_message(
-        IncomingMessage.from_envelope(record.body),
+    incoming = IncomingMessage.from_envelope(record.body)
+    outcome = store_incoming_message(
+        incoming, store=deps.store, archive=deps.archive, media_source=deps.media_source
+    )
+    # Also on a duplicate: a crash after storing must not lose the STOP it carried (answering is idempotent).
+    answer_keywords(
+        incoming,
+        outcome,
         store=deps.store,
-        archive=deps.archive,
-        media_source=deps.media_source,
+        consent=deps.consent,
+        replies=deps.replies,
+        registry=deps.keywords,
+        agency_name=settings.agency_name,
     )
 
 

@@ -11,8 +11,25 @@ class SqsReplyQueue:
         self._sqs = sqs_client
         self._queue_url = queue_url
 
-    def enqueue(self, thread_id: str, message_id: str, message_sk: str) -> None:
-        body = {"kind": "reply", "thread_id": thread_id, "message_id": message_id, "message_sk": message_sk}
+    def enqueue(
+        self,
+        thread_id: str,
+        message_id: str,
+        message_sk: str,
+        *,
+        category: str = "conversational",
+        topic: str | None = None,
+    ) -> None:
+        """`category` tells the sender whether consent must be checked at send time (`non_transactional`)."""
+        body: dict[str, str] = {
+            "kind": "reply",
+            "thread_id": thread_id,
+            "message_id": message_id,
+            "message_sk": message_sk,
+            "category": category,
+        }
+        if topic:
+            body["topic"] = topic
         self._sqs.send_message(
             QueueUrl=self._queue_url,
             MessageBody=json.dumps(body, separators=(",", ":")),

@@ -6,12 +6,14 @@ and the write below can still repeat one SMS (docs/architecture.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
+from switchboard.clock import utc_now_iso
 from switchboard.observability import logger, metrics
-from switchboard.phone import address_on_channel
+from switchboard.phone import Channel, address_on_channel
 from switchboard.statuses import FAILURE_STATUSES
 
 from outbound.models.replies import PendingReply, RecipientRejected, ReplyJob, Sender, SentSms
@@ -29,9 +31,22 @@ class SmsGateway(Protocol):
     def send(self, *, to: str, sender: Sender, body: str) -> SentSms: ...
 
 
+class ConsentCheck(Protocol):
+    def may_send(self, address: str, topic: str | None) -> bool: ...
+
+    def record_carrier_opt_out(self, address: str, channel: Channel, at: str, source_id: str) -> None: ...
+
+
+# Twilio: "Attempt to send to unsubscribed recipient".
+TWILIO_OPTED_OUT = "21610"
+# error_code of a message the sender refused because the resident opted out.
+REFUSED_OPTED_OUT = "opted_out"
+
+
 class SendOutcome(StrEnum):
     SENT = "sent"
     REJECTED = "rejected"
+    REFUSED_OPTED_OUT = "refused_opted_out"
     ALREADY_SENT = "already_sent"
     ALREADY_FAILED = "already_failed"
     MISSING = "missing"
@@ -51,8 +66,10 @@ def send_reply(
     *,
     store: ReplyStore,
     gateway: SmsGateway,
+    consent: ConsentCheck,
     from_number: str,
     messaging_service_sid: str | None,
+    now: Callable[[], str] = utc_now_iso,
 ) -> SendOutcome:
     """TransientSendFailure propagates: SQS redelivers the job, and after five tries it rests in the DLQ."""
     log_keys = {"thread_id": job.thread_id, "message_id": job.message_id}
@@ -66,10 +83,20 @@ def send_reply(
     if reply.status in FAILURE_STATUSES:
         return SendOutcome.ALREADY_FAILED
 
+    # Checked now, not when the job was queued: an opt-out recorded before this read always wins.
+    if job.category == "non_transactional" and not consent.may_send(reply.to, job.topic):
+        store.record_rejected(reply, REFUSED_OPTED_OUT)
+        logger.info("Send refused: the resident opted out", extra={**log_keys, "topic": job.topic})
+        metrics.add_metric(name="SendRefusedOptedOut", unit=MetricUnit.Count, value=1)
+        return SendOutcome.REFUSED_OPTED_OUT
+
     sender = choose_sender(reply, from_number, messaging_service_sid)
     try:
         sent = gateway.send(to=reply.to, sender=sender, body=reply.body)
     except RecipientRejected as rejection:
+        if rejection.code == TWILIO_OPTED_OUT:
+            # Recorded before the message is marked failed: if this raises, SQS retries the whole job.
+            consent.record_carrier_opt_out(reply.to, reply.channel, now(), reply.message_id)
         store.record_rejected(reply, rejection.code)
         logger.warning(
             "Twilio rejected the reply",

@@ -9,6 +9,10 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import BaseModel, ConfigDict, Field, Json
 from switchboard.phone import Channel
 
+# conversational: an agent answering a resident who wrote in; transactional: a keyword's confirmation (a STOP
+# is confirmed once); non_transactional: alerts and reminders, never sent to a resident who opted out.
+MessageCategory = Literal["conversational", "transactional", "non_transactional"]
+
 
 class ReplyJob(BaseModel):
     """The OutboundQueue body (docs/architecture.md)."""
@@ -19,6 +23,8 @@ class ReplyJob(BaseModel):
     thread_id: str = Field(min_length=1)
     message_id: str = Field(min_length=1)
     message_sk: str = Field(min_length=1)
+    category: MessageCategory = "conversational"
+    topic: str | None = Field(default=None, max_length=20)  # an alert's topic, checked against STOP <TOPIC>
 
 
 class ReplyRecord(SqsRecordModel):

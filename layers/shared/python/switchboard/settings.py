@@ -83,9 +83,16 @@ class _TwilioApiSettings(_Env):
     twilio_api_base_url: OptionalBaseUrl = Field(default=None, alias="TWILIO_API_BASE_URL")
 
 
+# Keyword replies start with it ("City of Springfield: You are unsubscribed..."): short, so they fit one SMS.
+AgencyName = Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class InboundConsumerSettings(_TwilioApiSettings):
     table_name: Required = Field(alias="TABLE_NAME")
     media_bucket: Required = Field(alias="MEDIA_BUCKET")
+    # Consent and keyword replies go out through the sender like any reply.
+    outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
 
 
 class StatusConsumerSettings(_Env):

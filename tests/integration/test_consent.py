@@ -1,0 +1,308 @@
+"""Consent on the inbound path and at send time, against moto: the ledger, the state beside it, keyword
+answers through the OutboundQueue and the sender, 21610, and an opt-out racing non-transactional sends."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+from boto3.dynamodb.conditions import Key
+from inbox.dal.inbox_table import InboxTable
+from inbox.models.conversations import Message
+from inbox.models.records import ThreadActivity
+from outbound.dal.reply_table import ReplyTable
+from outbound.logic.send_reply import SendOutcome, send_reply
+from outbound.models.replies import ReplyJob, Sender, SentSms
+from subscriptions.dal.consent_table import ConsentTable
+from subscriptions.logic.consent_changes import ConsentGate, record_change
+from subscriptions.models.consent import ConsentChange, Topic
+from switchboard.phone import parse_address
+from switchboard.table_keys import message_sk
+
+from events import load_event
+from tests.integration.conftest import Aws, LambdaContext
+from tests.integration.fakes import FakeTwilioHttpClient, twilio_error
+from tests.integration.seed import THREAD_ID, message, seed_conversation
+
+RESIDENT = "+15555550123"
+AGENCY_NUMBER = "+15555550100"
+
+
+def inbound_event(body: str, sid: str, received_at: str = "2026-11-25T10:00:00.000000Z") -> dict[str, Any]:
+    record = load_event("sqs/inbound_batch.json")["Records"][0]
+    envelope = json.loads(record["body"])
+    envelope["received_at"] = received_at
+    envelope["params"].update(Body=body, MessageSid=sid, SmsMessageSid=sid, SmsSid=sid)
+    record["body"] = json.dumps(envelope)
+    record["messageId"] = f"msg-{sid}"
+    record["attributes"]["MessageDeduplicationId"] = sid
+    return {"Records": [record]}
+
+
+def outbound_record(job: dict[str, Any]) -> dict[str, Any]:
+    record = load_event("sqs/outbound_batch.json")["Records"][0]
+    record["body"] = json.dumps(job)
+    record["messageId"] = f"out-{job['message_id']}"
+    record["attributes"]["MessageDeduplicationId"] = job["message_id"]
+    return {"Records": [record]}
+
+
+def ledger(aws: Aws, address: str = RESIDENT) -> list[dict[str, Any]]:
+    response = aws.table.query(
+        KeyConditionExpression=Key("pk").eq(f"ADDR#{address}") & Key("sk").begins_with("CONSENT#")
+    )
+    return list(response["Items"])
+
+
+def state(aws: Aws, address: str = RESIDENT) -> dict[str, Any]:
+    return dict(aws.table.get_item(Key={"pk": f"ADDR#{address}", "sk": "CONSENT"}).get("Item", {}))
+
+
+def queued_jobs(aws: Aws) -> list[dict[str, Any]]:
+    return [json.loads(m["Body"]) for m in aws.queue_messages("OutboundQueue")]
+
+
+def seed_topics(aws: Aws) -> None:
+    for code, name in (("WATER", "Water service"), ("STORM", "Storm warnings"), ("PARKING", "Parking")):
+        ConsentTable(aws.table).put_topic(Topic(code, name))
+
+
+@pytest.fixture
+def twilio(monkeypatch: pytest.MonkeyPatch) -> FakeTwilioHttpClient:
+    fake = FakeTwilioHttpClient()
+    monkeypatch.setattr(
+        "switchboard.twilio_client.build_http_client", lambda api_base_url, timeout=10.0: fake
+    )
+    return fake
+
+
+@pytest.fixture
+def agency_name(environment: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Set before a handler fixture imports its module (settings are read at cold start)."""
+    monkeypatch.setenv("AGENCY_NAME", "City of Springfield")
+    return "City of Springfield"
+
+
+def test_stop_is_recorded_answered_in_the_thread_and_queued_once_despite_redelivery(
+    agency_name: str, aws: Aws, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    sid = "SM" + "5" * 32
+    for _ in range(2):  # SQS delivers the same record again
+        assert inbound_consumer.handler(inbound_event(" Stop! ", sid), context) == {"batchItemFailures": []}
+
+    [entry] = ledger(aws)
+    assert (entry["topic"], entry["action"], entry["source"], entry["source_id"], entry["channel"]) == (
+        "ALL",
+        "opt_out",
+        "keyword",
+        sid,
+        "sms",
+    )
+    assert state(aws)["opted_out_all"] is True and state(aws)["version"] == 1
+
+    thread_id = aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "RESIDENT"})["Item"]["thread_id"]
+    messages = aws.table.query(
+        KeyConditionExpression=Key("pk").eq(f"THREAD#{thread_id}") & Key("sk").begins_with("MSG#")
+    )["Items"]
+    assert [(m["direction"], m["author"]) for m in messages] == [("in", "resident"), ("out", "switchboard")]
+    assert messages[1]["body"].startswith(f"{agency_name}: You are unsubscribed")
+    thread = aws.table.get_item(Key={"pk": f"THREAD#{thread_id}", "sk": "META"})["Item"]
+    assert thread["unread"] == 1  # staff still see the STOP
+
+    jobs = queued_jobs(aws)
+    assert {j["message_id"] for j in jobs} == {messages[1]["message_id"]}
+    assert jobs[0]["category"] == "transactional"
+
+
+def test_the_stop_confirmation_goes_out_through_the_sender(
+    aws: Aws,
+    inbound_consumer: Any,
+    sms_sender: Any,
+    twilio: FakeTwilioHttpClient,
+    context: LambdaContext,
+) -> None:
+    inbound_consumer.handler(inbound_event("STOP", "SM" + "6" * 32), context)
+    [job] = queued_jobs(aws)
+
+    assert sms_sender.handler(outbound_record(job), context) == {"batchItemFailures": []}
+
+    [request] = twilio.requests
+    assert request["data"]["To"] == RESIDENT and request["data"]["From"] == AGENCY_NUMBER
+    assert "You are unsubscribed" in request["data"]["Body"]
+
+
+def test_join_a_topic_then_a_zip_code_subscribes_in_that_zone(
+    aws: Aws, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    seed_topics(aws)
+    inbound_consumer.handler(inbound_event("join water", "SM" + "7" * 32), context)
+    assert state(aws)["awaiting"] == "zip"
+    inbound_consumer.handler(inbound_event("94110", "SM" + "8" * 32, "2026-11-25T10:01:00.000000Z"), context)
+
+    assert state(aws)["topics"] == ["WATER"] and state(aws)["zones"] == ["zip:94110"]
+    assert [(e["action"], e["topic"]) for e in ledger(aws)] == [("opt_in", "WATER"), ("set_zone", "ALL")]
+    subscriber = aws.table.get_item(Key={"pk": "SUBS#WATER", "sk": f"ADDR#{RESIDENT}"})["Item"]
+    assert subscriber["zones"] == ["zip:94110"]
+
+    inbound_consumer.handler(
+        inbound_event("STOP WATER", "SM" + "9" * 32, "2026-11-25T10:02:00.000000Z"), context
+    )
+    assert "Item" not in aws.table.get_item(Key={"pk": "SUBS#WATER", "sk": f"ADDR#{RESIDENT}"})
+    assert state(aws)["stopped_topics"] == ["WATER"]
+
+
+def test_a_free_text_request_to_stop_flags_the_thread_for_staff(
+    aws: Aws, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    inbound_consumer.handler(inbound_event("please stop texting me", "SM" + "a" * 32), context)
+
+    thread_id = aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "RESIDENT"})["Item"]["thread_id"]
+    thread = aws.table.get_item(Key={"pk": f"THREAD#{thread_id}", "sk": "META"})["Item"]
+    assert thread["consent_flag"] == "revocation_request"
+    assert ledger(aws) == [] and queued_jobs(aws) == []
+
+
+def test_a_non_transactional_send_to_an_opted_out_resident_is_refused(
+    aws: Aws, sms_sender: Any, twilio: FakeTwilioHttpClient, context: LambdaContext
+) -> None:
+    conversation = seed_conversation(aws.table)
+    opt_out = ConsentChange(
+        RESIDENT, "sms", "ALL", "opt_out", "2026-11-24T10:16:00.000000Z", "keyword", "SMx"
+    )
+    record_change(ConsentTable(aws.table), opt_out)
+    job = json.loads(load_event("sqs/outbound_batch.json")["Records"][0]["body"])
+
+    assert sms_sender.handler(outbound_record({**job, "category": "non_transactional"}), context) == {
+        "batchItemFailures": []
+    }
+
+    assert twilio.requests == []
+    stored = message(aws.table, conversation)
+    assert (stored["status"], stored["error_code"]) == ("failed", "opted_out")
+
+
+def test_twilio_21610_records_an_opt_out_in_the_ledger(
+    aws: Aws, sms_sender: Any, twilio: FakeTwilioHttpClient, context: LambdaContext
+) -> None:
+    seed_conversation(aws.table)
+    twilio.answers = [twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")]
+
+    assert sms_sender.handler(load_event("sqs/outbound_batch.json"), context) == {"batchItemFailures": []}
+    assert sms_sender.handler(load_event("sqs/outbound_batch.json"), context) == {"batchItemFailures": []}
+
+    assert len(twilio.requests) == 1  # never retried
+    [entry] = ledger(aws)
+    assert (entry["action"], entry["topic"], entry["source"]) == ("opt_out", "ALL", "carrier_error")
+    assert state(aws)["opted_out_all"] is True
+
+
+class RecordingGateway:
+    """Twilio as far as the sender can tell: accepts everything, notes when each send happened."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sent: list[tuple[str, float]] = []
+
+    def send(self, *, to: str, sender: Sender, body: str) -> SentSms:
+        with self.lock:
+            self.sent.append((body, time.monotonic()))
+            return SentSms(sid="SM" + f"{len(self.sent):032x}", status="queued")
+
+
+class TimedGate(ConsentGate):
+    """The real gate, noting when each consent check began and what it answered."""
+
+    def __init__(self, table: ConsentTable) -> None:
+        super().__init__(table)
+        self.lock = threading.Lock()
+        self.checks: dict[str, tuple[float, bool]] = {}
+        self.current = threading.local()
+
+    def may_send(self, address: str, topic: str | None) -> bool:
+        began = time.monotonic()
+        answer = super().may_send(address, topic)
+        with self.lock:
+            self.checks[self.current.message_id] = (began, answer)
+        return answer
+
+
+@pytest.mark.usefixtures("atomic_moto")
+def test_no_non_transactional_send_is_decided_after_an_opt_out_is_recorded(
+    aws: Aws, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    # Given an alert of 60 messages queued for one resident, sent by four concurrent senders
+    thread_id, address = THREAD_ID, parse_address(RESIDENT)
+    seed_conversation(aws.table)
+    inbox = InboxTable(aws.table)
+    jobs: list[ReplyJob] = []
+    for n in range(60):
+        at = f"2026-11-25T10:00:{n:02d}.000000Z"
+        alert = Message(
+            message_id=f"{n:032x}", thread_id=thread_id, direction="out", body=f"alert {n}",
+            status="accepted", created_at=at, author="alerts",
+        )  # fmt: skip
+        assert inbox.store_reply(alert, ThreadActivity(thread_id, address, at, alert.body, "out"))
+        jobs.append(
+            ReplyJob(
+                kind="reply",
+                thread_id=thread_id,
+                message_id=alert.message_id,
+                message_sk=message_sk(at, alert.message_id),
+                category="non_transactional",
+                topic="WATER",
+            )  # fmt: skip
+        )
+    gateway, gate, replies = RecordingGateway(), TimedGate(ConsentTable(aws.table)), ReplyTable(aws.table)
+    pending = list(jobs)
+    outcomes: dict[str, SendOutcome] = {}
+    lock = threading.Lock()
+    opted_out_at: list[float] = []
+
+    def sender() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                job = pending.pop(0)
+            gate.current.message_id = job.message_id
+            outcome = send_reply(
+                job, store=replies, gateway=gateway, consent=gate, from_number=AGENCY_NUMBER,
+                messaging_service_sid=None,
+            )  # fmt: skip
+            with lock:
+                outcomes[job.message_id] = outcome
+
+    def resident_texts_stop() -> None:
+        while len(outcomes) < 10:  # let some sends through first
+            time.sleep(0.001)
+        result = inbound_consumer.handler(inbound_event("STOP", "SM" + "b" * 32), context)
+        assert result == {"batchItemFailures": []}
+        opted_out_at.append(time.monotonic())  # the opt-out is committed by now
+
+    # When the resident's STOP arrives through the inbound consumer while the senders run
+    threads = [threading.Thread(target=sender) for _ in range(4)] + [
+        threading.Thread(target=resident_texts_stop)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Then every job was settled, some before the STOP and some refused after it
+    assert len(outcomes) == 60 and opted_out_at
+    sent = [m for m, o in outcomes.items() if o is SendOutcome.SENT]
+    refused = [m for m, o in outcomes.items() if o is SendOutcome.REFUSED_OPTED_OUT]
+    assert len(sent) + len(refused) == 60 and sent and refused
+    assert len(gateway.sent) == len(sent)
+    # and no send was decided by a check that began after the opt-out was recorded
+    stop = opted_out_at[0]
+    assert all(gate.checks[m][0] < stop for m in sent)
+    assert all(not answer for began, answer in gate.checks.values() if began > stop)
+    # and each refused message is failed as opted out in its thread
+    for job in jobs:
+        if job.message_id in refused:
+            item = aws.table.get_item(Key={"pk": f"THREAD#{thread_id}", "sk": job.message_sk})["Item"]
+            assert (item["status"], item["error_code"]) == ("failed", "opted_out")
