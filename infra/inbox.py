@@ -54,6 +54,7 @@ class InboxConstruct(Construct):
         grant_table_read_write(table, self.inbound_consumer_fn)
         media_bucket.grant_put(self.inbound_consumer_fn)
         twilio_secret.grant_read(self.inbound_consumer_fn)  # Twilio media URLs need the account's credentials
+        outbound_queue.grant_send_messages(self.inbound_consumer_fn)  # answers to STOP, HELP, JOIN
         acknowledge(
             execution_role(self.inbound_consumer_fn),
             {

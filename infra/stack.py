@@ -76,6 +76,17 @@ class SwitchboardStack(Stack):
             description="Optional Twilio Messaging Service SID (MG...) used to send replies.",
         )
 
+        agency_name = CfnParameter(
+            self,
+            "AgencyName",
+            type="String",
+            default=self.node.try_get_context("agencyName") or "Switchboard",
+            min_length=1,
+            max_length=40,
+            description="The agency's name as residents see it at the start of HELP and STOP replies "
+            "(or set context agencyName).",
+        )
+
         # --- shared data ------------------------------------------------------------------------------------
         self.table = dynamodb.Table(
             self,
@@ -212,6 +223,7 @@ class SwitchboardStack(Stack):
                 "TWILIO_FROM_NUMBER": twilio_from_number.value_as_string,
                 "TWILIO_MESSAGING_SERVICE_SID": twilio_messaging_service_sid.value_as_string,
                 "TWILIO_API_BASE_URL": "",
+                "AGENCY_NAME": agency_name.value_as_string,
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
             },

@@ -7,7 +7,9 @@ import json
 import urllib.request
 from typing import Any
 
-from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, LocalStack
+import boto3
+
+from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, REGION, LocalStack
 
 # A second plain agent, to show collisions (two agents in one thread) and that agents cannot administer.
 DEMO_AGENT2_EMAIL = "agent2@demo.switchboard.local"
@@ -20,6 +22,21 @@ DEMO_TEXTS = [
     ("whatsapp:+15551230003", "Hola, ¿dónde puedo recoger agua embotellada?"),
     ("+15551230001", "Also, our street light has been out for a week."),
 ]
+
+
+# The agency's alert topics (residents text "JOIN WATER", "STOP STORM").
+DEMO_TOPICS = [("WATER", "Water service"), ("STORM", "Storm warnings"), ("PARKING", "Parking")]
+
+
+def seed_topics(stack: LocalStack) -> None:
+    # Imported here: the function code's folders are on sys.path once the stack has started.
+    from subscriptions.dal.consent_table import ConsentTable
+    from subscriptions.models.consent import Topic
+
+    dynamodb = boto3.resource("dynamodb", endpoint_url=stack.moto_url, region_name=REGION)
+    topics = ConsentTable(dynamodb.Table(stack.outputs["TableName"]))
+    for code, name in DEMO_TOPICS:
+        topics.put_topic(Topic(code, name))
 
 
 def admin_request(stack: LocalStack, token: str, method: str, path: str, body: Any = None) -> Any:
@@ -40,6 +57,7 @@ def seed_demo(stack: LocalStack) -> None:
     for department_id, name in DEMO_DEPARTMENTS.items():
         admin_request(stack, token, "PUT", f"/api/admin/departments/{department_id}", {"name": name})
     admin_request(stack, token, "PUT", "/api/admin/settings", DEMO_SETTINGS)
+    seed_topics(stack)
     staff = {m["email"]: m["sub"] for m in admin_request(stack, token, "GET", "/api/admin/staff")["staff"]}
     admin_request(
         stack,

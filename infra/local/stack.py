@@ -29,6 +29,7 @@ from infra.local.twilio_fake.server import LocalTwilio
 log = logging.getLogger("switchboard.local")
 HOST = "127.0.0.1"
 DEMO_AGENCY_NUMBER = "+15550100100"
+DEMO_AGENCY_NAME = "Demo County"
 DEMO_AGENT_EMAIL = "agent@demo.switchboard.local"
 DEMO_AGENT_PASSWORD = "Demo-Agent-2026!"  # noqa: S105 - the documented local demo login
 
@@ -47,7 +48,9 @@ class LocalStackConfig:
     status_delays: tuple[float, float] = (0.2, 0.3)
     # None keeps the template's visibility timeouts; tests set seconds to see retries and redrive quickly.
     visibility_timeout_s: int | None = None
-    parameters: dict[str, str] = field(default_factory=lambda: {"TwilioFromNumber": DEMO_AGENCY_NUMBER})
+    parameters: dict[str, str] = field(
+        default_factory=lambda: {"TwilioFromNumber": DEMO_AGENCY_NUMBER, "AgencyName": DEMO_AGENCY_NAME}
+    )
 
     @classmethod
     def on_free_ports(cls, **overrides: Any) -> LocalStackConfig:

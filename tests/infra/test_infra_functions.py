@@ -28,6 +28,7 @@ CONTRACT_ENVIRONMENT = {
     "TWILIO_FROM_NUMBER",
     "TWILIO_MESSAGING_SERVICE_SID",
     "TWILIO_API_BASE_URL",
+    "AGENCY_NAME",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "LOG_LEVEL",
@@ -75,6 +76,7 @@ def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> 
         assert variables["PUBLIC_API_URL"] == {"Fn::GetAtt": ["HttpApi", "ApiEndpoint"]}
         assert variables["TWILIO_FROM_NUMBER"] == {"Ref": "TwilioFromNumber"}
         assert variables["TWILIO_MESSAGING_SERVICE_SID"] == {"Ref": "TwilioMessagingServiceSid"}
+        assert variables["AGENCY_NAME"] == {"Ref": "AgencyName"}
 
 
 def test_every_function_logs_to_its_own_group_with_a_retention(cfn: TemplateView) -> None:
@@ -117,7 +119,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
     assert sends == {
         "TwilioWebhookFn": {"InboundQueue"},
         "TwilioStatusFn": {"StatusQueue"},
-        "InboundConsumerFn": set(),
+        "InboundConsumerFn": {"OutboundQueue"},  # answers to STOP, HELP, JOIN go out through the sender
         "StatusConsumerFn": set(),
         "AgentApiFn": {"OutboundQueue"},
         "SmsSenderFn": set(),
@@ -152,3 +154,9 @@ def test_only_the_staff_admin_function_may_manage_staff_and_only_in_the_agency_p
     assert set(cognito["StaffAdminFn"]) >= {"cognito-idp:AdminCreateUser", "cognito-idp:AdminDisableUser"}
     assert "cognito-idp:AdminDeleteUser" not in cognito["StaffAdminFn"]
     assert all(resources == {"UserPool"} for resources in cognito["StaffAdminFn"].values())
+
+
+def test_the_agency_name_is_a_parameter_residents_see_in_keyword_replies(cfn: TemplateView) -> None:
+    parameter = cfn.template["Parameters"]["AgencyName"]
+    assert parameter["Type"] == "String" and parameter["MaxLength"] == 40 and parameter["MinLength"] == 1
+    assert parameter["Default"] == "Switchboard"
