@@ -306,3 +306,13 @@ def test_no_non_transactional_send_is_decided_after_an_opt_out_is_recorded(
         if job.message_id in refused:
             item = aws.table.get_item(Key={"pk": f"THREAD#{thread_id}", "sk": job.message_sk})["Item"]
             assert (item["status"], item["error_code"]) == ("failed", "opted_out")
+
+
+def test_the_admin_setting_names_the_agency_in_replies_over_the_deploy_parameter(
+    agency_name: str, aws: Aws, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    aws.table.put_item(Item={"pk": "SETTINGS", "sk": "AGENCY", "agency_name": "Springfield Water Dept"})
+    inbound_consumer.handler(inbound_event("help", "SM" + "c" * 32), context)
+    [job] = queued_jobs(aws)
+    reply = aws.table.get_item(Key={"pk": f"THREAD#{job['thread_id']}", "sk": job["message_sk"]})["Item"]
+    assert reply["body"].startswith("Springfield Water Dept: ") and "STOP" in reply["body"]

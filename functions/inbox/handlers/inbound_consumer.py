@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 import boto3
+from subscriptions.dal.agency_settings import AgencyName
 from subscriptions.dal.consent_table import ConsentTable
 from subscriptions.integrations.thread_replies import ThreadReplies
 from subscriptions.logic.inbound_keywords import (
@@ -36,6 +38,7 @@ class InboundDependencies:
     consent: ConsentStore
     replies: SystemReplies
     keywords: KeywordRegistry
+    agency_name: Callable[[], str]
 
 
 def keyword_registry() -> KeywordRegistry:
@@ -58,6 +61,7 @@ def dependencies() -> InboundDependencies:
             InboxTable(table), SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url)
         ),
         keywords=keyword_registry(),
+        agency_name=AgencyName(table, settings.agency_name),
     )
 
 
@@ -75,7 +79,7 @@ def store_record(record: InboundRecord) -> None:
         consent=deps.consent,
         replies=deps.replies,
         registry=deps.keywords,
-        agency_name=settings.agency_name,
+        agency_name=deps.agency_name(),
     )
 
 
