@@ -316,3 +316,40 @@ def test_the_admin_setting_names_the_agency_in_replies_over_the_deploy_parameter
     [job] = queued_jobs(aws)
     reply = aws.table.get_item(Key={"pk": f"THREAD#{job['thread_id']}", "sk": job["message_sk"]})["Item"]
     assert reply["body"].startswith("Springfield Water Dept: ") and "STOP" in reply["body"]
+
+
+def test_supervisors_read_a_residents_consent_history_agents_may_not(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext
+) -> None:
+    from tests.integration.test_agent_api import api_event, call
+
+    seed_topics(aws)
+    for n, body in enumerate(["JOIN WATER", "94110", "STOP"]):
+        at = f"2026-11-25T10:0{n}:00.000000Z"
+        inbound_consumer.handler(inbound_event(body, f"SM{n:032d}", at), context)
+    thread_id = aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "RESIDENT"})["Item"]["thread_id"]
+    path = f"/api/threads/{thread_id}/consent"
+    supervisor = {"sub": "sup-1", "email": "s@example.org", "cognito:groups": ["supervisor"]}
+    agent = {"sub": "agent-1", "email": "a@example.org", "cognito:groups": ["agent"]}
+
+    status, body = call(agent_api, context, api_event("GET", path, claims=supervisor))
+
+    assert status == 200
+    assert body["state"] == {
+        "opted_out_all": True,
+        "topics": [],
+        "stopped_topics": [],
+        "suspended_topics": ["WATER"],
+        "zones": ["zip:94110"],
+        "updated_at": "2026-11-25T10:02:00.000000Z",
+    }
+    assert [(e["action"], e["topic"], e["source"]) for e in body["history"]] == [
+        ("opt_out", "ALL", "keyword"),
+        ("set_zone", "ALL", "keyword"),
+        ("opt_in", "WATER", "keyword"),
+    ]
+    assert body["history"][0]["source_id"] == f"SM{2:032d}" and body["history"][1]["zone"] == "zip:94110"
+    assert call(agent_api, context, api_event("GET", path, claims=agent))[0] == 403
+    assert (
+        call(agent_api, context, api_event("GET", "/api/threads/nope/consent", claims=supervisor))[0] == 404
+    )

@@ -325,6 +325,7 @@ async function boot() {
       content: byId("thread-content"),
       heading: byId("thread-heading"),
       channel: byId("thread-channel"),
+      consentFlag: byId("thread-consent-flag"),
       scroller: byId("message-scroller"),
       list: byId("message-list"),
       loadEarlier: byId("load-earlier"),

@@ -112,6 +112,8 @@ export class ThreadView {
     setAddress(this.e.heading, thread.resident?.address || "Unknown sender");
     setText(this.e.channel, channelLabel(channel));
     this.e.channel.className = `badge badge-${channel === "whatsapp" ? "whatsapp" : "sms"}`;
+    // A free-text "please stop texting me" (STOP itself is handled by the system): staff decide.
+    if (this.e.consentFlag) this.e.consentFlag.hidden = !thread.consent_flag;
     this.updateComposer();
   }
 

@@ -11,6 +11,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
+from subscriptions.dal.consent_table import ConsentTable
+from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
 from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
@@ -51,6 +53,7 @@ class AgentApiDependencies:
     replies: ReplyQueue
     media: MediaReader
     workspace: WorkspaceDependencies
+    consent: ConsentTable
 
 
 @cache
@@ -61,6 +64,7 @@ def dependencies() -> AgentApiDependencies:
         replies=SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url),
         media=S3MediaStore(boto3.client("s3"), settings.media_bucket),
         workspace=WorkspaceDependencies(store=WorkspaceTable(table), audit=AuditLog(table)),
+        consent=ConsentTable(table),
     )
 
 
@@ -73,12 +77,13 @@ def require_agent(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) 
     agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
     if app.current_event.path not in _NO_ROLE_NEEDED:
         require_role(agent.groups, "agent")
-    app.append_context(agent=agent, workspace=dependencies().workspace)
+    app.append_context(agent=agent, workspace=dependencies().workspace, consent=dependencies().consent)
     return next_middleware(app)
 
 
 app.use(middlewares=[require_agent])
 app.include_router(workspace_router)
+app.include_router(consent_router)
 
 
 def current_agent() -> Agent:

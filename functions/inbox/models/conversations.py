@@ -34,6 +34,8 @@ class Thread(BaseModel):
     last_direction: Direction
     unread: int = 0
     created_at: str
+    # Set when a resident's free text reads like "stop texting me"; staff decide what it means.
+    consent_flag: str | None = None
 
 
 class Message(BaseModel):

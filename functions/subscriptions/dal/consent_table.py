@@ -187,6 +187,10 @@ class ConsentTable:
         )
         self._topics = None
 
+    def resident_of_thread(self, thread_id: str) -> str | None:
+        item = self._table.get_item(Key={"pk": thread_pk(thread_id), "sk": THREAD_META_SK}).get("Item")
+        return str(item["resident"]["address"]) if item else None
+
     # --- staff attention ---------------------------------------------------------------------------------
 
     def flag_thread(self, thread_id: str, flag: str, at: str) -> bool:
