@@ -98,7 +98,9 @@ def test_threads_are_listed_newest_activity_first_and_paged_with_an_opaque_curso
         "last_direction",
         "unread",
         "created_at",
+        "consent_flag",
     }
+    assert sms_thread["consent_flag"] is None
     assert (sms_thread["unread"], sms_thread["status"], sms_thread["channel"]) == (2, "open", "sms")
 
     _, first = call(agent_api, context, api_event("GET", "/api/threads", {"limit": "1"}))
