@@ -99,6 +99,12 @@ def test_threads_are_listed_newest_activity_first_and_paged_with_an_opaque_curso
         "unread",
         "created_at",
         "consent_flag",
+        # the workspace (issue 3)
+        "assignee",
+        "department_id",
+        "labels",
+        "snoozed_until",
+        "resident_name",
     }
     assert sms_thread["consent_flag"] is None
     assert (sms_thread["unread"], sms_thread["status"], sms_thread["channel"]) == (2, "open", "sms")

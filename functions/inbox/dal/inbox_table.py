@@ -176,8 +176,13 @@ class InboxTable:
             values[":agency_address"] = activity.agency_address
             assignments.append("#agency_address = :agency_address")
         if unread == "increment":
+            # A resident writing reopens a closed thread and wakes a snoozed one.
+            assignments[assignments.index("#status = if_not_exists(#status, :open)")] = "#status = :open"
+            names.update({"#snoozed_until": "snoozed_until", "#closed_at": "closed_at"})
             values[":one"] = 1
-            expression = "SET " + ", ".join(assignments) + " ADD #unread :one"
+            expression = (
+                "SET " + ", ".join(assignments) + " ADD #unread :one REMOVE #snoozed_until, #closed_at"
+            )
         elif unread == "keep":
             del names["#unread"]
             expression = "SET " + ", ".join(assignments)

@@ -7,13 +7,27 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from switchboard.dynamodb import put_if, transact_write_if, update_if
 from switchboard.table_keys import (
+    AGENCY_SETTINGS_SK,
+    CANNED_GSI_PK,
+    CANNED_SK,
     DEPARTMENT_SK,
     DEPARTMENTS_GSI_PK,
+    NOTE_SK_PREFIX,
+    SETTINGS_PK,
     STAFF_GSI_PK,
+    STAFF_SK,
+    THREAD_META_SK,
     THREADS_GSI,
+    VIEWER_SK_PREFIX,
     audit_pk,
+    canned_pk,
     department_pk,
+    note_sk,
+    staff_pk,
+    thread_pk,
+    viewer_sk,
 )
 
 from inbox.dal.cursors import decode_cursor, encode_cursor
@@ -38,7 +52,132 @@ class WorkspaceTable:
     def list_staff(self) -> list[dict[str, Any]]:
         return self._query_all(IndexName=THREADS_GSI, KeyConditionExpression=Key("gsi1pk").eq(STAFF_GSI_PK))
 
+    def get_staff(self, sub: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": staff_pk(sub), "sk": STAFF_SK}).get("Item")
+        return dict(item) if item else None
+
+    def agency_settings(self) -> dict[str, Any]:
+        return dict(self._table.get_item(Key={"pk": SETTINGS_PK, "sk": AGENCY_SETTINGS_SK}).get("Item") or {})
+
+    # --- thread fields ---------------------------------------------------------------------------------
+
+    def get_thread(self, thread_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": thread_pk(thread_id), "sk": THREAD_META_SK}).get("Item")
+        return dict(item) if item else None
+
+    def update_thread(
+        self, thread_id: str, *, set_fields: dict[str, Any], remove_fields: tuple[str, ...] = ()
+    ) -> dict[str, Any] | None:
+        """SET/REMOVE workspace fields of an existing thread; the new thread, or None if there is none."""
+        update = self._thread_update(thread_id, set_fields, remove_fields)
+        key = update.pop("Key")
+        response = update_if(self._table, key, ReturnValues="ALL_NEW", **update)
+        return dict(response["Attributes"]) if response else None
+
+    def claim_if_unassigned(self, thread_id: str, sub: str) -> bool:
+        response = update_if(
+            self._table,
+            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            UpdateExpression="SET #assignee = :sub",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#assignee)",
+            ExpressionAttributeNames={"#assignee": "assignee"},
+            ExpressionAttributeValues={":sub": sub},
+        )
+        return response is not None
+
+    def transfer(
+        self, thread_id: str, set_fields: dict[str, Any], remove_fields: tuple[str, ...], note: dict[str, Any]
+    ) -> bool:
+        """The thread's new owner and the transfer note, in one transaction; False if there is no thread."""
+        update = self._thread_update(thread_id, set_fields, remove_fields)
+        update["TableName"] = self._table.name
+        transact = [
+            {"Update": update},
+            {"Put": {"TableName": self._table.name, "Item": self._note_item(note)}},
+        ]
+        return transact_write_if(self._table, transact, guarded=0)
+
+    def _thread_update(
+        self, thread_id: str, set_fields: dict[str, Any], remove_fields: tuple[str, ...]
+    ) -> dict[str, Any]:
+        names = {f"#{name}": name for name in [*set_fields, *remove_fields]}
+        values = {f":{name}": value for name, value in set_fields.items()}
+        expression = ""
+        if set_fields:
+            expression += "SET " + ", ".join(f"#{name} = :{name}" for name in set_fields)
+        if remove_fields:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in remove_fields)
+        update: dict[str, Any] = {
+            "Key": {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            "UpdateExpression": expression.strip(),
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            update["ExpressionAttributeValues"] = values
+        return update
+
+    # --- internal notes (never in the MSG# range: nothing that reads messages or sends can see them) -----
+
+    def _note_item(self, note: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "pk": thread_pk(note["thread_id"]),
+            "sk": note_sk(note["created_at"], note["note_id"]),
+            **note,
+        }
+
+    def add_note(self, note: dict[str, Any]) -> None:
+        self._table.put_item(Item=self._note_item(note))
+
+    def list_notes(self, thread_id: str) -> list[dict[str, Any]]:
+        return self._query_all(
+            KeyConditionExpression=Key("pk").eq(thread_pk(thread_id)) & Key("sk").begins_with(NOTE_SK_PREFIX)
+        )
+
+    # --- who is viewing or typing (short-lived: TTL `expires_at`) ----------------------------------------
+
+    def heartbeat(self, thread_id: str, viewer: dict[str, Any], expires_at: int) -> None:
+        item = {
+            "pk": thread_pk(thread_id),
+            "sk": viewer_sk(viewer["sub"]),
+            "expires_at": expires_at,
+            **viewer,
+        }
+        self._table.put_item(Item=item)
+
+    def viewers(self, thread_id: str) -> list[dict[str, Any]]:
+        return self._query_all(
+            KeyConditionExpression=Key("pk").eq(thread_pk(thread_id))
+            & Key("sk").begins_with(VIEWER_SK_PREFIX)
+        )
+
+    # --- canned replies --------------------------------------------------------------------------------
+
+    def list_canned(self) -> list[dict[str, Any]]:
+        return self._query_all(IndexName=THREADS_GSI, KeyConditionExpression=Key("gsi1pk").eq(CANNED_GSI_PK))
+
+    def get_canned(self, canned_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": canned_pk(canned_id), "sk": CANNED_SK}).get("Item")
+        return dict(item) if item else None
+
+    def put_canned(self, canned: dict[str, Any]) -> None:
+        key = {"pk": canned_pk(canned["canned_id"]), "sk": CANNED_SK}
+        self._table.put_item(Item={**key, "gsi1pk": CANNED_GSI_PK, "gsi1sk": canned["canned_id"], **canned})
+
+    def delete_canned(self, canned_id: str) -> bool:
+        try:
+            self._table.delete_item(
+                Key={"pk": canned_pk(canned_id), "sk": CANNED_SK}, ConditionExpression="attribute_exists(pk)"
+            )
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     # --- audit ----------------------------------------------------------------------------------------
+
+    def record_once(self, item: dict[str, Any]) -> bool:
+        """An audit item keyed so that repeats collapse into one (reads within a window)."""
+        return put_if(self._table, item, "attribute_not_exists(pk)")
 
     def audit_day(self, day: str, limit: int, cursor: str | None) -> Page:
         """One UTC day of the audit log, newest first."""

@@ -24,6 +24,7 @@ from inbox.dal.media_store import S3MediaStore
 from inbox.dal.workspace_table import WorkspaceTable
 from inbox.handlers.workspace_routes import router as workspace_router
 from inbox.integrations.reply_queue import SqsReplyQueue
+from inbox.logic import workspace as workspace_logic
 from inbox.logic.agent_inbox import (
     ConversationStore,
     MediaReader,
@@ -36,7 +37,16 @@ from inbox.logic.agent_inbox import (
 )
 from inbox.logic.workspace import WorkspaceDependencies
 from inbox.models.conversations import Agent, ReplyAccepted, ReplyRequest, ThreadDetail, ThreadPage
-from inbox.models.errors import InvalidCursor, MediaNotFound, NotAuthenticated, ThreadNotFound
+from inbox.models.errors import (
+    CannedReplyNotFound,
+    InvalidCursor,
+    MediaNotFound,
+    NotAuthenticated,
+    OwnedByAnother,
+    ThreadNotFound,
+    UnknownDepartment,
+    UnknownStaff,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -105,14 +115,31 @@ def get_threads(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Cursor 
 def get_thread(
     thread_id: str, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: Cursor = None
 ) -> ThreadDetail:
-    return open_thread(dependencies().store, thread_id, limit, cursor)
+    detail = open_thread(dependencies().store, thread_id, limit, cursor)
+    workspace = dependencies().workspace
+    workspace_logic.record_read(workspace, current_agent(), thread_id)
+    detail.viewers = workspace_logic.others_viewing(workspace, current_agent(), thread_id)
+    return detail
 
 
 @app.post("/api/threads/<thread_id>/messages")
 def post_reply(thread_id: str, reply: ReplyRequest) -> Response[ReplyAccepted]:
     deps = dependencies()
+    agent = current_agent()
     message = reply_to_thread(
-        deps.store, deps.replies, thread_id=thread_id, body=reply.body, agent=current_agent()
+        deps.store,
+        deps.replies,
+        thread_id=thread_id,
+        body=reply.body,
+        agent=agent,
+        confirm_takeover=reply.confirm_takeover,
+    )
+    workspace_logic.claim_on_reply(deps.workspace, agent, thread_id)
+    deps.workspace.audit.record(
+        workspace_logic.actor_of(agent),
+        "thread.reply",
+        thread_id=thread_id,
+        detail={"message_id": message.message_id, "takeover": str(reply.confirm_takeover).lower()},
     )
     return Response(
         status_code=202, content_type=content_types.APPLICATION_JSON, body=ReplyAccepted(message=message)
@@ -138,6 +165,10 @@ _ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
     InvalidCursor: (400, "invalid cursor"),
     NotAuthenticated: (401, "not authenticated"),
     Forbidden: (403, "forbidden"),
+    OwnedByAnother: (409, "this thread is assigned to someone else; confirm to reply anyway"),
+    UnknownDepartment: (400, "unknown department"),
+    UnknownStaff: (400, "unknown or disabled staff member"),
+    CannedReplyNotFound: (404, "canned reply not found"),
     TransactionConflict: (503, "busy, try again"),
 }
 

@@ -14,7 +14,7 @@ from switchboard.roles import parse_groups
 from switchboard.table_keys import message_sk
 
 from inbox.models.conversations import Agent, Message, Thread, ThreadDetail, ThreadPage, preview_of
-from inbox.models.errors import MediaNotFound, NotAuthenticated, ThreadNotFound
+from inbox.models.errors import MediaNotFound, NotAuthenticated, OwnedByAnother, ThreadNotFound
 from inbox.models.media import MediaBlob, parse_media_id
 from inbox.models.records import Page, ThreadActivity, new_id
 
@@ -83,14 +83,21 @@ def reply_to_thread(
     thread_id: str,
     body: str,
     agent: Agent,
+    confirm_takeover: bool = False,
     now: Callable[[], str] = utc_now_iso,
     make_id: Callable[[], str] = new_id,
 ) -> Message:
-    """Store the reply as `accepted`, then queue it for the sender (which owns talking to Twilio)."""
+    """Store the reply as `accepted`, then queue it for the sender (which owns talking to Twilio).
+
+    A thread another agent owns is answered only with `confirm_takeover` (OwnedByAnother otherwise).
+    """
     _check_thread_id(thread_id)
     thread = store.get_thread(thread_id)
     if thread is None:
         raise ThreadNotFound(thread_id)
+    owner = thread.get("assignee")
+    if owner and owner != agent.sub and not confirm_takeover:
+        raise OwnedByAnother(thread_id)
     created_at = now()
     message = Message(
         message_id=make_id(),

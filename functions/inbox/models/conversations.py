@@ -36,6 +36,12 @@ class Thread(BaseModel):
     created_at: str
     # Set when a resident's free text reads like "stop texting me"; staff decide what it means.
     consent_flag: str | None = None
+    # The workspace (issue 3): who owns it, which department, labels, snooze, the resident's name if known.
+    assignee: str | None = None
+    department_id: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    snoozed_until: str | None = None
+    resident_name: str | None = None
 
 
 class Message(BaseModel):
@@ -58,16 +64,28 @@ class ThreadPage(BaseModel):
     next_cursor: str | None
 
 
+class Viewer(BaseModel):
+    """Someone else with the thread open (a heartbeat within the last few seconds)."""
+
+    sub: str
+    email: str | None = None
+    typing: bool = False
+    seen_at: str
+
+
 class ThreadDetail(BaseModel):
     thread: Thread
     messages: list[Message]
     next_cursor: str | None
+    viewers: list[Viewer] = Field(default_factory=list)
 
 
 class ReplyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1, max_length=MAX_REPLY_LENGTH)
+    # A thread owned by someone else is answered only on purpose (otherwise 409).
+    confirm_takeover: bool = False
 
     @field_validator("body")
     @classmethod

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from switchboard.staff_routes import NotAuthenticated
 
-__all__ = ["InvalidCursor", "MediaNotFound", "NotAuthenticated", "ThreadNotFound"]
+__all__ = [
+    "CannedReplyNotFound",
+    "InvalidAction",
+    "InvalidCursor",
+    "MediaNotFound",
+    "NotAuthenticated",
+    "OwnedByAnother",
+    "ThreadNotFound",
+    "UnknownDepartment",
+    "UnknownStaff",
+]
 
 
 class ThreadNotFound(LookupError):
@@ -16,4 +26,24 @@ class MediaNotFound(LookupError):
 
 
 class InvalidCursor(ValueError):
+    pass
+
+
+class OwnedByAnother(ValueError):
+    """A reply to a thread another agent owns, without `confirm_takeover`."""
+
+
+class UnknownDepartment(LookupError):
+    pass
+
+
+class UnknownStaff(LookupError):
+    pass
+
+
+class InvalidAction(ValueError):
+    """A well-formed request the thread's state cannot take (e.g. a snooze time in the past)."""
+
+
+class CannedReplyNotFound(LookupError):
     pass

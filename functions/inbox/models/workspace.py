@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from inbox.models.conversations import Viewer
 
 
 class DepartmentRef(BaseModel):
@@ -41,3 +45,108 @@ class AuditRecord(BaseModel):
 class AuditPage(BaseModel):
     entries: list[AuditRecord]
     next_cursor: str | None
+
+
+# --- thread actions ---------------------------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+NoteBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[\w][\w .:/-]{0,31}$")
+]
+StaffSub = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+DepartmentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+
+class AssignRequest(_Strict):
+    """`agent_sub` null unassigns; omitted assigns to the caller."""
+
+    agent_sub: StaffSub | None = "me"
+
+
+class TransferRequest(_Strict):
+    department_id: DepartmentId | None = None
+    agent_sub: StaffSub | None = None
+    note: NoteBody
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> TransferRequest:
+        if self.department_id is None and self.agent_sub is None:
+            raise ValueError("transfer to a department, an agent, or both")
+        return self
+
+
+class NoteRequest(_Strict):
+    body: NoteBody
+
+
+class Note(BaseModel):
+    note_id: str
+    thread_id: str
+    body: str
+    author_sub: str
+    author_email: str | None = None
+    created_at: str
+    kind: Literal["note", "transfer"] = "note"
+
+
+class NoteList(BaseModel):
+    notes: list[Note]
+
+
+class LabelsRequest(_Strict):
+    labels: Annotated[list[Label], Field(max_length=10)]
+
+
+class SnoozeRequest(_Strict):
+    until: str | None  # ISO-8601 instant in the future; null wakes the thread
+
+
+class ResidentNameRequest(_Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
+
+
+class PresenceRequest(_Strict):
+    typing: bool = False
+
+
+class PresenceAnswer(BaseModel):
+    viewers: list[Viewer]
+
+
+CannedId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+
+class CannedReplyRequest(_Strict):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=1600)]
+
+
+class CannedReply(BaseModel):
+    canned_id: str
+    title: str
+    body: str
+
+
+class CannedReplyList(BaseModel):
+    canned_replies: list[CannedReply]
+
+
+class RenderedReply(BaseModel):
+    body: str
+
+
+class ThreadState(BaseModel):
+    """A thread's workspace fields after an action."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    thread_id: str
+    status: str = "open"
+    assignee: str | None = None
+    department_id: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    snoozed_until: str | None = None
+    resident_name: str | None = None
