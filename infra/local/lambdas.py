@@ -50,6 +50,9 @@ class LocalFunction:
     code_paths: list[Path]
     _handler: Callable[[Any, Any], Any] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # A Lambda instance handles one event at a time, and handlers keep per-request state in module globals
+    # (Powertools' resolver holds the current event and context): one invocation at a time per function.
+    _invoke_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def handler(self) -> Callable[[Any, Any], Any]:
         with self._lock:
@@ -59,7 +62,9 @@ class LocalFunction:
             return self._handler
 
     def invoke(self, event: Any) -> Any:
-        return self.handler()(event, LambdaContext(self))
+        handler = self.handler()
+        with self._invoke_lock:
+            return handler(event, LambdaContext(self))
 
 
 def _deps_layer(stack: SynthesizedStack, layer_id: str) -> bool:
