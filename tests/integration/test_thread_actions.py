@@ -4,6 +4,8 @@ confirmation a reply to someone else's thread needs, and the audit entries they 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -298,3 +300,40 @@ def test_reading_a_thread_is_audited_once_per_window_however_often_the_page_poll
         if e["action"] == "thread.read"
     ]
     assert sorted(e["actor_sub"] for e in reads) == sorted([AGENT_A["sub"], AGENT_B["sub"]])
+
+
+def test_supervisors_export_a_thread_or_a_date_range_and_the_export_is_audited(
+    aws: Aws, agent_api: Any, context: LambdaContext, thread_id: str
+) -> None:
+    act(agent_api, context, "POST", f"/api/threads/{thread_id}/notes", {"body": "=cmd|' /C calc'!A0"})
+    act(agent_api, context, "POST", f"/api/threads/{thread_id}/messages", {"body": "@SUM(1)"})
+
+    assert act(agent_api, context, "GET", f"/api/threads/{thread_id}/export", claims=AGENT_A)[0] == 403
+    response = agent_api.handler(
+        api_event("GET", f"/api/threads/{thread_id}/export", {"format": "csv"}, claims=SUPERVISOR), context
+    )
+
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"].startswith("text/csv")
+    assert response["headers"]["Content-Disposition"] == f'attachment; filename="transcript-{thread_id}.csv"'
+    rows = list(csv.DictReader(io.StringIO(response["body"])))
+    assert [(r["kind"], r["body"]) for r in rows][-2:] == [
+        ("note", "'=cmd|' /C calc'!A0"),
+        ("message", "'@SUM(1)"),
+    ]
+    assert rows[0]["resident_address"] == "'" + RESIDENT
+
+    today = datetime.now(UTC).date().isoformat()
+    event = api_event(
+        "GET", "/api/exports", {"from": "2026-11-24", "to": today, "format": "json"}, claims=SUPERVISOR
+    )
+    response = agent_api.handler(event, context)
+    assert response["statusCode"] == 200
+    document = json.loads(response["body"])
+    assert {r["thread_id"] for r in document["rows"]} >= {thread_id}
+    assert any(r["body"] == "@SUM(1)" for r in document["rows"])  # JSON keeps the text as written
+    bad = api_event("GET", "/api/exports", {"from": today, "to": "2026-01-01"}, claims=SUPERVISOR)
+    assert agent_api.handler(bad, context)["statusCode"] == 400
+
+    actions = audit_actions(agent_api, context)
+    assert ("thread.export", thread_id) in actions and ("transcript.export", None) in actions

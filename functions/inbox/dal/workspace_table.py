@@ -14,12 +14,14 @@ from switchboard.table_keys import (
     CANNED_SK,
     DEPARTMENT_SK,
     DEPARTMENTS_GSI_PK,
+    MESSAGE_SK_PREFIX,
     NOTE_SK_PREFIX,
     SETTINGS_PK,
     STAFF_GSI_PK,
     STAFF_SK,
     THREAD_META_SK,
     THREADS_GSI,
+    THREADS_GSI_PK,
     VIEWER_SK_PREFIX,
     audit_pk,
     canned_pk,
@@ -172,6 +174,34 @@ class WorkspaceTable:
         except self._table.meta.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    # --- transcripts ----------------------------------------------------------------------------------------
+
+    def threads_active_since(self, since: str, limit: int) -> list[dict[str, Any]]:
+        """Threads whose last activity is at or after `since` (gsi1), newest first, at most `limit`."""
+        items: list[dict[str, Any]] = []
+        query: dict[str, Any] = {
+            "IndexName": THREADS_GSI,
+            "KeyConditionExpression": Key("gsi1pk").eq(THREADS_GSI_PK) & Key("gsi1sk").gte(since),
+            "ScanIndexForward": False,
+        }
+        while len(items) < limit:
+            response = self._table.query(**query)
+            items.extend(dict(i) for i in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return items[:limit]
+
+    def transcript_items(self, thread_id: str, start: str, end: str) -> list[dict[str, Any]]:
+        """Messages and internal notes created in [start, end), oldest first."""
+        items: list[dict[str, Any]] = []
+        for prefix in (MESSAGE_SK_PREFIX, NOTE_SK_PREFIX):
+            items += self._query_all(
+                KeyConditionExpression=Key("pk").eq(thread_pk(thread_id))
+                & Key("sk").between(f"{prefix}{start}", f"{prefix}{end}")
+            )
+        return sorted(items, key=lambda i: str(i.get("created_at", "")))
 
     # --- audit ----------------------------------------------------------------------------------------
 

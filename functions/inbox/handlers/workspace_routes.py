@@ -3,7 +3,7 @@ actions, canned replies and the audit log. Each route names the role it needs (s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from switchboard.staff_routes import requires
 
-from inbox.logic import workspace
+from inbox.logic import transcripts, workspace
 from inbox.models.conversations import Agent
 from inbox.models.errors import InvalidAction
 from inbox.models.workspace import (
@@ -144,6 +144,70 @@ def delete_canned_reply(canned_id: CannedId) -> Response[None]:
 @router.get("/api/threads/<thread_id>/canned-replies/<canned_id>", middlewares=AGENT)
 def get_rendered_canned_reply(thread_id: str, canned_id: CannedId) -> RenderedReply:
     return workspace.render_canned(_deps(), _agent(), thread_id, canned_id)
+
+
+# --- transcripts (public-records requests) ---------------------------------------------------------------
+
+ExportFormatQuery = Annotated[transcripts.ExportFormat, Query()]
+
+
+def _download(transcript: transcripts.Transcript) -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type=transcript.content_type,
+        body=transcript.body,
+        headers={
+            "Content-Disposition": f'attachment; filename="{transcript.filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/api/threads/<thread_id>/export", middlewares=SUPERVISOR)
+def get_thread_export(thread_id: str, format: ExportFormatQuery = "csv") -> Response[str]:  # noqa: A002
+    deps = _deps()
+    transcript = transcripts.export_thread(deps.store, thread_id, format, deps.now())
+    deps.audit.record(
+        workspace.actor_of(_agent()),
+        "thread.export",
+        thread_id=thread_id,
+        detail={"format": format, "rows": str(transcript.rows)},
+    )
+    return _download(transcript)
+
+
+@router.get("/api/exports", middlewares=SUPERVISOR)
+def get_range_export(
+    start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")],
+    end: Annotated[str, Query(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}$")],
+    format: ExportFormatQuery = "csv",  # noqa: A002
+) -> Response[str]:
+    deps = _deps()
+    try:
+        first_day, last_day = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        raise InvalidAction("from and to must be dates (YYYY-MM-DD)") from None
+    transcript = transcripts.export_range(deps.store, first_day, last_day, format, deps.now())
+    deps.audit.record(
+        workspace.actor_of(_agent()),
+        "transcript.export",
+        detail={
+            "from": start,
+            "to": end,
+            "format": format,
+            "rows": str(transcript.rows),
+            "threads": str(transcript.threads),
+        },
+    )
+    return _download(transcript)
+
+
+@router.exception_handler(transcripts.ExportTooLarge)
+def export_too_large(error: transcripts.ExportTooLarge) -> Response[dict[str, str]]:
+    return Response(
+        status_code=413, content_type=content_types.APPLICATION_JSON, body={"message": str(error)}
+    )
 
 
 # --- audit -------------------------------------------------------------------------------------------------
