@@ -1,4 +1,4 @@
-"""Transcript rendering: CSV cells that a spreadsheet would evaluate are escaped; notes are marked internal."""
+"""Transcript rendering: CSV cells a spreadsheet would evaluate are escaped; notes are marked internal."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from inbox.logic.transcripts import ExportTooLarge, export_range, export_thread, safe_cell
 from inbox.models.errors import InvalidAction, ThreadNotFound
 
