@@ -22,6 +22,7 @@ from infra.nag import acknowledge, pin_logical_id
 from infra.outbound import OutboundConstruct
 from infra.queues import QueueWithDeadLetters
 from infra.staff import StaffConstruct
+from infra.subscriptions import SubscriptionsConstruct
 from infra.web import WebConstruct
 
 POWERTOOLS_METRICS_NAMESPACE = "Switchboard"
@@ -266,6 +267,14 @@ class SwitchboardStack(Stack):
             kit=kit,
             table=self.table,
             twilio_secret=self.twilio_secret,
+            outbound_queue=outbound.queue,
+        )
+        SubscriptionsConstruct(
+            self,
+            "Subscriptions",
+            kit=kit,
+            http_api=api.http_api,
+            table=self.table,
             outbound_queue=outbound.queue,
         )
         web = WebConstruct(

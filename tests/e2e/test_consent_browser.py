@@ -3,6 +3,7 @@ in the thread as the system's message; axe finds nothing."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -56,3 +57,55 @@ def test_a_free_text_request_to_stop_is_flagged_and_a_stop_is_confirmed_in_the_t
         expect(confirmation.locator(".status")).to_have_text("Delivered", timeout=20_000)
         assert_axe_clean(page, "a thread with a STOP confirmation")
         assert_clean(watch)
+
+
+def test_the_sign_up_page_is_accessible_and_a_yes_by_text_subscribes(chromium: Browser, local_stack) -> None:
+    import boto3
+
+    from infra.local.stack import REGION
+
+    phone = resident_number()
+    with new_page(chromium, DESKTOP) as (page, watch):
+        page.goto(local_stack.api_url.rstrip("/") + "/signup.html")
+        expect(page.get_by_role("heading", name="Sign up for text alerts")).to_be_visible()
+        expect(page.get_by_label("Water service")).to_be_visible()
+        assert_axe_clean(page, "the sign-up page")
+
+        # Submitting nothing names the problems, and axe still finds nothing
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.get_by_label("Mobile phone number")).to_be_focused()
+        expect(page.locator("#phone-error")).to_have_text(
+            "Enter a mobile number, for example +1 555 555 0100."
+        )
+        expect(page.locator("#topics-error")).to_have_text("Choose at least one topic.")
+        assert_axe_clean(page, "the sign-up page with errors")
+
+        page.get_by_label("Mobile phone number").fill(phone)
+        page.get_by_label("Water service").check()
+        page.get_by_label("Storm warnings").check()
+        page.get_by_label("ZIP code").fill("94110")
+        page.get_by_label("Language for alerts").select_option("es")
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.get_by_role("status")).to_contain_text("Reply YES")
+        assert_axe_clean(page, "the sign-up page after sending")
+        assert_clean(watch)
+
+    def texts() -> list[str]:
+        return [m["body"] for m in local_stack.twilio.messages_to(phone)]
+
+    expect_text = "Reply YES to get STORM, WATER alerts for ZIP 94110."
+    deadline = time.monotonic() + 10
+    while not any(expect_text in body for body in texts()):
+        assert time.monotonic() < deadline, texts()
+        time.sleep(0.1)
+
+    local_stack.send_inbound(phone, "YES")
+    deadline = time.monotonic() + 10
+    while not any("You are subscribed to STORM, WATER alerts for ZIP 94110" in body for body in texts()):
+        assert time.monotonic() < deadline, texts()
+        time.sleep(0.1)
+    table = boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
+        local_stack.outputs["TableName"]
+    )
+    state = table.get_item(Key={"pk": f"ADDR#{phone}", "sk": "CONSENT"})["Item"]
+    assert sorted(state["topics"]) == ["STORM", "WATER"] and state["language"] == "es"

@@ -15,6 +15,7 @@ CONTRACT_FUNCTIONS = {
     "AgentApiFn": ("inbox.handlers.agent_api.handler", 15),
     "SmsSenderFn": ("outbound.handlers.sms_sender.handler", 30),
     "StaffAdminFn": ("staff.handlers.staff_admin.handler", 15),
+    "SignupFn": ("subscriptions.handlers.signup_api.handler", 15),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -122,6 +123,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "InboundConsumerFn": {"OutboundQueue"},  # answers to STOP, HELP, JOIN go out through the sender
         "StatusConsumerFn": set(),
         "AgentApiFn": {"OutboundQueue"},
+        "SignupFn": {"OutboundQueue"},  # the sign-up's YES-to-confirm text
         "SmsSenderFn": set(),
         "StaffAdminFn": set(),
     }

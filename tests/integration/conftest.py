@@ -71,6 +71,7 @@ HANDLERS = {
     "status_consumer": "inbox.handlers.status_consumer",
     "agent_api": "inbox.handlers.agent_api",
     "sms_sender": "outbound.handlers.sms_sender",
+    "signup_api": "subscriptions.handlers.signup_api",
     "staff_admin": "staff.handlers.staff_admin",
 }
 
@@ -203,6 +204,7 @@ inbound_consumer = _handler_fixture("inbound_consumer")
 status_consumer = _handler_fixture("status_consumer")
 agent_api = _handler_fixture("agent_api")
 sms_sender = _handler_fixture("sms_sender")
+signup_api = _handler_fixture("signup_api")
 staff_admin = _handler_fixture("staff_admin")
 
 

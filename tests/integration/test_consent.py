@@ -341,6 +341,7 @@ def test_supervisors_read_a_residents_consent_history_agents_may_not(
         "stopped_topics": [],
         "suspended_topics": ["WATER"],
         "zones": ["zip:94110"],
+        "language": None,
         "updated_at": "2026-11-25T10:02:00.000000Z",
     }
     assert [(e["action"], e["topic"], e["source"]) for e in body["history"]] == [
@@ -353,3 +354,86 @@ def test_supervisors_read_a_residents_consent_history_agents_may_not(
     assert (
         call(agent_api, context, api_event("GET", "/api/threads/nope/consent", claims=supervisor))[0] == 404
     )
+
+
+def public_event(method: str, path: str, body: Any = None) -> dict[str, Any]:
+    from tests.integration.test_agent_api import api_event
+
+    event = api_event(method, path, body=body)
+    event["requestContext"].pop("authorizer", None)  # public routes: no authorizer
+    event["headers"].pop("authorization", None)
+    return event
+
+
+def test_the_sign_up_page_asks_by_text_and_yes_subscribes_with_the_sign_up_as_source(
+    aws: Aws, signup_api: Any, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    from tests.integration.test_agent_api import call
+
+    seed_topics(aws)
+    status, topics = call(signup_api, context, public_event("GET", "/api/public/topics"))
+    assert status == 200 and [t["code"] for t in topics["topics"]] == ["PARKING", "STORM", "WATER"]
+    assert "es" in topics["languages"] and topics["agency"] == "Switchboard"
+
+    request = {"phone": "(555) 555-0123", "topics": ["water", "STORM"], "zip_code": "94110", "language": "es"}
+    status, body = call(signup_api, context, public_event("POST", "/api/public/signup", request))
+    assert (status, body) == (202, {"status": "confirmation_sent"})
+    # A second submission at once sends no second text, and says the same
+    assert call(signup_api, context, public_event("POST", "/api/public/signup", request))[0] == 202
+    [job] = queued_jobs(aws)
+    assert job["category"] == "transactional"
+    text = aws.table.get_item(Key={"pk": f"THREAD#{job['thread_id']}", "sk": job["message_sk"]})["Item"]
+    assert text["body"].startswith("Switchboard: Reply YES to get STORM, WATER alerts for ZIP 94110.")
+    assert ledger(aws) == []  # nothing is subscribed before the phone's owner says YES
+
+    inbound_consumer.handler(inbound_event("Yes!", "SM" + "d" * 32), context)
+
+    assert sorted(state(aws)["topics"]) == ["STORM", "WATER"]
+    assert state(aws)["zones"] == ["zip:94110"] and state(aws)["language"] == "es"
+    sources = {(e["action"], e["topic"], e["source"]) for e in ledger(aws)}
+    assert sources == {
+        ("opt_in", "WATER", "signup"),
+        ("opt_in", "STORM", "signup"),
+        ("set_zone", "ALL", "signup"),
+    }
+    assert "Item" not in aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "SIGNUP"})
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {"phone": "12", "topics": ["WATER"]},
+        {"phone": "+15555550123", "topics": []},
+        {"phone": "+15555550123", "topics": ["WATER"], "zip_code": "9411"},
+        {"phone": "+15555550123", "topics": ["WATER"], "language": "xx"},
+        {"phone": "+15555550123", "topics": ["WATER"], "extra": 1},
+    ],
+)
+def test_bad_sign_ups_are_400_naming_fields_never_values(
+    aws: Aws, signup_api: Any, context: LambdaContext, logs: Any, request_body: dict[str, Any]
+) -> None:
+    from tests.integration.test_agent_api import call
+
+    seed_topics(aws)
+    status, body = call(signup_api, context, public_event("POST", "/api/public/signup", request_body))
+    assert status == 400 and body["fields"]
+    assert "5555550123" not in json.dumps(body) and "5555550123" not in logs.text()
+    assert queued_jobs(aws) == []
+
+
+def test_a_topic_the_agency_does_not_offer_is_400(aws: Aws, signup_api: Any, context: LambdaContext) -> None:
+    from tests.integration.test_agent_api import call
+
+    seed_topics(aws)
+    body = {"phone": "+15555550123", "topics": ["FLOODS"]}
+    assert call(signup_api, context, public_event("POST", "/api/public/signup", body)) == (
+        400,
+        {"message": "unknown topic"},
+    )
+
+
+def test_yes_without_a_pending_sign_up_is_just_a_message(
+    aws: Aws, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    inbound_consumer.handler(inbound_event("yes", "SM" + "e" * 32), context)
+    assert ledger(aws) == [] and queued_jobs(aws) == []

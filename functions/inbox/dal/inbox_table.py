@@ -114,11 +114,15 @@ class InboxTable:
         ]
         return transact_write_if(self._table, transact, guarded=1)
 
-    def store_system_reply(self, message: Message, activity: ThreadActivity) -> bool:
+    def store_system_reply(
+        self, message: Message, activity: ThreadActivity, *, create_thread: bool = False
+    ) -> bool:
         """An automatic answer (e.g. to STOP): stored once per message id, the thread's unread count kept so
-        staff still see what the resident wrote. False if the message was stored before."""
+        staff still see what the resident wrote. False if the message was stored before. `create_thread`: the
+        first message to a resident who never wrote in (a sign-up confirmation)."""
         update = self._thread_update(activity, unread="keep")
-        update["ConditionExpression"] = "attribute_exists(pk)"
+        if not create_thread:
+            update["ConditionExpression"] = "attribute_exists(pk)"
         transact = [
             {
                 "Put": {

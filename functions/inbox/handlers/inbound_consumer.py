@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import boto3
 from subscriptions.dal.agency_settings import AgencyName
 from subscriptions.dal.consent_table import ConsentTable
+from subscriptions.dal.signup_table import SignupTable
 from subscriptions.integrations.thread_replies import ThreadReplies
 from subscriptions.logic.inbound_keywords import (
     ConsentStore,
@@ -16,6 +18,7 @@ from subscriptions.logic.inbound_keywords import (
     SystemReplies,
     answer_keywords,
 )
+from subscriptions.logic.signup import confirm_signup_handler
 from switchboard.batch import fifo_processor, sqs_batch_handler
 from switchboard.settings import InboundConsumerSettings, load_settings
 from switchboard.twilio_credentials import load_twilio_credentials
@@ -41,9 +44,16 @@ class InboundDependencies:
     agency_name: Callable[[], str]
 
 
-def keyword_registry() -> KeywordRegistry:
+def keyword_registry(table: Any) -> KeywordRegistry:
     """Keywords beyond consent (STOP, START, HELP, JOIN are built in): one `register` line each."""
     registry = KeywordRegistry()
+    confirm_signup = confirm_signup_handler(
+        consent=ConsentTable(table),
+        signups=SignupTable(table),
+        agency_name=AgencyName(table, settings.agency_name),
+    )
+    registry.register("YES", confirm_signup)  # the hosted sign-up page's double opt-in
+    registry.register("Y", confirm_signup)
     return registry
 
 
@@ -60,7 +70,7 @@ def dependencies() -> InboundDependencies:
         replies=ThreadReplies(
             InboxTable(table), SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url)
         ),
-        keywords=keyword_registry(),
+        keywords=keyword_registry(table),
         agency_name=AgencyName(table, settings.agency_name),
     )
 

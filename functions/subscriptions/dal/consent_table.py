@@ -37,6 +37,7 @@ def state_from_item(address: str, item: dict[str, Any] | None) -> ConsentState:
         stopped_topics=frozenset(str(t) for t in item.get("stopped_topics", [])),
         suspended_topics=frozenset(str(t) for t in item.get("suspended_topics", [])),
         zones=tuple(str(z) for z in item.get("zones", [])),
+        language=str(item["language"]) if item.get("language") else None,
         awaiting=str(item["awaiting"]) if item.get("awaiting") else None,
         version=int(item.get("version", 0)),
         updated_at=str(item["updated_at"]) if item.get("updated_at") else None,
@@ -108,6 +109,8 @@ class ConsentTable:
         }
         if after.awaiting:
             state_item["awaiting"] = after.awaiting
+        if after.language:
+            state_item["language"] = after.language
         if after.updated_at:
             state_item["updated_at"] = after.updated_at
         items.append(

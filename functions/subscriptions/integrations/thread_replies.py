@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from inbox.models.conversations import Message, preview_of
-from inbox.models.records import ThreadActivity
-from switchboard.clock import format_timestamp
-from switchboard.phone import parse_address
+from inbox.models.records import ThreadActivity, new_id
+from switchboard.clock import format_timestamp, utc_now_iso
+from switchboard.phone import Address, parse_address
 from switchboard.table_keys import message_sk
 
 from subscriptions.logic.inbound_keywords import InboundText
@@ -18,7 +18,11 @@ SYSTEM_AUTHOR = "switchboard"
 
 
 class ThreadStore(Protocol):
-    def store_system_reply(self, message: Message, activity: ThreadActivity) -> bool: ...
+    def store_system_reply(
+        self, message: Message, activity: ThreadActivity, *, create_thread: bool = False
+    ) -> bool: ...
+
+    def thread_for_resident(self, resident: Address, new_thread_id: str, now: str) -> str: ...
 
 
 class OutboundQueue(Protocol):
@@ -72,3 +76,24 @@ class ThreadReplies:
         self._queue.enqueue(
             text.thread_id, message_id, message_sk(created_at, message_id), category="transactional"
         )
+
+    def send_first(self, address: str, message_id: str, body: str) -> None:
+        """A text to a resident who may never have written in (a sign-up confirmation)."""
+        resident = parse_address(address)
+        created_at = utc_now_iso()
+        thread_id = self._threads.thread_for_resident(resident, new_id(), created_at)
+        reply_id = hashlib.sha256(f"system-first:{message_id}".encode()).hexdigest()[:32]
+        message = Message(
+            message_id=reply_id,
+            thread_id=thread_id,
+            direction="out",
+            body=body,
+            status="accepted",
+            created_at=created_at,
+            author=SYSTEM_AUTHOR,
+        )
+        activity = ThreadActivity(
+            thread_id=thread_id, resident=resident, at=created_at, preview=preview_of(body), direction="out"
+        )
+        self._threads.store_system_reply(message, activity, create_thread=True)
+        self._queue.enqueue(thread_id, reply_id, message_sk(created_at, reply_id), category="transactional")

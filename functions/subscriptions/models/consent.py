@@ -40,6 +40,7 @@ class ConsentState:
     stopped_topics: frozenset[str] = field(default_factory=frozenset)
     suspended_topics: frozenset[str] = field(default_factory=frozenset)  # by a STOP; START brings them back
     zones: tuple[str, ...] = ()
+    language: str | None = None  # what alerts should be written in (sign-up page), e.g. "es"
     awaiting: str | None = None  # the prompt the resident was last asked, e.g. for a ZIP code
     version: int = 0  # optimistic lock: each write moves it on by one
     updated_at: str | None = None

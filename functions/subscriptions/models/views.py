@@ -35,6 +35,7 @@ class ConsentSummary(BaseModel):
     stopped_topics: list[str]
     suspended_topics: list[str]
     zones: list[str]
+    language: str | None = None
     updated_at: str | None
 
     @classmethod
@@ -45,6 +46,7 @@ class ConsentSummary(BaseModel):
             stopped_topics=sorted(state.stopped_topics),
             suspended_topics=sorted(state.suspended_topics),
             zones=list(state.zones),
+            language=state.language,
             updated_at=state.updated_at,
         )
 

@@ -99,6 +99,12 @@ class StatusConsumerSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
 
 
+class SignupApiSettings(_Env):
+    table_name: Required = Field(alias="TABLE_NAME")
+    outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
+
+
 class AgentApiSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
     media_bucket: Required = Field(alias="MEDIA_BUCKET")

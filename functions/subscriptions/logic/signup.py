@@ -1,0 +1,140 @@
+"""Signing up on the hosted page is a request; the resident's YES by text is the consent (double opt-in).
+
+The page is public: anyone can type any number. So the request only sends one confirmation text (at most one
+per number every RESEND_AFTER_S), and nothing is subscribed until the phone's owner answers YES.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+from inbox.models.records import new_id
+from switchboard.clock import utc_now_iso
+from switchboard.observability import logger, metrics, redact_address
+from switchboard.phone import parse_address
+
+from subscriptions.logic.consent_rules import apply_change
+from subscriptions.logic.inbound_keywords import ConsentStore, InboundText
+from subscriptions.logic.keywords import OtherKeyword
+from subscriptions.models.consent import ALL_TOPICS, ConsentChange, Topic
+from subscriptions.models.signup import (
+    PENDING_FOR_S,
+    RESEND_AFTER_S,
+    PendingSignup,
+    SignupRequest,
+    UnknownTopic,
+)
+
+CONFIRM_WORDS = frozenset({"YES", "Y"})
+
+
+class PendingSignups(Protocol):
+    def put_unless_recent(self, signup: PendingSignup, resend_before_epoch: int) -> bool: ...
+
+    def pending(self, address: str, now_epoch: int) -> PendingSignup | None: ...
+
+    def remove(self, address: str) -> None: ...
+
+
+class ConfirmationTexts(Protocol):
+    def send_first(self, address: str, message_id: str, body: str) -> None:
+        """Text a resident who may never have written in: thread created if needed, message queued."""
+
+
+def request_signup(
+    request: SignupRequest,
+    *,
+    topics: Sequence[Topic],
+    signups: PendingSignups,
+    texts: ConfirmationTexts,
+    agency: str,
+    now: Callable[[], float] = time.time,
+    now_iso: Callable[[], str] = utc_now_iso,
+    make_id: Callable[[], str] = new_id,
+) -> bool:
+    """True if a confirmation text was queued; False if one went to this number moments ago."""
+    offered = {topic.code for topic in topics}
+    if unknown := set(request.topics) - offered:
+        raise UnknownTopic(", ".join(sorted(unknown)))
+    address = parse_address(request.phone).value
+    moment = int(now())
+    signup = PendingSignup(
+        signup_id=make_id(),
+        address=address,
+        topics=tuple(request.topics),
+        zip_code=request.zip_code,
+        language=request.language,
+        requested_at=now_iso(),
+        sent_at_epoch=moment,
+        expires_at=moment + PENDING_FOR_S,
+    )
+    log_keys = {
+        "to_hash": redact_address(address),
+        "signup_id": signup.signup_id,
+        "topics": len(request.topics),
+    }
+    if not signups.put_unless_recent(signup, moment - RESEND_AFTER_S):
+        logger.info("Sign-up repeated too soon; no second text", extra=log_keys)
+        metrics.add_metric(name="SignupThrottled", unit=MetricUnit.Count, value=1)
+        return False
+    where = f" for ZIP {request.zip_code}" if request.zip_code else ""
+    texts.send_first(
+        address,
+        signup.signup_id,
+        f"{agency}: Reply YES to get {', '.join(request.topics)} alerts{where}. "
+        "Msg&data rates may apply. Reply STOP to cancel.",
+    )
+    logger.info("Sign-up confirmation queued", extra=log_keys)
+    metrics.add_metric(name="SignupRequested", unit=MetricUnit.Count, value=1)
+    return True
+
+
+def confirm_signup_handler(
+    *,
+    consent: ConsentStore,
+    signups: PendingSignups,
+    agency_name: Callable[[], str],
+    now: Callable[[], float] = time.time,
+) -> Callable[[InboundText, OtherKeyword], str | None]:
+    """The YES keyword: subscribes as the sign-up asked, with the sign-up as the ledger's source."""
+
+    def confirm(text: InboundText, keyword: OtherKeyword) -> str | None:
+        if keyword.rest not in ((), ("PLEASE",)):
+            return None
+        signup = signups.pending(text.address, int(now()))
+        if signup is None:
+            return None
+        changes = [
+            ConsentChange(
+                address=text.address,
+                channel=text.channel,
+                topic=topic,
+                action="opt_in",
+                at=text.received_at,
+                source="signup",
+                source_id=signup.signup_id,
+            )
+            for topic in signup.topics
+        ]
+        if signup.zip_code:
+            changes.append(
+                replace(changes[0], topic=ALL_TOPICS, action="set_zone", zone=f"zip:{signup.zip_code}")
+            )
+        if not consent.applied(text.address, text.received_at, signup.signup_id):
+            before = consent.load_state(text.address)
+            after = before
+            for change in changes:
+                after = apply_change(after, change)
+            consent.record(changes, before, replace(after, language=signup.language, awaiting=None))
+        signups.remove(text.address)
+        where = f" for ZIP {signup.zip_code}" if signup.zip_code else ""
+        return (
+            f"{agency_name()}: You are subscribed to {', '.join(signup.topics)} alerts{where}. "
+            "Reply STOP to unsubscribe, HELP for help."
+        )
+
+    return confirm

@@ -1,0 +1,79 @@
+"""The hosted sign-up page's request, and a sign-up waiting for the resident's YES."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Languages an agency can write alerts in (ISO 639-1); the page offers these.
+Language = Literal["en", "es", "zh", "vi", "tl", "ko", "ar", "ru", "fr", "ht"]
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_TOPIC = re.compile(r"^[A-Z][A-Z0-9]{1,19}$")
+# Someone who submits the form again gets another confirmation text only after this long: the page is public,
+# and every text costs the agency money (and could be aimed at a stranger's phone).
+RESEND_AFTER_S = 15 * 60
+PENDING_FOR_S = 24 * 3600
+
+
+class SignupRequest(BaseModel):
+    # Validation errors are logged: never echo the phone number back.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    phone: str = Field(min_length=7, max_length=32)
+    topics: list[str] = Field(min_length=1, max_length=20)
+    zip_code: str | None = Field(default=None, pattern=r"^\d{5}$")
+    language: Language = "en"
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        digits = re.sub(r"[\s().-]", "", value)
+        if re.fullmatch(r"\d{10}", digits):  # a US number typed without +1
+            digits = "+1" + digits
+        elif re.fullmatch(r"1\d{10}", digits):
+            digits = "+" + digits
+        if not _E164.match(digits):
+            raise ValueError("phone must be a mobile number such as +1 555 555 0100")
+        return digits
+
+    @field_validator("topics")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        codes = sorted({code.strip().upper() for code in value})
+        if not all(_TOPIC.match(code) for code in codes):
+            raise ValueError("topics must be topic codes")
+        return codes
+
+
+class SignupAccepted(BaseModel):
+    status: Literal["confirmation_sent"] = "confirmation_sent"
+
+
+class TopicView(BaseModel):
+    code: str
+    name: str
+
+
+class TopicList(BaseModel):
+    agency: str
+    topics: list[TopicView]
+    languages: list[str]
+
+
+@dataclass(frozen=True)
+class PendingSignup:
+    signup_id: str
+    address: str
+    topics: tuple[str, ...]
+    zip_code: str | None
+    language: str
+    requested_at: str
+    sent_at_epoch: int
+    expires_at: int  # epoch seconds; the table's TTL removes it
+
+
+class UnknownTopic(ValueError):
+    """The request names a topic the agency does not offer."""

@@ -1,0 +1,128 @@
+"""The hosted sign-up: a request only texts a YES-to-confirm (at most once per number per 15 minutes); the YES
+subscribes as asked, with the sign-up as the ledger's source."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from subscriptions.logic.inbound_keywords import InboundText, KeywordRegistry, respond_to_inbound
+from subscriptions.logic.signup import confirm_signup_handler, request_signup
+from subscriptions.models.consent import Topic
+from subscriptions.models.signup import PendingSignup, SignupRequest, UnknownTopic
+
+from tests.unit.fakes import InMemoryConsent, RecordedReplies
+
+TOPICS = (Topic("WATER", "Water service"), Topic("STORM", "Storm warnings"))
+PHONE = "+15555550123"
+
+
+class InMemorySignups:
+    def __init__(self) -> None:
+        self.items: dict[str, PendingSignup] = {}
+
+    def put_unless_recent(self, signup: PendingSignup, resend_before_epoch: int) -> bool:
+        existing = self.items.get(signup.address)
+        if existing and existing.sent_at_epoch >= resend_before_epoch:
+            return False
+        self.items[signup.address] = signup
+        return True
+
+    def pending(self, address: str, now_epoch: int) -> PendingSignup | None:
+        signup = self.items.get(address)
+        return signup if signup and signup.expires_at > now_epoch else None
+
+    def remove(self, address: str) -> None:
+        self.items.pop(address, None)
+
+
+class Texts:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send_first(self, address: str, message_id: str, body: str) -> None:
+        self.sent.append((address, body))
+
+
+def sign_up(signups: InMemorySignups, texts: Texts, at: float, **fields: object) -> bool:
+    request = SignupRequest(**{"phone": "555-555-0123", "topics": ["water"], **fields})  # type: ignore[arg-type]
+    return request_signup(
+        request, topics=TOPICS, signups=signups, texts=texts, agency="Demo County", now=lambda: at
+    )
+
+
+def test_a_sign_up_texts_a_yes_to_confirm_once_per_fifteen_minutes() -> None:
+    signups, texts = InMemorySignups(), Texts()
+    assert sign_up(signups, texts, 1000.0, zip_code="94110")
+    assert texts.sent == [
+        (PHONE, "Demo County: Reply YES to get WATER alerts for ZIP 94110. Msg&data rates may apply. "
+         "Reply STOP to cancel.")
+    ]  # fmt: skip
+    assert not sign_up(signups, texts, 1000.0 + 14 * 60)
+    assert sign_up(signups, texts, 1000.0 + 16 * 60)
+    assert len(texts.sent) == 2
+
+
+def test_an_unknown_topic_is_refused() -> None:
+    with pytest.raises(UnknownTopic):
+        sign_up(InMemorySignups(), Texts(), 0.0, topics=["FLOODS"])
+
+
+@pytest.mark.parametrize(
+    ("phone", "normalized"),
+    [
+        ("5555550123", PHONE),
+        ("(555) 555-0123", PHONE),
+        ("1 555 555 0123", PHONE),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
+def test_phone_numbers_are_normalized_to_e164(phone: str, normalized: str) -> None:
+    assert SignupRequest(phone=phone, topics=["WATER"]).phone == normalized
+
+
+@pytest.mark.parametrize("phone", ["12345", "555-CALL-NOW", "+0 555 555 0123", "<script>"])
+def test_bad_phone_numbers_are_refused_without_echoing_them(phone: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        SignupRequest(phone=phone, topics=["WATER"])
+    assert phone not in str(raised.value)
+
+
+def test_yes_confirms_the_pending_sign_up_and_only_then_subscribes() -> None:
+    signups, texts, consent, replies = InMemorySignups(), Texts(), InMemoryConsent(TOPICS), RecordedReplies()
+    sign_up(signups, texts, 1000.0, topics=["WATER", "STORM"], zip_code="94110", language="es")
+    assert consent.ledger == {}
+    registry = KeywordRegistry()
+    confirm = confirm_signup_handler(
+        consent=consent, signups=signups, agency_name=lambda: "Demo County", now=lambda: 2000.0
+    )
+    registry.register("YES", confirm)
+    text = InboundText("SMyes", PHONE, "sms", "t1", "yes.", "2026-11-25T10:00:00.000000Z")
+
+    outcome = respond_to_inbound(text, consent=consent, replies=replies, registry=registry, agency_name="x")
+
+    assert outcome.kind == "keyword:YES" and outcome.replied
+    state = consent.load_state(PHONE)
+    assert state.topics == {"WATER", "STORM"} and state.zones == ("zip:94110",) and state.language == "es"
+    assert {(c.source, c.action) for c in consent.ledger.values()} == {
+        ("signup", "opt_in"),
+        ("signup", "set_zone"),
+    }
+    assert "subscribed to STORM, WATER alerts for ZIP 94110" in replies.sent[-1][1]
+    assert signups.items == {}
+
+
+def test_yes_after_the_sign_up_expired_subscribes_nobody() -> None:
+    signups, consent = InMemorySignups(), InMemoryConsent(TOPICS)
+    sign_up(signups, Texts(), 1000.0)
+    confirm = confirm_signup_handler(
+        consent=consent, signups=signups, agency_name=lambda: "Demo County", now=lambda: 1000.0 + 25 * 3600
+    )
+    from subscriptions.logic.keywords import first_keyword
+
+    keyword = first_keyword("YES")
+    assert keyword is not None
+    assert (
+        confirm(InboundText("SMyes", PHONE, "sms", "t1", "YES", "2026-11-25T10:00:00.000000Z"), keyword)
+        is None
+    )
+    assert consent.ledger == {}

@@ -1,0 +1,132 @@
+// The residents' sign-up page: topics from the agency, a phone number, an optional ZIP and a language.
+// Nothing from the server or the resident is ever written as HTML: text goes through textContent only.
+
+const LANGUAGE_NAMES = {
+  en: "English",
+  es: "Español",
+  zh: "中文",
+  vi: "Tiếng Việt",
+  tl: "Tagalog",
+  ko: "한국어",
+  ar: "العربية",
+  ru: "Русский",
+  fr: "Français",
+  ht: "Kreyòl ayisyen",
+};
+
+const byId = (id) => document.getElementById(id);
+
+function setError(input, errorId, message) {
+  byId(errorId).textContent = message;
+  if (input) input.setAttribute("aria-invalid", message ? "true" : "false");
+}
+
+function normalizePhone(raw) {
+  let digits = raw.replace(/[\s().-]/g, "");
+  if (/^\d{10}$/.test(digits)) digits = "+1" + digits;
+  else if (/^1\d{10}$/.test(digits)) digits = "+" + digits;
+  return /^\+[1-9]\d{7,14}$/.test(digits) ? digits : null;
+}
+
+function renderTopics(topics) {
+  const list = byId("topic-list");
+  list.replaceChildren();
+  topics.forEach((topic, index) => {
+    const id = `topic-${index}`;
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.id = id;
+    input.name = "topics";
+    input.value = topic.code;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = topic.name;
+    const item = document.createElement("li");
+    item.append(input, label);
+    list.append(item);
+  });
+  byId("topics-loading").hidden = true;
+}
+
+function renderLanguages(languages) {
+  const select = byId("language");
+  select.replaceChildren();
+  for (const code of languages) {
+    const option = document.createElement("option");
+    option.value = code;
+    option.lang = code;
+    option.textContent = LANGUAGE_NAMES[code] || code;
+    select.append(option);
+  }
+  const preferred = (navigator.language || "en").slice(0, 2);
+  if (languages.includes(preferred)) select.value = preferred;
+}
+
+async function loadTopics() {
+  try {
+    const response = await fetch("/api/public/topics", { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(String(response.status));
+    const data = await response.json();
+    if (data.agency) {
+      byId("signup-agency").textContent = `Alerts from ${data.agency}, by text message.`;
+      document.title = `Sign up for text alerts: ${data.agency}`;
+    }
+    renderTopics(data.topics || []);
+    renderLanguages(data.languages || ["en"]);
+  } catch {
+    byId("topics-loading").textContent = "Topics could not be loaded. Please reload the page.";
+  }
+}
+
+function validate(form) {
+  let firstInvalid = null;
+  const phone = normalizePhone(form.phone.value);
+  setError(form.phone, "phone-error", phone ? "" : "Enter a mobile number, for example +1 555 555 0100.");
+  if (!phone) firstInvalid = form.phone;
+  const topics = [...form.querySelectorAll('input[name="topics"]:checked')].map((input) => input.value);
+  byId("topics-error").textContent = topics.length ? "" : "Choose at least one topic.";
+  if (!topics.length) firstInvalid = firstInvalid || form.querySelector('input[name="topics"]');
+  const zip = form.zip.value.trim();
+  const zipOk = zip === "" || /^\d{5}$/.test(zip);
+  setError(form.zip, "zip-error", zipOk ? "" : "Enter a 5-digit ZIP code, or leave it empty.");
+  if (!zipOk) firstInvalid = firstInvalid || form.zip;
+  return { firstInvalid, request: { phone, topics, zip_code: zip || null, language: form.language.value } };
+}
+
+async function submit(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  byId("signup-error").textContent = "";
+  byId("signup-status").textContent = "";
+  const { firstInvalid, request } = validate(form);
+  if (firstInvalid) {
+    firstInvalid.focus();
+    return;
+  }
+  const button = byId("signup-submit");
+  button.disabled = true;
+  try {
+    const response = await fetch("/api/public/signup", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(request),
+    });
+    if (response.status === 202) {
+      form.hidden = true;
+      byId("signup-status").textContent =
+        "Almost done: we sent you a text. Reply YES to it to start getting alerts.";
+      return;
+    }
+    byId("signup-error").textContent =
+      response.status === 400
+        ? "Please check the form and try again."
+        : "Sign-up is not available right now. Please try again later.";
+  } catch {
+    byId("signup-error").textContent = "No connection. Please try again.";
+  } finally {
+    button.disabled = false;
+  }
+}
+
+byId("signup-form").addEventListener("submit", submit);
+loadTopics();
