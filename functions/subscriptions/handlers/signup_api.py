@@ -63,7 +63,8 @@ def get_topics() -> TopicList:
     topics = deps.consent.topics()
     return TopicList(
         agency=deps.agency_name(),
-        topics=[TopicView(code=t.code, name=t.name) for t in topics], languages=list(get_args(Language))
+        topics=[TopicView(code=t.code, name=t.name) for t in topics],
+        languages=list(get_args(Language)),
     )
 
 
