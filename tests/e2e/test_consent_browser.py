@@ -54,6 +54,7 @@ def test_a_free_text_request_to_stop_is_flagged_and_a_stop_is_confirmed_in_the_t
         local_stack.send_inbound(stopped, "STOP")
         confirmation = page.locator("#message-list .message-out", has_text="You are unsubscribed")
         expect(confirmation).to_have_count(1, timeout=10_000)
+        expect(confirmation.locator(".message-author")).to_have_text("Automatic reply")
         expect(confirmation.locator(".status")).to_have_text("Delivered", timeout=20_000)
         assert_axe_clean(page, "a thread with a STOP confirmation")
         assert_clean(watch)

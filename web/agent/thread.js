@@ -188,6 +188,7 @@ export class ThreadView {
     const inbound = message.direction === "in";
     let who = "Resident";
     if (!inbound) who = message.author && message.author === this.me() ? "You" : "Agent";
+    if (!inbound && message.author === "switchboard") who = "Automatic reply"; // STOP, HELP, JOIN answers
     const li = el(
       "li",
       { class: `message ${inbound ? "message-in" : "message-out"}`, "data-message-id": message.message_id },
