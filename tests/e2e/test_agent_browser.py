@@ -239,8 +239,9 @@ def test_keyboard_reaches_the_reply_box_without_walking_the_whole_list(chromium,
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name=address)).to_be_visible()
 
-        # One thread button is a Tab stop, so the reply box is a few Tabs away (Load more, messages, reply)
-        for _ in range(3):
+        # One thread button is a Tab stop, so the reply box is a few Tabs away (Load more, the thread's action
+        # toolbar (one stop), its notes, messages, reply)
+        for _ in range(6):
             page.keyboard.press("Tab")
             if page.evaluate("document.activeElement.id") == "reply-text":
                 break

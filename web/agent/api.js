@@ -43,6 +43,7 @@ export class Api {
         const data = await response.json().catch(() => ({}));
         throw new ApiError(response.status, typeof data.message === "string" ? data.message : "");
       }
+      if (as === "none" || response.status === 204) return null;
       return as === "blob" ? response.blob() : response.json();
     }
     this.onSessionEnded();
@@ -65,8 +66,9 @@ export class Api {
     return this.request(`/api/threads/${enc(threadId)}?${query}`);
   }
 
-  sendReply(threadId, body) {
-    return this.request(`/api/threads/${enc(threadId)}/messages`, { method: "POST", json: { body } });
+  sendReply(threadId, body, { confirmTakeover = false } = {}) {
+    const json = confirmTakeover ? { body, confirm_takeover: true } : { body };
+    return this.request(`/api/threads/${enc(threadId)}/messages`, { method: "POST", json });
   }
 
   media(threadId, mediaId, signal) {

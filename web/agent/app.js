@@ -8,6 +8,8 @@ import { announce, byId, setText } from "./dom.js";
 import { ThreadList } from "./inbox.js";
 import { Poller } from "./poller.js";
 import { ThreadView } from "./thread.js";
+import { StaffViews } from "./staff-views.js";
+import { Workspace } from "./workspace.js";
 
 const POLL_INTERVAL_MS = 1500;
 const THREAD_ID = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -132,12 +134,16 @@ function enterWorkspace({ moveFocus = true } = {}) {
   if (moveFocus) byId("threads-heading").focus();
   route();
   app.poller.start();
+  app.workspace.start();
+  app.staffViews.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
   updateTitle();
 }
 
 function leaveWorkspace(message) {
   app.poller.stop();
+  app.workspace.stop();
+  app.staffViews.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
   app.view.drafts.clear(); // the next person at this screen must not find this agent's unsent replies
@@ -320,6 +326,8 @@ async function boot() {
     api: app.api,
     me: () => app.auth.claims.sub,
     onSent: () => app.poller.now(),
+    onPage: (page) => app.workspace?.update(page),
+    confirmTakeover: () => app.workspace.confirmTakeover(),
     elements: {
       empty: byId("thread-empty"),
       content: byId("thread-content"),
@@ -338,6 +346,8 @@ async function boot() {
     },
   });
   app.poller = new Poller(tick, { interval: POLL_INTERVAL_MS, onHealth });
+  app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
+  app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   wireWorkspace();
   if (app.auth.signedIn) enterWorkspace({ moveFocus: false });
   else showSignIn();

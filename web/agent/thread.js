@@ -36,8 +36,10 @@ function compareMessages(a, b) {
 }
 
 export class ThreadView {
-  constructor({ api, elements, onSent, me }) {
+  constructor({ api, elements, onSent, me, onPage, confirmTakeover }) {
     this.api = api;
+    this.onPage = onPage; // (page) => void: the workspace reads owner, viewers, labels from every page
+    this.confirmTakeover = confirmTakeover; // () => Promise<boolean>: reply to someone else's thread?
     this.e = elements;
     this.onSent = onSent;
     this.me = me; // () => the signed-in agent's sub
@@ -124,6 +126,7 @@ export class ThreadView {
     const page = await this.api.getThread(this.threadId);
     if (generation !== this.generation) return [];
     if (page.thread) this.setHeader(page.thread);
+    this.onPage?.(page);
     if (initial) this.setCursor(page.next_cursor);
     const stick = initial || this.nearBottom();
     const fresh = this.merge(page.messages || [], { announce: !initial });
@@ -270,7 +273,18 @@ export class ThreadView {
     setText(this.e.send, "Sending…");
     setText(this.e.replyError, "");
     try {
-      const result = await this.api.sendReply(threadId, body);
+      let result;
+      try {
+        result = await this.api.sendReply(threadId, body);
+      } catch (error) {
+        // 409: the thread is someone else's. Send only if the agent confirms.
+        if (error.status !== 409 || !this.confirmTakeover || generation !== this.generation) throw error;
+        if (!(await this.confirmTakeover())) {
+          setText(this.e.replyError, "Not sent. Your text is kept.");
+          return;
+        }
+        result = await this.api.sendReply(threadId, body, { confirmTakeover: true });
+      }
       if (generation !== this.generation) return;
       this.e.reply.value = "";
       this.drafts.delete(threadId);

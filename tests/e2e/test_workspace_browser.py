@@ -1,0 +1,252 @@
+"""The workspace in a real browser on the local stack: assignment, transfer with an internal note, the
+collision warning between two agents (two browser contexts), the keyboard shortcuts, the supervisor and admin
+views, and axe on every new view and dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from infra.local.seed import DEMO_AGENT2_EMAIL
+from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD
+from tests.e2e.browser import DESKTOP, PHONE, chromium_available, launch_chromium, new_page
+from tests.e2e.test_agent_browser import (
+    assert_axe_clean,
+    assert_clean,
+    assert_fits_the_screen,
+    resident_number,
+    resident_texts,
+    thread_button,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def agent_url(local_stack) -> str:
+    return local_stack.api_url.rstrip("/") + "/"
+
+
+def sign_in_as(page: Page, url: str, email: str) -> None:
+    page.goto(url)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO_AGENT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Conversations")).to_be_focused()
+    expect(page.locator("#threads-loading")).to_be_hidden(timeout=10_000)
+
+
+def open_thread(page: Page, address: str) -> None:
+    thread_button(page, address).click()
+    expect(page.get_by_role("heading", name=address)).to_be_visible()
+    expect(page.locator("#thread-owner")).not_to_be_empty()
+
+
+def new_resident(local_stack, text: str) -> str:
+    address = resident_number()
+    resident_texts(local_stack, address, text)
+    local_stack.wait_until_idle()
+    return address
+
+
+def test_assign_then_transfer_with_a_note_reaches_the_colleague(chromium, local_stack, agent_url):
+    address = new_resident(local_stack, "Brown water from the tap on Oak Ave")
+    with new_page(chromium, DESKTOP) as (page, watch):
+        sign_in_as(page, agent_url, DEMO_AGENT_EMAIL)
+        open_thread(page, address)
+        expect(page.locator("#thread-owner")).to_contain_text("Unassigned")
+
+        page.get_by_role("button", name="Assign to me").click()
+        expect(page.locator("#thread-owner")).to_contain_text("Assigned to you")
+        expect(page.get_by_role("button", name="Unassign")).to_be_visible()
+
+        page.get_by_role("button", name="Transfer").click()
+        dialog = page.get_by_role("dialog", name="Transfer conversation")
+        expect(dialog).to_be_visible()
+        assert_axe_clean(page, "the transfer dialog")
+        dialog.get_by_label("Department").select_option(label="Water & Sewer")
+        dialog.get_by_label("Agent").select_option(label=f"Sam (demo) ({DEMO_AGENT2_EMAIL})")
+        dialog.get_by_label("Internal note (staff only)").fill("Resident on Oak Ave; <b>check</b> the main.")
+        dialog.get_by_role("button", name="Transfer").click()
+
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#thread-owner")).to_contain_text("Assigned to Sam (demo)")
+        expect(page.locator("#thread-owner")).to_contain_text("Department: Water & Sewer")
+        expect(page.locator("#note-list .note-body")).to_have_text(
+            ["Resident on Oak Ave; <b>check</b> the main."]
+        )
+        assert page.locator("#note-list b").count() == 0  # a note is text, never markup
+        # The note is for staff: it is not a message in the conversation.
+        expect(page.locator("#message-list")).not_to_contain_text("Resident on Oak Ave")
+        assert_clean(watch)
+
+    with new_page(chromium, DESKTOP) as (page, watch):
+        sign_in_as(page, agent_url, DEMO_AGENT2_EMAIL)
+        open_thread(page, address)
+        expect(page.locator("#thread-owner")).to_contain_text("Assigned to you")
+        expect(page.locator("#note-list .note-meta")).to_contain_text(["Transfer note by Dana (demo)"])
+        assert_clean(watch)
+
+
+def test_two_agents_in_one_thread_see_each_other_and_a_reply_to_the_owners_thread_asks_first(
+    chromium, local_stack, agent_url
+):
+    address = new_resident(local_stack, "Is the cooling center open late?")
+    with (
+        new_page(chromium, DESKTOP) as (owner, owner_watch),
+        new_page(chromium, DESKTOP) as (other, other_watch),
+    ):
+        sign_in_as(owner, agent_url, DEMO_AGENT_EMAIL)
+        open_thread(owner, address)
+        owner.get_by_role("button", name="Assign to me").click()
+        expect(owner.locator("#thread-owner")).to_contain_text("Assigned to you")
+
+        sign_in_as(other, agent_url, DEMO_AGENT2_EMAIL)
+        open_thread(other, address)
+        expect(other.locator("#thread-owner")).to_contain_text("Assigned to Dana (demo)")
+        expect(other.locator("#thread-presence")).to_contain_text("Dana (demo) is viewing", timeout=8_000)
+        expect(owner.locator("#thread-presence")).to_contain_text("Sam (demo) is viewing", timeout=8_000)
+
+        # The owner starts typing: the other agent is told within a heartbeat or two.
+        owner.get_by_label("Reply").press_sequentially("We are open until 10", delay=20)
+        expect(other.locator("#thread-presence")).to_contain_text("Dana (demo) is typing", timeout=8_000)
+
+        # The other agent tries to answer anyway: asked first; declining sends nothing and keeps the text.
+        other.get_by_label("Reply").fill("I can help with that")
+        other.get_by_role("button", name="Send").click()
+        confirm = other.get_by_role("dialog", name="This conversation belongs to someone else")
+        expect(confirm).to_be_visible()
+        expect(confirm).to_contain_text("assigned to Dana (demo)")
+        assert_axe_clean(other, "the takeover confirmation")
+        confirm.get_by_role("button", name="Don’t send").click()
+        expect(other.locator("#reply-error")).to_contain_text("Not sent")
+        expect(other.get_by_label("Reply")).to_have_value("I can help with that")
+        expect(other.locator("#message-list .message-out")).to_have_count(0)
+
+        # Confirming sends it; the thread stays the owner's.
+        other.get_by_role("button", name="Send").click()
+        confirm.get_by_role("button", name="Send anyway").click()
+        expect(other.locator("#message-list .message-out", has_text="I can help with that")).to_have_count(1)
+        expect(owner.locator("#message-list .message-out", has_text="I can help with that")).to_have_count(
+            1, timeout=5_000
+        )
+        expect(other.locator("#thread-owner")).to_contain_text("Assigned to Dana (demo)")
+        assert_clean(owner_watch)
+        assert_clean(other_watch)
+
+
+def test_keyboard_shortcuts_move_assign_close_reply_and_are_documented(chromium, local_stack, agent_url):
+    address = new_resident(local_stack, "Shortcut test: my bin was not collected")
+    with new_page(chromium, DESKTOP) as (page, watch):
+        sign_in_as(page, agent_url, DEMO_AGENT_EMAIL)
+        expect(thread_button(page, address)).to_be_visible()
+
+        page.keyboard.press("?")
+        help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+        expect(help_dialog).to_be_visible()
+        for documented in ("Next conversation", "Reply", "Assign to me", "Close, or reopen"):
+            expect(help_dialog).to_contain_text(documented)
+        assert_axe_clean(page, "the shortcuts help")
+        page.keyboard.press("Escape")
+        expect(help_dialog).to_be_hidden()
+
+        # j opens the first conversation (the newest: this resident's), k stays at the top.
+        page.evaluate("document.activeElement.blur()")
+        page.keyboard.press("j")
+        expect(page.get_by_role("heading", name=address)).to_be_visible()
+        page.keyboard.press("k")
+        expect(page.get_by_role("heading", name=address)).to_be_visible()
+        expect(page.locator("#thread-owner")).to_contain_text("Unassigned")
+
+        page.keyboard.press("a")
+        expect(page.locator("#thread-owner")).to_contain_text("Assigned to you")
+        page.keyboard.press("c")
+        expect(page.locator("#thread-owner")).to_contain_text("Closed")
+        page.keyboard.press("c")
+        expect(page.locator("#thread-owner")).not_to_contain_text("Closed")
+
+        page.keyboard.press("r")
+        expect(page.get_by_label("Reply")).to_be_focused()
+        page.keyboard.type("jack")  # typing in the reply box is text, not shortcuts
+        expect(page.get_by_label("Reply")).to_have_value("jack")
+        expect(page.get_by_role("heading", name=address)).to_be_visible()
+
+        # The single-key shortcuts can be turned off (WCAG 2.1.4).
+        page.get_by_label("Reply").fill("")
+        page.evaluate("document.activeElement.blur()")
+        page.keyboard.press("?")
+        help_dialog.get_by_label("Single-key shortcuts on").uncheck()
+        page.keyboard.press("Escape")
+        page.evaluate("document.activeElement.blur()")
+        page.keyboard.press("a")
+        page.wait_for_timeout(500)
+        expect(page.locator("#thread-owner")).to_contain_text("Assigned to you")
+        page.evaluate("localStorage.removeItem('switchboard.shortcuts')")
+        assert_clean(watch)
+
+
+def test_supervisor_and_admin_views_are_axe_clean_and_agents_do_not_get_them(
+    chromium, local_stack, agent_url
+):
+    address = new_resident(local_stack, "Audit me")
+    with new_page(chromium, DESKTOP) as (page, watch):
+        sign_in_as(page, agent_url, DEMO_AGENT_EMAIL)
+        open_thread(page, address)
+
+        page.get_by_role("link", name="Audit & exports").click()
+        expect(page.get_by_role("heading", name="Audit log and exports")).to_be_focused()
+        expect(page.locator("#audit-rows")).to_contain_text("thread.read")
+        expect(page.locator("#audit-rows")).to_contain_text(DEMO_AGENT_EMAIL)
+        assert_axe_clean(page, "the supervisor view")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download").click()
+        assert download.value.suggested_filename.endswith(".csv")
+
+        page.get_by_role("link", name="Staff admin").click()
+        expect(page.get_by_role("heading", name="Staff administration")).to_be_focused()
+        expect(page.locator("#staff-rows")).to_contain_text(DEMO_AGENT2_EMAIL)
+        assert_axe_clean(page, "the admin view")
+
+        page.get_by_role("link", name="Inbox").click()
+        expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
+        assert_clean(watch)
+
+    with new_page(chromium, DESKTOP) as (page, watch):
+        sign_in_as(page, agent_url, DEMO_AGENT2_EMAIL)
+        expect(page.get_by_role("link", name="Audit & exports")).to_be_hidden()
+        expect(page.get_by_role("link", name="Staff admin")).to_be_hidden()
+        page.goto(agent_url + "#admin")
+        expect(page.locator("#admin-view")).to_be_hidden()
+        assert_clean(watch)
+
+
+def test_the_thread_tools_fit_a_phone_and_are_axe_clean(chromium, local_stack, agent_url):
+    address = new_resident(local_stack, "Phone-sized check")
+    with new_page(chromium, PHONE) as (page, watch):
+        sign_in_as(page, agent_url, DEMO_AGENT_EMAIL)
+        open_thread(page, address)
+        page.locator("#notes-panel summary").click()
+        assert_fits_the_screen(page, PHONE)
+        assert_axe_clean(page, "the thread tools at 360 px")
+        page.get_by_role("button", name="Add note").click()
+        expect(page.get_by_role("dialog", name="Add an internal note")).to_be_visible()
+        assert_axe_clean(page, "the note dialog at 360 px")
+        page.get_by_label("Note", exact=True).fill("Called back, no answer")
+        page.get_by_role("button", name="Save note").click()
+        expect(page.locator("#note-list .note-body")).to_have_text(["Called back, no answer"])
+        assert_fits_the_screen(page, PHONE)
+        assert_clean(watch)
