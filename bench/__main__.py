@@ -142,7 +142,12 @@ def _latency_rows(result: dict[str, Any]) -> list[list[str]]:
         ],
         [
             f"Burst of {burst['messages']} sent at once",
-            f"drained in {burst['drain_s']:.1f} s, {burst['lost']} lost",
+            (
+                f"drained in {burst['drain_s']:.1f} s, {burst['lost']} lost"
+                if burst.get("not_visible_by_timeout", 0) == 0
+                else f"{burst['not_visible_by_timeout']} not shown within {burst['timeout_s']} s; "
+                f"{burst['lost']} lost once drained"
+            ),
             f"per message p50 / p95 {_ms(burst['latency']['p50_ms'])} / {_ms(burst['latency']['p95_ms'])}",
             "",
             f"{burst['senders']} concurrent senders, {burst['residents']} residents",
