@@ -214,3 +214,22 @@ def test_agency_settings_are_kept_for_canned_replies(
 
     assert admin_call(staff_admin, context, "PUT", "/api/admin/settings", body) == (200, body)
     assert admin_call(staff_admin, context, "GET", "/api/admin/settings") == (200, body)
+
+
+def test_a_disabled_agent_is_refused_even_with_a_token_issued_before(
+    aws: Aws, staff_admin: Any, agent_api: Any, context: LambdaContext
+) -> None:
+    from inbox.logic import workspace
+
+    workspace._profile_cache.clear()
+    member = admin_call(staff_admin, context, "POST", "/api/admin/staff", {"email": "e@example.gov"})[1]
+    claims = {"sub": member["sub"], "email": "e@example.gov", "cognito:groups": "[agent]"}
+    assert call(agent_api, context, api_event("GET", "/api/threads", claims=claims))[0] == 200
+
+    admin_call(staff_admin, context, "POST", f"/api/admin/staff/{member['sub']}/disable")
+    workspace._profile_cache.clear()  # a warm function re-reads the profile within a minute
+
+    assert call(agent_api, context, api_event("GET", "/api/threads", claims=claims)) == (
+        403,
+        {"message": "forbidden"},
+    )

@@ -85,9 +85,12 @@ _NO_ROLE_NEEDED = {"/api/me"}
 def require_agent(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     # API Gateway's authorizer has checked the JWT; an event without claims did not come through it.
     agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
+    workspace = dependencies().workspace
     if app.current_event.path not in _NO_ROLE_NEEDED:
         require_role(agent.groups, "agent")
-    app.append_context(agent=agent, workspace=dependencies().workspace, consent=dependencies().consent)
+        if workspace_logic.is_disabled(workspace, agent.sub):
+            raise Forbidden("staff member is disabled")
+    app.append_context(agent=agent, workspace=workspace, consent=dependencies().consent)
     return next_middleware(app)
 
 
