@@ -7,6 +7,7 @@ import importlib
 import io
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -105,8 +106,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:No application metrics to publish:UserWarning")
 
 
+# The environment as it was at collection, before any test ran: the e2e tier's local stack, alive for the
+# whole session, adds variables (AGENCY_NAME, ...) that handlers here would otherwise read.
+_COLLECTION_ENVIRONMENT = frozenset(os.environ)
+
+
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in set(os.environ) - _COLLECTION_ENVIRONMENT:
+        monkeypatch.delenv(name)
     for name, value in ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
