@@ -14,6 +14,16 @@ from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, REGION, Loc
 # A second plain agent, to show collisions (two agents in one thread) and that agents cannot administer.
 DEMO_AGENT2_EMAIL = "agent2@demo.switchboard.local"
 DEMO_DEPARTMENTS = {"water": "Water & Sewer", "public-health": "Public Health", "roads": "Roads & Lights"}
+DEMO_CANNED = {
+    "hours": (
+        "Office hours",
+        "Hi {resident_name}, we are open {agency_hours}. - {agent_name}, {agency_name}",
+    ),
+    "water-boil": (
+        "Boil-water advice",
+        "Hi {resident_name}, until further notice please boil tap water for 1 minute.",
+    ),
+}
 DEMO_SETTINGS = {"agency_name": "Demo County", "agency_hours": "Mon-Fri 8am-6pm, Sat 9am-1pm"}
 
 DEMO_TEXTS = [
@@ -73,6 +83,8 @@ def seed_demo(stack: LocalStack) -> None:
         f"/api/admin/staff/{staff[DEMO_AGENT2_EMAIL]}",
         {"name": "Sam (demo)", "departments": ["water"]},
     )
+    for canned_id, (title, body) in DEMO_CANNED.items():
+        admin_request(stack, token, "PUT", f"/api/canned-replies/{canned_id}", {"title": title, "body": body})
     for resident, text in DEMO_TEXTS:
         status, _ = stack.send_inbound(resident, text)
         if status != 200:

@@ -234,6 +234,30 @@ def test_supervisor_and_admin_views_are_axe_clean_and_agents_do_not_get_them(
         assert_clean(watch)
 
 
+def test_a_prepared_answer_is_filled_in_and_the_toolbar_is_one_tab_stop(chromium, local_stack, agent_url):
+    address = new_resident(local_stack, "What are your hours?")
+    with new_page(chromium, DESKTOP) as (page, watch):
+        sign_in_as(page, agent_url, DEMO_AGENT_EMAIL)
+        open_thread(page, address)
+
+        page.get_by_label("Prepared answer").select_option(label="Office hours")
+        page.get_by_role("button", name="Insert").click()
+        expect(page.get_by_label("Reply")).to_have_value(
+            "Hi there, we are open Mon-Fri 8am-6pm, Sat 9am-1pm. - Dana (demo), Demo County"
+        )
+        expect(page.get_by_label("Reply")).to_be_focused()
+
+        # Arrow keys move inside the action toolbar; only one of its buttons is in the Tab order.
+        toolbar = page.get_by_role("toolbar", name="Conversation actions")
+        assert toolbar.locator("button[tabindex='0']").count() == 1
+        toolbar.get_by_role("button", name="Assign to me").focus()
+        page.keyboard.press("ArrowRight")
+        expect(toolbar.get_by_role("button", name="Transfer")).to_be_focused()
+        page.keyboard.press("End")
+        expect(toolbar.get_by_role("button", name="Export CSV")).to_be_focused()
+        assert_clean(watch)
+
+
 def test_the_thread_tools_fit_a_phone_and_are_axe_clean(chromium, local_stack, agent_url):
     address = new_resident(local_stack, "Phone-sized check")
     with new_page(chromium, PHONE) as (page, watch):

@@ -233,3 +233,20 @@ def test_a_disabled_agent_is_refused_even_with_a_token_issued_before(
         403,
         {"message": "forbidden"},
     )
+
+
+def test_a_disabled_admin_cannot_administer_with_a_token_issued_before(
+    aws: Aws, staff_admin: Any, context: LambdaContext
+) -> None:
+    other = admin_call(
+        staff_admin, context, "POST", "/api/admin/staff", {"email": "admin2@example.gov", "groups": ["admin"]}
+    )[1]
+    claims = {"sub": other["sub"], "email": "admin2@example.gov", "cognito:groups": "[admin]"}
+    assert admin_call(staff_admin, context, "GET", "/api/admin/staff", None, claims)[0] == 200
+
+    admin_call(staff_admin, context, "POST", f"/api/admin/staff/{other['sub']}/disable")
+
+    assert admin_call(staff_admin, context, "GET", "/api/admin/staff", None, claims) == (
+        403,
+        {"message": "forbidden"},
+    )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from switchboard.audit import Actor, AuditLog
@@ -51,7 +52,17 @@ if TYPE_CHECKING:
 
 settings = load_settings(StaffAdminSettings)
 app = APIGatewayHttpResolver(enable_validation=True)
-app.use(middlewares=[requires("admin")])  # every route of this function
+
+
+def refuse_disabled(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    # A disabled admin's ID token stays valid for up to an hour: the profile says whether they still may act.
+    profile = dependencies().store.get_profile(str(jwt_claims(app)["sub"]))
+    if profile is not None and profile.get("enabled") is False:
+        raise Forbidden("staff member is disabled")
+    return next_middleware(app)
+
+
+app.use(middlewares=[requires("admin"), refuse_disabled])  # every route of this function
 
 Sub = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 
