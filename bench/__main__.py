@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, idle_cost, latency, requests_count, webhook_ack
+from bench import cold_start, idle_cost, inbox_scale, latency, requests_count, webhook_ack
 from bench.cost_model import PriceBook
 from bench.stats import quick
 from bench.template import Stack, synthesize
@@ -72,7 +72,10 @@ def collect() -> dict[str, Any]:
 def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
     """Webhook ack and latency share one local stack; without it the ack runs on in-process moto."""
     if stack is None:
-        return {name: {"status": "not measured: synth failed"} for name in ("webhook_ack", "latency")}
+        return {
+            name: {"status": "not measured: synth failed"}
+            for name in ("webhook_ack", "latency", "inbox_scale")
+        }
     local_stack = latency.local_stack_class()
     if local_stack is None:
         return {
@@ -80,6 +83,9 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
                 "webhook acknowledgement", lambda: webhook_ack.run_in_process_moto(stack)
             ),
             "latency": {"status": "not measured: the local stack (infra/local LocalStack) has not landed"},
+            "inbox_scale": {
+                "status": "not measured: the local stack (infra/local LocalStack) has not landed"
+            },
         }
     print("bench: starting the local stack...", file=sys.stderr, flush=True)
     local = local_stack()
@@ -88,11 +94,15 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
     except Exception as error:  # noqa: BLE001 - report it in the table, measure the rest
         traceback.print_exc()
         failed = {"status": f"error: local stack did not start: {type(error).__name__}: {error}"}
-        return {"webhook_ack": failed, "latency": dict(failed)}
+        return {"webhook_ack": failed, "latency": dict(failed), "inbox_scale": dict(failed)}
     try:
         return {
             "webhook_ack": _section("webhook acknowledgement", lambda: webhook_ack.run_on(local, stack)),
             "latency": _section("resident-to-agent latency", lambda: latency.run_on(local)),
+            # Last: it fills the stack with 10,000 threads.
+            "inbox_scale": _section(
+                "inbox views and search at crisis scale", lambda: inbox_scale.run_on(local)
+            ),
         }
     finally:
         local.stop()
@@ -218,6 +228,23 @@ def _requests_rows(result: dict[str, Any], prices: PriceBook) -> list[list[str]]
     return rows
 
 
+def _inbox_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Inbox views and search at scale", result)]
+    scale = f"{result['threads']:,} threads, {result['messages']:,} messages"
+    return [
+        [
+            f"Inbox {name.replace('_', ' ')} p50 / p95",
+            f"{_ms(case['p50_ms'])} / {_ms(case['p95_ms'])}",
+            "",
+            "",
+            f"{scale}; n={case['n']} over HTTP"
+            + (f", {case['returned']} shown" if "returned" in case else ""),
+        ]
+        for name, case in result["cases"].items()
+    ]
+
+
 def _idle_rows(result: dict[str, Any]) -> list[list[str]]:
     if result.get("status") != "ok":
         return [_status_row("Idle cost per month", result)]
@@ -256,6 +283,7 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
     rows = [
         *_ack_rows(figures["webhook_ack"]),
         *_latency_rows(figures["latency"]),
+        *_inbox_rows(figures["inbox_scale"]),
         *_cold_rows(figures["cold_start"]),
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),

@@ -17,6 +17,7 @@ from infra.api import PublicHttpApi
 from infra.auth import AuthConstruct
 from infra.channels import TWILIO_MESSAGES_PATH, TWILIO_STATUS_PATH, ChannelsConstruct
 from infra.inbox import InboxConstruct
+from infra.inbox_indexes import add_inbox_view_indexes
 from infra.lambdas import ARCHITECTURE, ASSET_EXCLUDES, CONSUMER_TIMEOUT, RUNTIME, FunctionKit
 from infra.nag import acknowledge, pin_logical_id
 from infra.outbound import OutboundConstruct
@@ -109,6 +110,7 @@ class SwitchboardStack(Stack):
             sort_key=dynamodb.Attribute(name="gsi1sk", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
         )
+        add_inbox_view_indexes(self.table)
         pin_logical_id(self.table, "Table")
 
         # Server access logs (S3) and standard logs (CloudFront). CloudFront's log delivery writes with ACLs,

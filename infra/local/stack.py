@@ -166,6 +166,9 @@ class LocalStack:
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from infra.local import moto_indexes
+
+        moto_indexes.install()  # Query cost proportional to the partition, as in DynamoDB (see the module)
         logging.getLogger("werkzeug").setLevel(
             logging.WARNING
         )  # moto's request log: noise, and paths hold ids

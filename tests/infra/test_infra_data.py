@@ -13,8 +13,7 @@ def test_table_is_on_demand_with_pitr_sse_and_gsi1(cfn: TemplateView) -> None:
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert {k["AttributeName"]: k["KeyType"] for k in props["KeySchema"]} == {"pk": "HASH", "sk": "RANGE"}
-    (gsi,) = props["GlobalSecondaryIndexes"]
-    assert gsi["IndexName"] == "gsi1"
+    gsi = next(g for g in props["GlobalSecondaryIndexes"] if g["IndexName"] == "gsi1")
     assert {k["AttributeName"]: k["KeyType"] for k in gsi["KeySchema"]} == {
         "gsi1pk": "HASH",
         "gsi1sk": "RANGE",
@@ -132,3 +131,21 @@ def test_twilio_secret_holds_the_contract_json_shape(cfn: TemplateView) -> None:
     generator = cfn.props("TwilioCredentials")["GenerateSecretString"]
     assert generator["GenerateStringKey"] == "auth_token"
     assert '"account_sid"' in generator["SecretStringTemplate"]
+
+
+def test_inbox_view_indexes_key_on_the_threads_own_fields(cfn: TemplateView) -> None:
+    from switchboard import table_keys
+
+    indexes = {g["IndexName"]: g for g in cfn.props("Table")["GlobalSecondaryIndexes"]}
+    expected = {
+        table_keys.BY_STATUS_INDEX: (["status"], ["last_activity_at"]),
+        table_keys.BY_STATUS_WAITING_INDEX: (["status"], ["waiting_since"]),
+        table_keys.BY_ASSIGNEE_INDEX: (["assignee", "status"], ["last_activity_at"]),
+        table_keys.BY_DEPARTMENT_INDEX: (["department_id", "status"], ["last_activity_at"]),
+        table_keys.BY_DEPARTMENT_WAITING_INDEX: (["department_id", "status"], ["waiting_since"]),
+    }
+    for name, (partition, sort) in expected.items():
+        schema = indexes[name]["KeySchema"]
+        assert [k["AttributeName"] for k in schema if k["KeyType"] == "HASH"] == partition
+        assert [k["AttributeName"] for k in schema if k["KeyType"] == "RANGE"] == sort
+        assert indexes[name]["Projection"]["ProjectionType"] == "ALL"

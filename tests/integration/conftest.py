@@ -22,6 +22,7 @@ from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
 from events import SAMPLE_CONFIG
+from infra.inbox_indexes import INBOX_VIEW_INDEXES
 from tests.integration.fakes import FakeMediaSource
 
 REGION = "us-east-1"
@@ -121,13 +122,27 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
+# The inbox's view indexes exactly as the CDK app defines them (multi-attribute keys).
+INBOX_VIEW_GSIS = [
+    {
+        "IndexName": name,
+        "KeySchema": [{"AttributeName": a, "KeyType": "HASH"} for a in partition]
+        + [{"AttributeName": a, "KeyType": "RANGE"} for a in sort],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    for name, (partition, sort) in INBOX_VIEW_INDEXES.items()
+]
+INBOX_VIEW_KEY_ATTRIBUTES = sorted({a for keys in INBOX_VIEW_INDEXES.values() for part in keys for a in part})
+
+
 def _create_resources() -> Aws:
     dynamodb = boto3.resource("dynamodb", region_name=REGION)
     table = dynamodb.create_table(
         TableName=TABLE_NAME,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("pk", "sk", "gsi1pk", "gsi1sk", *INBOX_VIEW_KEY_ATTRIBUTES)
         ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         GlobalSecondaryIndexes=[
@@ -138,7 +153,8 @@ def _create_resources() -> Aws:
                     {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            *INBOX_VIEW_GSIS,
         ],
     )
     sqs = boto3.client("sqs", region_name=REGION)

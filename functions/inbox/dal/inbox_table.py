@@ -23,6 +23,8 @@ from switchboard.table_keys import (
 )
 
 from inbox.dal.cursors import decode_cursor, encode_cursor
+from inbox.dal.inbox_views_table import message_postings
+from inbox.logic.search_terms import phone_term, word_terms
 from inbox.models.conversations import Message
 from inbox.models.records import Page, SidRef, ThreadActivity
 
@@ -83,7 +85,11 @@ class InboxTable:
     # --- messages and threads --------------------------------------------------------------------------
 
     def store_inbound(self, message: Message, activity: ThreadActivity, sid: str) -> bool:
-        """SID item, message and thread in one transaction; False if the SID was stored before."""
+        """SID item, message and thread in one transaction; False if the SID was stored before.
+
+        The message's search postings go first, keyed by the SID: a crash before the transaction leaves
+        postings the redelivery writes again unchanged, never a stored message that search cannot find."""
+        self._put_postings(message, ref=sid, phone=phone_term(activity.resident.number))
         item = message_item(message)
         transact = [
             {
@@ -106,6 +112,7 @@ class InboxTable:
 
     def store_reply(self, message: Message, activity: ThreadActivity) -> bool:
         """Message and thread in one transaction; False if the thread does not exist."""
+        self._put_postings(message, ref=message.message_id, phone=None)
         update = self._thread_update(activity, unread="reset")
         update["ConditionExpression"] = "attribute_exists(pk)"
         transact = [
@@ -134,6 +141,16 @@ class InboxTable:
             {"Update": update},
         ]
         return transact_write_if(self._table, transact, guarded=0)
+
+    def _put_postings(self, message: Message, *, ref: str, phone: str | None) -> None:
+        terms = word_terms(message.body)
+        items = message_postings(
+            thread_id=message.thread_id, at=message.created_at, ref=ref, terms=terms, phone=phone
+        )
+        if items:
+            with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+                for posting in items:
+                    batch.put_item(Item=posting)
 
     def _thread_update(self, activity: ThreadActivity, *, unread: str) -> dict[str, Any]:
         # if_not_exists: the first inbound message creates the thread inside the same transaction, so a crash
@@ -183,6 +200,9 @@ class InboxTable:
             # A resident writing reopens a closed thread and wakes a snoozed one.
             assignments[assignments.index("#status = if_not_exists(#status, :open)")] = "#status = :open"
             names.update({"#snoozed_until": "snoozed_until", "#closed_at": "closed_at"})
+            # The resident now waits for staff, since their first message no one has answered.
+            names["#waiting_since"] = "waiting_since"
+            assignments.append("#waiting_since = if_not_exists(#waiting_since, :at)")
             values[":one"] = 1
             expression = (
                 "SET " + ", ".join(assignments) + " ADD #unread :one REMOVE #snoozed_until, #closed_at"
@@ -192,7 +212,8 @@ class InboxTable:
             expression = "SET " + ", ".join(assignments)
         else:
             values[":zero"] = 0
-            expression = "SET " + ", ".join([*assignments, "#unread = :zero"])
+            names["#waiting_since"] = "waiting_since"  # staff answered: nobody waits any more
+            expression = "SET " + ", ".join([*assignments, "#unread = :zero"]) + " REMOVE #waiting_since"
         return {
             "TableName": self._table.name,
             "Key": {"pk": thread_pk(activity.thread_id), "sk": THREAD_META_SK},

@@ -22,6 +22,7 @@ from switchboard.settings import AgentApiSettings, load_settings
 from inbox.dal.inbox_table import InboxTable
 from inbox.dal.media_store import S3MediaStore
 from inbox.dal.workspace_table import WorkspaceTable
+from inbox.handlers.inbox_routes import router as inbox_router
 from inbox.handlers.workspace_routes import router as workspace_router
 from inbox.integrations.reply_queue import SqsReplyQueue
 from inbox.logic import workspace as workspace_logic
@@ -97,6 +98,7 @@ def require_agent(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) 
 app.use(middlewares=[require_agent])
 app.include_router(workspace_router)
 app.include_router(consent_router)
+app.include_router(inbox_router)
 
 
 def current_agent() -> Agent:

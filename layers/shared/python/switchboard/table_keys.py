@@ -86,3 +86,19 @@ def topic_sk(code: str) -> str:
 def subscribers_pk(topic: str) -> str:
     """The partition listing a topic's subscribers (one item per resident), for an alert's fan-out."""
     return f"SUBS#{topic}"
+
+
+# --- the inbox's views and search (issue 3). The view indexes key on the thread's own fields (multi-attribute
+# GSI keys), so every writer that sets `status`, `assignee` or `department_id` keeps them right by itself;
+# the sort attributes exist only on threads (`last_activity_at`, `waiting_since`): nothing else enters them.
+BY_STATUS_INDEX = "by_status"  # status | last_activity_at
+BY_STATUS_WAITING_INDEX = "by_status_waiting"  # status | waiting_since (sparse: only threads awaiting staff)
+BY_ASSIGNEE_INDEX = "by_assignee"  # assignee + status | last_activity_at
+BY_DEPARTMENT_INDEX = "by_department"  # department_id + status | last_activity_at
+BY_DEPARTMENT_WAITING_INDEX = "by_department_waiting"  # department_id + status | waiting_since
+TERM_PK_PREFIX = "TERM#"
+
+
+def term_pk(term: str) -> str:
+    """A search posting list: one item per (term, message) or (term, thread) under `TERM#{term}`."""
+    return f"{TERM_PK_PREFIX}{term}"

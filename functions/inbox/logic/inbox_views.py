@@ -1,0 +1,320 @@
+"""Which index partition answers which inbox view, and the rules around it (docs/architecture.md,
+"The inbox at crisis scale").
+
+| view | who | partition (status s) | filter |
+| --- | --- | --- | --- |
+| mine | agent | by_assignee [me, s] | department, channel, label |
+| unassigned | agent | by_status [s] or by_department [d, s]; *_waiting if oldest-waiting | no assignee |
+| departments | agent | by_department [d, s] for each of the agent's departments, merged | channel, label |
+| all | supervisor | by_status [s], by_department [d, s], or gsi1 THREADS for status "any" | channel, label |
+
+Oldest-waiting order reads the `*_waiting` twin of an index (sort key `waiting_since`, present only while a
+resident waits for staff); "mine" has no twin (an agent holds a handful of threads): it reads up to
+MINE_SORT_WINDOW of them and sorts in memory.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from boto3.dynamodb.conditions import Attr, ConditionBase
+from switchboard.roles import Forbidden, has_role
+from switchboard.table_keys import (
+    BY_ASSIGNEE_INDEX,
+    BY_DEPARTMENT_INDEX,
+    BY_DEPARTMENT_WAITING_INDEX,
+    BY_STATUS_INDEX,
+    BY_STATUS_WAITING_INDEX,
+    THREAD_META_SK,
+    THREADS_GSI,
+    THREADS_GSI_PK,
+    thread_pk,
+)
+
+from inbox.dal.cursors import decode_cursor, encode_cursor
+from inbox.dal.inbox_views_table import Count, IndexQuery, Slice
+from inbox.logic.search_terms import digits_of, looks_like_phone, phone_candidates, phone_term, word_terms
+from inbox.models.conversations import Agent
+from inbox.models.errors import InvalidCursor
+from inbox.models.inbox_views import (
+    VIEWS,
+    InboxCounts,
+    InboxPage,
+    InboxThread,
+    SearchResults,
+    Sort,
+    StatusFilter,
+    View,
+    ViewCount,
+)
+
+MINE_SORT_WINDOW = 200
+SEARCH_LIMIT = 50
+_THREAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SORT_VALUE = re.compile(r"^[0-9T:.Z#A-Za-z_-]{1,120}$")
+
+
+class InvalidView(ValueError):
+    """A view, filter and sort that do not go together (e.g. status "any" outside the All view)."""
+
+
+class ViewsStore(Protocol):
+    def read(self, query: IndexQuery, limit: int, start: dict[str, str] | None) -> Slice: ...
+
+    def count(self, query: IndexQuery, cap: int = ...) -> Count: ...
+
+    def staff_departments(self, sub: str) -> list[str]: ...
+
+    def resident_thread_ids(self, addresses: list[str]) -> list[str]: ...
+
+    def postings(
+        self, term: str, *, also: list[str], limit: int, max_reads: int = ...
+    ) -> tuple[list[str], bool]: ...
+
+    def threads(self, thread_ids: list[str]) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: StatusFilter = "open"
+    department: str | None = None
+    channel: str | None = None
+    label: str | None = None
+    sort: Sort = "newest"
+
+    def matches(self, thread: dict[str, Any]) -> bool:
+        return (
+            (self.status == "any" or thread.get("status", "open") == self.status)
+            and (self.department is None or thread.get("department_id") == self.department)
+            and (self.channel is None or thread.get("channel") == self.channel)
+            and (self.label is None or self.label in (thread.get("labels") or []))
+        )
+
+
+def _and(*conditions: ConditionBase | None) -> ConditionBase | None:
+    present = [c for c in conditions if c is not None]
+    if not present:
+        return None
+    combined = present[0]
+    for condition in present[1:]:
+        combined = combined & condition
+    return combined
+
+
+def _common_filter(filters: Filters) -> ConditionBase | None:
+    return _and(
+        Attr("channel").eq(filters.channel) if filters.channel else None,
+        Attr("labels").contains(filters.label) if filters.label else None,
+    )
+
+
+def plan_view(view: View, agent: Agent, filters: Filters, my_departments: list[str]) -> dict[str, IndexQuery]:
+    """The index partitions a view reads, labelled (a department id, or "_" for a single partition)."""
+    if view == "all" and not has_role(agent.groups, "supervisor"):
+        raise Forbidden("the All view needs the supervisor role")
+    if filters.status == "any" and (view != "all" or filters.department or filters.sort != "newest"):
+        raise InvalidView('status "any" is for the All view, newest first, without a department')
+    waiting = filters.sort == "oldest_waiting"
+    newest_first = not waiting
+    common = _common_filter(filters)
+    by_status = BY_STATUS_WAITING_INDEX if waiting else BY_STATUS_INDEX
+    by_department = BY_DEPARTMENT_WAITING_INDEX if waiting else BY_DEPARTMENT_INDEX
+    sort_attr = "waiting_since" if waiting else "last_activity_at"
+
+    def department_query(department: str, extra: ConditionBase | None) -> IndexQuery:
+        return IndexQuery(
+            by_department,
+            {"department_id": department, "status": filters.status},
+            sort_attr,
+            newest_first,
+            _and(extra, common),
+        )
+
+    if view == "mine":
+        department = Attr("department_id").eq(filters.department) if filters.department else None
+        return {
+            "_": IndexQuery(
+                BY_ASSIGNEE_INDEX,
+                {"assignee": agent.sub, "status": filters.status},
+                "last_activity_at",
+                True,
+                _and(department, common),
+            )
+        }
+    unassigned = Attr("assignee").not_exists()
+    if view == "unassigned":
+        if filters.department:
+            return {"_": department_query(filters.department, unassigned)}
+        return {
+            "_": IndexQuery(
+                by_status, {"status": filters.status}, sort_attr, newest_first, _and(unassigned, common)
+            )
+        }
+    if view == "departments":
+        chosen = my_departments
+        if filters.department:
+            if filters.department not in my_departments and not has_role(agent.groups, "supervisor"):
+                raise Forbidden("not one of your departments")
+            chosen = [filters.department]
+        return {department: department_query(department, None) for department in chosen}
+    # all
+    if filters.department:
+        return {"_": department_query(filters.department, None)}
+    if filters.status == "any":
+        return {"_": IndexQuery(THREADS_GSI, {"gsi1pk": THREADS_GSI_PK}, "gsi1sk", True, common)}
+    return {"_": IndexQuery(by_status, {"status": filters.status}, sort_attr, newest_first, common)}
+
+
+# --- compact cursors: per partition, the last thread shown ("sort value|thread id"), TOP or DONE ---
+
+
+def _start_key(query: IndexQuery, position: str) -> dict[str, str]:
+    sort_value, _, thread_id = position.rpartition("|")
+    if not _THREAD_ID.match(thread_id) or not _SORT_VALUE.match(sort_value):
+        raise InvalidCursor("cursor is not valid")
+    return {"pk": thread_pk(thread_id), "sk": THREAD_META_SK, **query.key, query.sort_attr: sort_value}
+
+
+def _position(query: IndexQuery, item: dict[str, Any]) -> str:
+    return f"{item[query.sort_attr]}|{item['thread_id']}"
+
+
+def _position_of_key(query: IndexQuery, key: dict[str, Any]) -> str:
+    return f"{key[query.sort_attr]}|{str(key['pk']).removeprefix('THREAD#')}"
+
+
+TOP = "^"  # cursor value: this partition starts from its top
+DONE = ""  # cursor value: this partition was read to its end
+
+
+def list_view(
+    store: ViewsStore, agent: Agent, view: View, filters: Filters, limit: int, cursor: str | None
+) -> InboxPage:
+    my_departments = store.staff_departments(agent.sub) if view == "departments" else []
+    plan = plan_view(view, agent, filters, my_departments)
+    if view == "mine" and filters.sort == "oldest_waiting":
+        return _mine_oldest_waiting(store, plan["_"], view)
+    positions = decode_cursor(cursor, keys=list(plan)) if cursor else dict.fromkeys(plan, TOP)
+    assert positions is not None
+
+    slices: dict[str, Slice] = {}
+    for label, query in plan.items():
+        position = positions[label]
+        if position != DONE:
+            start = None if position == TOP else _start_key(query, position)
+            slices[label] = store.read(query, limit, start)
+
+    # Merge the partitions in the view's order and keep the first `limit`.
+    newest_first = next(iter(plan.values())).newest_first
+    tagged = [
+        (str(item.get(plan[label].sort_attr, "")), label, index, item)
+        for label, page in slices.items()
+        for index, item in enumerate(page.items)
+    ]
+    pick = heapq.nlargest if newest_first else heapq.nsmallest
+    merged = pick(limit, tagged, key=lambda t: t[0])
+    shown: dict[str, int] = {}
+    for _, label, index, _item in merged:
+        shown[label] = max(shown.get(label, 0), index + 1)
+
+    next_positions: dict[str, str] = {}
+    for label, query in plan.items():
+        page = slices.get(label)
+        used = shown.get(label, 0)
+        if page is None:
+            next_positions[label] = DONE
+        elif used < len(page.items):
+            # Read but not shown: resume after the last one shown (or where this page started).
+            next_positions[label] = _position(query, page.items[used - 1]) if used else positions[label]
+        elif page.last_key:
+            next_positions[label] = _position_of_key(query, page.last_key)
+        else:
+            next_positions[label] = DONE
+    exhausted = all(value == DONE for value in next_positions.values())
+    return InboxPage(
+        view=view,
+        threads=[_thread(item) for *_, item in merged],
+        next_cursor=None if exhausted else encode_cursor(next_positions),
+    )
+
+
+def _mine_oldest_waiting(store: ViewsStore, query: IndexQuery, view: View) -> InboxPage:
+    page = store.read(query, MINE_SORT_WINDOW, None)
+    waiting = sorted(
+        page.items, key=lambda item: (item.get("waiting_since") is None, item.get("waiting_since") or "")
+    )
+    return InboxPage(view=view, threads=[_thread(item) for item in waiting], next_cursor=None)
+
+
+def _thread(item: dict[str, Any]) -> InboxThread:
+    return InboxThread.model_validate(item)
+
+
+# --- counts ---
+
+
+def view_counts(store: ViewsStore, agent: Agent, status: StatusFilter) -> InboxCounts:
+    """How many threads of `status` each view the agent may open holds (capped: "1000+")."""
+    if status == "any":
+        raise InvalidView('counts are per status; "any" has none')
+    filters = Filters(status=status)
+    departments = store.staff_departments(agent.sub)
+    counts: dict[str, ViewCount] = {}
+    for view in VIEWS:
+        if view == "all" and not has_role(agent.groups, "supervisor"):
+            continue
+        total, capped = 0, False
+        for query in plan_view(view, agent, filters, departments).values():
+            counted = store.count(query)
+            total += counted.count
+            capped = capped or counted.capped
+        counts[view] = ViewCount(count=total, capped=capped)
+    return InboxCounts(status=status, counts=counts)
+
+
+# --- search ---
+
+
+def search(store: ViewsStore, agent: Agent, query: str, filters: Filters) -> SearchResults:
+    """Threads whose resident's number, name, or messages match `query`, most recent activity first.
+
+    A number (4+ digits, phone punctuation only): the resident whose address it is, else residents whose
+    number ends in its last four digits. Words: threads with a message holding every word (the longest word's
+    postings read newest first, filtered by the others), and for one word also residents named so.
+    """
+    # Every staff member may find any resident (one calls in and gives their number); roles gate what can be
+    # done on a thread, not finding it.
+    text = query.strip()
+    if looks_like_phone(text):
+        kind = "phone"
+        thread_ids = store.resident_thread_ids(phone_candidates(text))
+        more = False
+        if not thread_ids:
+            digits = digits_of(text)
+            term = phone_term(digits)
+            ids, more = store.postings(term, also=[], limit=SEARCH_LIMIT) if term else ([], False)
+            candidates = store.threads(ids)
+            thread_ids = [
+                str(t["thread_id"])
+                for t in candidates
+                if digits
+                in "".join(ch for ch in str(t.get("resident", {}).get("address", "")) if ch.isdigit())
+            ]
+    else:
+        kind = "words"
+        words = word_terms(text, limit=6)
+        if not words:
+            return SearchResults(query_kind="words", threads=[], more=False)
+        driver = max(words, key=len)
+        others = [w for w in words if w != driver]
+        thread_ids, more = store.postings(driver, also=others, limit=SEARCH_LIMIT)
+        if len(words) == 1:
+            named, named_more = store.postings(f"name:{driver}", also=[], limit=SEARCH_LIMIT)
+            thread_ids = list(dict.fromkeys([*named, *thread_ids]))
+            more = more or named_more
+    threads = [t for t in store.threads(thread_ids) if filters.matches(t)]
+    threads.sort(key=lambda t: str(t.get("last_activity_at", "")), reverse=True)
+    return SearchResults(query_kind=kind, threads=[_thread(t) for t in threads], more=more)

@@ -1,0 +1,47 @@
+"""The inbox's views, counts and search as the agent API returns them (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from inbox.models.conversations import Thread
+
+View = Literal["mine", "unassigned", "departments", "all"]
+VIEWS: tuple[View, ...] = ("mine", "unassigned", "departments", "all")
+StatusFilter = Literal["open", "snoozed", "closed", "any"]
+Sort = Literal["newest", "oldest_waiting"]
+
+
+class InboxThread(Thread):
+    """A thread in a list: the workspace fields, and since when the resident has been waiting for staff."""
+
+    assignee: str | None = None
+    department_id: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    snoozed_until: str | None = None
+    resident_name: str | None = None
+    waiting_since: str | None = None  # the resident's first message staff have not answered yet
+
+
+class InboxPage(BaseModel):
+    view: View
+    threads: list[InboxThread]
+    next_cursor: str | None
+
+
+class ViewCount(BaseModel):
+    count: int
+    capped: bool  # True: at least `count` ("1000+")
+
+
+class InboxCounts(BaseModel):
+    status: StatusFilter
+    counts: dict[str, ViewCount]
+
+
+class SearchResults(BaseModel):
+    query_kind: Literal["phone", "words"]
+    threads: list[InboxThread]
+    more: bool  # the search stopped at its limit: narrow it

@@ -1,0 +1,156 @@
+"""Make moto's DynamoDB Query cost what DynamoDB's does: proportional to the partition read, not to the table.
+
+moto 5.2 answers every Query by sorting *all* items of the table (`Table.all_items`) and then filtering them
+by the key condition: at 10,000 threads and 100,000 messages one Query takes 0.6-1.5 s on this machine, where
+DynamoDB takes milliseconds, so the local stack could not show whether an access pattern is fast. This patch
+keeps moto's query code (conditions, filters, ordering, pagination, Select=COUNT) and only narrows the items
+it starts from:
+
+- a base-table Query starts from the one partition (`Table.items[hash_key]`);
+- a GSI Query starts from the items whose index partition-key attributes equal the query's, found in a map
+  per table and index that every write keeps up to date (put, update, delete, batch and transactional writes
+  all end in the three hooks below).
+
+Results are identical to unpatched moto (tests/unit/test_moto_indexes.py compares them on random data); only
+the time changes. Installed once per process by the local stack, before moto serves a request.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_lock = threading.RLock()
+_scope = threading.local()
+_installed = False
+
+Key = tuple[Any, Any]
+
+
+class _IndexMaps:
+    """For one table: index -> partition-key values -> {item key: item}, and where each item is now."""
+
+    def __init__(self, table: Any) -> None:
+        self.hash_attrs: dict[str, tuple[str, ...]] = {
+            index.name: tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+            for index in (table.global_indexes or [])
+        }
+        self.buckets: dict[str, dict[tuple[Any, ...], dict[Key, Any]]] = {
+            name: {} for name in self.hash_attrs
+        }
+        self.placed: dict[str, dict[Key, tuple[Any, ...]]] = {name: {} for name in self.hash_attrs}
+        for partition in table.items.values():
+            for item in partition.values() if table.range_key_attr else [partition]:
+                self.place(item)
+
+    def place(self, item: Any) -> None:
+        key = (item.hash_key, item.range_key)
+        for name, attrs in self.hash_attrs.items():
+            self._unplace(name, key)
+            values = tuple(item.attrs.get(attr) for attr in attrs)
+            if all(value is not None for value in values):
+                self.buckets[name].setdefault(values, {})[key] = item
+                self.placed[name][key] = values
+
+    def remove(self, item: Any) -> None:
+        key = (item.hash_key, item.range_key)
+        for name in self.hash_attrs:
+            self._unplace(name, key)
+
+    def _unplace(self, name: str, key: Key) -> None:
+        old = self.placed[name].pop(key, None)
+        if old is not None:
+            bucket = self.buckets[name].get(old)
+            if bucket is not None:
+                bucket.pop(key, None)
+                if not bucket:
+                    del self.buckets[name][old]
+
+    def candidates(self, index_name: str, conditions: list[tuple[str, Any]]) -> list[Any] | None:
+        attrs = self.hash_attrs.get(index_name)
+        given = dict(conditions)
+        if attrs is None or set(given) != set(attrs):
+            return None  # not a GSI this map knows (an LSI, say): let moto do it its own way
+        return list(self.buckets[index_name].get(tuple(given[attr] for attr in attrs), {}).values())
+
+
+def _maps(table: Any) -> _IndexMaps:
+    # Kept on the table object: a transaction that fails makes moto put back a deep copy of the table, and the
+    # deep copy carries a map consistent with its own items.
+    maps = table.__dict__.get("_switchboard_index_maps")
+    if maps is None:
+        maps = _IndexMaps(table)
+        table.__dict__["_switchboard_index_maps"] = maps
+    return maps
+
+
+def install() -> None:
+    """Patch moto's DynamoDB Table and backend in this process (idempotent)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        from moto.dynamodb.models import DynamoDBBackend
+        from moto.dynamodb.models.table import Table
+
+        original_all_items: Callable[..., list[Any]] = Table.all_items
+        original_query: Callable[..., Any] = Table.query
+        original_put: Callable[..., Any] = Table.put_item
+        original_delete: Callable[..., Any] = Table.delete_item
+        original_update: Callable[..., Any] = DynamoDBBackend.update_item
+
+        def all_items(self: Any) -> list[Any]:
+            narrowed = getattr(_scope, "items", None)
+            if narrowed is not None and narrowed[0] is self:
+                return narrowed[1]  # type: ignore[no-any-return]
+            return original_all_items(self)
+
+        query_signature = inspect.signature(original_query)
+
+        def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+            bound = query_signature.bind(self, hash_key, *args, **kwargs).arguments
+            index_name = bound.get("index_name")
+            with _lock:
+                if index_name:
+                    items = _maps(self).candidates(index_name, bound.get("hash_key_conditions") or [])
+                elif hash_key is not None:
+                    partition = self.items.get(hash_key, {})
+                    items = list(partition.values()) if self.range_key_attr else [partition]
+                else:
+                    items = None
+            if items is None:
+                return original_query(self, hash_key, *args, **kwargs)
+            _scope.items = (self, items)
+            try:
+                return original_query(self, hash_key, *args, **kwargs)
+            finally:
+                _scope.items = None
+
+        def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _lock:
+                item = original_put(self, *args, **kwargs)
+                _maps(self).place(item)
+                return item
+
+        def delete_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _lock:
+                item = original_delete(self, *args, **kwargs)
+                if item is not None:
+                    _maps(self).remove(item)
+                return item
+
+        def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+            with _lock:
+                item = original_update(self, table_name, *args, **kwargs)
+                if item is not None:
+                    _maps(self.get_table(table_name)).place(item)
+                return item
+
+        Table.all_items = all_items  # type: ignore[method-assign]
+        Table.query = query  # type: ignore[method-assign]
+        Table.put_item = put_item  # type: ignore[method-assign]
+        Table.delete_item = delete_item  # type: ignore[method-assign]
+        DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+        _installed = True

@@ -1,0 +1,166 @@
+"""The inbox's views, counts and search through the agent API on moto (indexes as the CDK app has them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Aws, LambdaContext
+from tests.integration.test_agent_api import api_event, call
+
+ME = "11111111-1111-4111-8111-111111111111"
+OTHER = "22222222-2222-4222-8222-222222222222"
+AGENT = {"sub": ME, "email": "me@example.org", "cognito:groups": "[agent]"}
+SUPERVISOR = {"sub": OTHER, "email": "sup@example.org", "cognito:groups": "[supervisor]"}
+
+
+def thread(n: int, **fields: Any) -> dict[str, Any]:
+    at = f"2026-11-25T10:{n:02d}:00.000000Z"
+    item = {
+        "pk": f"THREAD#t{n:03d}",
+        "sk": "META",
+        "thread_id": f"t{n:03d}",
+        "resident": {"address": f"+1555010{n:04d}", "channel": "sms"},
+        "channel": "sms",
+        "status": "open",
+        "last_activity_at": at,
+        "last_message_preview": "hi",
+        "last_direction": "in",
+        "unread": 1,
+        "created_at": at,
+        "gsi1pk": "THREADS",
+        "gsi1sk": f"{at}#t{n:03d}",
+    }
+    item.update(fields)
+    return {k: v for k, v in item.items() if v is not None}
+
+
+@pytest.fixture
+def threads(aws: Aws) -> None:
+    """Given 30 threads: 0-4 mine, 5-9 someone else's, 10-29 unassigned; departments water (even) and health
+    (odd); 20-29 waiting since an order opposite to their activity; 25-29 closed; 3 and 12 labelled urgent."""
+    items = []
+    for n in range(30):
+        fields: dict[str, Any] = {"department_id": "water" if n % 2 == 0 else "health"}
+        if n < 5:
+            fields["assignee"] = ME
+        elif n < 10:
+            fields["assignee"] = OTHER
+        if n >= 20:
+            fields["waiting_since"] = f"2026-11-25T09:{59 - n:02d}:00.000000Z"
+        if n >= 25:
+            fields["status"] = "closed"
+        if n in (3, 12):
+            fields["labels"] = ["urgent"]
+        items.append(thread(n, **fields))
+    items.append({"pk": f"STAFF#{ME}", "sk": "PROFILE", "sub": ME, "departments": ["water"]})
+    with aws.table.batch_writer() as batch:
+        for item in items:
+            batch.put_item(Item=item)
+
+
+def inbox(agent_api: Any, context: LambdaContext, claims: dict[str, Any], **query: str) -> tuple[int, Any]:
+    return call(agent_api, context, api_event("GET", "/api/inbox", query=query, claims=claims))
+
+
+def ids(body: dict[str, Any]) -> list[str]:
+    return [t["thread_id"] for t in body["threads"]]
+
+
+def test_mine_lists_my_open_threads_newest_first(
+    threads: None, agent_api: Any, context: LambdaContext
+) -> None:
+    status, body = inbox(agent_api, context, AGENT, view="mine")
+    assert status == 200
+    assert ids(body) == ["t004", "t003", "t002", "t001", "t000"]
+    assert body["threads"][0]["assignee"] == ME and body["next_cursor"] is None
+
+
+def test_unassigned_pages_through_every_open_unassigned_thread_once(
+    threads: None, agent_api: Any, context: LambdaContext
+) -> None:
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = {"view": "unassigned", "limit": "4", **({"cursor": cursor} if cursor else {})}
+        status, body = inbox(agent_api, context, AGENT, **query)
+        assert status == 200 and len(body["threads"]) <= 4
+        seen += ids(body)
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"t{n:03d}" for n in range(24, 9, -1)]
+
+
+def test_oldest_waiting_first_orders_by_waiting_since_and_leaves_out_threads_nobody_waits_on(
+    threads: None, agent_api: Any, context: LambdaContext
+) -> None:
+    status, body = inbox(agent_api, context, AGENT, view="unassigned", sort="oldest_waiting")
+    assert status == 200
+    assert ids(body) == ["t024", "t023", "t022", "t021", "t020"]
+    assert body["threads"][0]["waiting_since"] == "2026-11-25T09:35:00.000000Z"
+
+
+def test_my_departments_merges_department_partitions_and_filters_by_label(
+    threads: None, agent_api: Any, context: LambdaContext
+) -> None:
+    status, body = inbox(agent_api, context, AGENT, view="departments", limit="100")
+    assert status == 200
+    assert ids(body) == [f"t{n:03d}" for n in range(24, -1, -2)]
+    status, body = inbox(agent_api, context, AGENT, view="departments", label="urgent")
+    assert ids(body) == ["t012"]
+
+
+def test_the_all_view_is_for_supervisors(threads: None, agent_api: Any, context: LambdaContext) -> None:
+    assert inbox(agent_api, context, AGENT, view="all")[0] == 403
+    status, body = inbox(agent_api, context, SUPERVISOR, view="all", status="closed", department="health")
+    assert status == 200 and ids(body) == ["t029", "t027", "t025"]
+    status, body = inbox(agent_api, context, SUPERVISOR, view="all", status="any", limit="100")
+    assert status == 200 and len(body["threads"]) == 30
+
+
+def test_status_any_outside_the_all_view_is_a_bad_request(
+    threads: None, agent_api: Any, context: LambdaContext
+) -> None:
+    assert inbox(agent_api, context, AGENT, view="mine", status="any")[0] == 400
+    assert inbox(agent_api, context, AGENT, view="nope")[0] == 422
+
+
+def test_counts_per_view(threads: None, agent_api: Any, context: LambdaContext) -> None:
+    status, body = call(agent_api, context, api_event("GET", "/api/inbox/counts", claims=AGENT))
+    assert status == 200
+    counts = {view: c["count"] for view, c in body["counts"].items()}
+    assert counts == {"mine": 5, "unassigned": 15, "departments": 13}  # no "all" for an agent
+    status, body = call(agent_api, context, api_event("GET", "/api/inbox/counts", claims=SUPERVISOR))
+    assert body["counts"]["all"] == {"count": 25, "capped": False}
+
+
+def test_search_finds_threads_by_words_phone_and_last_digits(
+    aws: Aws, inbound_consumer: Any, media: Any, agent_api: Any, context: LambdaContext
+) -> None:
+    from events import load_event
+
+    # Given the sample batch stored by the inbound consumer (which writes the search postings)
+    assert inbound_consumer.handler(load_event("sqs/inbound_batch.json"), context) == {
+        "batchItemFailures": []
+    }
+    threads = [i for i in aws.items() if i["sk"] == "META"]
+    messages = [i for i in aws.items() if i["sk"].startswith("MSG#")]
+    sample = messages[0]
+    word = max((w for w in sample["body"].split() if w.isalpha()), key=len)
+    address = next(t for t in threads if t["thread_id"] == sample["thread_id"])["resident"]["address"]
+
+    def search(q: str) -> dict[str, Any]:
+        status, body = call(
+            agent_api, context, api_event("GET", "/api/inbox/search", query={"q": q}, claims=AGENT)
+        )
+        assert status == 200, body
+        return body
+
+    found = search(word.upper())
+    assert found["query_kind"] == "words" and sample["thread_id"] in ids(found)
+    assert search(f"{word} zzzunheardofword")["threads"] == []
+    by_number = search(address.removeprefix("whatsapp:"))
+    assert by_number["query_kind"] == "phone" and ids(by_number) == [sample["thread_id"]]
+    assert sample["thread_id"] in ids(search(address[-4:]))
