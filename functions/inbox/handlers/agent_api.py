@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
+from routing.handlers.routing_routes import router as routing_router
 from subscriptions.dal.consent_table import ConsentTable
 from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
@@ -99,6 +100,7 @@ app.use(middlewares=[require_agent])
 app.include_router(workspace_router)
 app.include_router(consent_router)
 app.include_router(inbox_router)
+app.include_router(routing_router)
 
 
 def current_agent() -> Agent:

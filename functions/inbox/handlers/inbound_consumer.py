@@ -8,6 +8,8 @@ from functools import cache
 from typing import Any
 
 import boto3
+from routing.dal.routing_table import RoutingTable
+from routing.logic.assignment import NewThread, Routing
 from subscriptions.dal.agency_settings import AgencyName
 from subscriptions.dal.consent_table import ConsentTable
 from subscriptions.dal.signup_table import SignupTable
@@ -20,6 +22,7 @@ from subscriptions.logic.inbound_keywords import (
 )
 from subscriptions.logic.signup import confirm_signup_handler
 from switchboard.batch import fifo_processor, sqs_batch_handler
+from switchboard.phone import channel_of
 from switchboard.settings import InboundConsumerSettings, load_settings
 from switchboard.twilio_credentials import load_twilio_credentials
 
@@ -42,6 +45,7 @@ class InboundDependencies:
     replies: SystemReplies
     keywords: KeywordRegistry
     agency_name: Callable[[], str]
+    routing: Routing
 
 
 def keyword_registry(table: Any) -> KeywordRegistry:
@@ -72,6 +76,7 @@ def dependencies() -> InboundDependencies:
         ),
         keywords=keyword_registry(table),
         agency_name=AgencyName(table, settings.agency_name),
+        routing=Routing(RoutingTable(table)),
     )
 
 
@@ -91,6 +96,13 @@ def store_record(record: InboundRecord) -> None:
         registry=deps.keywords,
         agency_name=deps.agency_name(),
     )
+    # A department for a new thread, an available agent for an unassigned one (also on a redelivery: a crash
+    # after storing must not leave the thread unrouted; routing twice changes nothing).
+    if outcome.thread_id:
+        first = NewThread(
+            channel=channel_of(incoming.from_address), body=incoming.body, agency_number=incoming.to_address
+        )
+        deps.routing.route_thread(outcome.thread_id, first)
 
 
 handler = sqs_batch_handler(store_record, fifo_processor(InboundRecord))
