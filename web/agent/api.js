@@ -60,6 +60,35 @@ export class Api {
     return this.request(`/api/threads?${query}`);
   }
 
+  inbox(view, filters, cursor, limit = 25) {
+    const query = new URLSearchParams({ view, limit: String(limit) });
+    for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
+    if (cursor) query.set("cursor", cursor);
+    return this.request(`/api/inbox?${query}`);
+  }
+
+  counts(status = "open") {
+    return this.request(`/api/inbox/counts?${new URLSearchParams({ status: status === "any" ? "open" : status })}`);
+  }
+
+  search(q, filters) {
+    const query = new URLSearchParams({ q });
+    for (const [name, value] of Object.entries(filters)) if (value && name !== "sort") query.set(name, value);
+    return this.request(`/api/inbox/search?${query}`);
+  }
+
+  departments() {
+    return this.request("/api/departments");
+  }
+
+  presence() {
+    return this.request("/api/presence");
+  }
+
+  setPresence(presence) {
+    return this.request("/api/presence", { method: "PUT", json: { presence } });
+  }
+
   getThread(threadId, cursor, limit = 50) {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set("cursor", cursor);

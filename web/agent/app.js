@@ -10,8 +10,10 @@ import { Poller } from "./poller.js";
 import { ThreadView } from "./thread.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
+import { InboxControls, PresenceControl, Sound } from "./views.js";
 
 const POLL_INTERVAL_MS = 1500;
+const COUNTS_EVERY_TICKS = 4; // view counts refresh every ~6 s; the list itself every tick
 const THREAD_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 const PHONE_LAYOUT = window.matchMedia("(max-width: 720px)");
 
@@ -21,6 +23,11 @@ const app = {
   list: null,
   view: null,
   poller: null,
+  controls: null,
+  presence: null,
+  sound: null,
+  generation: 0, // bumped when the view, filters or search change: answers for an older one are dropped
+  ticks: 0,
   clockTimer: null,
   reconnectedTimer: null,
 };
@@ -129,6 +136,9 @@ function enterWorkspace({ moveFocus = true } = {}) {
   byId("whoami").hidden = !email;
   setText(byId("whoami"), email ? `Signed in as ${email}` : "");
   app.list.reset();
+  app.controls.start();
+  app.presence.start();
+  app.sound.show();
   byId("threads-loading").hidden = false;
   // The sign-in form just vanished: put focus somewhere meaningful instead of on <body>.
   if (moveFocus) byId("threads-heading").focus();
@@ -170,13 +180,34 @@ function updateTitle() {
   document.title = unread > 0 ? `(${unread}) Switchboard agent` : "Switchboard agent";
 }
 
-/** One poll: the first page of threads and, if one is open, its newest messages. */
+/** One poll: the first page of the current view (or search), its counts now and then, and the open thread's
+ * newest messages. */
 async function tick() {
-  const [page, freshInThread] = await Promise.all([app.api.listThreads(), refreshOpenThread()]);
+  const generation = app.generation;
+  const wantCounts = app.ticks % COUNTS_EVERY_TICKS === 0;
+  app.ticks += 1;
+  const [page, freshInThread, counts] = await Promise.all([
+    app.controls.fetchPage(null),
+    refreshOpenThread(),
+    wantCounts ? app.api.counts(app.controls.filters().status).catch(() => null) : null,
+  ]);
+  if (counts) app.controls.showCounts(counts);
+  if (generation !== app.generation) return; // the agent switched view meanwhile
   byId("threads-loading").hidden = true;
   const freshThreads = app.list.merge(page, { isFirstPage: true }).filter((t) => t.thread_id !== app.view.threadId);
+  app.controls.describe(app.list.threads.size, Boolean(page.more || page.next_cursor));
   announceNew(freshThreads, freshInThread);
+  if (freshThreads.length || freshInThread.length) app.sound.play();
   updateTitle();
+}
+
+function viewChanged() {
+  app.generation += 1;
+  app.ticks = 0;
+  app.list.reset();
+  app.list.sortMode = app.controls.searchText ? "newest" : app.controls.filters().sort;
+  byId("threads-loading").hidden = false;
+  app.poller.now();
 }
 
 async function refreshOpenThread() {
@@ -271,7 +302,7 @@ async function loadMore() {
   if (!app.list.nextCursor || button.getAttribute("aria-disabled") === "true") return;
   button.setAttribute("aria-disabled", "true");
   try {
-    const page = await app.api.listThreads(app.list.nextCursor);
+    const page = await app.controls.fetchPage(app.list.nextCursor);
     app.list.merge(page, { isFirstPage: false });
     if (button.hidden) {
       const buttons = byId("thread-list").querySelectorAll("button[data-thread-id]");
@@ -345,6 +376,19 @@ async function boot() {
       replyError: byId("reply-error"),
     },
   });
+  app.controls = new InboxControls({
+    api: app.api,
+    onChange: viewChanged,
+    isSupervisor: () => (app.auth.claims["cognito:groups"] || []).some((g) => g === "supervisor" || g === "admin"),
+  });
+  app.presence = new PresenceControl({
+    api: app.api,
+    onChange: (state) => {
+      announce(`Your status is ${state.presence}.`);
+      app.poller.now();
+    },
+  });
+  app.sound = new Sound();
   app.poller = new Poller(tick, { interval: POLL_INTERVAL_MS, onHealth });
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });

@@ -14,6 +14,19 @@ function compareActivity(a, b) {
   return a.thread_id < b.thread_id ? -1 : 1;
 }
 
+/** Oldest waiting first; threads nobody waits on last, newest activity first among them. */
+function compareWaiting(a, b) {
+  const wa = a.waiting_since || "";
+  const wb = b.waiting_since || "";
+  if (wa && wb && wa !== wb) return wa < wb ? -1 : 1;
+  if (Boolean(wa) !== Boolean(wb)) return wa ? -1 : 1;
+  return compareActivity(a, b);
+}
+
+function waitingLabel(thread) {
+  return thread.waiting_since ? `waiting ${timeAgo(thread.waiting_since).replace(/ ago$/, "")}` : "";
+}
+
 /** What a row shows; a row is rewritten only when this changes. */
 function signature(thread) {
   return [
@@ -23,6 +36,8 @@ function signature(thread) {
     thread.last_message_preview,
     thread.last_direction,
     thread.unread,
+    thread.waiting_since,
+    thread.assignee,
   ].join("\u0000");
 }
 
@@ -39,6 +54,7 @@ export class ThreadList {
     this.nextCursor = null;
     this.loadedPages = 0;
     this.loaded = false;
+    this.sortMode = "newest";
     this.listEl.addEventListener("focusin", (event) => {
       const button = event.target.closest("button[data-thread-id]");
       if (button) this.setTabStop(button.dataset.threadId);
@@ -69,6 +85,18 @@ export class ThreadList {
   /** Merge one page from GET /api/threads. Returns the threads with a new inbound message since the last merge. */
   merge(page, { isFirstPage }) {
     const fresh = [];
+    // With one page shown, the first page is the whole truth: a thread that left the view (assigned elsewhere,
+    // transferred, closed) leaves the list too.
+    if (isFirstPage && this.loadedPages <= 1) {
+      const present = new Set((page.threads || []).map((t) => t.thread_id));
+      for (const id of [...this.threads.keys()]) {
+        if (!present.has(id)) {
+          this.threads.delete(id);
+          this.rows.get(id)?.li.remove();
+          this.rows.delete(id);
+        }
+      }
+    }
     for (const thread of page.threads || []) {
       const before = this.threads.get(thread.thread_id);
       const newInbound =
@@ -87,7 +115,7 @@ export class ThreadList {
   }
 
   render() {
-    const ordered = [...this.threads.values()].sort(compareActivity);
+    const ordered = [...this.threads.values()].sort(this.sortMode === "oldest_waiting" ? compareWaiting : compareActivity);
     let cursor = this.listEl.firstChild;
     for (const thread of ordered) {
       const row = this.row(thread);
@@ -135,6 +163,7 @@ export class ThreadList {
     const badge = el("span", { class: "badge" });
     const time = el("time", { class: "thread-time" });
     const preview = el("span", { class: "thread-preview" });
+    const waiting = el("span", { class: "thread-waiting" });
     const unreadCount = el("span");
     const unread = el("span", { class: "unread" }, unreadCount, el("span", { class: "visually-hidden", text: " unread" }));
     const button = el(
@@ -142,9 +171,10 @@ export class ThreadList {
       { type: "button", class: "thread-button", "data-thread-id": threadId },
       el("span", { class: "thread-line" }, address, time),
       el("span", { class: "thread-line" }, badge, preview, unread),
+      el("span", { class: "thread-line" }, waiting),
     );
     const li = el("li", { class: "thread-item" }, button);
-    return { li, button, address, badge, time, preview, unread, unreadCount, sig: null };
+    return { li, button, address, badge, time, preview, waiting, unread, unreadCount, sig: null };
   }
 
   fill(row, thread) {
@@ -156,6 +186,8 @@ export class ThreadList {
     setText(row.time, timeAgo(thread.last_activity_at));
     const prefix = thread.last_direction === "out" ? "You: " : "";
     setText(row.preview, prefix + (thread.last_message_preview || ""));
+    setText(row.waiting, waitingLabel(thread));
+    row.waiting.hidden = !thread.waiting_since;
     const unread = Number(thread.unread) || 0;
     row.unread.hidden = unread === 0;
     setText(row.unreadCount, String(unread));
@@ -165,7 +197,10 @@ export class ThreadList {
   tickTimes() {
     for (const [id, row] of this.rows) {
       const thread = this.threads.get(id);
-      if (thread) setText(row.time, timeAgo(thread.last_activity_at));
+      if (thread) {
+        setText(row.time, timeAgo(thread.last_activity_at));
+        setText(row.waiting, waitingLabel(thread));
+      }
     }
   }
 
