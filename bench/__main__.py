@@ -283,7 +283,7 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
     rows = [
         *_ack_rows(figures["webhook_ack"]),
         *_latency_rows(figures["latency"]),
-        *_inbox_rows(figures["inbox_scale"]),
+        *_inbox_rows(figures.get("inbox_scale", {"status": "not measured"})),
         *_cold_rows(figures["cold_start"]),
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),

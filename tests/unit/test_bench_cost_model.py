@@ -232,6 +232,7 @@ def test_the_bench_modules_import_and_the_table_renders_every_status() -> None:
     figures: dict[str, Any] = {
         "webhook_ack": {"status": "error: RuntimeError: boom"},
         "latency": {"status": "not measured: the local stack has not landed"},
+        "inbox_scale": {"status": "error: RuntimeError: inbox boom"},
         "cold_start": {"status": "not measured: synth failed"},
         "requests": {
             "inbound_message": {"status": "not built yet"},
@@ -249,6 +250,7 @@ def test_the_bench_modules_import_and_the_table_renders_every_status() -> None:
     }
     text = bench_main.render(bench_main.table_rows(figures, PRICES))
     assert "error: RuntimeError: boom" in text
+    assert "error: RuntimeError: inbox boom" in text
     cells = {tuple(cell.strip() for cell in line.split("|")[:2]) for line in text.splitlines()}
     assert ("Requests per alert recipient", "not built yet") in cells
     assert "$0.00" in text

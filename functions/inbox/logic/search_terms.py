@@ -24,8 +24,9 @@ PHONE_CHARS = re.compile(r"^[\d\s()+.\-]+$")
 
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Decompose first: compatibility forms (𝐀, ﬁ) become plain letters that casefold can then lower.
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def word_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
