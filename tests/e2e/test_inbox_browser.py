@@ -68,13 +68,13 @@ def test_views_counts_search_and_waiting_time(chromium, local_stack, agent_url):
     with new_page(chromium, DESKTOP) as (page, watch):
         sign_in(page, agent_url)
         # A supervisor starts on All; every view shows a count.
-        expect(page.get_by_role("button", name="All", exact=False)).to_have_attribute("aria-pressed", "true")
+        expect(page.locator('button.view-tab[data-view="all"]')).to_have_attribute("aria-pressed", "true")
         resident_texts(local_stack, address, f"Need help with {word} please")
         thread_button(page, address).wait_for(timeout=5000)
         expect(page.locator('[data-count="unassigned"]')).to_have_text(COUNT, timeout=10_000)
 
         # Unassigned, oldest waiting first: the thread shows how long the resident has waited.
-        page.get_by_role("button", name="Unassigned").click()
+        page.locator('button.view-tab[data-view="unassigned"]').click()
         page.get_by_text("Filters and order").click()
         page.get_by_label("Order").select_option("oldest_waiting")
         expect(thread_button(page, address)).to_contain_text("waiting")
@@ -84,7 +84,9 @@ def test_views_counts_search_and_waiting_time(chromium, local_stack, agent_url):
         page.get_by_role("button", name="Search", exact=True).click()
         expect(page.locator("#thread-list button[data-thread-id]")).to_have_count(1)
         expect(thread_button(page, address)).to_be_visible()
-        expect(page.get_by_role("button", name="Unassigned")).to_have_attribute("aria-pressed", "false")
+        expect(page.locator('button.view-tab[data-view="unassigned"]')).to_have_attribute(
+            "aria-pressed", "false"
+        )
         page.get_by_label("Search by phone number, name or words").fill(address[-4:])
         page.get_by_role("button", name="Search", exact=True).click()
         expect(thread_button(page, address)).to_be_visible()
@@ -99,7 +101,7 @@ def test_available_agent_gets_a_new_thread_in_mine_within_two_seconds(chromium, 
         sign_in(page, agent_url)
         staff = staff_api(local_stack)
         rules_url = f"{staff.base}/api/routing/rules"  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Mine").click()
+        page.locator('button.view-tab[data-view="mine"]').click()
         page.get_by_label("My status").select_option("available")
         expect(page.locator("#announcer")).to_contain_text("Your status is available")
         try:
