@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -124,7 +125,7 @@ def _time(http: Any, url: str, params: dict[str, Any], rounds: int) -> dict[str,
     last: dict[str, Any] = {}
     for _ in range(rounds):
         began = time.perf_counter()
-        response = http.get(url, params=params, timeout=30)
+        response = http.get(url, params=params, timeout=120)
         samples.append((time.perf_counter() - began) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{url} {params} answered {response.status_code}: {response.text[:200]}")
@@ -146,7 +147,9 @@ def run_on(local: Any) -> dict[str, Any]:
     agent = Agent(local.api_url)
     me = agent.http.get(f"{local.api_url}/api/me", timeout=10).json()["sub"]
     items, words, phones = _threads_and_messages(threads, per_thread, me)
+    print(f"bench: inbox loading {len(items):,} items...", file=sys.stderr, flush=True)
     load_s = _load(os.environ["TABLE_NAME"], items)
+    print(f"bench: inbox loaded in {load_s:.0f} s", file=sys.stderr, flush=True)
 
     api = f"{local.api_url}/api/inbox"
     cases: dict[str, tuple[str, dict[str, Any]]] = {
@@ -173,7 +176,10 @@ def run_on(local: Any) -> dict[str, Any]:
         ).json()
         cursor = page["next_cursor"]
     cases["unassigned_page_5"][1]["cursor"] = cursor
-    timings = {name: _time(agent.http, url, params, rounds) for name, (url, params) in cases.items()}
+    timings = {}
+    for name, (url, params) in cases.items():
+        timings[name] = _time(agent.http, url, params, rounds)
+        print(f"bench: inbox {name}: p50 {timings[name]['p50_ms']:.0f} ms", file=sys.stderr, flush=True)
     worst = max(t["p95_ms"] for t in timings.values())
     return {
         "status": "ok",
