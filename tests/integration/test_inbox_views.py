@@ -164,3 +164,21 @@ def test_search_finds_threads_by_words_phone_and_last_digits(
     by_number = search(address.removeprefix("whatsapp:"))
     assert by_number["query_kind"] == "phone" and ids(by_number) == [sample["thread_id"]]
     assert sample["thread_id"] in ids(search(address[-4:]))
+
+
+def test_a_resident_named_by_staff_is_found_by_name(
+    threads: None, agent_api: Any, context: LambdaContext
+) -> None:
+    path = "/api/threads/t003/resident-name"
+    status, _ = call(
+        agent_api, context, api_event("PUT", path, body={"name": "María Oyelaran"}, claims=AGENT)
+    )
+    assert status == 200
+    status, body = call(
+        agent_api, context, api_event("GET", "/api/inbox/search", query={"q": "oyelaran"}, claims=AGENT)
+    )
+    assert status == 200 and ids(body) == ["t003"]
+    assert body["threads"][0]["resident_name"] == "María Oyelaran"
+    assert ids(
+        call(agent_api, context, api_event("GET", "/api/inbox/search", query={"q": "MARIA"}, claims=AGENT))[1]
+    ) == ["t003"]

@@ -21,8 +21,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import requires
 
-from inbox.dal.inbox_views_table import InboxViewsTable
+from inbox.dal.inbox_views_table import InboxViewsTable, thread_postings
 from inbox.logic.inbox_views import Filters, InvalidView, list_view, search, view_counts
+from inbox.logic.search_terms import name_terms
 from inbox.models.conversations import Agent
 from inbox.models.inbox_views import InboxCounts, InboxPage, SearchResults, Sort, StatusFilter, View
 
@@ -39,6 +40,13 @@ Label = Annotated[str | None, Query(min_length=1, max_length=40)]
 def _store() -> InboxViewsTable:
     settings = load_settings(AgentApiSettings)
     return InboxViewsTable(boto3.resource("dynamodb").Table(settings.table_name))
+
+
+def index_resident_name(thread_id: str, name: str) -> None:
+    """Make a thread findable by its resident's name (called when staff set the name)."""
+    postings = thread_postings(thread_id, name_terms(name))
+    if postings:
+        _store().put_postings(postings)
 
 
 def _agent() -> Agent:

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from switchboard.staff_routes import requires
 
+from inbox.handlers.inbox_routes import index_resident_name
 from inbox.logic import transcripts, workspace
 from inbox.models.conversations import Agent
 from inbox.models.errors import InvalidAction
@@ -114,7 +115,10 @@ def post_reopen(thread_id: str) -> ThreadState:
 
 @router.put("/api/threads/<thread_id>/resident-name", middlewares=AGENT)
 def put_resident_name(thread_id: str, request: ResidentNameRequest) -> ThreadState:
-    return workspace.set_resident_name(_deps(), _agent(), thread_id, request.name)
+    state = workspace.set_resident_name(_deps(), _agent(), thread_id, request.name)
+    # The name's search postings (docs/architecture.md, "The inbox at crisis scale"); a former name's stay.
+    index_resident_name(thread_id, request.name)
+    return state
 
 
 @router.post("/api/threads/<thread_id>/presence", middlewares=AGENT)
