@@ -276,6 +276,7 @@ class SwitchboardStack(Stack):
             "Subscriptions",
             kit=kit,
             http_api=api.http_api,
+            stage=api.stage,
             table=self.table,
             outbound_queue=outbound.queue,
         )

@@ -11,6 +11,10 @@ from infra.lambdas import AGENT_API_TIMEOUT, FunctionKit, contract_function, gra
 from infra.nag import acknowledge
 
 SIGNUP_PATH = "/api/public/signup"
+# Per second, for the whole sign-up route: every accepted request may cost the agency one text, so a script
+# walking through numbers is held to a trickle (each number also gets at most one text per 15 minutes).
+SIGNUP_RATE_LIMIT = 2
+SIGNUP_BURST_LIMIT = 10
 TOPICS_PATH = "/api/public/topics"
 _PUBLIC_ROUTE = {
     "AwsSolutions-APIG4": "The sign-up page is for residents, who have no staff account. A request only "
@@ -28,6 +32,7 @@ class SubscriptionsConstruct(Construct):
         *,
         kit: FunctionKit,
         http_api: apigwv2.HttpApi,
+        stage: apigwv2.HttpStage,
         table: dynamodb.ITable,
         outbound_queue: sqs.IQueue,
     ) -> None:
@@ -48,3 +53,9 @@ class SubscriptionsConstruct(Construct):
             # More specific than ANY /api/{proxy+}: API Gateway routes them here, without the JWT authorizer.
             for route in http_api.add_routes(path=path, methods=[method], integration=integration):
                 acknowledge(route, _PUBLIC_ROUTE)
+        cfn_stage = stage.node.default_child
+        assert isinstance(cfn_stage, apigwv2.CfnStage)
+        cfn_stage.add_property_override(
+            f"RouteSettings.POST {SIGNUP_PATH}",
+            {"ThrottlingRateLimit": SIGNUP_RATE_LIMIT, "ThrottlingBurstLimit": SIGNUP_BURST_LIMIT},
+        )

@@ -199,3 +199,10 @@ def test_public_api_url_context_replaces_the_endpoint_twilio_signs(
     assert (
         cfn.template["Outputs"]["TwilioWebhookUrl"]["Value"] == "https://sms.agency.example/twilio/messages"
     )
+
+
+def test_the_public_sign_up_route_is_throttled_harder_than_the_stage(cfn: TemplateView) -> None:
+    [stage] = cfn.of_type("AWS::ApiGatewayV2::Stage").values()
+    limits = stage["Properties"]["RouteSettings"]["POST /api/public/signup"]
+    assert limits == {"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 10}
+    assert limits["ThrottlingRateLimit"] < stage["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"]

@@ -407,6 +407,7 @@ def test_the_sign_up_page_asks_by_text_and_yes_subscribes_with_the_sign_up_as_so
         {"phone": "+15555550123", "topics": ["WATER"], "zip_code": "9411"},
         {"phone": "+15555550123", "topics": ["WATER"], "language": "xx"},
         {"phone": "+15555550123", "topics": ["WATER"], "extra": 1},
+        {"phone": "+44 5555550123", "topics": ["WATER"]},  # a country the page does not text
     ],
 )
 def test_bad_sign_ups_are_400_naming_fields_never_values(

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from subscriptions.logic.inbound_keywords import InboundText, KeywordRegistry, respond_to_inbound
 from subscriptions.logic.signup import confirm_signup_handler, request_signup
 from subscriptions.models.consent import Topic
-from subscriptions.models.signup import PendingSignup, SignupRequest, UnknownTopic
+from subscriptions.models.signup import PendingSignup, SignupRequest, UnknownTopic, UnsupportedNumber
 
 from tests.unit.fakes import InMemoryConsent, RecordedReplies
 
@@ -60,6 +60,13 @@ def test_a_sign_up_texts_a_yes_to_confirm_once_per_fifteen_minutes() -> None:
     assert not sign_up(signups, texts, 1000.0 + 14 * 60)
     assert sign_up(signups, texts, 1000.0 + 16 * 60)
     assert len(texts.sent) == 2
+
+
+def test_numbers_outside_the_served_countries_get_no_text() -> None:
+    texts = Texts()
+    with pytest.raises(UnsupportedNumber):
+        sign_up(InMemorySignups(), texts, 0.0, phone="+44 20 7946 0958")
+    assert texts.sent == []
 
 
 def test_an_unknown_topic_is_refused() -> None:

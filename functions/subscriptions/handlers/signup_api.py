@@ -27,6 +27,7 @@ from subscriptions.models.signup import (
     TopicList,
     TopicView,
     UnknownTopic,
+    UnsupportedNumber,
 )
 
 if TYPE_CHECKING:
@@ -86,6 +87,15 @@ def post_signup(signup: SignupRequest) -> Response[SignupAccepted]:
 def unknown_topic(error: UnknownTopic) -> Response[dict[str, str]]:
     return Response(
         status_code=400, content_type=content_types.APPLICATION_JSON, body={"message": "unknown topic"}
+    )
+
+
+@app.exception_handler(UnsupportedNumber)
+def unsupported_number(error: UnsupportedNumber) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=400,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": "this number cannot be signed up here", "fields": ["phone"]},
     )
 
 

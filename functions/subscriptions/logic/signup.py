@@ -24,9 +24,11 @@ from subscriptions.models.consent import ALL_TOPICS, ConsentChange, Topic
 from subscriptions.models.signup import (
     PENDING_FOR_S,
     RESEND_AFTER_S,
+    SIGNUP_COUNTRY_PREFIXES,
     PendingSignup,
     SignupRequest,
     UnknownTopic,
+    UnsupportedNumber,
 )
 
 CONFIRM_WORDS = frozenset({"YES", "Y"})
@@ -61,6 +63,8 @@ def request_signup(
     if unknown := set(request.topics) - offered:
         raise UnknownTopic(", ".join(sorted(unknown)))
     address = parse_address(request.phone).value
+    if not address.startswith(SIGNUP_COUNTRY_PREFIXES):
+        raise UnsupportedNumber("country not served")
     moment = int(now())
     signup = PendingSignup(
         signup_id=make_id(),

@@ -75,5 +75,14 @@ class PendingSignup:
     expires_at: int  # epoch seconds; the table's TTL removes it
 
 
+# Countries the sign-up page may text (calling-code prefixes). Texts abroad cost many times more and are the
+# usual target of SMS pumping fraud through public forms; an agency serving other countries adds theirs here.
+SIGNUP_COUNTRY_PREFIXES = ("+1",)
+
+
+class UnsupportedNumber(ValueError):
+    """A number outside SIGNUP_COUNTRY_PREFIXES."""
+
+
 class UnknownTopic(ValueError):
     """The request names a topic the agency does not offer."""
