@@ -200,16 +200,25 @@ def test_twilio_21610_records_an_opt_out_in_the_ledger(
 
 
 class RecordingGateway:
-    """Twilio as far as the sender can tell: accepts everything, notes when each send happened."""
+    """Twilio as far as the sender can tell: accepts everything, notes when each send happened.
 
-    def __init__(self) -> None:
+    After `hold_after` sends it holds callers until `release` is set, so the race is there however loaded the
+    machine is: sends whose check passed wait while the STOP lands, and every later check comes after it."""
+
+    def __init__(self, hold_after: int) -> None:
         self.lock = threading.Lock()
         self.sent: list[tuple[str, float]] = []
+        self.hold_after = hold_after
+        self.release = threading.Event()
 
     def send(self, *, to: str, sender: Sender, body: str) -> SentSms:
         with self.lock:
             self.sent.append((body, time.monotonic()))
-            return SentSms(sid="SM" + f"{len(self.sent):032x}", status="queued")
+            sid = "SM" + f"{len(self.sent):032x}"
+            hold = len(self.sent) >= self.hold_after
+        if hold:
+            self.release.wait(timeout=30)
+        return SentSms(sid=sid, status="queued")
 
 
 class TimedGate(ConsentGate):
@@ -255,7 +264,11 @@ def test_no_non_transactional_send_is_decided_after_an_opt_out_is_recorded(
                 topic="WATER",
             )  # fmt: skip
         )
-    gateway, gate, replies = RecordingGateway(), TimedGate(ConsentTable(aws.table)), ReplyTable(aws.table)
+    gateway, gate, replies = (
+        RecordingGateway(hold_after=20),
+        TimedGate(ConsentTable(aws.table)),
+        ReplyTable(aws.table),
+    )
     pending = list(jobs)
     outcomes: dict[str, SendOutcome] = {}
     lock = threading.Lock()
@@ -281,6 +294,7 @@ def test_no_non_transactional_send_is_decided_after_an_opt_out_is_recorded(
         result = inbound_consumer.handler(inbound_event("STOP", "SM" + "b" * 32), context)
         assert result == {"batchItemFailures": []}
         opted_out_at.append(time.monotonic())  # the opt-out is committed by now
+        gateway.release.set()
 
     # When the resident's STOP arrives through the inbound consumer while the senders run
     threads = [threading.Thread(target=sender) for _ in range(4)] + [
