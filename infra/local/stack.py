@@ -25,6 +25,13 @@ from infra.local.pollers import SqsPoller
 from infra.local.resources import ResourceFactory
 from infra.local.template import REGION, SynthesizedStack, synthesize
 from infra.local.twilio_fake.server import LocalTwilio
+from infra.local.workflows import (
+    LocalScheduler,
+    TimeScale,
+    install_moto_patches,
+    register_functions,
+    target_firer,
+)
 
 log = logging.getLogger("switchboard.local")
 HOST = "127.0.0.1"
@@ -48,6 +55,9 @@ class LocalStackConfig:
     status_delays: tuple[float, float] = (0.2, 0.3)
     # None keeps the template's visibility timeouts; tests set seconds to see retries and redrive quickly.
     visibility_timeout_s: int | None = None
+    # Time acceleration for workflows: Waits, task timeouts and schedules run this many times faster than real
+    # time (3600: an hour in a second). 1 keeps real time.
+    time_scale: float = float(os.environ.get("SWITCHBOARD_TIME_SCALE", "1"))
     parameters: dict[str, str] = field(
         default_factory=lambda: {"TwilioFromNumber": DEMO_AGENCY_NUMBER, "AgencyName": DEMO_AGENCY_NAME}
     )
@@ -101,6 +111,7 @@ class LocalStack:
             name: str(resolve(o["Value"])) for name, o in self.synthesized.template.get("Outputs", {}).items()
         }
         self.functions = load_functions(self.synthesized, resolve)
+        register_functions({key: f.invoke for f in self.functions.values() for key in (f.arn, f.name)})
         self.twilio = LocalTwilio(
             HOST,
             self.config.twilio_port,
@@ -113,14 +124,19 @@ class LocalStack:
         install_environment(self.functions, {"TWILIO_API_BASE_URL": self.twilio.url})
         self.http = self._http_api(resolve)
         self.pollers = self._pollers(resolve)
+        self.scheduler = self._scheduler()
         self.twilio.start()
         self.http.start()
         for poller in self.pollers:
             poller.start()
+        self.scheduler.start()
         self.started_in_s["up"] = time.perf_counter() - began
         return self
 
     def stop(self) -> None:
+        if getattr(self, "scheduler", None) is not None:
+            self.scheduler.stop()
+        TimeScale.factor = 1.0
         for poller in self.pollers:
             poller.stopping.set()
         for poller in self.pollers:
@@ -182,6 +198,9 @@ class LocalStack:
             headers={"Content-Type": "application/json"},
         )
         urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - 127.0.0.1 moto
+        # The moto server runs in this process: its interpreter is patched here (infra/local/workflows.py).
+        install_moto_patches()
+        TimeScale.factor = self.config.time_scale
 
     def _function_for(self, arn_or_name: str) -> LocalFunction:
         for function in self.functions.values():
@@ -283,6 +302,26 @@ class LocalStack:
                 )
             )
         return pollers
+
+    def _scheduler(self) -> LocalScheduler:
+        sqs = boto3.client("sqs", endpoint_url=self.moto_url, region_name=REGION)
+        queue_urls = {
+            attrs["Arn"]: ref for ref, attrs in self.factory.created.values() if "QueueUrl" in attrs
+        }
+        fire = target_firer(
+            sqs,
+            boto3.client("stepfunctions", endpoint_url=self.moto_url, region_name=REGION),
+            lambda arn, event: self._function_for(arn).invoke(event),
+            queue_urls,
+        )
+        return LocalScheduler(boto3.client("scheduler", endpoint_url=self.moto_url, region_name=REGION), fire)
+
+    def state_machine_arn(self, logical_id_prefix: str) -> str:
+        """The ARN of the template's state machine whose logical id starts with the prefix."""
+        for logical_id, (ref, _attrs) in self.factory.created.items():
+            if logical_id.startswith(logical_id_prefix) and ref.startswith("arn:aws:states:"):
+                return ref
+        raise KeyError(logical_id_prefix)
 
     # --- helpers for people, tests and benchmarks ----------------------------------------------------
 
