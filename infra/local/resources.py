@@ -8,6 +8,7 @@ are listed once at start-up, so it is visible what the local stack leaves out.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -258,7 +259,10 @@ class ResourceFactory:
         arn = self.client("stepfunctions").create_state_machine(
             name=name,
             definition=definition,
-            roleArn=p.get("RoleArn") or f"arn:aws:iam::{ACCOUNT_ID}:role/local",
+            # IAM is not created locally (roles resolve to placeholders), and moto checks the ARN's shape.
+            roleArn=role
+            if re.match(r"^arn:aws:iam::\d{12}:role/", role := str(p.get("RoleArn", "")))
+            else f"arn:aws:iam::{ACCOUNT_ID}:role/local",
             type=p.get("StateMachineType", "STANDARD"),
         )["stateMachineArn"]
         return arn, {"Arn": arn, "Name": name}
