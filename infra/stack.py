@@ -15,6 +15,7 @@ from constructs import Construct
 
 from infra.api import PublicHttpApi
 from infra.auth import AuthConstruct
+from infra.callbacks import CallbacksConstruct, CallbackTimings
 from infra.channels import TWILIO_MESSAGES_PATH, TWILIO_STATUS_PATH, ChannelsConstruct
 from infra.inbox import InboxConstruct
 from infra.inbox_indexes import add_inbox_view_indexes
@@ -227,6 +228,7 @@ class SwitchboardStack(Stack):
                 "TWILIO_MESSAGING_SERVICE_SID": twilio_messaging_service_sid.value_as_string,
                 "TWILIO_API_BASE_URL": "",
                 "AGENCY_NAME": agency_name.value_as_string,
+                "AGENCY_TIME_ZONE": str(self.node.try_get_context("agencyTimeZone") or "America/New_York"),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
             },
@@ -241,7 +243,7 @@ class SwitchboardStack(Stack):
             status_queue=status.queue,
             twilio_secret=self.twilio_secret,
         )
-        InboxConstruct(
+        inbox = InboxConstruct(
             self,
             "Inbox",
             kit=kit,
@@ -280,6 +282,21 @@ class SwitchboardStack(Stack):
             table=self.table,
             outbound_queue=outbound.queue,
         )
+        self.callbacks = CallbacksConstruct(
+            self,
+            "Callbacks",
+            kit=kit,
+            table=self.table,
+            outbound_queue=outbound.queue,
+            timings=CallbackTimings(
+                escalate_after=Duration.minutes(
+                    int(self.node.try_get_context("callbackEscalateMinutes") or 10)
+                ),
+                retry_after=Duration.minutes(int(self.node.try_get_context("callbackRetryMinutes") or 30)),
+            ),
+        )
+        # Agents take callback tasks and report outcomes: SendTaskSuccess on this state machine only.
+        self.callbacks.state_machine.grant_task_response(inbox.agent_api_fn)
         web = WebConstruct(
             self,
             "Web",

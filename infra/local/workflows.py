@@ -35,6 +35,10 @@ log = logging.getLogger("switchboard.local")
 UTC = dt.UTC
 
 
+# A scaled task timeout is never shorter than this (or the template's own value, if smaller).
+TIMEOUT_FLOOR_S = 3
+
+
 class TimeScale:
     """How much faster than real time workflows run locally. Process-wide, as the moto server is."""
 
@@ -143,19 +147,20 @@ def install_moto_patches() -> None:
     timestamp.Timestamp._from_timestamp_string = staticmethod(from_timestamp_string)  # type: ignore[method-assign,assignment]
     timestamp.Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
 
-    def scale_result(cls: Any, method: str) -> None:
+    def scale_result(cls: Any, method: str, floor_s: int) -> None:
         original = getattr(cls, method)
 
         def scaled(self: Any, env: Any) -> int:
             value = original(self, env)
-            if TimeScale.factor == 1:
+            if TimeScale.factor == 1 or value <= 0:
                 return int(value)
-            return max(1, round(TimeScale.scaled(value))) if value > 0 else int(value)
+            return max(min(int(value), floor_s), round(TimeScale.scaled(value)))
 
         setattr(cls, method, scaled)
 
-    scale_result(seconds.Seconds, "_get_wait_seconds")
-    scale_result(seconds_path.SecondsPath, "_get_wait_seconds")
+    scale_result(seconds.Seconds, "_get_wait_seconds", 1)
+    scale_result(seconds_path.SecondsPath, "_get_wait_seconds", 1)
+    # Task timeouts keep a few real seconds: a Lambda step must still have time to run in-process.
     timeouts: tuple[type, ...] = (
         timeout.TimeoutSeconds,
         timeout.TimeoutSecondsPath,
@@ -163,7 +168,7 @@ def install_moto_patches() -> None:
         heartbeat.HeartbeatSecondsPath,
     )
     for cls in timeouts:
-        scale_result(cls, "_eval_seconds")
+        scale_result(cls, "_eval_seconds", TIMEOUT_FLOOR_S)
 
     # use_docker=false selects LambdaSimpleBackend (the echo); both are patched so either runs real code.
     for backend in (LambdaBackend, LambdaSimpleBackend):

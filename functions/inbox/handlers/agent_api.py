@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
+from callbacks.handlers.callback_routes import router as callback_router
 from routing.handlers.routing_routes import router as routing_router
 from subscriptions.dal.consent_table import ConsentTable
 from subscriptions.handlers.consent_routes import router as consent_router
@@ -101,6 +102,7 @@ app.include_router(workspace_router)
 app.include_router(consent_router)
 app.include_router(inbox_router)
 app.include_router(routing_router)
+app.include_router(callback_router)
 
 
 def current_agent() -> Agent:

@@ -105,6 +105,14 @@ class SignupApiSettings(_Env):
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
 
 
+class CallbackStepsSettings(_Env):
+    table_name: Required = Field(alias="TABLE_NAME")
+    outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
+    # IANA zone in which residents are told times (callback slots, business hours).
+    agency_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")
+
+
 class AgentApiSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
     media_bucket: Required = Field(alias="MEDIA_BUCKET")

@@ -1,0 +1,130 @@
+"""Callback items in the one table: `CALLBACK#{id}` / `META`; while a task waits for a person it is on gsi1
+under `CALLBACK_TASKS` (sorted by slot), with the workflow's task token (never sent to browsers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from callbacks.models.callbacks import TASKS_INDEX_PK, Callback, CallbackStart
+
+
+def callback_key(callback_id: str) -> dict[str, str]:
+    return {"pk": f"CALLBACK#{callback_id}", "sk": "META"}
+
+
+class CallbackTable:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def create(self, start: CallbackStart, now: str) -> bool:
+        """False if the callback already exists (the same booking twice)."""
+        item = {
+            **callback_key(start.callback_id),
+            **start.model_dump(),
+            "status": "booked",
+            "escalated": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, callback_id: str) -> Callback | None:
+        item = self._table.get_item(Key=callback_key(callback_id)).get("Item")
+        return Callback.model_validate(item) if item else None
+
+    def task_token(self, callback_id: str) -> str | None:
+        item = self._table.get_item(Key=callback_key(callback_id), ProjectionExpression="task_token").get(
+            "Item"
+        )
+        return str(item["task_token"]) if item and item.get("task_token") else None
+
+    def set_status(self, callback_id: str, status: str, now: str, **fields: Any) -> None:
+        """Any status that is not a waiting task takes the callback off the task list."""
+        names = {"#status": "status", "#updated_at": "updated_at"}
+        values: dict[str, Any] = {":status": status, ":now": now}
+        sets = ["#status = :status", "#updated_at = :now"]
+        for index, (name, value) in enumerate(fields.items()):
+            names[f"#f{index}"] = name
+            values[f":f{index}"] = value
+            sets.append(f"#f{index} = :f{index}")
+        self._table.update_item(
+            Key=callback_key(callback_id),
+            UpdateExpression="SET " + ", ".join(sets) + " REMOVE gsi1pk, gsi1sk, task_token",
+            ConditionExpression="attribute_exists(pk) AND #status <> :cancelled",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":cancelled": "cancelled"},
+        )
+
+    def open_task(
+        self, callback_id: str, token: str, status: str, attempt: int, escalated: bool, now: str
+    ) -> Callback:
+        """The callback becomes a task waiting for a person, holding the workflow's token. A new offer
+        (`due`, `escalated`) is open to anyone; `in_call` stays with the agent who took it."""
+        keep_agent = "" if status == "in_call" else " REMOVE taken_by"
+        item = self._table.update_item(
+            Key=callback_key(callback_id),
+            UpdateExpression="SET #status = :status, task_token = :token, attempt = :attempt, "
+            "escalated = :escalated, updated_at = :now, gsi1pk = :tasks, gsi1sk = :sort" + keep_agent,
+            ConditionExpression="attribute_exists(pk) AND #status <> :cancelled",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":status": status,
+                ":token": token,
+                ":attempt": attempt,
+                ":escalated": escalated,
+                ":now": now,
+                ":tasks": TASKS_INDEX_PK,
+                ":sort": f"{now}#{callback_id}",
+                ":cancelled": "cancelled",
+            },
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        return Callback.model_validate(item)
+
+    def take(self, callback_id: str, agent_sub: str, now: str) -> str | None:
+        """The token of a waiting task, claimed by one agent; None if not waiting (or someone took it)."""
+        try:
+            item = self._table.update_item(
+                Key=callback_key(callback_id),
+                UpdateExpression="SET taken_by = :agent, updated_at = :now REMOVE gsi1pk, gsi1sk",
+                ConditionExpression="gsi1pk = :tasks AND #status IN (:due, :escalated) "
+                "AND attribute_not_exists(taken_by)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":agent": agent_sub,
+                    ":now": now,
+                    ":tasks": TASKS_INDEX_PK,
+                    ":due": "due",
+                    ":escalated": "escalated",
+                },
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return str(item["task_token"])
+
+    def outcome_token(self, callback_id: str, agent_sub: str, may_override: bool) -> str | None:
+        """The token of the call an agent is on (a supervisor may close anyone's); None otherwise."""
+        item = self._table.get_item(Key=callback_key(callback_id)).get("Item")
+        if not item or item.get("status") != "in_call" or not item.get("task_token"):
+            return None
+        if item.get("taken_by") != agent_sub and not may_override:
+            return None
+        return str(item["task_token"])
+
+    def list_tasks(self, limit: int = 50) -> list[dict[str, Any]]:
+        response = self._table.query(
+            IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(TASKS_INDEX_PK), Limit=limit
+        )
+        return list(response.get("Items", []))

@@ -1,0 +1,116 @@
+"""Agent API routes for callback tasks (a Router the agent API includes):
+
+GET  /api/callbacks/tasks                    due, escalated and in-call callbacks, oldest first
+POST /api/callbacks/<id>/take                the caller takes a waiting task (SendTaskSuccess on its token)
+POST /api/callbacks/<id>/outcome {"outcome": "done" | "no_answer"}   the agent on the call reports it
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel
+from switchboard.clock import utc_now_iso
+from switchboard.observability import logger
+from switchboard.roles import groups_from_claims, has_role
+from switchboard.staff_routes import jwt_claims, requires
+
+from callbacks.dal.callback_table import CallbackTable
+from callbacks.integrations.task_responses import StepFunctionsTasks, TaskGone
+from callbacks.models.callbacks import CALLBACK_ID, CallbackTask, Outcome
+
+router = Router()
+AGENT = [requires("agent")]
+
+
+class CallbackTaskList(BaseModel):
+    tasks: list[CallbackTask]
+
+
+class OutcomeRequest(BaseModel):
+    outcome: Outcome
+
+
+class CallbackAnswer(BaseModel):
+    callback_id: str
+    status: str
+
+
+@cache
+def _deps() -> tuple[CallbackTable, StepFunctionsTasks]:
+    import os
+
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+    return CallbackTable(table), StepFunctionsTasks(boto3.client("stepfunctions"))
+
+
+def _error(status: int, message: str) -> Response[Any]:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message}
+    )
+
+
+def _caller() -> tuple[str, bool]:
+    claims = jwt_claims(router)  # type: ignore[arg-type]
+    return str(claims["sub"]), has_role(groups_from_claims(claims), "supervisor")
+
+
+@router.get("/api/callbacks/tasks", middlewares=AGENT)
+def get_callback_tasks() -> CallbackTaskList:
+    table, _ = _deps()
+    _, supervisor = _caller()
+    tasks = [CallbackTask.model_validate(item) for item in table.list_tasks()]
+    if not supervisor:  # escalated callbacks are for supervisors to hand out
+        tasks = [t for t in tasks if not t.escalated or t.status == "in_call"]
+    return CallbackTaskList(tasks=tasks)
+
+
+@router.post("/api/callbacks/<callback_id>/take", middlewares=AGENT)
+def post_take(callback_id: str) -> Response[Any]:
+    if not CALLBACK_ID.match(callback_id):
+        return _error(404, "callback not found")
+    table, tasks = _deps()
+    agent_sub, supervisor = _caller()
+    item = table.get(callback_id)
+    if item is None:
+        return _error(404, "callback not found")
+    if item.escalated and not supervisor:
+        return _error(403, "forbidden")
+    token = table.take(callback_id, agent_sub, utc_now_iso())
+    if token is None:
+        return _error(409, "this callback is not waiting (taken by someone else or closed)")
+    try:
+        tasks.succeed(token, {"taken_by": agent_sub})
+    except TaskGone:
+        return _error(409, "this callback is no longer waiting")
+    logger.info("Callback taken", extra={"callback_id": callback_id})
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=CallbackAnswer(callback_id=callback_id, status="taken").model_dump(),
+    )
+
+
+@router.post("/api/callbacks/<callback_id>/outcome", middlewares=AGENT)
+def post_outcome(callback_id: str, request: OutcomeRequest) -> Response[Any]:
+    if not CALLBACK_ID.match(callback_id):
+        return _error(404, "callback not found")
+    table, tasks = _deps()
+    agent_sub, supervisor = _caller()
+    token = table.outcome_token(callback_id, agent_sub, may_override=supervisor)
+    if token is None:
+        return _error(409, "you are not on a call for this callback")
+    try:
+        tasks.succeed(token, {"outcome": request.outcome, "by": agent_sub})
+    except TaskGone:
+        return _error(409, "this callback is no longer waiting")
+    logger.info("Callback outcome", extra={"callback_id": callback_id, "outcome": request.outcome})
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=CallbackAnswer(callback_id=callback_id, status=request.outcome).model_dump(),
+    )
