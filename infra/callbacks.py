@@ -11,15 +11,22 @@ RecordFailure ─► Failed.
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infra.lambdas import LOG_RETENTION, FunctionKit, contract_function, grant_table_read_write
+from infra.lambdas import (
+    LOG_RETENTION,
+    FunctionKit,
+    contract_function,
+    execution_role,
+    grant_table_read_write,
+)
 from infra.nag import acknowledge, pin_logical_id
 
 STEP_TIMEOUT = Duration.seconds(30)
@@ -207,5 +214,23 @@ class CallbacksConstruct(Construct):
                 "AwsSolutions-IAM5[Resource::*]": "Step Functions tracing (xray:PutTraceSegments, "
                 "GetSamplingRules...) and log delivery (logs:CreateLogDelivery, DescribeResourcePolicies...) "
                 "have no resource-level permissions.",
+            },
+        )
+
+    def allow_booking(self, function: lambda_.Function, business_hours: str) -> None:
+        """`function` books (starts an execution named by the callback id) and cancels (stops it)."""
+        function.add_environment("CALLBACK_STATE_MACHINE_ARN", self.state_machine.state_machine_arn)
+        function.add_environment("CALLBACK_HOURS", business_hours)
+        self.state_machine.grant_start_execution(function)
+        self.state_machine.grant_execution(function, "states:StopExecution")
+        executions = (
+            f"arn:aws:states:{Stack.of(self).region}:<AWS::AccountId>:execution:"
+            '{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"CallbackWorkflow"}]}]}:*'
+        )
+        acknowledge(
+            execution_role(function),
+            {
+                f"AwsSolutions-IAM5[Resource::{executions}]": "Cancelling a callback stops its execution, "
+                "named by the callback id at booking time; only this state machine's executions.",
             },
         )

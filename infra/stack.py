@@ -297,6 +297,10 @@ class SwitchboardStack(Stack):
         )
         # Agents take callback tasks and report outcomes: SendTaskSuccess on this state machine only.
         self.callbacks.state_machine.grant_task_response(inbox.agent_api_fn)
+        self.callbacks.allow_booking(
+            inbox.inbound_consumer_fn,
+            str(self.node.try_get_context("callbackHours") or "Mon-Fri 09:00-17:00"),
+        )
         web = WebConstruct(
             self,
             "Web",

@@ -3,10 +3,13 @@ under `CALLBACK_TASKS` (sorted by slot), with the workflow's task token (never s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
+from switchboard.dynamodb import TransactionConflict, transact_write
 
 from callbacks.models.callbacks import TASKS_INDEX_PK, Callback, CallbackStart
 
@@ -128,3 +131,166 @@ class CallbackTable:
             IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(TASKS_INDEX_PK), Limit=limit
         )
         return list(response.get("Items", []))
+
+
+TERMINAL = ("done", "no_answer", "cancelled", "failed")
+OFFER_TTL = timedelta(hours=24)
+
+
+def _slot_key(department: str, slot_at: str) -> dict[str, str]:
+    return {"pk": f"CBSLOT#{department}#{slot_at}", "sk": "SLOT"}
+
+
+def _pointer_key(thread_id: str) -> dict[str, str]:
+    return {"pk": f"CBTHREAD#{thread_id}", "sk": "META"}
+
+
+def _offer_key(thread_id: str) -> dict[str, str]:
+    return {"pk": f"CBOFFER#{thread_id}", "sk": "META"}
+
+
+def roster_key(department: str) -> dict[str, str]:
+    return {"pk": "CALLBACK_ROSTER", "sk": f"DEPT#{department}"}
+
+
+class BookingTable(CallbackTable):
+    """Booking by text: roster per department, booked counts per slot, open offers, a thread's callback."""
+
+    def roster(self, department: str) -> list[str]:
+        item = self._table.get_item(Key=roster_key(department)).get("Item")
+        return list(item.get("staff", [])) if item else []
+
+    def set_roster(self, department: str, staff: list[str], now: str) -> None:
+        self._table.put_item(
+            Item={**roster_key(department), "department": department, "staff": staff, "updated_at": now}
+        )
+
+    def roster_size(self, department: str) -> int:
+        return len(self.roster(department))
+
+    def booked(self, department: str, slots: Sequence[str]) -> dict[str, int]:
+        if not slots:
+            return {}
+        name = self._table.name
+        keys = [_slot_key(department, s) for s in slots]
+        response = self._table.meta.client.batch_get_item(RequestItems={name: {"Keys": keys}})
+        counts = {}
+        for item in response.get("Responses", {}).get(name, []):
+            counts[str(item["slot_at"])] = int(item.get("booked", 0))
+        # Unprocessed keys (throttling) count as full: never offer a slot we could not check.
+        for key in response.get("UnprocessedKeys", {}).get(name, {}).get("Keys", []):
+            counts[str(key["pk"]).rsplit("#", 1)[-1]] = 1_000_000
+        return counts
+
+    def save_offer(self, thread_id: str, department: str, slots: Sequence[str], now: str) -> None:
+        expires = datetime.fromisoformat(now.replace("Z", "+00:00")) + OFFER_TTL
+        self._table.put_item(
+            Item={
+                **_offer_key(thread_id),
+                "department": department,
+                "slots": list(slots),
+                "offered_at": now,
+                "expires_at": int(expires.timestamp()),
+            }
+        )
+
+    def offer(self, thread_id: str) -> tuple[str, list[str]] | None:
+        item = self._table.get_item(Key=_offer_key(thread_id)).get("Item")
+        if not item or int(item["expires_at"]) < datetime.now(UTC).timestamp():
+            return None
+        return str(item["department"]), [str(s) for s in item["slots"]]
+
+    def reserve(self, start: CallbackStart, roster_size: int, now: str) -> bool:
+        """Books the slot if fewer than `roster_size` callbacks hold it; one transaction with the callback."""
+        callback = {
+            **callback_key(start.callback_id),
+            **start.model_dump(),
+            "status": "booked",
+            "escalated": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        codes = transact_write(
+            self._table,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": _slot_key(start.department, start.slot_at),
+                        "UpdateExpression": "SET slot_at = :slot ADD booked :one",
+                        "ConditionExpression": "attribute_not_exists(booked) OR booked < :size",
+                        "ExpressionAttributeValues": {
+                            ":slot": start.slot_at,
+                            ":one": 1,
+                            ":size": roster_size,
+                        },
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table.name,
+                        "Item": callback,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table.name,
+                        "Item": {**_pointer_key(start.thread_id), "callback_id": start.callback_id},
+                    }
+                },
+                {"Delete": {"TableName": self._table.name, "Key": _offer_key(start.thread_id)}},
+            ],
+        )
+        if codes is None:
+            return True
+        if "ConditionalCheckFailed" in codes:
+            return False
+        raise TransactionConflict("booking transaction cancelled")
+
+    def active_callback(self, thread_id: str) -> Callback | None:
+        pointer = self._table.get_item(Key=_pointer_key(thread_id)).get("Item")
+        if not pointer:
+            return None
+        callback = self.get(str(pointer["callback_id"]))
+        return callback if callback and callback.status not in TERMINAL else None
+
+    def cancel(self, callback: Callback, now: str) -> bool:
+        """Frees the slot; False if the callback had already ended."""
+        codes = transact_write(
+            self._table,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": callback_key(callback.callback_id),
+                        "UpdateExpression": "SET #status = :cancelled, updated_at = :now "
+                        "REMOVE gsi1pk, gsi1sk, task_token",
+                        "ConditionExpression": "NOT #status IN (:done, :no_answer, :cancelled, :failed)",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {
+                            ":cancelled": "cancelled",
+                            ":now": now,
+                            ":done": "done",
+                            ":no_answer": "no_answer",
+                            ":failed": "failed",
+                        },
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": _slot_key(callback.department, callback.slot_at),
+                        "UpdateExpression": "ADD booked :minus",
+                        "ConditionExpression": "booked > :zero",
+                        "ExpressionAttributeValues": {":minus": -1, ":zero": 0},
+                    }
+                },
+                {"Delete": {"TableName": self._table.name, "Key": _pointer_key(callback.thread_id)}},
+            ],
+        )
+        if codes is None:
+            return True
+        if codes[0] == "ConditionalCheckFailed":
+            return False
+        raise TransactionConflict("cancel transaction cancelled")

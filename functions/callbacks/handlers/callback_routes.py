@@ -3,28 +3,33 @@
 GET  /api/callbacks/tasks                    due, escalated and in-call callbacks, oldest first
 POST /api/callbacks/<id>/take                the caller takes a waiting task (SendTaskSuccess on its token)
 POST /api/callbacks/<id>/outcome {"outcome": "done" | "no_answer"}   the agent on the call reports it
+GET  /api/callbacks/roster/<department>      who takes callbacks (its size caps callbacks per slot)
+PUT  /api/callbacks/roster/<department> {"staff": [sub, ...]}    admins set it
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger
 from switchboard.roles import groups_from_claims, has_role
 from switchboard.staff_routes import jwt_claims, requires
 
-from callbacks.dal.callback_table import CallbackTable
+from callbacks.dal.callback_table import BookingTable, CallbackTable
 from callbacks.integrations.task_responses import StepFunctionsTasks, TaskGone
 from callbacks.models.callbacks import CALLBACK_ID, CallbackTask, Outcome
 
 router = Router()
 AGENT = [requires("agent")]
+ADMIN = [requires("admin")]
+DEPARTMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 class CallbackTaskList(BaseModel):
@@ -114,3 +119,31 @@ def post_outcome(callback_id: str, request: OutcomeRequest) -> Response[Any]:
         content_type=content_types.APPLICATION_JSON,
         body=CallbackAnswer(callback_id=callback_id, status=request.outcome).model_dump(),
     )
+
+
+class Roster(BaseModel):
+    department: str = ""
+    staff: list[str] = Field(default_factory=list, max_length=200)
+
+
+@router.get("/api/callbacks/roster/<department>", middlewares=AGENT)
+def get_roster(department: str) -> Response[Any]:
+    if not DEPARTMENT.match(department):
+        return _error(400, "invalid department")
+    table, _ = _deps()
+    roster = Roster(department=department, staff=BookingTable(table._table).roster(department))
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=roster.model_dump())
+
+
+@router.put("/api/callbacks/roster/<department>", middlewares=ADMIN)
+def put_roster(department: str, request: Roster) -> Response[Any]:
+    if not DEPARTMENT.match(department):
+        return _error(400, "invalid department")
+    if any(not re.match(r"^[0-9a-zA-Z-]{1,64}$", sub) for sub in request.staff):
+        return _error(400, "invalid staff id")
+    table, _ = _deps()
+    staff = sorted(set(request.staff))
+    BookingTable(table._table).set_roster(department, staff, utc_now_iso())
+    logger.info("Callback roster set", extra={"department": department, "size": len(staff)})
+    roster = Roster(department=department, staff=staff)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=roster.model_dump())
