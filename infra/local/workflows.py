@@ -36,7 +36,7 @@ UTC = dt.UTC
 
 
 # A scaled task timeout is never shorter than this (or the template's own value, if smaller).
-TIMEOUT_FLOOR_S = 3
+TIMEOUT_FLOOR_S = 8
 
 
 class TimeScale:

@@ -14,7 +14,7 @@ from infra.local.stack import LocalStack, LocalStackConfig
 def local_stack() -> Iterator[LocalStack]:
     # Time acceleration: a failed record is retried after 2 s instead of the template's minutes, so the
     # dead-letter path can be shown in a test. Handlers answer well inside 2 s here.
-    # Workflows run 300 times faster: a 10-minute escalation takes 3 s (the floor for task timeouts), the
+    # Workflows run 300 times faster: a 10-minute escalation takes 8 s (the floor for task timeouts), the
     # 30-minute wait before a callback's second attempt 6 s.
     stack = LocalStack(LocalStackConfig.on_free_ports(visibility_timeout_s=2, time_scale=300)).start()
     try:

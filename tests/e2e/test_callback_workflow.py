@@ -122,7 +122,7 @@ def test_nobody_takes_it_escalates_to_supervisors(local_stack: LocalStack, token
     thread_id = thread_of(stack, resident())
     callback_id = book(stack, thread_id, timedelta(minutes=5), timedelta(minutes=3))
     eventually(lambda: task(stack, agent, callback_id, "due"), 15)
-    # Nobody takes it within the configured 10 minutes (3 s here): supervisors see it, plain agents do not.
+    # Nobody takes it within the configured 10 minutes (8 s here): supervisors see it, plain agents do not.
     escalated = eventually(lambda: task(stack, supervisor, callback_id, "escalated"), 15)
     assert escalated["escalated"] is True
     assert task(stack, agent, callback_id, "escalated") is None

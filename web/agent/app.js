@@ -8,6 +8,7 @@ import { announce, byId, setText } from "./dom.js";
 import { ThreadList } from "./inbox.js";
 import { Poller } from "./poller.js";
 import { ThreadView } from "./thread.js";
+import { CallbackPanel } from "./callbacks.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { InboxControls, PresenceControl, Sound } from "./views.js";
@@ -146,6 +147,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.poller.start();
   app.workspace.start();
   app.staffViews.route();
+  app.callbacks.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
   updateTitle();
 }
@@ -154,6 +156,7 @@ function leaveWorkspace(message) {
   app.poller.stop();
   app.workspace.stop();
   app.staffViews.hide();
+  app.callbacks.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
   app.view.drafts.clear(); // the next person at this screen must not find this agent's unsent replies
@@ -392,6 +395,7 @@ async function boot() {
   app.poller = new Poller(tick, { interval: POLL_INTERVAL_MS, onHealth });
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
+  app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
   wireWorkspace();
   if (app.auth.signedIn) enterWorkspace({ moveFocus: false });
   else showSignIn();
