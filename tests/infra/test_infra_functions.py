@@ -16,6 +16,7 @@ CONTRACT_FUNCTIONS = {
     "SmsSenderFn": ("outbound.handlers.sms_sender.handler", 30),
     "StaffAdminFn": ("staff.handlers.staff_admin.handler", 15),
     "SignupFn": ("subscriptions.handlers.signup_api.handler", 15),
+    "CallbackStepsFn": ("callbacks.handlers.workflow_steps.handler", 30),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -30,6 +31,7 @@ CONTRACT_ENVIRONMENT = {
     "TWILIO_MESSAGING_SERVICE_SID",
     "TWILIO_API_BASE_URL",
     "AGENCY_NAME",
+    "AGENCY_TIME_ZONE",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "LOG_LEVEL",
@@ -64,7 +66,11 @@ def test_functions_run_python312_on_arm64_traced_with_both_layers(cfn: TemplateV
 def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> None:
     for logical_id, props in contract_functions(cfn).items():
         variables = props["Environment"]["Variables"]
-        assert set(variables) == CONTRACT_ENVIRONMENT, logical_id
+        # The booking keywords run in the inbound consumer: it alone starts and stops callback executions.
+        booking = (
+            {"CALLBACK_STATE_MACHINE_ARN", "CALLBACK_HOURS"} if logical_id == "InboundConsumerFn" else set()
+        )
+        assert set(variables) == CONTRACT_ENVIRONMENT | booking, logical_id
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Switchboard"
         assert variables["TWILIO_API_BASE_URL"] == ""  # only the local stack points the SDK elsewhere
         assert variables["TABLE_NAME"] == {"Ref": "Table"}
@@ -126,6 +132,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "SignupFn": {"OutboundQueue"},  # the sign-up's YES-to-confirm text
         "SmsSenderFn": set(),
         "StaffAdminFn": set(),
+        "CallbackStepsFn": {"OutboundQueue"},  # the reminder and the no-answer text
     }
 
 
