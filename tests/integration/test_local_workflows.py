@@ -82,6 +82,15 @@ def moto_url() -> Iterator[str]:
         TimeScale.factor = 1.0
 
 
+@pytest.fixture(autouse=True)
+def moto_environment(moto_url: str, environment: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the tier's per-test environment (which drops unknown variables): the interpreter finds moto by
+    MOTO_PORT and signs its calls with these credentials."""
+    monkeypatch.setenv("MOTO_PORT", moto_url.rsplit(":", 1)[1])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+
+
 def client(url: str, service: str) -> Any:
     return boto3.client(service, endpoint_url=url, region_name=REGION)
 
