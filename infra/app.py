@@ -11,6 +11,9 @@ Context keys (all optional):
     depsLayerPath   folder of the third-party layer (default: build/layers/deps, made by `make layer`)
     sharedLayerPath folder of the shared layer (default: layers/shared)
     webAssetPath    folder of the agent page (default: web/agent)
+    chatAllowedOrigins  default of the ChatAllowedOrigins parameter: origins that may embed the chat widget
+    chatWaf         "true" adds a WAF WebACL with a rate rule on /chat/* to CloudFront (bills even when idle;
+                    CloudFront-scope WAF needs the stack in us-east-1)
 
 Synth needs no AWS credentials, Docker or network: the account stays a deploy-time token, the region comes
 from the environment (CDK_DEFAULT_REGION, AWS_REGION, AWS_DEFAULT_REGION) or defaults to us-east-1, and
@@ -98,6 +101,8 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
         STACK_NAME,
         assets=asset_folders(app),
         public_api_url=app.node.try_get_context("publicApiUrl") or None,
+        chat_allowed_origins=str(app.node.try_get_context("chatAllowedOrigins") or ""),
+        chat_waf=str(app.node.try_get_context("chatWaf")).lower() == "true",
         env=Environment(region=deployment_region()),
     )
     add_compliance_checks(app)

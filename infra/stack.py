@@ -26,6 +26,7 @@ from infra.queues import QueueWithDeadLetters
 from infra.staff import StaffConstruct
 from infra.subscriptions import SubscriptionsConstruct
 from infra.web import WebConstruct
+from infra.webchat import CHAT_PATH_PATTERN, ChatSettings, ChatWaf, WebChatConstruct
 
 POWERTOOLS_METRICS_NAMESPACE = "Switchboard"
 
@@ -48,6 +49,8 @@ class SwitchboardStack(Stack):
         *,
         assets: AssetFolders,
         public_api_url: str | None = None,
+        chat_allowed_origins: str = "",
+        chat_waf: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -212,6 +215,7 @@ class SwitchboardStack(Stack):
 
         # Every function gets the whole contract environment: the names mean the same thing everywhere and the
         # local stack merges them into one process. What a function may *do* is set by its grants, not here.
+        chat = ChatSettings(self, "ChatSettings", default_origins=chat_allowed_origins)
         kit = FunctionKit(
             code=lambda_.Code.from_asset(str(assets.functions), exclude=[*ASSET_EXCLUDES, "**/tests"]),
             layers=(shared_layer, deps_layer),
@@ -229,6 +233,7 @@ class SwitchboardStack(Stack):
                 "TWILIO_API_BASE_URL": "",
                 "AGENCY_NAME": agency_name.value_as_string,
                 "AGENCY_TIME_ZONE": str(self.node.try_get_context("agencyTimeZone") or "America/New_York"),
+                **chat.environment(),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
             },
@@ -301,9 +306,22 @@ class SwitchboardStack(Stack):
             inbox.inbound_consumer_fn,
             str(self.node.try_get_context("callbackHours") or "Mon-Fri 09:00-17:00"),
         )
+        WebChatConstruct(
+            self,
+            "WebChat",
+            kit=kit,
+            http_api=api.http_api,
+            authorizer=auth.authorizer,
+            table=self.table,
+            inbound_queue=inbound.queue,
+            settings=chat,
+        )
+        waf = ChatWaf(self, "ChatWaf") if chat_waf else None
         web = WebConstruct(
             self,
             "Web",
+            extra_api_paths=(CHAT_PATH_PATTERN,),
+            web_acl_arn=waf.web_acl.attr_arn if waf else None,
             web_asset_path=assets.web_agent,
             api_endpoint=api.endpoint,
             user_pool_client=auth.client,

@@ -53,6 +53,8 @@ class WebConstruct(Construct):
         user_pool_client: cognito.IUserPoolClient,
         cognito_origin: str,
         logs_bucket: s3.IBucket,
+        extra_api_paths: tuple[str, ...] = (),
+        web_acl_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -93,6 +95,11 @@ class WebConstruct(Construct):
 
         # https://{id}.execute-api.{region}.amazonaws.com -> the origin's domain name
         api_domain = Fn.select(2, Fn.split("/", api_endpoint))
+        api_origin = origins.HttpOrigin(
+            api_domain,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -107,12 +114,8 @@ class WebConstruct(Construct):
                 compress=True,
             ),
             additional_behaviors={
-                API_PATH_PATTERN: cloudfront.BehaviorOptions(
-                    origin=origins.HttpOrigin(
-                        api_domain,
-                        protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-                        origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
-                    ),
+                path: cloudfront.BehaviorOptions(
+                    origin=api_origin,
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
                     allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                     # With caching disabled, AllViewerExceptHostHeader forwards Authorization (the JWT) too;
@@ -120,13 +123,15 @@ class WebConstruct(Construct):
                     cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
                     origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
                     response_headers_policy=self.security_headers,
-                ),
+                )
+                for path in (API_PATH_PATTERN, *extra_api_paths)
             },
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             enable_logging=True,
             log_bucket=logs_bucket,
             log_file_prefix="cloudfront/",
+            web_acl_id=web_acl_arn,
         )
         acknowledge(
             self.distribution,

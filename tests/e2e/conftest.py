@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from infra.local.seed import seed_demo
-from infra.local.stack import LocalStack, LocalStackConfig
+from infra.local.stack import DEMO_AGENCY_NUMBER, LocalStack, LocalStackConfig
+from tests.e2e.widget_hosts import WIDGET_HOST_ORIGIN
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +17,9 @@ def local_stack() -> Iterator[LocalStack]:
     # dead-letter path can be shown in a test. Handlers answer well inside 2 s here.
     # Workflows run 300 times faster: a 10-minute escalation takes 8 s (the floor for task timeouts), the
     # 30-minute wait before a callback's second attempt 6 s.
-    stack = LocalStack(LocalStackConfig.on_free_ports(visibility_timeout_s=2, time_scale=300)).start()
+    parameters = {"TwilioFromNumber": DEMO_AGENCY_NUMBER, "ChatAllowedOrigins": WIDGET_HOST_ORIGIN}
+    config = LocalStackConfig.on_free_ports(visibility_timeout_s=2, time_scale=300, parameters=parameters)
+    stack = LocalStack(config).start()
     try:
         seed_demo(stack)
         yield stack

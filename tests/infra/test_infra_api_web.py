@@ -29,6 +29,8 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "ANY /api/admin/{proxy+}",
         "POST /api/public/signup",
         "GET /api/public/topics",
+        "ANY /chat/{proxy+}",
+        "ANY /api/webchat/{proxy+}",
     }
     integrations = cfn.of_type("AWS::ApiGatewayV2::Integration")
     targets = {}
@@ -44,6 +46,8 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "ANY /api/admin/{proxy+}": "StaffAdminFn",
         "POST /api/public/signup": "SignupFn",
         "GET /api/public/topics": "SignupFn",
+        "ANY /chat/{proxy+}": "WebChatFn",
+        "ANY /api/webchat/{proxy+}": "WebChatFn",
     }
 
 
@@ -53,6 +57,11 @@ def test_every_api_route_needs_the_cognito_jwt_and_no_twilio_route_does(cfn: Tem
         path = key.split(" ", 1)[1]
         if path.startswith("/api/public/"):
             # The residents' sign-up page: no staff account; double opt-in by text (infra/subscriptions.py).
+            assert route.get("AuthorizationType", "NONE") == "NONE", key
+            assert "AuthorizerId" not in route, key
+        elif path.startswith("/chat/"):
+            # The web chat widget: residents have no account; the function checks its own signed session
+            # token, the allowed origins and rate limits (infra/webchat.py).
             assert route.get("AuthorizationType", "NONE") == "NONE", key
             assert "AuthorizerId" not in route, key
         elif path.startswith("/api/"):
@@ -124,8 +133,14 @@ def test_cloudfront_serves_the_page_privately_and_passes_api_through_uncached(cf
     assert {"Fn::GetAtt": ["HttpApi", "ApiEndpoint"]} in api_origin["DomainName"]["Fn::Select"][1][
         "Fn::Split"
     ]
-    (api_behavior,) = config["CacheBehaviors"]
+    api_behavior, chat_behavior = config["CacheBehaviors"]
     assert api_behavior["PathPattern"] == "/api/*"
+    # The widget calls the API on the origin that served widget.js: /chat/* goes to the API the same way.
+    assert {k: v for k, v in chat_behavior.items() if k != "PathPattern"} == {
+        k: v for k, v in api_behavior.items() if k != "PathPattern"
+    }
+    assert chat_behavior["PathPattern"] == "/chat/*"
+    assert "WebACLId" not in config  # WAF only with -c chatWaf=true (it bills when idle)
     assert api_behavior["TargetOriginId"] == api_origin["Id"]
     assert api_behavior["CachePolicyId"] == CACHING_DISABLED
     assert api_behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER

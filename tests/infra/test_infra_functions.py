@@ -17,6 +17,7 @@ CONTRACT_FUNCTIONS = {
     "StaffAdminFn": ("staff.handlers.staff_admin.handler", 15),
     "SignupFn": ("subscriptions.handlers.signup_api.handler", 15),
     "CallbackStepsFn": ("callbacks.handlers.workflow_steps.handler", 30),
+    "WebChatFn": ("webchat.handlers.chat_api.handler", 15),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -32,6 +33,10 @@ CONTRACT_ENVIRONMENT = {
     "TWILIO_API_BASE_URL",
     "AGENCY_NAME",
     "AGENCY_TIME_ZONE",
+    "WEBCHAT_TOKEN_SECRET_ARN",
+    "CHAT_ALLOWED_ORIGINS",
+    "CHAT_BUSINESS_HOURS",
+    "CHAT_TIMEZONE",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "LOG_LEVEL",
@@ -84,6 +89,10 @@ def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> 
         assert variables["TWILIO_FROM_NUMBER"] == {"Ref": "TwilioFromNumber"}
         assert variables["TWILIO_MESSAGING_SERVICE_SID"] == {"Ref": "TwilioMessagingServiceSid"}
         assert variables["AGENCY_NAME"] == {"Ref": "AgencyName"}
+        assert variables["WEBCHAT_TOKEN_SECRET_ARN"] == {"Ref": "WebChatTokenKey"}
+        assert variables["CHAT_ALLOWED_ORIGINS"] == {"Ref": "ChatAllowedOrigins"}
+        assert variables["CHAT_BUSINESS_HOURS"] == {"Ref": "ChatBusinessHours"}
+        assert variables["CHAT_TIMEZONE"] == {"Ref": "ChatTimezone"}
 
 
 def test_every_function_logs_to_its_own_group_with_a_retention(cfn: TemplateView) -> None:
@@ -133,6 +142,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "SmsSenderFn": set(),
         "StaffAdminFn": set(),
         "CallbackStepsFn": {"OutboundQueue"},  # the reminder and the no-answer text
+        "WebChatFn": {"InboundQueue"},  # a web chat message enters where a text does
     }
 
 
@@ -144,8 +154,9 @@ def test_webhooks_touch_neither_the_table_nor_the_media(cfn: TemplateView) -> No
 
 def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
     readers = {fn for fn in CONTRACT_FUNCTIONS if "secretsmanager:GetSecretValue" in cfn.actions_on(fn)}
-    # webhooks check signatures, the consumer fetches MMS media from Twilio, the sender calls Twilio
-    assert readers == {"TwilioWebhookFn", "TwilioStatusFn", "InboundConsumerFn", "SmsSenderFn"}
+    # webhooks check signatures, the consumer fetches MMS media from Twilio, the sender calls Twilio; the web
+    # chat reads its token key (test_infra_webchat: and it alone)
+    assert readers == {"TwilioWebhookFn", "TwilioStatusFn", "InboundConsumerFn", "SmsSenderFn", "WebChatFn"}
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
     assert writers == {"InboundConsumerFn"}
     media_readers = {fn for fn in CONTRACT_FUNCTIONS if "s3:GetObject*" in cfn.actions_on(fn)}

@@ -167,6 +167,10 @@ class InMemoryReplyStore:
         self.replies[reply.message_sk] = _replace(reply, twilio_sid=sid, status=status)
         return True
 
+    def record_in_widget(self, reply: PendingReply) -> bool:
+        self.replies[reply.message_sk] = _replace(reply, status="delivered")
+        return True
+
     def record_rejected(self, reply: PendingReply, error_code: str) -> bool:
         self.rejected.append(error_code)
         self.replies[reply.message_sk] = _replace(reply, status="failed")

@@ -12,6 +12,7 @@ import { CallbackPanel } from "./callbacks.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { InboxControls, PresenceControl, Sound } from "./views.js";
+import { wireWebChat } from "./webchat.js";
 
 const POLL_INTERVAL_MS = 1500;
 const COUNTS_EVERY_TICKS = 4; // view counts refresh every ~6 s; the list itself every tick
@@ -396,6 +397,20 @@ async function boot() {
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
+  wireWebChat({
+    api: app.api,
+    reply: byId("reply-text"),
+    channelBadge: byId("thread-channel"),
+    currentThreadId: threadIdFromHash,
+    setup: {
+      details: byId("webchat-setup"),
+      snippet: byId("webchat-snippet"),
+      copy: byId("webchat-copy"),
+      status: byId("webchat-copy-status"),
+      origins: byId("webchat-origins"),
+      hours: byId("webchat-hours"),
+    },
+  });
   wireWorkspace();
   if (app.auth.signedIn) enterWorkspace({ moveFocus: false });
   else showSignIn();

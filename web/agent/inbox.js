@@ -6,6 +6,7 @@
 import { el, moveBefore, setAddress, setText, timeAgo } from "./dom.js";
 
 export function channelLabel(channel) {
+  if (channel === "webchat") return "Web chat";
   return channel === "whatsapp" ? "WhatsApp" : "SMS";
 }
 
@@ -181,7 +182,7 @@ export class ThreadList {
     const channel = thread.channel || thread.resident?.channel;
     setAddress(row.address, thread.resident?.address || "Unknown sender");
     setText(row.badge, channelLabel(channel));
-    row.badge.className = `badge badge-${channel === "whatsapp" ? "whatsapp" : "sms"}`;
+    row.badge.className = `badge badge-${channel === "whatsapp" || channel === "webchat" ? channel : "sms"}`;
     row.time.setAttribute("datetime", thread.last_activity_at || "");
     setText(row.time, timeAgo(thread.last_activity_at));
     const prefix = thread.last_direction === "out" ? "You: " : "";

@@ -113,7 +113,7 @@ export class ThreadView {
     const channel = thread.channel || thread.resident?.channel;
     setAddress(this.e.heading, thread.resident?.address || "Unknown sender");
     setText(this.e.channel, channelLabel(channel));
-    this.e.channel.className = `badge badge-${channel === "whatsapp" ? "whatsapp" : "sms"}`;
+    this.e.channel.className = `badge badge-${channel === "whatsapp" || channel === "webchat" ? channel : "sms"}`;
     // A free-text "please stop texting me" (STOP itself is handled by the system): staff decide.
     if (this.e.consentFlag) this.e.consentFlag.hidden = !thread.consent_flag;
     this.updateComposer();

@@ -30,7 +30,9 @@ class _TwilioEnvelope(BaseModel):
 
 
 class InboundEnvelope(_TwilioEnvelope):
-    kind: Literal["twilio.inbound"]
+    # webchat.inbound: the chat API writes a resident's web chat message in the same shape (From=webchat:…),
+    # so one consumer stores both into the same threads.
+    kind: Literal["twilio.inbound", "webchat.inbound"]
 
 
 class StatusEnvelope(_TwilioEnvelope):

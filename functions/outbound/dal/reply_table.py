@@ -35,6 +35,7 @@ class ReplyTable:
             channel=resident.channel,
             agency_address=str(meta["agency_address"]) if meta.get("agency_address") else None,
             twilio_sid=str(item["twilio_sid"]) if item.get("twilio_sid") else None,
+            text_to=str(meta["text_to"]) if meta.get("text_to") else None,
         )
 
     def record_sent(self, reply: PendingReply, sid: str, status: str) -> bool:
@@ -70,6 +71,11 @@ class ReplyTable:
         }
         items = [{"Update": update}, {"Put": {"TableName": self._table.name, "Item": sid_item}}]
         return transact_write_if(self._table, items, guarded=0)
+
+    def record_in_widget(self, reply: PendingReply) -> bool:
+        """A web chat reply needs no carrier: the widget reads it from the thread, so it is delivered."""
+        key = {"pk": thread_pk(reply.thread_id), "sk": reply.message_sk}
+        return update_if(self._table, key, **forward_only_update("delivered", None)) is not None
 
     def record_rejected(self, reply: PendingReply, error_code: str) -> bool:
         key = {"pk": thread_pk(reply.thread_id), "sk": reply.message_sk}

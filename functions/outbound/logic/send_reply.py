@@ -7,6 +7,7 @@ and the write below can still repeat one SMS (docs/architecture.md).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -25,6 +26,8 @@ class ReplyStore(Protocol):
     def record_sent(self, reply: PendingReply, sid: str, status: str) -> bool: ...
 
     def record_rejected(self, reply: PendingReply, error_code: str) -> bool: ...
+
+    def record_in_widget(self, reply: PendingReply) -> bool: ...
 
 
 class SmsGateway(Protocol):
@@ -50,6 +53,7 @@ class SendOutcome(StrEnum):
     ALREADY_SENT = "already_sent"
     ALREADY_FAILED = "already_failed"
     MISSING = "missing"
+    IN_WIDGET = "in_widget"
 
 
 def choose_sender(reply: PendingReply, from_number: str, messaging_service_sid: str | None) -> Sender:
@@ -82,6 +86,16 @@ def send_reply(
         return SendOutcome.ALREADY_SENT
     if reply.status in FAILURE_STATUSES:
         return SendOutcome.ALREADY_FAILED
+
+    if reply.channel == "webchat":
+        if not reply.text_to:
+            # The widget polls the thread: storing the reply was the delivery. Twilio is never called.
+            store.record_in_widget(reply)
+            logger.info("Reply delivered to the web chat", extra=log_keys)
+            metrics.add_metric(name="ReplyInWebChat", unit=MetricUnit.Count, value=1)
+            return SendOutcome.IN_WIDGET
+        # "Continue by text": the same reply also goes by SMS, from the agency's default sender.
+        reply = replace(reply, to=reply.text_to, channel="sms", agency_address=None)
 
     # Checked now, not when the job was queued: an opt-out recorded before this read always wins.
     if job.category == "non_transactional" and not consent.may_send(reply.to, job.topic):

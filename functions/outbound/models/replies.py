@@ -44,6 +44,8 @@ class PendingReply:
     channel: Channel
     agency_address: str | None
     twilio_sid: str | None
+    # Web chat: the resident chose to continue by text at this number (None: the widget shows the reply).
+    text_to: str | None = None
 
 
 @dataclass(frozen=True)

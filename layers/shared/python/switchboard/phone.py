@@ -1,13 +1,15 @@
-"""Resident and agency addresses as Twilio writes them: `+15555550100` (SMS, MMS) or `whatsapp:+1555…`."""
+"""Resident and agency addresses as Twilio writes them: `+15555550100` (SMS, MMS) or `whatsapp:+1555…`; a web
+chat session is `webchat:{session_id}` (no phone number: the sender delivers its replies to the widget)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-Channel = Literal["sms", "whatsapp"]
+Channel = Literal["sms", "whatsapp", "webchat"]
 
 WHATSAPP_PREFIX = "whatsapp:"
+WEBCHAT_PREFIX = "webchat:"
 _MAX_ADDRESS_LENGTH = 64
 
 
@@ -36,6 +38,11 @@ def parse_address(raw: str) -> Address:
         if not number:
             raise InvalidAddress("whatsapp address without a number")
         return Address(value=WHATSAPP_PREFIX + number, channel="whatsapp", number=number)
+    if value[: len(WEBCHAT_PREFIX)].lower() == WEBCHAT_PREFIX:
+        session = value[len(WEBCHAT_PREFIX) :]
+        if not session:
+            raise InvalidAddress("webchat address without a session")
+        return Address(value=WEBCHAT_PREFIX + session, channel="webchat", number=session)
     # Short codes and alphanumeric sender ids are valid SMS addresses too, so no E.164 check here.
     return Address(value=value, channel="sms", number=value)
 

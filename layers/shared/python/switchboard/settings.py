@@ -173,3 +173,19 @@ def _describe(model: type[BaseModel], error: ValidationError) -> str:
     if invalid:
         parts.append("invalid environment variable(s): " + "; ".join(invalid))
     return f"{model.__name__}: " + "; ".join(parts)
+
+
+class WebChatSettings(_Env):
+    """The web chat API (functions/webchat): public /chat routes and the agent's /api/webchat routes."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    inbound_queue_url: Required = Field(alias="INBOUND_QUEUE_URL")
+    token_secret_arn: Required = Field(alias="WEBCHAT_TOKEN_SECRET_ARN")
+    # Comma-separated origins (scheme://host[:port]) whose pages may embed the widget.
+    allowed_origins: str = Field(default="", alias="CHAT_ALLOWED_ORIGINS")
+    business_hours: str = Field(default="", alias="CHAT_BUSINESS_HOURS")
+    timezone: str = Field(default="UTC", alias="CHAT_TIMEZONE")
+
+    @property
+    def origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip()]

@@ -1,0 +1,48 @@
+"""Per-session and per-address limits on the public chat routes: fixed windows counted in DynamoDB.
+
+Each (scope, key, window) is one item incremented atomically with ADD and removed by the table's TTL. The
+address is hashed before it becomes a key: the table never holds a resident's IP address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    max_count: int
+    window_s: int
+
+
+# A person typing sends a few messages a minute; a whole office behind one NAT address starts a few sessions.
+SESSION_MESSAGES = Limit("session-msg", 12, 60)
+ADDRESS_MESSAGES = Limit("addr-msg", 60, 60)
+ADDRESS_SESSIONS = Limit("addr-session", 20, 600)
+SESSION_TYPING = Limit("session-typing", 40, 60)
+
+
+class RateLimited(Exception):
+    def __init__(self, limit: Limit, retry_after_s: int) -> None:
+        super().__init__(f"rate limit {limit.scope} reached")
+        self.limit = limit
+        self.retry_after_s = retry_after_s
+
+
+class Counters(Protocol):
+    def increment(self, key: str, expires_at: int) -> int: ...
+
+
+def hashed(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+def check_limit(counters: Counters, limit: Limit, subject: str, now: int) -> None:
+    """Count one use of `limit` by `subject`; RateLimited when the window's count goes over."""
+    window = now - now % limit.window_s
+    count = counters.increment(f"{limit.scope}#{hashed(subject)}#{window}", window + 2 * limit.window_s)
+    if count > limit.max_count:
+        raise RateLimited(limit, window + limit.window_s - now)

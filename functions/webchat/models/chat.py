@@ -1,0 +1,121 @@
+"""What the chat widget sends and receives (public routes) and what the agent page reads about web chat."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_CHAT_MESSAGE = 1600
+_PRIVATE = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+def _clean_phone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    digits = re.sub(r"[\s().-]", "", value)
+    if not digits.startswith("+") and len(digits) == 10 and digits.isdigit():
+        digits = "+1" + digits  # a North American number typed without its country code
+    if not _E164.match(digits):
+        raise ValueError("phone must be a number like +1 555 555 0100")
+    return digits
+
+
+class Contact(BaseModel):
+    """Optional: a resident may chat without telling who they are."""
+
+    model_config = _PRIVATE
+
+    name: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+
+    @field_validator("name", "email", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value.strip()):
+            raise ValueError("email must look like name@example.org")
+        return value.strip() if value else None
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone(cls, value: object) -> object:
+        return _clean_phone(value) if isinstance(value, str) or value is None else value
+
+
+class ContactUpdate(Contact):
+    continue_by_text: bool = False
+
+
+class ChatMessageIn(BaseModel):
+    model_config = _PRIVATE
+
+    body: str = Field(min_length=1, max_length=MAX_CHAT_MESSAGE)
+    # Chosen by the widget per message, so a retried POST stores the message once.
+    client_id: str = Field(pattern=r"^[A-Za-z0-9-]{8,64}$")
+
+    @field_validator("body")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("body must not be blank")
+        return value
+
+
+class Availability(BaseModel):
+    open: bool
+    next_open: str | None  # ISO instant with offset; None when open now or always staffed
+    hours: str
+
+
+class SessionStarted(BaseModel):
+    token: str
+    session_id: str
+    expires_at: int
+    availability: Availability
+
+
+class ChatMessageOut(BaseModel):
+    id: str
+    sid: str | None  # the resident's own messages: the SID the POST answered, to replace "sending"
+    cursor: str
+    direction: Literal["in", "out"]
+    body: str
+    created_at: str
+    status: str
+
+
+class ChatUpdates(BaseModel):
+    messages: list[ChatMessageOut]
+    cursor: str | None
+    agent_typing: bool
+    read: bool  # the agency has opened everything the resident sent
+    text_to_masked: str | None
+    availability: Availability
+
+
+class MessageAccepted(BaseModel):
+    client_id: str
+    sid: str
+
+
+class WebChatConfig(BaseModel):
+    allowed_origins: list[str]
+    business_hours: str
+    timezone: str
+    languages: list[str]
+
+
+class ResidentContact(BaseModel):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    text_to: str | None = None

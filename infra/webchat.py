@@ -1,0 +1,179 @@
+"""Web chat: the widget's public API (`/chat/*`), the agent page's chat routes (`/api/webchat/*`), the token
+key, and an optional WAF rate rule in front of the chat routes.
+
+A resident's chat message goes onto the InboundQueue like a text, so the inbox stores both the same way; an
+agent's reply to a web chat thread is marked delivered by the sender instead of going to Twilio.
+"""
+
+from aws_cdk import CfnParameter, Stack
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_wafv2 as wafv2
+from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from constructs import Construct
+
+from infra.lambdas import AGENT_API_TIMEOUT, FunctionKit, contract_function, grant_table_read_write
+from infra.nag import acknowledge, pin_logical_id
+
+_ORIGIN = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"
+CHAT_PATH = "/chat/{proxy+}"
+AGENT_CHAT_PATH = "/api/webchat/{proxy+}"
+CHAT_PATH_PATTERN = "/chat/*"  # CloudFront behavior: the widget calls the API on the origin that served it
+# WAF: requests per 5 minutes from one address to /chat/ before it is blocked (the Lambda's limits are
+# finer).
+WAF_CHAT_LIMIT_PER_5_MIN = 300
+_PUBLIC_ROUTE = {
+    "AwsSolutions-APIG4": "The chat widget is for residents, who have no account: the routes check their own "
+    "HMAC session token, answer only the configured origins (CORS), count every session and address in "
+    "DynamoDB (429 past the limit), and the stage is throttled; the cloud stack can add a WAF rate rule.",
+}
+
+
+class ChatSettings(Construct):
+    """What the web chat's environment names (made before the functions, which share one environment): who
+    may embed the widget and when it answers (deploy parameters), and the key that signs session tokens."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, default_origins: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.token_key = secretsmanager.Secret(
+            self,
+            "WebChatTokenKey",
+            description="HMAC key that signs web chat session tokens (generated; never leaves the chat API)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+        )
+        pin_logical_id(self.token_key, "WebChatTokenKey")
+        acknowledge(
+            self.token_key,
+            {
+                "AwsSolutions-SMG4": "Rotating the key ends every open chat session (their tokens stop "
+                "verifying); an agency rotates it deliberately with put-secret-value, not on a schedule.",
+            },
+        )
+        self.allowed_origins = CfnParameter(
+            stack,
+            "ChatAllowedOrigins",
+            type="String",
+            default=default_origins,
+            allowed_pattern=rf"^({_ORIGIN})?(,{_ORIGIN})*$",
+            constraint_description="comma-separated origins such as https://www.example.gov,https://example.gov",
+            description="Origins (scheme://host[:port], comma-separated) whose pages may embed the chat "
+            "widget. Empty: no site may.",
+        ).value_as_string
+        self.business_hours = CfnParameter(
+            stack,
+            "ChatBusinessHours",
+            type="String",
+            default="Mon-Fri 08:00-17:00",
+            allowed_pattern=r"^([A-Za-z]{3}(-[A-Za-z]{3})? [0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2})?$",
+            description="When agents answer web chat, e.g. 'Mon-Fri 08:00-17:00'; empty means always.",
+        ).value_as_string
+        self.timezone = CfnParameter(
+            stack,
+            "ChatTimezone",
+            type="String",
+            default="America/New_York",
+            description="IANA time zone of ChatBusinessHours.",
+        ).value_as_string
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "WEBCHAT_TOKEN_SECRET_ARN": self.token_key.secret_arn,
+            "CHAT_ALLOWED_ORIGINS": self.allowed_origins,
+            "CHAT_BUSINESS_HOURS": self.business_hours,
+            "CHAT_TIMEZONE": self.timezone,
+        }
+
+
+class ChatWaf(Construct):
+    """A CloudFront-scope WebACL: a rate-based rule on /chat/ per client address. WAF bills ~$5/month per web
+    ACL plus $1 per rule even when idle, so it is opt-in (`-c chatWaf=true`). CloudFront-scope ACLs live in
+    us-east-1: deploy the stack there to use it."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.web_acl = wafv2.CfnWebACL(
+            self,
+            "ChatWebAcl",
+            scope="CLOUDFRONT",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True,
+                metric_name="SwitchboardWebAcl",
+                sampled_requests_enabled=True,
+            ),
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name="ChatRateLimit",
+                    priority=0,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=WAF_CHAT_LIMIT_PER_5_MIN,
+                            aggregate_key_type="IP",
+                            scope_down_statement=wafv2.CfnWebACL.StatementProperty(
+                                byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                                    positional_constraint="STARTS_WITH",
+                                    search_string="/chat/",
+                                    text_transformations=[
+                                        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                                    ],
+                                )
+                            ),
+                        )
+                    ),
+                    visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                        cloud_watch_metrics_enabled=True,
+                        metric_name="ChatRateLimit",
+                        sampled_requests_enabled=True,
+                    ),
+                )
+            ],
+        )
+        self.web_acl.override_logical_id("ChatWebAcl")
+
+
+class WebChatConstruct(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        kit: FunctionKit,
+        http_api: apigwv2.HttpApi,
+        authorizer: apigwv2.IHttpRouteAuthorizer,
+        table: dynamodb.ITable,
+        inbound_queue: sqs.IQueue,
+        settings: ChatSettings,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.chat_fn = contract_function(
+            self,
+            "WebChatFn",
+            kit=kit,
+            handler="webchat.handlers.chat_api.handler",
+            timeout=AGENT_API_TIMEOUT,
+            service="webchat",
+            description="Web chat: the widget's /chat routes (session token, CORS) and /api/webchat for "
+            "agents",
+        )
+        grant_table_read_write(table, self.chat_fn)
+        inbound_queue.grant_send_messages(self.chat_fn)
+        settings.token_key.grant_read(self.chat_fn)
+        integration = HttpLambdaIntegration("WebChatIntegration", self.chat_fn)
+        for route in http_api.add_routes(
+            path=CHAT_PATH, methods=[apigwv2.HttpMethod.ANY], integration=integration
+        ):
+            acknowledge(route, _PUBLIC_ROUTE)
+        # More specific than ANY /api/{proxy+}: API Gateway sends these here, behind the same JWT authorizer.
+        http_api.add_routes(
+            path=AGENT_CHAT_PATH,
+            methods=[apigwv2.HttpMethod.ANY],
+            integration=integration,
+            authorizer=authorizer,
+        )

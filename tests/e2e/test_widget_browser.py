@@ -1,0 +1,194 @@
+"""The web chat widget in a real browser: a plain host page on another origin with the one-line snippet.
+
+A resident asks in the widget, an agent answers from the agent page, the answer shows in the widget within
+2 s; a reload resumes the conversation; a page on an origin the agency did not list gets no widget and no API.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.browser import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    chromium_available,
+    describe_violations,
+    launch_chromium,
+    new_page,
+)
+from tests.e2e.test_agent_browser import sign_in
+from tests.e2e.widget_hosts import UNLISTED_HOST_PORT, WIDGET_HOST_PORT
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
+]
+
+ANSWER_DEADLINE_S = 2.0
+# A host page that tries to break the widget: global button and text styles, and its own lang.
+HOST_PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>County health department</title>
+<style>button {{ display: none !important; }} * {{ font: 40px serif !important; }}</style>
+</head><body><main><h1>County health department</h1><p>Opening hours and clinics.</p></main>
+<script src="{widget}" async></script>
+</body></html>"""
+
+
+def serve_host_page(port: int, widget_url: str) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            lang = "es" if self.path.startswith("/es") else "en"
+            body = HOST_PAGE.format(lang=lang, widget=widget_url).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def host_pages(local_stack) -> Iterator[tuple[str, str]]:
+    widget = local_stack.api_url + "/widget.js"
+    servers = [serve_host_page(port, widget) for port in (WIDGET_HOST_PORT, UNLISTED_HOST_PORT)]
+    yield f"http://127.0.0.1:{WIDGET_HOST_PORT}/", f"http://127.0.0.1:{UNLISTED_HOST_PORT}/"
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+def open_widget(page: Page, name: str = "Chat with us") -> None:
+    page.get_by_role("button", name=name).click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+
+
+def assert_axe_clean(page: Page, where: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"axe on {where}:\n{describe_violations(violations)}"
+
+
+def test_resident_asks_agent_answers_within_two_seconds_and_reload_resumes(chromium, local_stack, host_pages):
+    allowed, _ = host_pages
+    question = f"Where is the flu clinic? <b>#{time.monotonic_ns()}</b>"
+    with new_page(chromium, DESKTOP) as (resident, resident_watch), new_page(chromium, DESKTOP) as (agent, _):
+        # Given a resident on the agency's site, which has the snippet
+        resident.goto(allowed)
+        launcher = resident.get_by_role("button", name="Chat with us")
+        expect(launcher).to_be_visible()  # the host's `button {display:none}` does not reach it
+        assert launcher.evaluate("b => getComputedStyle(b).fontSize") == "16px"  # nor its `* {font: 40px}`
+        launcher.click()
+        box = resident.get_by_label("Your message")
+        expect(box).to_be_focused()
+
+        # When they ask (Enter sends)
+        box.fill(question)
+        box.press("Enter")
+        log = resident.get_by_role("log")
+        expect(log.locator(".in")).to_contain_text([question])
+        session_id = resident.evaluate(
+            "Object.entries(localStorage).find(([k]) => k.startsWith('switchboard-chat:'))[1]"
+        )
+        session_id = __import__("json").loads(session_id)["token"].split(".")[1]
+        address = f"webchat:{session_id}"
+
+        # Then the agent sees it in the same inbox, marked as web chat, and answers
+        sign_in(agent, local_stack.api_url + "/")
+        row = agent.locator("#thread-list button[data-thread-id]", has_text=address)
+        row.wait_for(timeout=10_000)
+        expect(row).to_contain_text("Web chat")
+        row.click()
+        expect(agent.locator("#message-list .message-in .message-body")).to_have_text([question])
+        reply = agent.get_by_label("Reply")
+        reply.fill("Next to the library, 9 to 5. <i>No appointment</i> needed.")
+        expect(resident.get_by_text("An agent is typing…")).to_be_visible(timeout=5_000)
+        sent_at = time.monotonic()
+        reply.press("Control+Enter")
+        answer = log.locator(".out", has_text="Next to the library")
+        answer.wait_for(timeout=ANSWER_DEADLINE_S * 1000 + 2000)
+        elapsed = time.monotonic() - sent_at
+        assert elapsed <= ANSWER_DEADLINE_S, f"the answer took {elapsed:.2f} s to reach the widget"
+        # Text stays text on both sides: no element was made from either message
+        assert answer.locator("i").count() == 0 and log.locator("b").count() == 0
+        expect(log.locator(".in").last).to_contain_text("Read")
+
+        # When the resident reloads, the conversation is still there
+        resident.reload()
+        resident.get_by_role("button", name="Chat with us").click()
+        expect(resident.get_by_role("log").locator(".in, .out")).to_contain_text(
+            ["Ask your question here", question, "Next to the library"]
+        )
+        # And a second tab of the same browser shows the same conversation
+        second = resident.context.new_page()
+        second.goto(allowed)
+        second.get_by_role("button", name="Chat with us").click()
+        expect(second.get_by_role("log").locator(".out", has_text="Next to the library")).to_be_visible()
+        assert resident_watch.page_errors == []
+
+
+def test_an_unlisted_origin_gets_no_widget_and_no_api(chromium, local_stack, host_pages):
+    _, unlisted = host_pages
+    with new_page(chromium, DESKTOP) as (page, _):
+        page.goto(unlisted)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("[data-switchboard-chat]").count() == 0
+        # The browser itself refuses the API to this page: no CORS grant for its origin
+        refused = page.evaluate(
+            """async (url) => {
+                try { await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                        body: '{}'}); return false; }
+                catch (e) { return true; } }""",
+            local_stack.api_url + "/chat/sessions",
+        )
+        assert refused
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone-360"])
+def test_widget_is_keyboard_usable_spanish_and_axe_clean(chromium, host_pages, viewport):
+    allowed, _ = host_pages
+    with new_page(chromium, viewport) as (page, watch):
+        page.goto(allowed + "es")
+        launcher = page.get_by_role("button", name="Chatee con nosotros")
+        expect(launcher).to_be_visible()
+        assert_axe_clean(page, "the host page with the closed widget")
+        # Keyboard only: Tab reaches the launcher, Enter opens, focus goes to the message box, Escape closes
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement?.hasAttribute('data-switchboard-chat')"):
+                break
+        page.keyboard.press("Enter")
+        expect(page.get_by_label("Su mensaje")).to_be_focused()
+        expect(launcher).to_have_attribute("aria-expanded", "true")
+        page.get_by_label("Su mensaje").fill("¿Dónde me vacuno?")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("log").locator(".in")).to_contain_text(["¿Dónde me vacuno?"])
+        page.get_by_text("Sus datos (opcional)").click()
+        assert_axe_clean(page, "the open widget")
+        if viewport is PHONE:
+            box = page.get_by_role("dialog").bounding_box()
+            assert box is not None and box["width"] <= PHONE["width"]
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("dialog")).to_be_hidden()
+        expect(launcher).to_be_focused()
+        assert watch.page_errors == []

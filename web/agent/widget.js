@@ -1,0 +1,393 @@
+/* Switchboard web chat widget. One tag on any page:
+ *   <script src="https://<stack>/widget.js" async data-title="…" data-lang="es"></script>
+ * Shadow DOM: the host page's styles cannot reach in, ours cannot leak out (open, so axe and assistive tech see it).
+ * Everything a resident or an agent wrote is set with textContent, never parsed as HTML.
+ * The words come from /chat/i18n/<lang> (one JSON file per language on the server). */
+(() => {
+  "use strict";
+  const script = document.currentScript;
+  if (!script || window.__switchboardChat) return;
+  window.__switchboardChat = true;
+  const base = new URL(script.src).origin;
+  const data = script.dataset;
+  const storeKey = "switchboard-chat:" + base;
+  const POLL_OPEN_MS = 1000;
+  const POLL_CLOSED_MS = 8000;
+
+  let t = {};
+  let token = null;
+  let cursor = null;
+  let pollTimer = 0;
+  let lastTyping = 0;
+  let open = false;
+  let unseen = 0;
+  const shown = new Set();
+  const pending = new Map();
+
+  const pickLang = () => {
+    const wanted = [data.lang, document.documentElement.lang, ...(navigator.languages || [navigator.language])];
+    for (const raw of wanted) {
+      const lang = String(raw || "").toLowerCase().split("-")[0];
+      if (/^[a-z]{2,3}$/.test(lang)) return lang;
+    }
+    return "en";
+  };
+
+  const el = (tag, attrs = {}, text) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
+
+  const load = () => {
+    try {
+      const saved = JSON.parse(localStorage.getItem(storeKey) || "null");
+      if (saved && saved.token && saved.expires_at * 1000 > Date.now()) return saved;
+    } catch (_) {
+      /* storage blocked or garbled: a fresh session */
+    }
+    return null;
+  };
+  const save = (value) => {
+    try {
+      if (value) localStorage.setItem(storeKey, JSON.stringify(value));
+      else localStorage.removeItem(storeKey);
+    } catch (_) {
+      /* private mode: the session lives as long as the page */
+    }
+  };
+
+  async function call(method, path, body) {
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    const response = await fetch(base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      mode: "cors",
+    });
+    if (response.status === 401 && token) {
+      token = null;
+      save(null);
+    }
+    const text = await response.text();
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch (_) {
+      json = null;
+    }
+    return { status: response.status, json };
+  }
+
+  async function ensureSession() {
+    if (token) return true;
+    const { status, json } = await call("POST", "/chat/sessions", {});
+    if (status !== 201) {
+      showError(status);
+      return false;
+    }
+    token = json.token;
+    save({ token: json.token, expires_at: json.expires_at });
+    showAvailability(json.availability);
+    return true;
+  }
+
+  // --- the shadow tree ------------------------------------------------------------------------------------
+  const host = el("div", { "data-switchboard-chat": "" });
+  const root = host.attachShadow({ mode: "open" });
+  const css = `
+:host{all:initial}
+*{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+.launch{position:fixed;right:16px;bottom:16px;z-index:2147483000;background:#0b4f8a;color:#fff;border:2px solid #fff;
+border-radius:24px;padding:12px 18px;font-size:16px;font-weight:600;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.35)}
+.launch .count{display:inline-block;min-width:1.4em;margin-left:.4em;background:#fff;color:#0b4f8a;border-radius:1em;padding:0 .3em}
+button:focus-visible,textarea:focus-visible,input:focus-visible,summary:focus-visible{outline:3px solid #c75000;outline-offset:2px}
+.panel{position:fixed;right:16px;bottom:80px;z-index:2147483000;width:min(380px,calc(100vw - 32px));
+height:min(560px,calc(100vh - 104px));display:flex;flex-direction:column;background:#fff;color:#1a1a1a;
+border:1px solid #6b6b6b;border-radius:10px;box-shadow:0 4px 18px rgba(0,0,0,.3);font-size:16px;line-height:1.4}
+.panel[hidden]{display:none}
+header{display:flex;align-items:center;justify-content:space-between;background:#0b4f8a;color:#fff;padding:8px 12px;border-radius:9px 9px 0 0}
+h2{font-size:17px;margin:0}
+.x{background:transparent;color:#fff;border:1px solid #fff;border-radius:6px;font-size:15px;padding:4px 10px;cursor:pointer}
+.notice{margin:0;padding:8px 12px;background:#fff4d6;color:#3d2c00;font-size:14px}
+.notice:empty,.err:empty{display:none}
+.log{flex:1;overflow-y:auto;padding:10px 12px;margin:0;list-style:none}
+.log>div{margin:0 0 10px;max-width:85%;padding:8px 10px;border-radius:10px;white-space:pre-wrap;overflow-wrap:anywhere}
+.in{margin-left:auto!important;background:#e3eefa;color:#10243a}
+.out{background:#f1f1f1;color:#1a1a1a}
+.who{display:block;font-size:13px;font-weight:600;color:#3b3b3b}
+.meta{display:block;font-size:13px;color:#4a4a4a;margin-top:2px}
+.typing{margin:0;padding:0 12px;min-height:1.4em;font-size:14px;color:#4a4a4a}
+.err{margin:0;padding:6px 12px;color:#9b1c1c;font-size:14px}
+form.send{display:flex;gap:8px;padding:8px 12px;border-top:1px solid #c4c4c4}
+label{font-size:14px;font-weight:600;display:block}
+textarea{flex:1;min-height:44px;max-height:120px;resize:vertical;font-size:16px;padding:8px;border:1px solid #6b6b6b;border-radius:6px;color:#1a1a1a}
+input[type=text],input[type=email],input[type=tel]{width:100%;font-size:16px;padding:6px;border:1px solid #6b6b6b;border-radius:6px;margin-bottom:6px}
+.btn{background:#0b4f8a;color:#fff;border:0;border-radius:6px;padding:8px 14px;font-size:16px;font-weight:600;cursor:pointer;min-height:44px}
+details{padding:6px 12px;border-top:1px solid #c4c4c4;font-size:14px}
+summary{cursor:pointer;font-weight:600;min-height:24px}
+.check{display:flex;gap:6px;align-items:center;font-weight:400;margin:4px 0}
+.hint,.ok{font-size:13px;color:#3b3b3b;margin:2px 0 6px}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0}header{border-radius:0}}
+`;
+  if (root.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function") {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.append(el("style", {}, css));
+  }
+
+  const launch = el("button", { type: "button", class: "launch", "aria-expanded": "false", "aria-controls": "sb-panel" });
+  const launchLabel = el("span");
+  const count = el("span", { class: "count", hidden: "" });
+  launch.append(launchLabel, count);
+  const panel = el("section", { id: "sb-panel", class: "panel", role: "dialog", "aria-labelledby": "sb-title", hidden: "" });
+  const title = el("h2", { id: "sb-title" });
+  const closeBtn = el("button", { type: "button", class: "x" });
+  const header = el("header");
+  header.append(title, closeBtn);
+  const notice = el("p", { class: "notice", role: "status" });
+  const log = el("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
+  const typing = el("p", { class: "typing", "aria-live": "polite" });
+  const error = el("p", { class: "err", role: "alert" });
+  const form = el("form", { class: "send", novalidate: "" });
+  const inputLabel = el("label", { for: "sb-input", class: "sr" });
+  const input = el("textarea", { id: "sb-input", rows: "2", maxlength: "1600", autocomplete: "off" });
+  const sendBtn = el("button", { type: "submit", class: "btn" });
+  form.append(inputLabel, input, sendBtn);
+
+  const details = el("details");
+  const summary = el("summary");
+  const contact = el("form", { novalidate: "" });
+  const fields = {};
+  for (const [name, type, auto] of [
+    ["name", "text", "name"],
+    ["email", "email", "email"],
+    ["phone", "tel", "tel"],
+  ]) {
+    const label = el("label", { for: "sb-" + name });
+    const field = el("input", { id: "sb-" + name, type, name, autocomplete: auto });
+    fields[name] = { label, field };
+    contact.append(label, field);
+  }
+  const textBox = el("input", { id: "sb-text", type: "checkbox", "aria-describedby": "sb-text-hint" });
+  const textLabel = el("label", { for: "sb-text", class: "check" });
+  const textWords = el("span");
+  textLabel.prepend(textBox);
+  textLabel.append(textWords);
+  const textHint = el("p", { id: "sb-text-hint", class: "hint" });
+  const saveBtn = el("button", { type: "submit", class: "btn" });
+  const saved = el("p", { class: "ok", role: "status" });
+  contact.append(textLabel, textHint, saveBtn, saved);
+  details.append(summary, contact);
+  panel.append(header, notice, log, typing, error, form, details);
+  root.append(launch, panel);
+
+  function applyWords() {
+    launchLabel.textContent = data.title || t.open;
+    title.textContent = data.title || t.title;
+    closeBtn.textContent = t.close;
+    log.setAttribute("aria-label", t.messages);
+    inputLabel.textContent = t.input;
+    sendBtn.textContent = t.send;
+    summary.textContent = t.details;
+    for (const name of ["name", "email", "phone"]) fields[name].label.textContent = t[name];
+    textWords.textContent = t.text;
+    textHint.textContent = t.textHint;
+    saveBtn.textContent = t.save;
+    if (!log.children.length) log.append(el("div", { class: "out" }, t.intro));
+  }
+
+  function showAvailability(availability) {
+    if (!availability || availability.open) {
+      notice.textContent = "";
+      return;
+    }
+    const when = new Date(availability.next_open).toLocaleString(t.lang, {
+      weekday: "long",
+      hour: "numeric",
+      minute: "2-digit",
+    });
+    notice.textContent = fill(t.closed, { hours: availability.hours, when });
+  }
+
+  function showError(status, json) {
+    if (status === 429) error.textContent = t.tooFast;
+    else if (status === 400 || status === 422) error.textContent = t.invalid;
+    else error.textContent = (json && status === 409 && json.message) || t.error;
+  }
+
+  function render(message) {
+    if (shown.has(message.id)) return;
+    shown.add(message.id);
+    const waiting = message.sid && pending.get(message.sid);
+    const item = waiting || el("div");
+    item.className = message.direction === "in" ? "in" : "out";
+    item.textContent = "";
+    item.append(el("span", { class: "who" }, message.direction === "in" ? t.you : t.agency));
+    item.append(document.createTextNode(message.body));
+    const time = new Date(message.created_at).toLocaleTimeString(t.lang, { hour: "numeric", minute: "2-digit" });
+    item.append(el("span", { class: "meta" }, time));
+    if (waiting) pending.delete(message.sid);
+    else log.append(item);
+    if (message.direction === "out" && !open) {
+      unseen += 1;
+      count.textContent = String(unseen);
+      count.hidden = false;
+    }
+  }
+
+  let readMark = null;
+  function showRead(read) {
+    const mine = [...log.querySelectorAll(".in")].pop();
+    if (readMark && readMark.parentNode !== mine) {
+      readMark.remove();
+      readMark = null;
+    }
+    if (!mine) return;
+    if (!readMark) {
+      readMark = el("span", { class: "meta" });
+      mine.append(readMark);
+    }
+    readMark.textContent = read ? t.read : t.sent;
+  }
+
+  async function poll() {
+    clearTimeout(pollTimer);
+    if (token) {
+      try {
+        const query = cursor ? "?after=" + encodeURIComponent(cursor) : "";
+        const { status, json } = await call("GET", "/chat/messages" + query);
+        if (status === 200) {
+          const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+          json.messages.forEach(render);
+          cursor = json.cursor || cursor;
+          typing.textContent = json.agent_typing ? t.typing : "";
+          showRead(json.read);
+          showAvailability(json.availability);
+          if (json.text_to_masked) saved.textContent = fill(t.texting, { phone: json.text_to_masked });
+          if (atBottom && json.messages.length) log.scrollTop = log.scrollHeight;
+        }
+      } catch (_) {
+        /* offline for a moment: the next poll tries again */
+      }
+    }
+    pollTimer = setTimeout(poll, open && !document.hidden ? POLL_OPEN_MS : POLL_CLOSED_MS);
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    const body = input.value.trim();
+    if (!body) {
+      input.focus();
+      return;
+    }
+    error.textContent = "";
+    sendBtn.disabled = true;
+    try {
+      if (!(await ensureSession())) return;
+      const clientId = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+      const { status, json } = await call("POST", "/chat/messages", { body, client_id: clientId });
+      if (status !== 202) {
+        showError(status, json);
+        return;
+      }
+      const item = el("div", { class: "in" });
+      item.append(el("span", { class: "who" }, t.you), document.createTextNode(body));
+      pending.set(json.sid, item);
+      log.append(item);
+      log.scrollTop = log.scrollHeight;
+      input.value = "";
+      poll();
+    } catch (_) {
+      showError(0);
+    } finally {
+      sendBtn.disabled = false;
+      input.focus();
+    }
+  }
+
+  async function saveContact(event) {
+    event.preventDefault();
+    saved.textContent = "";
+    error.textContent = "";
+    if (!(await ensureSession())) return;
+    const body = { continue_by_text: textBox.checked };
+    for (const name of ["name", "email", "phone"]) body[name] = fields[name].field.value.trim() || null;
+    const { status, json } = await call("POST", "/chat/contact", body);
+    for (const name of ["name", "email", "phone"]) fields[name].field.removeAttribute("aria-invalid");
+    if (status === 200) {
+      saved.textContent = json.text_to_masked ? fill(t.texting, { phone: json.text_to_masked }) : t.saved;
+    } else {
+      if (status === 422 && json && Array.isArray(json.detail)) {
+        for (const problem of json.detail) {
+          const name = (problem.loc || []).slice(-1)[0];
+          if (fields[name]) fields[name].field.setAttribute("aria-invalid", "true");
+        }
+      }
+      showError(status, json);
+    }
+  }
+
+  function setOpen(value) {
+    open = value;
+    panel.hidden = !value;
+    launch.setAttribute("aria-expanded", String(value));
+    if (value) {
+      unseen = 0;
+      count.hidden = true;
+      input.focus();
+      log.scrollTop = log.scrollHeight;
+      poll();
+    } else {
+      launch.focus();
+    }
+  }
+
+  launch.addEventListener("click", () => setOpen(!open));
+  closeBtn.addEventListener("click", () => setOpen(false));
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") setOpen(false);
+  });
+  form.addEventListener("submit", send);
+  contact.addEventListener("submit", saveContact);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) send(event);
+  });
+  input.addEventListener("input", () => {
+    if (!token || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    call("POST", "/chat/typing").catch(() => {});
+  });
+  // Another tab started or ended the session: follow it.
+  window.addEventListener("storage", (event) => {
+    if (event.key !== storeKey) return;
+    const next = load();
+    if ((next && next.token) !== token) {
+      token = next && next.token;
+      poll();
+    }
+  });
+  document.addEventListener("visibilitychange", () => !document.hidden && poll());
+
+  async function start() {
+    const lang = pickLang();
+    let response = await fetch(base + "/chat/i18n/" + lang, { credentials: "omit" });
+    if (!response.ok) response = await fetch(base + "/chat/i18n/en", { credentials: "omit" });
+    if (!response.ok) return; // this site is not an allowed origin: no widget at all
+    t = await response.json();
+    host.setAttribute("lang", t.lang);
+    applyWords();
+    (document.body || document.documentElement).append(host);
+    const session = load();
+    token = session && session.token;
+    poll();
+  }
+  start().catch(() => {});
+})();
