@@ -64,6 +64,11 @@ ENVIRONMENT = {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "LOG_LEVEL": "INFO",
     "USER_POOL_ID": "",  # set per test: moto names the pool it creates
+    # The web chat signs its tokens with the whole secret string: the Twilio secret serves as a key here.
+    "WEBCHAT_TOKEN_SECRET_ARN": SECRET_NAME,
+    "CHAT_ALLOWED_ORIGINS": "https://www.county.example,https://county.example",
+    "CHAT_BUSINESS_HOURS": "",
+    "CHAT_TIMEZONE": "America/New_York",
 }
 
 HANDLERS = {
@@ -75,6 +80,7 @@ HANDLERS = {
     "sms_sender": "outbound.handlers.sms_sender",
     "signup_api": "subscriptions.handlers.signup_api",
     "staff_admin": "staff.handlers.staff_admin",
+    "webchat_api": "webchat.handlers.chat_api",
 }
 
 
@@ -230,6 +236,7 @@ agent_api = _handler_fixture("agent_api")
 sms_sender = _handler_fixture("sms_sender")
 signup_api = _handler_fixture("signup_api")
 staff_admin = _handler_fixture("staff_admin")
+webchat_api = _handler_fixture("webchat_api")
 
 
 @pytest.fixture

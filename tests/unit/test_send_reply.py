@@ -253,3 +253,25 @@ def test_twilio_21610_records_an_opt_out_in_the_ledger_and_is_not_retried() -> N
     # Delivered again by SQS: the message is failed for good, Twilio is not called again.
     assert send(store, gateway, consent=consent) is SendOutcome.ALREADY_FAILED
     assert len(gateway.sends) == 1
+
+
+def webchat(**changes: object) -> PendingReply:
+    return pending(to="webchat:" + "a" * 32, channel="webchat", agency_address="webchat", **changes)
+
+
+def test_a_web_chat_reply_is_delivered_to_the_widget_and_twilio_is_never_called() -> None:
+    store, gateway = InMemoryReplyStore({"MSG#a#m1": webchat()}), ScriptedGateway()
+
+    assert send(store, gateway) is SendOutcome.IN_WIDGET
+    assert gateway.sends == []
+    assert store.replies["MSG#a#m1"].status == "delivered"
+
+
+def test_continue_by_text_sends_the_web_chat_reply_to_the_phone_from_the_agency_sender() -> None:
+    store, gateway = InMemoryReplyStore({"MSG#a#m1": webchat(text_to="+15555550142")}), ScriptedGateway()
+
+    assert send(store, gateway) is SendOutcome.SENT
+    # Not from "webchat" (the thread's agency address): from the agency's number, as SMS
+    assert gateway.sends == [
+        {"to": "+15555550142", "sender": Sender(from_address="+15555550199"), "body": "On our way"}
+    ]
