@@ -20,6 +20,7 @@ from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden, require_role
 from switchboard.settings import AgentApiSettings, load_settings
+from switchboard.staff_routes import answer_errors
 
 from inbox.dal.inbox_table import InboxTable
 from inbox.dal.media_store import S3MediaStore
@@ -181,16 +182,7 @@ _ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
     TransactionConflict: (503, "busy, try again"),
 }
 
-
-def error_response(error: Exception) -> Response[dict[str, str]]:
-    status_code, message = _ERROR_RESPONSES[type(error)]
-    return Response(
-        status_code=status_code, content_type=content_types.APPLICATION_JSON, body={"message": message}
-    )
-
-
-for _error_type in _ERROR_RESPONSES:
-    app.exception_handler(_error_type)(error_response)
+answer_errors(app, _ERROR_RESPONSES)
 
 
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

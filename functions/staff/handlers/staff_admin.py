@@ -19,7 +19,7 @@ from switchboard.audit import Actor, AuditLog
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import StaffAdminSettings, load_settings
-from switchboard.staff_routes import NotAuthenticated, jwt_claims, requires
+from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, requires
 
 from staff.dal.staff_table import StaffTable
 from staff.integrations.cognito_directory import CognitoDirectory
@@ -155,16 +155,7 @@ _ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
     CannotDemoteSelf: (409, "admins cannot remove their own admin role or disable themselves"),
 }
 
-
-def error_response(error: Exception) -> Response[dict[str, str]]:
-    status_code, message = _ERROR_RESPONSES[type(error)]
-    return Response(
-        status_code=status_code, content_type=content_types.APPLICATION_JSON, body={"message": message}
-    )
-
-
-for _error_type in _ERROR_RESPONSES:
-    app.exception_handler(_error_type)(error_response)
+answer_errors(app, _ERROR_RESPONSES)
 
 
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from switchboard.observability import logger
@@ -34,3 +35,16 @@ def requires(role: Role) -> Any:
 
     middleware.__name__ = f"requires_{role}"
     return middleware
+
+
+def answer_errors(app: APIGatewayHttpResolver, responses: Mapping[type[Exception], tuple[int, str]]) -> None:
+    """One JSON answer per domain error, chosen by its type (never by its text, which may hold data)."""
+
+    def error_response(error: Exception) -> Response[dict[str, str]]:
+        status_code, message = responses[type(error)]
+        return Response(
+            status_code=status_code, content_type=content_types.APPLICATION_JSON, body={"message": message}
+        )
+
+    for error_type in responses:
+        app.exception_handler(error_type)(error_response)
