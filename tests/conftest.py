@@ -6,3 +6,10 @@ from hypothesis import HealthCheck, settings
 # can take longer than hypothesis's default 200 ms deadline, which would fail a correct test.
 settings.register_profile("switchboard", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("switchboard")
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """The e2e tier runs last. Its local stack lives for the rest of the session and shares this process's
+    moto backends, patches and time scale; a tier after it would share them too (mock_aws resets the very
+    backends the stack's threads are using)."""
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid.replace("\\", "/"))
