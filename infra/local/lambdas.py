@@ -117,7 +117,20 @@ def install_environment(functions: dict[str, LocalFunction], overrides: dict[str
             merged[key] = value
     merged.update(overrides)
     os.environ.update(merged)
+    forget_imported_code(functions)
     for function in functions.values():
         for path in function.code_paths:
             if str(path) not in sys.path:
                 sys.path.insert(0, str(path))
+
+
+def forget_imported_code(functions: dict[str, LocalFunction]) -> None:
+    """Drop the functions' modules already imported in this process, so each handler starts cold with this
+    stack's environment. Handlers read settings and build clients at import (as on Lambda); a module left by
+    an earlier import (a test tier, an earlier stack) would keep another table's name and another moto's
+    clients."""
+    roots = {path.resolve() for function in functions.values() for path in function.code_paths}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and any(Path(file).resolve().is_relative_to(root) for root in roots):
+            del sys.modules[name]
