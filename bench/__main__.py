@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, idle_cost, inbox_scale, latency, requests_count, webhook_ack
+from bench import booked_callback, cold_start, idle_cost, inbox_scale, latency, requests_count, webhook_ack
 from bench.cost_model import PriceBook
 from bench.stats import quick
 from bench.template import Stack, synthesize
@@ -63,8 +63,12 @@ def collect() -> dict[str, Any]:
     figures["requests"] = _section(
         "requests per unit of work", needs_stack(lambda s: requests_count.run(s, prices))
     )
+    # Measured on the local stack (the workflow must run), reported with the other request figures.
+    booked = figures.pop("booked_callback")
+    if figures["requests"].get("status", "ok") == "ok" and "inbound_message" in figures["requests"]:
+        figures["requests"]["booked_callback"] = booked
     figures["idle_cost"] = _section("idle cost", needs_stack(lambda s: idle_cost.run(s.template, prices)))
-    for name in ("workspace", "alerts", "workflows"):
+    for name in ("workspace", "alerts"):
         figures[name] = {"status": NOT_BUILT}
     return figures
 
@@ -74,7 +78,7 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
     if stack is None:
         return {
             name: {"status": "not measured: synth failed"}
-            for name in ("webhook_ack", "latency", "inbox_scale")
+            for name in ("webhook_ack", "latency", "booked_callback", "inbox_scale")
         }
     local_stack = latency.local_stack_class()
     if local_stack is None:
@@ -83,6 +87,9 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
                 "webhook acknowledgement", lambda: webhook_ack.run_in_process_moto(stack)
             ),
             "latency": {"status": "not measured: the local stack (infra/local LocalStack) has not landed"},
+            "booked_callback": {
+                "status": "not measured: the local stack (infra/local LocalStack) has not landed"
+            },
             "inbox_scale": {
                 "status": "not measured: the local stack (infra/local LocalStack) has not landed"
             },
@@ -94,11 +101,19 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
     except Exception as error:  # noqa: BLE001 - report it in the table, measure the rest
         traceback.print_exc()
         failed = {"status": f"error: local stack did not start: {type(error).__name__}: {error}"}
-        return {"webhook_ack": failed, "latency": dict(failed), "inbox_scale": dict(failed)}
+        return {
+            "webhook_ack": failed,
+            "latency": dict(failed),
+            "booked_callback": dict(failed),
+            "inbox_scale": dict(failed),
+        }
     try:
         return {
             "webhook_ack": _section("webhook acknowledgement", lambda: webhook_ack.run_on(local, stack)),
             "latency": _section("resident-to-agent latency", lambda: latency.run_on(local)),
+            "booked_callback": _section(
+                "requests per booked callback", lambda: booked_callback.run_on(local, PriceBook.load())
+            ),
             # Last: it fills the stack with 10,000 threads.
             "inbox_scale": _section(
                 "inbox views and search at crisis scale", lambda: inbox_scale.run_on(local)
@@ -288,7 +303,7 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),
     ]
-    for name in ("workspace", "alerts", "workflows"):
+    for name in ("workspace", "alerts"):
         rows.append([f"{name.capitalize()} figures", figures[name]["status"], "", "", ""])
     return rows
 

@@ -83,6 +83,14 @@ def seed_demo(stack: LocalStack) -> None:
         f"/api/admin/staff/{staff[DEMO_AGENT2_EMAIL]}",
         {"name": "Sam (demo)", "departments": ["water"]},
     )
+    # Both demo staff take callbacks, so a resident texting CALLBACK is offered slots (two per slot).
+    admin_request(
+        stack,
+        token,
+        "PUT",
+        "/api/callbacks/roster/general",
+        {"staff": [staff[DEMO_AGENT_EMAIL], staff[DEMO_AGENT2_EMAIL]]},
+    )
     for canned_id, (title, body) in DEMO_CANNED.items():
         admin_request(stack, token, "PUT", f"/api/canned-replies/{canned_id}", {"title": title, "body": body})
     for resident, text in DEMO_TEXTS:

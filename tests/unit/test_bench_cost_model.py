@@ -263,3 +263,30 @@ def test_the_floors_cost_what_the_architecture_implies() -> None:
     # 1 API request, 1.1 invocations, 1.2 FIFO requests and one transaction (8 write units, 1 request).
     assert floor.requests == pytest.approx(4.3)
     assert cost_per_million(floor.usages, PRICES) == pytest.approx(1.0 + 0.22 + 0.6 + 5.0)
+
+
+def test_booked_callback_counter_skips_the_driver_and_the_local_stand_ins() -> None:
+    import threading
+
+    from bench.booked_callback import ExcludingCounter, _floor
+
+    counter = ExcludingCounter(threading.get_ident())
+    counter.record("dynamodb", "GetItem", {}, {})  # the driver's own look-up: this thread
+    seen: list[None] = []
+
+    def handler_thread() -> None:
+        counter.record("sqs", "SendMessage", {"QueueUrl": "https://q/Outbound.fifo"}, {})
+        counter.record("sqs", "ReceiveMessage", {}, {})  # a poller standing in for the event source mapping
+        counter.record("lambda", "Invoke", {}, {})  # moto's interpreter calling a step
+        seen.append(None)
+
+    worker = threading.Thread(target=handler_thread)
+    worker.start()
+    worker.join()
+    assert seen
+    assert dict(counter.calls) == {"sqs.SendMessage": 1}
+    assert counter.skipped == {"dynamodb.GetItem": 1, "sqs.ReceiveMessage": 1, "lambda.Invoke": 1}
+    floor = _floor(callbacks=2)
+    # Nine states entered on the happy path; more requests than the 15 HTTP requests alone.
+    assert any(u.key == "stepfunctions_standard_transition" and u.quantity == 9 for u in floor.usages)
+    assert floor.requests > 2 + 3 * 2 + 2
