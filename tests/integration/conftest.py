@@ -71,6 +71,9 @@ ENVIRONMENT = {
     "CHAT_TIMEZONE": "America/New_York",
 }
 
+# Routers the agent API includes that cache their own table objects (`dependencies`).
+ROUTER_MODULES = ["zones.handlers.zone_routes"]
+
 HANDLERS = {
     "webhook": "channels.handlers.twilio_webhook",
     "status_webhook": "channels.handlers.twilio_status",
@@ -199,7 +202,7 @@ def _create_resources() -> Aws:
 def _clear_caches() -> None:
     # Clients and secrets cached by one test's handlers must not leak into the next test's moto.
     parameters.clear_caches()
-    for module_name in [*HANDLERS.values(), "switchboard.twilio_client"]:
+    for module_name in [*HANDLERS.values(), "switchboard.twilio_client", *ROUTER_MODULES]:
         module = sys.modules.get(module_name)
         for attribute in ("dependencies", "_cached_client"):
             cached = getattr(module, attribute, None)

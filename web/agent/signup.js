@@ -90,7 +90,13 @@ function validate(form) {
   const zipOk = zip === "" || /^\d{5}$/.test(zip);
   setError(form.zip, "zip-error", zipOk ? "" : "Enter a 5-digit ZIP code, or leave it empty.");
   if (!zipOk) firstInvalid = firstInvalid || form.zip;
-  return { firstInvalid, request: { phone, topics, zip_code: zip || null, language: form.language.value } };
+  const address = form.street_address.value.trim();
+  const addressOk = address === "" || address.length >= 3;
+  setError(form.street_address, "address-error", addressOk ? "" : "Enter a street address, or leave it empty.");
+  if (!addressOk) firstInvalid = firstInvalid || form.street_address;
+  const request = { phone, topics, zip_code: zip || null, language: form.language.value };
+  if (address) request.address = address;
+  return { firstInvalid, request };
 }
 
 async function submit(event) {
@@ -116,6 +122,12 @@ async function submit(event) {
       byId("signup-status").textContent =
         "Almost done: we sent you a text. Reply YES to it to start getting alerts.";
       return;
+    }
+    const problem = response.status === 400 ? await response.json().catch(() => ({})) : {};
+    if ((problem.fields || []).includes("address")) {
+      setError(form.street_address, "address-error",
+        "We could not find this address in our area. Check it, or give a ZIP code instead.");
+      form.street_address.focus();
     }
     byId("signup-error").textContent =
       response.status === 400

@@ -21,6 +21,7 @@ from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden, require_role
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import answer_errors
+from zones.handlers.zone_routes import router as zone_router
 
 from inbox.dal.inbox_table import InboxTable
 from inbox.dal.media_store import S3MediaStore
@@ -104,6 +105,7 @@ app.include_router(consent_router)
 app.include_router(inbox_router)
 app.include_router(routing_router)
 app.include_router(callback_router)
+app.include_router(zone_router)
 
 
 def current_agent() -> Agent:

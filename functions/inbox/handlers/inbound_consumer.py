@@ -26,6 +26,8 @@ from switchboard.batch import fifo_processor, sqs_batch_handler
 from switchboard.phone import channel_of
 from switchboard.settings import InboundConsumerSettings, load_settings
 from switchboard.twilio_credentials import load_twilio_credentials
+from zones.dal.zones_table import ZonesTable
+from zones.logic.places import ZoneSource
 
 from inbox.dal.inbox_table import InboxTable
 from inbox.dal.media_store import S3MediaStore
@@ -47,6 +49,7 @@ class InboundDependencies:
     keywords: KeywordRegistry
     agency_name: Callable[[], str]
     routing: Routing
+    places: ZoneSource | None = None
 
 
 def keyword_registry(table: Any) -> KeywordRegistry:
@@ -79,6 +82,7 @@ def dependencies() -> InboundDependencies:
         keywords=keyword_registry(table),
         agency_name=AgencyName(table, settings.agency_name),
         routing=Routing(RoutingTable(table)),
+        places=ZonesTable(table),
     )
 
 
@@ -97,6 +101,7 @@ def store_record(record: InboundRecord) -> None:
         replies=deps.replies,
         registry=deps.keywords,
         agency_name=deps.agency_name(),
+        places=deps.places,
     )
     # A department for a new thread, an available agent for an unassigned one (also on a redelivery: a crash
     # after storing must not leave the thread unrouted; routing twice changes nothing).

@@ -54,6 +54,9 @@ def change_from_item(item: dict[str, Any]) -> ConsentChange:
         source=item["source"],
         source_id=str(item["source_id"]),
         zone=str(item["zone"]) if item.get("zone") else None,
+        zones=tuple(str(z) for z in item.get("zones", [])),
+        provenance=str(item["provenance"]) if item.get("provenance") else None,
+        actor_sub=str(item["actor_sub"]) if item.get("actor_sub") else None,
     )
 
 
@@ -80,14 +83,33 @@ class ConsentTable:
         )
         return bool(response.get("Items"))
 
-    def record(self, changes: Sequence[ConsentChange], before: ConsentState, after: ConsentState) -> bool:
+    def record(
+        self,
+        changes: Sequence[ConsentChange],
+        before: ConsentState,
+        after: ConsentState,
+        *,
+        once_key: dict[str, str] | None = None,
+    ) -> bool:
         """Ledger entries, the new state and the subscriber items in one transaction.
 
-        False if the first entry was recorded before (a redelivered message). TransactionConflict if the state
-        moved since `before` was read (the caller reloads and tries again).
+        False if the first entry was recorded before (a redelivered message), or, with `once_key`, if an
+        item with that key exists (it is created in the same transaction: an import's row marker).
+        TransactionConflict if the state moved since `before` was read (the caller reloads and tries again).
         """
         name = self._table.name
-        items: list[dict[str, Any]] = [
+        items: list[dict[str, Any]] = []
+        if once_key is not None:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": name,
+                        "Item": once_key,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        items += [
             {
                 "Put": {
                     "TableName": name,
@@ -153,7 +175,7 @@ class ConsentTable:
 
     @staticmethod
     def _ledger_item(change: ConsentChange) -> dict[str, Any]:
-        item = {
+        item: dict[str, Any] = {
             "pk": resident_pk(change.address),
             "sk": consent_ledger_sk(change.at, change.source_id, change.topic),
             "address": change.address,
@@ -166,6 +188,12 @@ class ConsentTable:
         }
         if change.zone:
             item["zone"] = change.zone
+        if change.zones:
+            item["zones"] = list(change.zones)
+        if change.provenance:
+            item["provenance"] = change.provenance
+        if change.actor_sub:
+            item["actor_sub"] = change.actor_sub
         return item
 
     # --- the agency's topics ----------------------------------------------------------------------------

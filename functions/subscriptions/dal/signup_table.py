@@ -32,6 +32,9 @@ class SignupTable:
         }
         if signup.zip_code:
             item["zip_code"] = signup.zip_code
+        if signup.zones:
+            item["zones"] = list(signup.zones)
+            item["zone_names"] = list(signup.zone_names)
         try:
             self._table.put_item(
                 Item=item,
@@ -58,6 +61,8 @@ class SignupTable:
             requested_at=str(item["requested_at"]),
             sent_at_epoch=int(item["sent_at_epoch"]),
             expires_at=int(item["expires_at"]),
+            zones=tuple(str(z) for z in item.get("zones", [])),
+            zone_names=tuple(str(n) for n in item.get("zone_names", [])),
         )
 
     def remove(self, address: str) -> None:

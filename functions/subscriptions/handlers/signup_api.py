@@ -14,6 +14,7 @@ from inbox.dal.inbox_table import InboxTable
 from inbox.integrations.reply_queue import SqsReplyQueue
 from switchboard.observability import logger, metrics, tracer
 from switchboard.settings import SignupApiSettings, load_settings
+from zones.dal.zones_table import ZonesTable
 
 from subscriptions.dal.agency_settings import AgencyName
 from subscriptions.dal.consent_table import ConsentTable
@@ -26,6 +27,7 @@ from subscriptions.models.signup import (
     SignupRequest,
     TopicList,
     TopicView,
+    UnknownAddress,
     UnknownTopic,
     UnsupportedNumber,
 )
@@ -43,6 +45,7 @@ class SignupDependencies:
     signups: SignupTable
     texts: ThreadReplies
     agency_name: AgencyName
+    places: ZonesTable
 
 
 @cache
@@ -55,6 +58,7 @@ def dependencies() -> SignupDependencies:
             InboxTable(table), SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url)
         ),
         agency_name=AgencyName(table, settings.agency_name),
+        places=ZonesTable(table),
     )
 
 
@@ -78,6 +82,7 @@ def post_signup(signup: SignupRequest) -> Response[SignupAccepted]:
         signups=deps.signups,
         texts=deps.texts,
         agency=deps.agency_name(),
+        places=deps.places,
     )
     # The same answer whether or not a text went out: the page must not tell a stranger about a number.
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=SignupAccepted())
@@ -87,6 +92,18 @@ def post_signup(signup: SignupRequest) -> Response[SignupAccepted]:
 def unknown_topic(error: UnknownTopic) -> Response[dict[str, str]]:
     return Response(
         status_code=400, content_type=content_types.APPLICATION_JSON, body={"message": "unknown topic"}
+    )
+
+
+@app.exception_handler(UnknownAddress)
+def unknown_address(error: UnknownAddress) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=400,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "message": "we could not find this address in our area; check it, or give a ZIP code instead",
+            "fields": ["address"],
+        },
     )
 
 

@@ -11,7 +11,7 @@ def apply_change(state: ConsentState, change: ConsentChange) -> ConsentState:
     """The state after `change`. A STOP of everything suspends the subscriptions (START brings them back);
     a topic joined after it is the only thing the resident gets until then."""
     if change.action == "set_zone":
-        zones = (change.zone,) if change.zone else state.zones
+        zones = change.zones_set or state.zones
         return _moved(state, change, zones=zones, awaiting=None)
     if change.action == "opt_out":
         if change.topic == ALL_TOPICS:

@@ -18,6 +18,8 @@ from inbox.models.queue_messages import IncomingMessage
 from inbox.models.records import new_id
 from switchboard.observability import logger, metrics, redact_address
 from switchboard.phone import Address, Channel, parse_address
+from zones.logic.places import Place, ZoneSource, describe_zones, place_of_text
+from zones.models.zones import AddressNotFound
 
 from subscriptions.logic.consent_rules import apply_change
 from subscriptions.logic.keywords import (
@@ -125,6 +127,7 @@ def respond_to_inbound(
     replies: SystemReplies,
     registry: KeywordRegistry,
     agency_name: str,
+    places: ZoneSource | None = None,
 ) -> KeywordOutcome:
     log_keys = {
         "message_sid": text.sid,
@@ -148,6 +151,12 @@ def respond_to_inbound(
             metrics.add_metric(name=f"Keyword_{plan.kind}", unit=MetricUnit.Count, value=1)
             return KeywordOutcome(kind=plan.kind, replied=True, replayed=replayed)
 
+    if places is not None:
+        answered = _answer_place(text, consent=consent, replies=replies, places=places, agency=agency_name)
+        if answered is not None:
+            logger.info("Place in reply to the zone prompt", extra={**log_keys, "outcome": answered.kind})
+            return answered
+
     found = registry.find(text.body)
     if found is not None:
         handler, keyword = found
@@ -163,6 +172,52 @@ def respond_to_inbound(
         metrics.add_metric(name="RevocationFlagged", unit=MetricUnit.Count, value=1)
         return KeywordOutcome(kind="flagged")
     return KeywordOutcome(kind="none")
+
+
+def _answer_place(
+    text: InboundText, *, consent: ConsentStore, replies: SystemReplies, places: ZoneSource, agency: str
+) -> KeywordOutcome | None:
+    """An address or a point in reply to the ZIP/address prompt sets the resident's zones; None when the
+    text is no place, or no prompt is waiting (then it is a message for staff like any other)."""
+    try:
+        place: Place | None = place_of_text(places, text.body)
+        missing = False
+    except AddressNotFound:
+        place, missing = None, True
+    if place is None and not missing:
+        return None
+    state = consent.load_state(text.address)
+    replayed = consent.applied(text.address, text.received_at, text.sid)
+    if state.awaiting != AWAITING_ZIP and not replayed:
+        return None
+    if place is None or not place.zones:
+        reason = "find that address" if missing else "match that place to an alert area"
+        replies.send(
+            text,
+            f"{agency}: We could not {reason}. Reply with your 5-digit ZIP code, or your street address "
+            "(e.g. 120 Elm St).",
+        )
+        return KeywordOutcome(kind="zone_unknown", replied=True, replayed=replayed)
+    change = ConsentChange(
+        address=text.address,
+        channel=text.channel,
+        topic=ALL_TOPICS,
+        action="set_zone",
+        at=text.received_at,
+        source="keyword",
+        source_id=text.sid,
+        zone=place.zones[0],
+        zones=place.zones,
+    )
+    if not replayed:
+        consent.record([change], state, apply_change(state, change))
+    replies.send(
+        text,
+        f"{agency}: Thanks. You will get alerts for {describe_zones(place.zones, place.names)}. "
+        "Reply STOP to unsubscribe.",
+    )
+    metrics.add_metric(name="Keyword_zone", unit=MetricUnit.Count, value=1)
+    return KeywordOutcome(kind="zone", replied=True, replayed=replayed)
 
 
 def plan_command(
@@ -239,17 +294,17 @@ def plan_command(
             return planned("join", [], f"{agency}: No alert topics are open yet. Reply HELP for help.")
         label = ", ".join(chosen) if command.topic == ALL else names.get(chosen[0], chosen[0])
         if state.zones:
-            where = state.zones[0].removeprefix("zip:")
+            where = describe_zones(state.zones)
             return planned(
                 "join",
                 [change(code, "opt_in") for code in chosen],
-                f"{agency}: You are subscribed to {label} alerts for ZIP {where}. Reply STOP to unsubscribe.",
+                f"{agency}: You are subscribed to {label} alerts for {where}. Reply STOP to unsubscribe.",
             )
         return planned(
             "join",
             [change(code, "opt_in") for code in chosen],
-            f"{agency}: You are subscribed to {label} alerts. Reply with your 5-digit ZIP code to get "
-            "alerts for your area. Reply STOP to unsubscribe.",
+            f"{agency}: You are subscribed to {label} alerts. Reply with your 5-digit ZIP code or street "
+            "address to get alerts for your area. Reply STOP to unsubscribe.",
             awaiting=AWAITING_ZIP,
         )
     if isinstance(command, ZipCode):
@@ -276,6 +331,7 @@ def answer_keywords(
     replies: SystemReplies,
     registry: KeywordRegistry,
     agency_name: str,
+    places: ZoneSource | None = None,
 ) -> KeywordOutcome:
     """The inbound consumer's step after storing a message (or finding it stored before)."""
     resident = parse_address(incoming.from_address)
@@ -289,5 +345,5 @@ def answer_keywords(
         received_at=incoming.received_at,
     )
     return respond_to_inbound(
-        text, consent=consent, replies=replies, registry=registry, agency_name=agency_name
+        text, consent=consent, replies=replies, registry=registry, agency_name=agency_name, places=places
     )

@@ -16,6 +16,8 @@ from inbox.models.records import new_id
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger, metrics, redact_address
 from switchboard.phone import parse_address
+from zones.logic.places import Place, ZoneSource, describe_zones, place_of_address
+from zones.models.zones import AddressNotFound, zip_zone
 
 from subscriptions.logic.consent_rules import apply_change
 from subscriptions.logic.inbound_keywords import ConsentStore, InboundText
@@ -27,6 +29,7 @@ from subscriptions.models.signup import (
     SIGNUP_COUNTRY_PREFIXES,
     PendingSignup,
     SignupRequest,
+    UnknownAddress,
     UnknownTopic,
     UnsupportedNumber,
 )
@@ -54,6 +57,7 @@ def request_signup(
     signups: PendingSignups,
     texts: ConfirmationTexts,
     agency: str,
+    places: ZoneSource | None = None,
     now: Callable[[], float] = time.time,
     now_iso: Callable[[], str] = utc_now_iso,
     make_id: Callable[[], str] = new_id,
@@ -65,6 +69,14 @@ def request_signup(
     address = parse_address(request.phone).value
     if not address.startswith(SIGNUP_COUNTRY_PREFIXES):
         raise UnsupportedNumber("country not served")
+    place = Place(zones=(), names=())
+    if request.address:
+        try:
+            place = place_of_address(places, request.address) if places else place
+        except AddressNotFound:
+            raise UnknownAddress("not in the agency's address points") from None
+        if not place.zones:
+            raise UnknownAddress("in none of the agency's zones")
     moment = int(now())
     signup = PendingSignup(
         signup_id=make_id(),
@@ -75,6 +87,8 @@ def request_signup(
         requested_at=now_iso(),
         sent_at_epoch=moment,
         expires_at=moment + PENDING_FOR_S,
+        zones=place.zones,
+        zone_names=place.names,
     )
     log_keys = {
         "to_hash": redact_address(address),
@@ -85,7 +99,7 @@ def request_signup(
         logger.info("Sign-up repeated too soon; no second text", extra=log_keys)
         metrics.add_metric(name="SignupThrottled", unit=MetricUnit.Count, value=1)
         return False
-    where = f" for ZIP {request.zip_code}" if request.zip_code else ""
+    where = _where(signup)
     texts.send_first(
         address,
         signup.signup_id,
@@ -124,9 +138,10 @@ def confirm_signup_handler(
             )
             for topic in signup.topics
         ]
-        if signup.zip_code:
+        zones = _zones_of(signup)
+        if zones:
             changes.append(
-                replace(changes[0], topic=ALL_TOPICS, action="set_zone", zone=f"zip:{signup.zip_code}")
+                replace(changes[0], topic=ALL_TOPICS, action="set_zone", zone=zones[0], zones=zones)
             )
         if not consent.applied(text.address, text.received_at, signup.signup_id):
             before = consent.load_state(text.address)
@@ -135,10 +150,24 @@ def confirm_signup_handler(
                 after = apply_change(after, change)
             consent.record(changes, before, replace(after, language=signup.language, awaiting=None))
         signups.remove(text.address)
-        where = f" for ZIP {signup.zip_code}" if signup.zip_code else ""
+        where = _where(signup)
         return (
             f"{agency_name()}: You are subscribed to {', '.join(signup.topics)} alerts{where}. "
             "Reply STOP to unsubscribe, HELP for help."
         )
 
     return confirm
+
+
+def _zones_of(signup: PendingSignup) -> tuple[str, ...]:
+    zones = list(signup.zones)
+    if signup.zip_code and zip_zone(signup.zip_code) not in zones:
+        zones.append(zip_zone(signup.zip_code))
+    return tuple(zones)
+
+
+def _where(signup: PendingSignup) -> str:
+    """ " for ZIP 94110", " for Elm Park", or nothing: the confirmation texts name the resident's zones."""
+    if signup.zone_names:
+        return f" for {describe_zones(signup.zones, signup.zone_names)}"
+    return f" for ZIP {signup.zip_code}" if signup.zip_code else ""

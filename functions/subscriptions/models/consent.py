@@ -11,7 +11,7 @@ ALL_TOPICS = "ALL"
 ConsentAction = Literal["opt_in", "opt_out", "set_zone"]
 # Where a consent change came from; `source_id` names the record (a MessageSid, a sent message id, ...).
 ConsentSource = Literal["keyword", "carrier_error", "signup", "import", "staff"]
-# A zone a resident gets alerts for: "zip:94110" today; "area:<id>" for an agency's GeoJSON polygon later.
+# A zone a resident gets alerts for: "zip:94110", or "area:<id>": one of the agency's neighbourhood polygons.
 ZONE_PREFIXES = ("zip:", "area:")
 AWAITING_ZIP = "zip"
 
@@ -28,6 +28,15 @@ class ConsentChange:
     source: ConsentSource
     source_id: str
     zone: str | None = None
+    # set_zone from an address or a point: every zone containing it (`zone` is then the first of them).
+    zones: tuple[str, ...] = ()
+    # Imports: where the agency got this consent ("paper form 2026-10-01") and who imported it (staff sub).
+    provenance: str | None = None
+    actor_sub: str | None = None
+
+    @property
+    def zones_set(self) -> tuple[str, ...]:
+        return self.zones or ((self.zone,) if self.zone else ())
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ class SignupRequest(BaseModel):
     phone: str = Field(min_length=7, max_length=32)
     topics: list[str] = Field(min_length=1, max_length=20)
     zip_code: str | None = Field(default=None, pattern=r"^\d{5}$")
+    # A street address, resolved to the agency's neighbourhood zones through its address points.
+    address: str | None = Field(default=None, min_length=3, max_length=200)
     language: Language = "en"
 
     @field_validator("phone")
@@ -73,6 +75,8 @@ class PendingSignup:
     requested_at: str
     sent_at_epoch: int
     expires_at: int  # epoch seconds; the table's TTL removes it
+    zones: tuple[str, ...] = ()  # from the address, resolved when the page was sent (the ZIP is added at YES)
+    zone_names: tuple[str, ...] = ()
 
 
 # Countries the sign-up page may text (calling-code prefixes). Texts abroad cost many times more and are the
@@ -82,6 +86,10 @@ SIGNUP_COUNTRY_PREFIXES = ("+1",)
 
 class UnsupportedNumber(ValueError):
     """A number outside SIGNUP_COUNTRY_PREFIXES."""
+
+
+class UnknownAddress(ValueError):
+    """The address is not among the agency's address points (or lies in none of its zones)."""
 
 
 class UnknownTopic(ValueError):

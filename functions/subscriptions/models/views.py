@@ -15,6 +15,9 @@ class ConsentEntry(BaseModel):
     source: str
     source_id: str
     zone: str | None = None
+    zones: list[str] = []
+    provenance: str | None = None
+    actor_sub: str | None = None
 
     @classmethod
     def of(cls, change: ConsentChange) -> ConsentEntry:
@@ -26,6 +29,9 @@ class ConsentEntry(BaseModel):
             source=change.source,
             source_id=change.source_id,
             zone=change.zone,
+            zones=list(change.zones),
+            provenance=change.provenance,
+            actor_sub=change.actor_sub,
         )
 
 

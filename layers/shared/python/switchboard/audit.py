@@ -36,6 +36,11 @@ AuditAction = Literal[
     "settings.save",
     "canned.save",
     "canned.delete",
+    "zones.save",
+    "zones.delete",
+    "zones.address_points",
+    "subscribers.import",
+    "alert_group.reply",
 ]
 
 

@@ -1,0 +1,64 @@
+"""What the zone routes answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from zones.models.zones import PolygonZone
+
+
+class ZoneView(BaseModel):
+    zone: str  # "area:elm-park": what subscriptions and alerts name
+    zone_id: str
+    name: str
+    kind: Literal["polygon"]
+    bbox: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+    vertices: int
+
+    @classmethod
+    def of(cls, zone: PolygonZone) -> ZoneView:
+        box = zone.bbox
+        return cls(
+            zone=zone.zone,
+            zone_id=zone.zone_id,
+            name=zone.name,
+            kind=zone.kind,
+            bbox=(box.min_lon, box.min_lat, box.max_lon, box.max_lat),
+            vertices=zone.vertices,
+        )
+
+
+class ZoneList(BaseModel):
+    zones: list[ZoneView]
+
+
+class RejectedRow(BaseModel):
+    row: int
+    problem: str
+
+
+class AddressPointsLoaded(BaseModel):
+    loaded: int
+    rejected: list[RejectedRow]
+
+
+class LookupRequest(BaseModel):
+    # An address is personal data: it travels in a body, never in a URL (access logs keep URLs).
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    address: str | None = Field(default=None, min_length=3, max_length=200)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LookupRequest:
+        if (self.address is None) == (self.lat is None or self.lon is None):
+            raise ValueError("give an address, or lat and lon")
+        return self
+
+
+class LookupResult(BaseModel):
+    zones: list[str]
+    names: list[str]
