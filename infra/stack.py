@@ -315,6 +315,8 @@ class SwitchboardStack(Stack):
             table=self.table,
             inbound_queue=inbound.queue,
             settings=chat,
+            media_bucket=self.media_bucket,
+            inbound_consumer=inbox.inbound_consumer_fn,
         )
         waf = ChatWaf(self, "ChatWaf") if chat_waf else None
         web = WebConstruct(

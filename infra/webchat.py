@@ -5,16 +5,24 @@ A resident's chat message goes onto the InboundQueue like a text, so the inbox s
 agent's reply to a web chat thread is marked delivered by the sender instead of going to Twilio.
 """
 
-from aws_cdk import CfnParameter, Stack
+from aws_cdk import Aws, CfnCondition, CfnParameter, Duration, Fn, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
-from infra.lambdas import AGENT_API_TIMEOUT, FunctionKit, contract_function, grant_table_read_write
+from infra.lambdas import (
+    AGENT_API_TIMEOUT,
+    FunctionKit,
+    contract_function,
+    execution_role,
+    grant_table_read_write,
+)
 from infra.nag import acknowledge, pin_logical_id
 
 _ORIGIN = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"
@@ -54,7 +62,7 @@ class ChatSettings(Construct):
                 "verifying); an agency rotates it deliberately with put-secret-value, not on a schedule.",
             },
         )
-        self.allowed_origins = CfnParameter(
+        origins = CfnParameter(
             stack,
             "ChatAllowedOrigins",
             type="String",
@@ -63,7 +71,8 @@ class ChatSettings(Construct):
             constraint_description="comma-separated origins such as https://www.example.gov,https://example.gov",
             description="Origins (scheme://host[:port], comma-separated) whose pages may embed the chat "
             "widget. Empty: no site may.",
-        ).value_as_string
+        )
+        self.allowed_origins = origins.value_as_string
         self.business_hours = CfnParameter(
             stack,
             "ChatBusinessHours",
@@ -150,6 +159,8 @@ class WebChatConstruct(Construct):
         table: dynamodb.ITable,
         inbound_queue: sqs.IQueue,
         settings: ChatSettings,
+        media_bucket: s3.Bucket,
+        inbound_consumer: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         self.chat_fn = contract_function(
@@ -165,6 +176,7 @@ class WebChatConstruct(Construct):
         grant_table_read_write(table, self.chat_fn)
         inbound_queue.grant_send_messages(self.chat_fn)
         settings.token_key.grant_read(self.chat_fn)
+        self._photos(media_bucket, inbound_consumer, settings)
         integration = HttpLambdaIntegration("WebChatIntegration", self.chat_fn)
         for route in http_api.add_routes(
             path=CHAT_PATH, methods=[apigwv2.HttpMethod.ANY], integration=integration
@@ -176,4 +188,82 @@ class WebChatConstruct(Construct):
             methods=[apigwv2.HttpMethod.ANY],
             integration=integration,
             authorizer=authorizer,
+        )
+
+    def _photos(self, bucket: s3.Bucket, inbound_consumer: lambda_.IFunction, settings: ChatSettings) -> None:
+        """Residents' photos (functions/webchat/dal/uploads.py): the browser POSTs to `uploads/` with a policy
+        this function signs (so it needs PutObject there), the function checks and moves the photo to
+        `webchat/`, the inbound consumer copies it into `media/` like MMS media, and the widget reads its own
+        photo back from `media/`. Nothing else in the bucket is reachable from the chat."""
+        fn = self.chat_fn
+        bucket.grant_put(fn, "uploads/*")
+        bucket.grant_read(fn, "uploads/*")
+        bucket.grant_delete(fn, "uploads/*")
+        bucket.grant_put(fn, "webchat/*")
+        bucket.grant_read(fn, "webchat/*")
+        bucket.grant_read(fn, "media/*")
+        bucket.grant_read(inbound_consumer, "webchat/*")
+        # Unlinked uploads and checked copies are not kept: the photo lives on under media/.
+        for rule_id, prefix in (("ExpireChatUploads", "uploads/"), ("ExpireCheckedChatPhotos", "webchat/")):
+            bucket.add_lifecycle_rule(
+                id=rule_id,
+                prefix=prefix,
+                expiration=Duration.days(1),
+                noncurrent_version_expiration=Duration.days(1),
+            )
+        # The browser POSTs from the agency's pages: CORS for exactly the allowed origins, POST only.
+        has_origins = CfnCondition(
+            self,
+            "ChatHasAllowedOrigins",
+            expression=Fn.condition_not(Fn.condition_equals(settings.allowed_origins, "")),
+        )
+        cfn_bucket = bucket.node.default_child
+        assert isinstance(cfn_bucket, s3.CfnBucket)
+        cfn_bucket.cors_configuration = Fn.condition_if(  # type: ignore[assignment]
+            has_origins.logical_id,
+            {
+                "CorsRules": [
+                    {
+                        "Id": "WebChatPhotoUpload",
+                        "AllowedMethods": ["POST"],
+                        "AllowedOrigins": Fn.split(",", settings.allowed_origins),
+                        "MaxAge": 600,
+                    }
+                ]
+            },
+            Aws.NO_VALUE,
+        )
+        acknowledge(
+            execution_role(fn),
+            {
+                "AwsSolutions-IAM5[Action::s3:Abort*]": "grant_put: abort a failed photo upload; limited to "
+                "the chat's uploads/ and webchat/ prefixes of the media bucket.",
+                "AwsSolutions-IAM5[Action::s3:GetObject*]": "grant_read: the chat reads uploads it checks "
+                "and the resident's own photos; limited to the chat's prefixes of the media bucket.",
+                "AwsSolutions-IAM5[Action::s3:GetBucket*]": "grant_read: bucket metadata of the media bucket "
+                "only.",
+                "AwsSolutions-IAM5[Action::s3:List*]": "grant_read: lets a missing upload answer 404 rather "
+                "than 403 (a resident's upload that never arrived); the media bucket only.",
+                "AwsSolutions-IAM5[Action::s3:DeleteObject*]": "grant_delete: a checked or refused upload is "
+                "deleted at once; limited to uploads/ of the media bucket.",
+                "AwsSolutions-IAM5[Resource::<MediaBucket.Arn>/uploads/*]": "Upload keys are "
+                "uploads/{session}/{random id}, made per photo; the prefix is the narrowest fixed scope.",
+                "AwsSolutions-IAM5[Resource::<MediaBucket.Arn>/webchat/*]": "Checked photos are "
+                "webchat/{session}/{id}; the prefix is the narrowest fixed scope.",
+                "AwsSolutions-IAM5[Resource::<MediaBucket.Arn>/media/*]": "A resident's own photo is at "
+                "media/{thread}/{sid}/{n}; the handler reads only keys under its session's thread.",
+            },
+        )
+        acknowledge(
+            execution_role(inbound_consumer),
+            {
+                "AwsSolutions-IAM5[Action::s3:GetObject*]": "grant_read: the consumer copies checked web "
+                "chat photos into the thread; limited to webchat/ of the media bucket.",
+                "AwsSolutions-IAM5[Action::s3:GetBucket*]": "grant_read: bucket metadata of the media bucket "
+                "only.",
+                "AwsSolutions-IAM5[Action::s3:List*]": "grant_read: a missing photo answers 404 (stored "
+                "without it), not 403; the media bucket only.",
+                "AwsSolutions-IAM5[Resource::<MediaBucket.Arn>/webchat/*]": "Checked photos are "
+                "webchat/{session}/{id}; the prefix is the narrowest fixed scope.",
+            },
         )

@@ -178,6 +178,11 @@ class ResourceFactory:
     def _bucket(self, logical_id: str, p: dict[str, Any]) -> Physical:
         name = (p.get("BucketName") or _name(logical_id)).lower()
         self.client("s3").create_bucket(Bucket=name)
+        cors = p.get("CorsConfiguration")
+        if isinstance(cors, dict) and cors.get("CorsRules"):
+            # The web chat's photo upload: browsers POST to the bucket from the allowed origins. moto's server
+            # answers preflights and adds Access-Control-Allow-Origin from this configuration.
+            self.client("s3").put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors["CorsRules"]})
         return name, {
             "Arn": f"arn:aws:s3:::{name}",
             "DomainName": f"{name}.s3.amazonaws.com",

@@ -158,9 +158,11 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
     # chat reads its token key (test_infra_webchat: and it alone)
     assert readers == {"TwilioWebhookFn", "TwilioStatusFn", "InboundConsumerFn", "SmsSenderFn", "WebChatFn"}
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
-    assert writers == {"InboundConsumerFn"}
+    # The web chat writes only its uploads/ and webchat/ prefixes (test_infra_webchat)
+    assert writers == {"InboundConsumerFn", "WebChatFn"}
     media_readers = {fn for fn in CONTRACT_FUNCTIONS if "s3:GetObject*" in cfn.actions_on(fn)}
-    assert media_readers == {"AgentApiFn"}
+    # The consumer reads checked web chat photos; the web chat its prefixes and a resident's own photos
+    assert media_readers == {"AgentApiFn", "InboundConsumerFn", "WebChatFn"}
 
 
 def test_only_the_staff_admin_function_may_manage_staff_and_only_in_the_agency_pool(

@@ -58,3 +58,69 @@ def test_waf_flag_puts_a_rate_rule_on_the_chat_routes_in_front_of_cloudfront(
     assert (
         waf_template.template["Parameters"]["ChatAllowedOrigins"]["Default"] == "https://www.county.example"
     )
+
+
+def _s3_statements(cfn: TemplateView, role_prefix: str) -> list[dict[str, Any]]:
+    found = []
+    for logical_id, policy in cfn.of_type("AWS::IAM::Policy").items():
+        if not logical_id.startswith(role_prefix):
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(str(a).startswith("s3:") for a in actions):
+                found.append(statement)
+    return found
+
+
+def _object_prefixes(statement: dict[str, Any]) -> set[str]:
+    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    prefixes = set()
+    for resource in resources:
+        if isinstance(resource, dict) and "Fn::Join" in resource:
+            parts = resource["Fn::Join"][1]
+            assert parts[0] == {"Fn::GetAtt": ["MediaBucket", "Arn"]}
+            prefixes.add(parts[1])
+        else:
+            assert resource == {"Fn::GetAtt": ["MediaBucket", "Arn"]}  # bucket-level (List, GetBucket)
+    return prefixes
+
+
+def test_the_chat_reaches_only_its_own_prefixes_of_the_media_bucket(cfn: TemplateView) -> None:
+    statements = _s3_statements(cfn, "WebChatWebChatFnRole")
+    prefixes = {p for s in statements for p in _object_prefixes(s)}
+    assert prefixes == {"/uploads/*", "/webchat/*", "/media/*"}
+    writes = {
+        p
+        for s in statements
+        if any(str(a).startswith(("s3:PutObject", "s3:DeleteObject")) for a in s["Action"])
+        for p in _object_prefixes(s)
+    }
+    assert writes == {"/uploads/*", "/webchat/*"}  # never media/: only the consumer writes there
+    consumer = {p for s in _s3_statements(cfn, "InboxInboundConsumerFnRole") for p in _object_prefixes(s)}
+    assert "/webchat/*" in consumer
+
+
+def test_the_media_bucket_allows_photo_posts_from_the_listed_origins_only(cfn: TemplateView) -> None:
+    bucket = cfn.props("MediaBucket")
+    condition, rules, otherwise = bucket["CorsConfiguration"]["Fn::If"]
+    assert otherwise == {"Ref": "AWS::NoValue"}  # no origin listed: no CORS at all
+    assert cfn.template["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ChatAllowedOrigins"}, ""]}]
+    }
+    (rule,) = rules["CorsRules"]
+    assert rule["AllowedMethods"] == ["POST"]
+    assert rule["AllowedOrigins"] == {"Fn::Split": [",", {"Ref": "ChatAllowedOrigins"}]}
+    assert "AllowedHeaders" not in rule and "ExposedHeaders" not in rule
+    # Still private and encrypted with KMS
+    assert bucket["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+    encryption = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+
+
+def test_unlinked_uploads_and_checked_copies_expire_in_a_day(cfn: TemplateView) -> None:
+    rules = {r["Id"]: r for r in cfn.props("MediaBucket")["LifecycleConfiguration"]["Rules"]}
+    for rule_id, prefix in (("ExpireChatUploads", "uploads/"), ("ExpireCheckedChatPhotos", "webchat/")):
+        rule = rules[rule_id]
+        assert rule["Prefix"] == prefix and rule["ExpirationInDays"] == 1
+        assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert "Prefix" not in rules["TidyVersionsAndUploads"]  # MMS media under media/ are kept

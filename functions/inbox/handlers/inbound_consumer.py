@@ -23,9 +23,11 @@ from subscriptions.logic.inbound_keywords import (
 )
 from subscriptions.logic.signup import confirm_signup_handler
 from switchboard.batch import fifo_processor, sqs_batch_handler
-from switchboard.phone import channel_of
+from switchboard.phone import channel_of, parse_address
 from switchboard.settings import InboundConsumerSettings, load_settings
 from switchboard.twilio_credentials import load_twilio_credentials
+from webchat.dal.uploads import PhotoUploads
+from webchat.integrations.photo_source import CheckedPhotoSource
 from zones.dal.zones_table import ZonesTable
 from zones.logic.places import ZoneSource
 
@@ -44,6 +46,7 @@ class InboundDependencies:
     store: InboundStore
     archive: MediaArchive
     media_source: MediaSource
+    webchat_photos: PhotoUploads
     consent: ConsentStore
     replies: SystemReplies
     keywords: KeywordRegistry
@@ -75,6 +78,7 @@ def dependencies() -> InboundDependencies:
         media_source=TwilioMediaDownloader(
             lambda: load_twilio_credentials(settings.twilio_secret_arn), settings.twilio_api_base_url
         ),
+        webchat_photos=PhotoUploads(boto3.client("s3"), settings.media_bucket),
         consent=ConsentTable(table),
         replies=ThreadReplies(
             InboxTable(table), SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url)
@@ -89,8 +93,13 @@ def dependencies() -> InboundDependencies:
 def store_record(record: InboundRecord) -> None:
     deps = dependencies()
     incoming = IncomingMessage.from_envelope(record.body)
+    media_source = deps.media_source
+    sender = parse_address(incoming.from_address)
+    if sender.channel == "webchat":
+        # A web chat photo comes from the checked copy of this session's upload, never from a URL.
+        media_source = CheckedPhotoSource(deps.webchat_photos, sender.number)
     outcome = store_incoming_message(
-        incoming, store=deps.store, archive=deps.archive, media_source=deps.media_source
+        incoming, store=deps.store, archive=deps.archive, media_source=media_source
     )
     # Also on a duplicate: a crash after storing must not lose the STOP it carried (answering is idempotent).
     answer_keywords(

@@ -14,14 +14,20 @@ import boto3
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
-from inbox.logic.agent_inbox import agent_from_claims
-from inbox.models.errors import NotAuthenticated
+from botocore.config import Config
+from inbox.dal.media_store import S3MediaStore
+from inbox.logic.agent_inbox import agent_from_claims, read_media
+from inbox.models.errors import MediaNotFound, NotAuthenticated
 from switchboard.observability import logger, metrics, tracer
 from switchboard.settings import WebChatSettings, load_settings
 
 from webchat.dal.chat_table import ChatTable
+from webchat.dal.staff_presence import StaffPresence
+from webchat.dal.uploads import PhotoUploads
 from webchat.logic import chat
+from webchat.logic.agents_online import AgentsOnline
 from webchat.logic.hours import parse_hours
+from webchat.logic.photo_uploads import PhotoRefused, grant_upload
 from webchat.logic.rate_limits import RateLimited
 from webchat.logic.tokens import InvalidToken, verify_token
 from webchat.models.chat import (
@@ -33,6 +39,8 @@ from webchat.models.chat import (
     MessageAccepted,
     ResidentContact,
     SessionStarted,
+    UploadGranted,
+    UploadRequest,
     WebChatConfig,
 )
 from webchat.models.errors import NoConversation, NotAWebChatThread, UnknownLanguage
@@ -65,6 +73,9 @@ class ChatDependencies:
     store: ChatTable
     queue: SqsInbound
     key: bytes
+    photos: PhotoUploads
+    media: S3MediaStore
+    agents_online: AgentsOnline
 
 
 @cache
@@ -73,15 +84,22 @@ def dependencies() -> ChatDependencies:
     secret = boto3.client("secretsmanager").get_secret_value(SecretId=settings.token_secret_arn)[
         "SecretString"
     ]
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
     return ChatDependencies(
-        store=ChatTable(boto3.resource("dynamodb").Table(settings.table_name)),
+        store=ChatTable(table),
         queue=SqsInbound(boto3.client("sqs"), settings.inbound_queue_url),
         key=str(secret).encode(),
+        photos=PhotoUploads(s3, settings.media_bucket),
+        media=S3MediaStore(s3, settings.media_bucket),
+        agents_online=AgentsOnline(StaffPresence(table)),
     )
 
 
 def now_available() -> Availability:
-    return chat.availability(hours, settings.business_hours, chat.now_utc())
+    return chat.availability(
+        hours, settings.business_hours, chat.now_utc(), agents_online=dependencies().agents_online()
+    )
 
 
 def source_ip() -> str:
@@ -111,9 +129,40 @@ def post_session(contact: Contact) -> Response[SessionStarted]:
 def post_message(message: ChatMessageIn) -> Response[MessageAccepted]:
     deps = dependencies()
     accepted = chat.send_message(
-        deps.store, deps.queue, session(), message, source_ip=source_ip(), now=int(time.time())
+        deps.store,
+        deps.queue,
+        session(),
+        message,
+        source_ip=source_ip(),
+        now=int(time.time()),
+        photos=deps.photos,
     )
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=accepted)
+
+
+@app.post("/chat/uploads")
+def post_upload(request: UploadRequest) -> Response[UploadGranted]:
+    deps = dependencies()
+    granted = grant_upload(
+        deps.photos, deps.store, session(), request, source_ip=source_ip(), now=int(time.time())
+    )
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=granted)
+
+
+@app.get("/chat/media/<media_id>")
+def get_media(media_id: str):  # type: ignore[no-untyped-def]
+    """The resident's own photo, for the widget (a blob: URL made with the session token)."""
+    deps = dependencies()
+    thread_id = deps.store.thread_of(chat.session_address(session()))
+    if thread_id is None:
+        raise MediaNotFound(media_id)
+    media = read_media(deps.media, thread_id, media_id)
+    return Response(
+        status_code=200,
+        content_type=media.content_type,
+        body=media.content,  # bytes: the resolver base64-encodes them for API Gateway
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @app.get("/chat/messages")
@@ -200,6 +249,7 @@ _ERRORS: dict[type[Exception], tuple[int, str]] = {
     NoConversation: (409, "send a message first"),
     UnknownLanguage: (404, "language not available"),
     NotAWebChatThread: (404, "not a web chat thread"),
+    MediaNotFound: (404, "photo not found"),
 }
 
 
@@ -225,6 +275,23 @@ def rate_limited(error: RateLimited) -> Response[dict[str, Any]]:
             "retry_after": error.retry_after_s,
         },
         headers={"Retry-After": str(error.retry_after_s)},
+    )
+
+
+_PHOTO_REFUSALS = {
+    "type": (400, "Only photos can be sent: JPEG, PNG, WebP or HEIC."),
+    "size": (413, "That photo is too large: the limit is 4 MB."),
+    "missing": (400, "The photo did not finish uploading. Please try again."),
+}
+
+
+@app.exception_handler(PhotoRefused)
+def photo_refused(error: PhotoRefused) -> Response[dict[str, str]]:
+    status, message = _PHOTO_REFUSALS[error.reason]
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": message, "reason": error.reason},
     )
 
 

@@ -18,11 +18,14 @@ from switchboard.clock import utc_now_iso
 from switchboard.observability import logger, metrics
 from switchboard.phone import WEBCHAT_PREFIX
 
+from webchat.dal.uploads import MEDIA_URL_SCHEME
 from webchat.logic import rate_limits
 from webchat.logic.hours import BusinessHours
+from webchat.logic.photo_uploads import PhotoStore, check_photo
 from webchat.logic.tokens import SessionToken, issue_token, new_session_id
 from webchat.models.chat import (
     Availability,
+    ChatMedia,
     ChatMessageIn,
     ChatMessageOut,
     ChatUpdates,
@@ -65,10 +68,14 @@ def session_address(session_id: str) -> str:
     return WEBCHAT_PREFIX + session_id
 
 
-def availability(hours: BusinessHours | None, hours_text: str, now: datetime) -> Availability:
+def availability(
+    hours: BusinessHours | None, hours_text: str, now: datetime, *, agents_online: bool = True
+) -> Availability:
     if hours is None or hours.is_open(now):
-        return Availability(open=True, next_open=None, hours=hours_text)
-    return Availability(open=False, next_open=hours.next_open(now).isoformat(), hours=hours_text)
+        return Availability(open=True, next_open=None, hours=hours_text, agents_online=agents_online)
+    return Availability(
+        open=False, next_open=hours.next_open(now).isoformat(), hours=hours_text, agents_online=agents_online
+    )
 
 
 def start_session(
@@ -101,24 +108,30 @@ def send_message(
     source_ip: str,
     now: int,
     received_at: Callable[[], str] = utc_now_iso,
+    photos: PhotoStore | None = None,
 ) -> MessageAccepted:
     rate_limits.check_limit(store, rate_limits.SESSION_MESSAGES, session_id, now)
     rate_limits.check_limit(store, rate_limits.ADDRESS_MESSAGES, source_ip, now)
     address = session_address(session_id)
     # Same client_id, same SID: the FIFO dedup and the consumer's SID item store a retried POST once.
     sid = "WC" + hashlib.sha256(f"{session_id}:{message.client_id}".encode()).hexdigest()[:32]
-    envelope = {
-        "kind": "webchat.inbound",
-        "received_at": received_at(),
-        "params": {
-            "MessageSid": sid,
-            "AccountSid": "webchat",
-            "From": address,
-            "To": "webchat",
-            "Body": message.body,
-            "NumMedia": "0",
-        },
+    params = {
+        "MessageSid": sid,
+        "AccountSid": "webchat",
+        "From": address,
+        "To": "webchat",
+        "Body": message.body,
+        "NumMedia": "0",
     }
+    if message.upload_id is not None:
+        if photos is None:
+            raise ValueError("photos are not accepted here")
+        # Checked (type from the bytes, size, metadata removed) before anything is queued: a refused photo
+        # answers 400 and no message is stored.
+        params["MediaContentType0"] = check_photo(photos, session_id, message.upload_id)
+        params["MediaUrl0"] = MEDIA_URL_SCHEME + message.upload_id
+        params["NumMedia"] = "1"
+    envelope = {"kind": "webchat.inbound", "received_at": received_at(), "params": params}
     group = hashlib.sha256(address.encode()).hexdigest()[:32]
     queue.send(json.dumps(envelope, separators=(",", ":")), group, sid)
     logger.info("Web chat message queued", extra={"message_sid": sid})
@@ -150,6 +163,10 @@ def read_updates(
             body=str(item.get("body", "")),
             created_at=str(item["created_at"]),
             status=str(item.get("status", "")),
+            media=[
+                ChatMedia(media_id=str(m["media_id"]), content_type=str(m["content_type"]))
+                for m in item.get("media") or []
+            ],
         )
         for item in items
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_CHAT_MESSAGE = 1600
 _PRIVATE = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
@@ -55,25 +55,53 @@ class ContactUpdate(Contact):
     continue_by_text: bool = False
 
 
+UPLOAD_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+
+
 class ChatMessageIn(BaseModel):
     model_config = _PRIVATE
 
-    body: str = Field(min_length=1, max_length=MAX_CHAT_MESSAGE)
+    body: str = Field(default="", max_length=MAX_CHAT_MESSAGE)
     # Chosen by the widget per message, so a retried POST stores the message once.
     client_id: str = Field(pattern=r"^[A-Za-z0-9-]{8,64}$")
+    # A photo uploaded with POST /chat/uploads; a message may be a photo alone.
+    upload_id: str | None = Field(default=None, pattern=UPLOAD_ID_PATTERN)
 
-    @field_validator("body")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+    @model_validator(mode="after")
+    def _says_something(self) -> ChatMessageIn:
+        if not self.body.strip() and self.upload_id is None:
             raise ValueError("body must not be blank")
-        return value
+        return self
+
+
+class UploadRequest(BaseModel):
+    """What the widget says it will upload; S3's signed policy holds it to that, and the bytes are checked."""
+
+    model_config = _PRIVATE
+
+    content_type: str = Field(max_length=100)
+    size: int = Field(ge=1)
+
+
+class UploadGranted(BaseModel):
+    upload_id: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int
+
+
+class ChatMedia(BaseModel):
+    media_id: str
+    content_type: str
 
 
 class Availability(BaseModel):
     open: bool
     next_open: str | None  # ISO instant with offset; None when open now or always staffed
     hours: str
+    # Whether any agent has set themselves available (who, and how many, is never told).
+    agents_online: bool = True
 
 
 class SessionStarted(BaseModel):
@@ -91,6 +119,7 @@ class ChatMessageOut(BaseModel):
     body: str
     created_at: str
     status: str
+    media: list[ChatMedia] = []
 
 
 class ChatUpdates(BaseModel):

@@ -181,6 +181,7 @@ class WebChatSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
     inbound_queue_url: Required = Field(alias="INBOUND_QUEUE_URL")
     token_secret_arn: Required = Field(alias="WEBCHAT_TOKEN_SECRET_ARN")
+    media_bucket: Required = Field(alias="MEDIA_BUCKET")  # residents' photos, as for MMS
     # Comma-separated origins (scheme://host[:port]) whose pages may embed the widget.
     allowed_origins: str = Field(default="", alias="CHAT_ALLOWED_ORIGINS")
     business_hours: str = Field(default="", alias="CHAT_BUSINESS_HOURS")
