@@ -182,7 +182,10 @@ class ResourceFactory:
         if isinstance(cors, dict) and cors.get("CorsRules"):
             # The web chat's photo upload: browsers POST to the bucket from the allowed origins. moto's server
             # answers preflights and adds Access-Control-Allow-Origin from this configuration.
-            self.client("s3").put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors["CorsRules"]})
+            # CloudFormation's CorsRule names differ from the S3 API's in two fields.
+            names = {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
+            rules = [{names.get(k, k): v for k, v in rule.items()} for rule in cors["CorsRules"]]
+            self.client("s3").put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
         return name, {
             "Arn": f"arn:aws:s3:::{name}",
             "DomainName": f"{name}.s3.amazonaws.com",
