@@ -3,6 +3,7 @@ entry point around a record handler (the house decorators, in their fixed order,
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import ValidationError
 
 from switchboard.observability import logger, metrics, tracer
 
@@ -25,9 +27,24 @@ RecordT = TypeVar("RecordT", bound=SqsRecordModel)
 SqsHandler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
 
 
+class _FifoProcessor(SqsFifoPartialProcessor):
+    """Powertools' FIFO processor, with one hole closed: a record held back behind its group's earlier failure
+    is converted through the model outside any guard, so a malformed record there raised out of the batch and
+    failed every record in it, other residents' messages included (they would reach the DLQ with it after
+    the retries). Here that record fails alone, as a malformed record does anywhere else in the batch."""
+
+    def _process_record(self, record: dict[str, Any]) -> Any:
+        try:
+            return super()._process_record(record)
+        except ValidationError:
+            self._current_group_id = record.get("attributes", {}).get("MessageGroupId")
+            failed = self._to_batch_type(record=record, event_type=self.event_type)
+            return self.failure_handler(record=failed, exception=sys.exc_info())
+
+
 def fifo_processor(model: type[SqsRecordModel]) -> SqsFifoPartialProcessor:
     # A failing record holds back only its own message group (one resident, one thread); other groups go on.
-    processor = SqsFifoPartialProcessor(model=model, skip_group_on_error=True)
+    processor = _FifoProcessor(model=model, skip_group_on_error=True)
     # Report every failure as a batch item failure rather than raising: the raised error would quote records.
     processor.raise_on_entire_batch_failure = False
     return processor
