@@ -40,7 +40,10 @@ QUEUES = {
     "InboundQueue": "switchboard-InboundQueue.fifo",
     "StatusQueue": "switchboard-StatusQueue",
     "OutboundQueue": "switchboard-OutboundQueue.fifo",
+    "AlertPlanQueue": "switchboard-AlertPlanQueue",
+    "AlertSendQueue": "switchboard-AlertSendQueue",
 }
+ALERT_SCHEDULE_GROUP = "switchboard-alerts"
 
 ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -53,6 +56,13 @@ ENVIRONMENT = {
     "INBOUND_QUEUE_URL": queue_url(QUEUES["InboundQueue"]),
     "STATUS_QUEUE_URL": queue_url(QUEUES["StatusQueue"]),
     "OUTBOUND_QUEUE_URL": queue_url(QUEUES["OutboundQueue"]),
+    "ALERT_PLAN_QUEUE_URL": queue_url(QUEUES["AlertPlanQueue"]),
+    "ALERT_PLAN_QUEUE_ARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{QUEUES['AlertPlanQueue']}",
+    "ALERT_SEND_QUEUE_URL": queue_url(QUEUES["AlertSendQueue"]),
+    "ALERT_SCHEDULE_GROUP": ALERT_SCHEDULE_GROUP,
+    "ALERT_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/switchboard-alert-scheduler",
+    "ALERT_SEND_RATE": "50",
+    "AGENCY_TIME_ZONE": "America/New_York",
     # Secrets Manager takes a name wherever it takes an ARN; moto's ARNs end in a random suffix.
     "TWILIO_SECRET_ARN": SECRET_NAME,
     "PUBLIC_API_URL": SAMPLE_CONFIG["PUBLIC_API_URL"],
@@ -84,6 +94,10 @@ HANDLERS = {
     "signup_api": "subscriptions.handlers.signup_api",
     "staff_admin": "staff.handlers.staff_admin",
     "webchat_api": "webchat.handlers.chat_api",
+    "alerts_api": "alerts.handlers.alerts_api",
+    "alert_planner": "alerts.handlers.alert_planner",
+    "alert_sender": "alerts.handlers.alert_sender",
+    "link_redirect": "alerts.handlers.link_redirect",
 }
 
 
@@ -191,6 +205,7 @@ def _create_resources() -> Aws:
             {"account_sid": SAMPLE_CONFIG["account_sid"], "auth_token": SAMPLE_CONFIG["auth_token"]}
         ),
     )
+    boto3.client("scheduler", region_name=REGION).create_schedule_group(Name=ALERT_SCHEDULE_GROUP)
     cognito = boto3.client("cognito-idp", region_name=REGION)
     pool = cognito.create_user_pool(PoolName="switchboard-staff", UsernameAttributes=["email"])
     pool_id = pool["UserPool"]["Id"]
@@ -240,6 +255,10 @@ sms_sender = _handler_fixture("sms_sender")
 signup_api = _handler_fixture("signup_api")
 staff_admin = _handler_fixture("staff_admin")
 webchat_api = _handler_fixture("webchat_api")
+alerts_api = _handler_fixture("alerts_api")
+alert_planner = _handler_fixture("alert_planner")
+alert_sender = _handler_fixture("alert_sender")
+link_redirect = _handler_fixture("link_redirect")
 
 
 @pytest.fixture

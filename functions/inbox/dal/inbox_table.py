@@ -75,6 +75,8 @@ class InboxTable:
             thread_id=str(item["thread_id"]),
             message_sk=str(item["message_sk"]),
             direction=str(item.get("direction", "out")),
+            alert_id=str(item["alert_id"]) if item.get("alert_id") else None,
+            address=str(item["address"]) if item.get("address") else None,
         )
 
     def advance_status(self, ref: SidRef, status: str, error_code: str | None) -> bool:

@@ -30,6 +30,9 @@ class SidRef:
     thread_id: str
     message_sk: str
     direction: str
+    # An alert's text (functions/alerts): its figures move, not a thread message's status.
+    alert_id: str | None = None
+    address: str | None = None
 
 
 @dataclass(frozen=True)

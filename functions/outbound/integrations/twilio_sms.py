@@ -34,7 +34,9 @@ class TwilioSmsGateway:
             status = int(error.status or 0)
             code = str(error.code or status)
             if status >= 500 or status in _RETRIED_CLIENT_ERRORS or status < 400:
-                raise TransientSendFailure(f"Twilio answered HTTP {status}, code {code}") from None
+                raise TransientSendFailure(
+                    f"Twilio answered HTTP {status}, code {code}", http_status=status
+                ) from None
             raise RecipientRejected(code=code, http_status=status) from None
         except (requests.RequestException, TwilioException) as error:
             raise TransientSendFailure(f"Twilio unreachable: {type(error).__name__}") from None

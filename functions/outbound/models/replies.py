@@ -72,4 +72,9 @@ class RecipientRejected(Exception):
 
 
 class TransientSendFailure(Exception):
-    """Worth trying again later (429, 5xx, network): raised so SQS redelivers the job."""
+    """Worth trying again later (429, 5xx, network): raised so SQS redelivers the job. `http_status` is
+    Twilio's answer (None: no answer), so a caller can tell a 429 (nothing created) from a 5xx (perhaps)."""
+
+    def __init__(self, message: str, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status

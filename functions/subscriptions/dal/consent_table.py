@@ -145,7 +145,8 @@ class ConsentTable:
                 }
             }
         )
-        rewrite = after.topics if after.zones != before.zones else after.topics - before.topics
+        moved = after.zones != before.zones or after.language != before.language
+        rewrite = after.topics if moved else after.topics - before.topics
         for topic in sorted(rewrite):
             subscriber = {
                 "pk": subscribers_pk(topic),
@@ -153,7 +154,14 @@ class ConsentTable:
                 "address": after.address,
                 "zones": list(after.zones),
             }
+            if after.language:
+                subscriber["language"] = after.language  # an alert's audience per language, without reads
             items.append({"Put": {"TableName": name, "Item": subscriber}})
+        # ZIP codes residents gave, for the alert composer's zone list (polygons are listed from their items).
+        for zone in sorted(set(after.zones) - set(before.zones)):
+            if zone.startswith("zip:"):
+                zip_item = {"pk": "ZONES", "sk": "ZIP#" + zone.removeprefix("zip:"), "zone": zone}
+                items.append({"Put": {"TableName": name, "Item": zip_item}})
         for topic in sorted(before.topics - after.topics):
             key = {"pk": subscribers_pk(topic), "sk": resident_pk(after.address)}
             items.append({"Delete": {"TableName": name, "Key": key}})

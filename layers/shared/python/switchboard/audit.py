@@ -41,6 +41,8 @@ AuditAction = Literal[
     "zones.address_points",
     "subscribers.import",
     "alert_group.reply",
+    "alert.create",
+    "alert.cancel",
 ]
 
 

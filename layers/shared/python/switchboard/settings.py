@@ -190,3 +190,36 @@ class WebChatSettings(_Env):
     @property
     def origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip()]
+
+
+# --- alerts (functions/alerts) ----------------------------------------------------------------------------
+# Messages per second the agency's Twilio sender may take (a long code 1, toll-free 3, a short code 100, a
+# Messaging Service its numbers' sum); CDK parameter AlertSendRate.
+AlertRate = Annotated[int, Field(ge=1, le=1000)]
+
+
+class _AlertScheduling(_Env):
+    alert_plan_queue_arn: Required = Field(alias="ALERT_PLAN_QUEUE_ARN")
+    alert_schedule_group: Required = Field(alias="ALERT_SCHEDULE_GROUP")
+    alert_scheduler_role_arn: Required = Field(alias="ALERT_SCHEDULER_ROLE_ARN")
+
+
+class AlertsApiSettings(_AlertScheduling):
+    table_name: Required = Field(alias="TABLE_NAME")
+    alert_plan_queue_url: Required = Field(alias="ALERT_PLAN_QUEUE_URL")
+    public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
+    alert_send_rate: AlertRate = Field(default=10, alias="ALERT_SEND_RATE")
+
+
+class AlertPlannerSettings(_Env):
+    table_name: Required = Field(alias="TABLE_NAME")
+    alert_send_queue_url: Required = Field(alias="ALERT_SEND_QUEUE_URL")
+
+
+class AlertSenderSettings(SmsSenderSettings, _AlertScheduling):
+    alert_send_rate: AlertRate = Field(default=10, alias="ALERT_SEND_RATE")
+    agency_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")
+
+
+class LinkRedirectSettings(_Env):
+    table_name: Required = Field(alias="TABLE_NAME")

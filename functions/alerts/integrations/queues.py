@@ -1,0 +1,54 @@
+"""AlertPlanQueue and AlertSendQueue producers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from alerts.models.alerts import DeliveryJob
+
+SQS_BATCH = 10
+# SendMessageBatch calls in flight at once: a 100,000-recipient alert is 10,000 calls.
+PARALLEL_BATCHES = 8
+_ATTEMPTS = 3
+
+
+class SqsDeliveryQueue:
+    def __init__(self, sqs: Any, queue_url: str, parallel: int = PARALLEL_BATCHES) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._parallel = parallel
+
+    def enqueue(self, jobs: Sequence[DeliveryJob]) -> None:
+        batches = [jobs[i : i + SQS_BATCH] for i in range(0, len(jobs), SQS_BATCH)]
+        if not batches:
+            return
+        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
+            # list(): re-raise the first failure here, after every batch was tried.
+            list(pool.map(self._send_batch, batches))
+
+    def _send_batch(self, batch: Sequence[DeliveryJob]) -> None:
+        entries = {str(i): job.model_dump_json(exclude_none=True) for i, job in enumerate(batch)}
+        for _ in range(_ATTEMPTS):
+            response = self._sqs.send_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[{"Id": key, "MessageBody": body} for key, body in entries.items()],
+            )
+            failed = {entry["Id"] for entry in response.get("Failed", [])}
+            entries = {key: body for key, body in entries.items() if key in failed}
+            if not entries:
+                return
+        raise RuntimeError(f"{len(entries)} alert messages could not be enqueued")
+
+
+class SqsPlanQueue:
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def start_now(self, alert_id: str) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._queue_url, MessageBody=json.dumps({"kind": "alert.plan", "alert_id": alert_id})
+        )

@@ -1,0 +1,58 @@
+"""Who an alert reaches: subscribers of any of its topics, in any of its zones (none = every zone), each once.
+
+Pure: the planner and the preview pass the subscriber items they read. The send-time consent check is
+separate (logic/delivery.py): a subscriber item is a list, the consent state is the law.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    address: str
+    zones: tuple[str, ...]
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    language: str | None
+    zones: tuple[str, ...]
+
+
+def select_recipients(
+    subscribers_by_topic: Iterable[Iterable[Subscriber]], zones: Iterable[str]
+) -> list[Recipient]:
+    """Each subscriber once (a resident on two of the topics gets one text), in a stable order."""
+    wanted = frozenset(zones)
+    chosen: dict[str, Recipient] = {}
+    for subscribers in subscribers_by_topic:
+        for subscriber in subscribers:
+            if subscriber.address in chosen:
+                continue
+            if wanted and not wanted.intersection(subscriber.zones):
+                continue
+            chosen[subscriber.address] = Recipient(subscriber.address, subscriber.language, subscriber.zones)
+    return list(chosen.values())
+
+
+def language_served(language: str | None, languages: Iterable[str]) -> str:
+    """The text a resident gets: their language if written, else English, else the first written."""
+    available = sorted(languages)
+    for candidate in (language, "en", *available):
+        if candidate and candidate in available:
+            return candidate
+    return language or "en"
+
+
+def count_by_language(recipients: Iterable[Recipient], languages: Iterable[str]) -> dict[str, int]:
+    written = list(languages)
+    counts = Counter(
+        language_served(r.language, written) if written else (r.language or "en") for r in recipients
+    )
+    return dict(sorted(counts.items()))

@@ -1,0 +1,114 @@
+"""The planner: an alert's audience, one AlertSendQueue message per (alert, resident), in batches of ten.
+
+Started by the API (send now) or by the alert's one-time schedule; woken again by each quiet-hours wave.
+It may run twice (SQS at least once, a crash half-way): the audience is counted once (the conditional
+scheduled → sending step), and a message enqueued twice is harmless, the sender's claim keeps it to one text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+from switchboard.clock import format_timestamp
+from switchboard.observability import logger, metrics
+
+from alerts.logic.audience import Recipient, Subscriber, select_recipients
+from alerts.models.alerts import Alert, DeliveryJob, PlanJob
+
+
+class PlannerStore(Protocol):
+    def get_alert(self, alert_id: str, *, consistent: bool = False) -> Alert | None: ...
+
+    def subscribers(self, topic: str) -> Iterable[Subscriber]: ...
+
+    def start_sending(self, alert_id: str, audience: int, at: str) -> bool: ...
+
+    def mark_enqueued(self, alert_id: str, at: str) -> None: ...
+
+    def wave(self, alert_id: str, wake_at: str) -> Iterator[dict[str, Any]]: ...
+
+
+class DeliveryQueue(Protocol):
+    def enqueue(self, jobs: Sequence[DeliveryJob]) -> None:
+        """Every job, in SendMessageBatch calls of ten; raises if any could not be sent."""
+        ...
+
+
+class PlanOutcome(StrEnum):
+    ENQUEUED = "enqueued"
+    RESUMED = "resumed"  # a planner that stopped half-way: everything enqueued again
+    WOKEN = "woken"
+    NOTHING = "nothing"  # cancelled, unknown, or enqueued before
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    outcome: PlanOutcome
+    enqueued: int
+
+
+def plan(
+    job: PlanJob,
+    store: PlannerStore,
+    queue: DeliveryQueue,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PlanResult:
+    alert = store.get_alert(job.alert_id, consistent=True)
+    if alert is None or alert.status == "cancelled":
+        return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
+    if job.kind == "alert.wake":
+        assert job.wake_at is not None
+        jobs = [
+            DeliveryJob(
+                kind="alert.deliver",
+                alert_id=alert.alert_id,
+                address=str(item["address"]),
+                language=str(item["language"]) if item.get("language") else None,
+                zones=[str(z) for z in item.get("zones", [])],
+            )
+            for item in store.wave(alert.alert_id, job.wake_at)
+        ]
+        queue.enqueue(jobs)
+        return _done(job, PlanResult(PlanOutcome.WOKEN, len(jobs)))
+    if alert.enqueued_at:
+        return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
+    recipients = select_recipients((store.subscribers(topic) for topic in alert.topics), alert.zones)
+    started = store.start_sending(alert.alert_id, len(recipients), format_timestamp(now()))
+    if not started:
+        # Started before: either another planner is on it or it stopped half-way. Re-read to tell.
+        again = store.get_alert(alert.alert_id, consistent=True)
+        if again is None or again.status != "sending" or again.enqueued_at:
+            return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
+    queue.enqueue([_job(alert, recipient) for recipient in recipients])
+    store.mark_enqueued(alert.alert_id, format_timestamp(now()))
+    return _done(job, PlanResult(PlanOutcome.ENQUEUED if started else PlanOutcome.RESUMED, len(recipients)))
+
+
+def _job(alert: Alert, recipient: Recipient) -> DeliveryJob:
+    return DeliveryJob(
+        kind="alert.deliver",
+        alert_id=alert.alert_id,
+        address=recipient.address,
+        language=recipient.language,
+        zones=list(recipient.zones),
+    )
+
+
+def _done(job: PlanJob, result: PlanResult) -> PlanResult:
+    logger.info(
+        "Alert planned",
+        extra={
+            "alert_id": job.alert_id,
+            "kind": job.kind,
+            "outcome": result.outcome.value,
+            "enqueued": result.enqueued,
+        },
+    )
+    metrics.add_metric(name="AlertMessagesEnqueued", unit=MetricUnit.Count, value=result.enqueued)
+    return result

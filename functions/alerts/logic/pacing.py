@@ -1,0 +1,64 @@
+"""Pacing the alert sender to the agency's messages per second, across every concurrent sender, and backing
+off from Twilio with full jitter.
+
+Senders share one counter per second (a DynamoDB item, `ADD` with a condition): whatever the number of Lambda
+instances, no second sees more than the configured rate. A sender takes tokens a few at a time (one write per
+batch, not per message) and sleeps to the next second when the window is full.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+# Twilio answers 429 when a number's or account's queue is over its rate; back off: 0.5 s, 1 s, 2 s, ...
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 8.0
+
+
+class RateWindows(Protocol):
+    def take(self, window: int, want: int, limit: int) -> int:
+        """Add up to `want` to window `window`'s count without passing `limit`; how many were taken."""
+        ...
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        windows: RateWindows,
+        rate_per_second: int,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate_per_second < 1:
+            raise ValueError("rate must be at least one message per second")
+        self._windows = windows
+        self._rate = rate_per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = 0
+        self._tokens_window = -1
+
+    def acquire(self, upcoming: int = 1) -> None:
+        """Block until this worker may send one message; `upcoming` (the rest of its batch) lets it take
+        several tokens in one write."""
+        while True:
+            now = self._clock()
+            window = int(now)
+            if self._tokens > 0 and self._tokens_window == window:
+                self._tokens -= 1
+                return
+            taken = self._windows.take(window, max(1, min(upcoming, self._rate)), self._rate)
+            if taken > 0:
+                self._tokens, self._tokens_window = taken - 1, window
+                return
+            # The second is spent: sleep into the next one, a little apart from the other senders.
+            self._sleep(max(0.0, window + 1 - now) + random.uniform(0, 0.05))  # noqa: S311 - jitter
+
+
+def backoff_delay(attempt: int) -> float:
+    """Full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog): uniform in [0, base·2^n]."""
+    return random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt))  # noqa: S311 - jitter

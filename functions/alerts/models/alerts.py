@@ -1,0 +1,226 @@
+"""Alerts (docs/ALERTS contract in docs/architecture.md): what staff send, and what the API answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Field, Json
+
+AlertStatus = Literal["scheduled", "sending", "sent", "cancelled"]
+# A recipient counts in exactly one of these at any moment; the figures of an alert add up to its audience.
+FIGURE_NAMES = (
+    "queued",
+    "waiting_quiet_hours",
+    "sent",
+    "delivered",
+    "failed",
+    "undelivered",
+    "opted_out",
+)
+# Not a recipient state: how many times the alert's tracked links were followed.
+CLICKS = "clicks"
+MAX_TEXT_LENGTH = 1_600  # Twilio's limit for one message body
+MAX_TITLE_LENGTH = 120
+TopicId = str
+ZoneId = str
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+class PreviewRequest(_Request):
+    topics: list[TopicId] = Field(min_length=1, max_length=50)
+    zones: list[ZoneId] = Field(default_factory=list, max_length=500)
+    texts: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+class CreateAlertRequest(_Request):
+    title: str = Field(min_length=1, max_length=MAX_TITLE_LENGTH)
+    topics: list[TopicId] = Field(min_length=1, max_length=50)
+    zones: list[ZoneId] = Field(default_factory=list, max_length=500)
+    texts: dict[str, str] = Field(min_length=1, max_length=20)
+    emergency: bool = False
+    emergency_reason: str | None = Field(default=None, max_length=500)
+    send_at: str | None = None
+    track_links: bool = False
+
+
+class TopicOption(BaseModel):
+    id: str
+    name: str
+
+
+class ZoneOption(BaseModel):
+    id: str
+    name: str
+    kind: Literal["polygon", "zip"]
+
+
+class AlertOptions(BaseModel):
+    topics: list[TopicOption]
+    zones: list[ZoneOption]
+    languages: list[str]
+    rate_per_second: float
+
+
+class Audience(BaseModel):
+    total: int
+    by_language: dict[str, int]
+
+
+class TextPreview(BaseModel):
+    encoding: Literal["GSM-7", "UCS-2"]
+    segments: int
+    characters: int
+    forced_by: list[str]
+
+
+class Preview(BaseModel):
+    audience: Audience
+    texts: dict[str, TextPreview]
+
+
+class AlertView(BaseModel):
+    alert_id: str
+    title: str
+    status: AlertStatus
+    created_at: str
+    created_by: str
+    send_at: str | None
+    emergency: bool
+    emergency_reason: str | None
+    topics: list[str]
+    zones: list[str]
+    texts: dict[str, str]
+    track_links: bool
+    audience_total: int
+    figures: dict[str, int]
+    failure_reasons: dict[str, int]
+
+
+class AlertEnvelope(BaseModel):
+    alert: AlertView
+
+
+class AlertList(BaseModel):
+    alerts: list[AlertView]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert as stored (pk `ALERT#{alert_id}`, sk `META`)."""
+
+    alert_id: str
+    title: str
+    status: AlertStatus
+    created_at: str
+    created_by: str
+    send_at: str | None
+    emergency: bool
+    emergency_reason: str | None
+    topics: tuple[str, ...]
+    zones: tuple[str, ...]
+    texts: dict[str, str]
+    track_links: bool
+    audience_total: int = 0
+    # What goes out per language: the texts with tracked links rewritten (equal to `texts` otherwise).
+    outgoing: dict[str, str] = field(default_factory=dict)
+    enqueued_at: str | None = None
+
+    def text_for(self, language: str | None) -> tuple[str, str]:
+        """(language, body) a resident who reads `language` gets: theirs, else English, else the first."""
+        texts = self.outgoing or self.texts
+        for candidate in (language, "en", *sorted(texts)):
+            if candidate and candidate in texts:
+                return candidate, texts[candidate]
+        raise ValueError("alert without texts")
+
+
+# --- queue messages ---------------------------------------------------------------------------------------
+
+
+class PlanJob(BaseModel):
+    """AlertPlanQueue body: start an alert's fan-out (`plan`), or wake residents held by quiet hours."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    kind: Literal["alert.plan", "alert.wake"]
+    alert_id: str = Field(pattern=r"^al[0-9a-f]{16}$")
+    wake_at: str | None = None
+
+
+class DeliveryJob(BaseModel):
+    """AlertSendQueue body: one (alert, resident)."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    kind: Literal["alert.deliver"]
+    alert_id: str = Field(pattern=r"^al[0-9a-f]{16}$")
+    address: str = Field(min_length=1, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    zones: list[str] = Field(default_factory=list, max_length=50)
+
+
+class PlanRecord(SqsRecordModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    body: Json[PlanJob]  # type: ignore[assignment]
+
+
+class DeliveryRecord(SqsRecordModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    body: Json[DeliveryJob]  # type: ignore[assignment]
+
+
+# --- refusals (each answers one status and code, chosen by type) -------------------------------------------
+
+
+class AlertRefused(Exception):
+    status_code = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownTopic(AlertRefused):
+    code = "unknown_topic"
+
+
+class UnknownZone(AlertRefused):
+    code = "unknown_zone"
+
+
+class UnknownLanguage(AlertRefused):
+    code = "unknown_language"
+
+
+class EmptyText(AlertRefused):
+    code = "empty_text"
+
+
+class EmergencyWithoutReason(AlertRefused):
+    code = "emergency_reason_required"
+
+
+class InvalidSendAt(AlertRefused):
+    code = "invalid_send_at"
+
+
+class SendAtInPast(AlertRefused):
+    code = "send_at_in_past"
+
+
+class AlertNotFound(AlertRefused):
+    status_code = 404
+    code = "not_found"
+
+
+class NotCancellable(AlertRefused):
+    status_code = 409
+    code = "not_cancellable"
