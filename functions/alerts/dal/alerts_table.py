@@ -3,7 +3,7 @@
 | item | pk | sk |
 | alert | `ALERT#{alert_id}` | `META` (gsi1pk `ALERTS`, gsi1sk `{created_at}#{alert_id}`) |
 | figure shard | `ALERT#{alert_id}` | `FIGURES#{0..9}`: counters moved by ADD, summed on read |
-| delivery (the claim) | `ALERT#{alert_id}` | `TO#{address}`: `state`, `bucket`, `status_rank`, `sid`, ... |
+| delivery (the claim) | `ALERT#{alert_id}` | `TO#{address}`: `state`, `figure`, `status_rank`, `sid`, ... |
 | quiet-hours wave | `ALERTWAKE#{alert_id}#{wake_at}` | `TO#{address}`: who to enqueue again at `wake_at` |
 | tracked link | `LINK#{token}` | `LINK`: `alert_id`, `url` |
 | ZIP zone seen | `ZONES` | `ZIP#{zip}` (written with consent, listed as alert options) |
@@ -89,27 +89,37 @@ def alert_from_item(item: dict[str, Any]) -> Alert:
 
 def figure_move(
     table_name: str, alert_id: str, address: str, *, leave: str | None, enter: str, reason: str | None = None
-) -> dict[str, Any]:
-    """A transaction item moving one recipient from figure `leave` to `enter` (and counting a reason)."""
-    names = {"#enter": enter}
-    values: dict[str, Any] = {":one": 1}
-    adds = ["#enter :one"]
-    if leave is not None and leave != enter:
-        names["#leave"] = leave
-        values[":minus"] = -1
-        adds.append("#leave :minus")
+) -> list[dict[str, Any]]:
+    """Transaction items moving one recipient from figure `leave` to `enter` (and counting a reason); none
+    when nothing changes (a `sent` callback for a text already counted as sent)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    adds = []
+    if leave != enter:
+        names["#enter"] = enter
+        values[":one"] = 1
+        adds.append("#enter :one")
+        if leave is not None:
+            names["#leave"] = leave
+            values[":minus"] = -1
+            adds.append("#leave :minus")
     if reason:
         names["#reason"] = REASON_PREFIX + reason
+        values[":one"] = 1
         adds.append("#reason :one")
-    return {
-        "Update": {
-            "TableName": table_name,
-            "Key": figures_key(alert_id, shard_of(address)),
-            "UpdateExpression": "ADD " + ", ".join(adds),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
+    if not adds:
+        return []
+    return [
+        {
+            "Update": {
+                "TableName": table_name,
+                "Key": figures_key(alert_id, shard_of(address)),
+                "UpdateExpression": "ADD " + ", ".join(adds),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
         }
-    }
+    ]
 
 
 class AlertsTable:
@@ -309,9 +319,9 @@ class AlertsTable:
             put["ExpressionAttributeNames"] = {"#state": "state", "#seen": seen_name}
             put["ExpressionAttributeValues"] = {":state": previous["state"], ":seen": previous[seen_name]}
         items: list[dict[str, Any]] = [{"Put": put}]
-        leave = str(previous["bucket"]) if previous else "queued"
-        if enter is not None and (enter != leave or reason):
-            items.append(figure_move(self.name, alert_id, address, leave=leave, enter=enter, reason=reason))
+        leave = str(previous["figure"]) if previous else "queued"
+        if enter is not None:
+            items += figure_move(self.name, alert_id, address, leave=leave, enter=enter, reason=reason)
         if wave is not None:
             items.append({"Put": {"TableName": self.name, "Item": wave}})
         return self._guarded(items)
@@ -338,7 +348,7 @@ class AlertsTable:
                 "Update": {
                     "TableName": self.name,
                     "Key": {"pk": alert_pk(alert.alert_id), "sk": delivery_sk(address)},
-                    "UpdateExpression": "SET #state = :sent, bucket = :bucket, sid = :sid, "
+                    "UpdateExpression": "SET #state = :sent, figure = :bucket, sid = :sid, "
                     "#status = :status, status_rank = :rank, sent_at = :at, thread_id = :thread",
                     "ConditionExpression": "#state = :sending AND claim_token = :token",
                     "ExpressionAttributeNames": {"#state": "state", "#status": "status"},
@@ -369,7 +379,7 @@ class AlertsTable:
                     },
                 }
             },
-            figure_move(self.name, alert.alert_id, address, leave=leave, enter=bucket),
+            *figure_move(self.name, alert.alert_id, address, leave=leave, enter=bucket),
             {
                 "Update": {
                     "TableName": self.name,
@@ -403,7 +413,7 @@ class AlertsTable:
                 "Update": {
                     "TableName": self.name,
                     "Key": {"pk": alert_pk(alert_id), "sk": delivery_sk(address)},
-                    "UpdateExpression": "SET #state = :failed, bucket = :bucket, error_code = :reason, "
+                    "UpdateExpression": "SET #state = :failed, figure = :bucket, error_code = :reason, "
                     "decided_at = :at",
                     "ConditionExpression": "#state = :sending AND claim_token = :token",
                     "ExpressionAttributeNames": {"#state": "state"},
@@ -417,7 +427,7 @@ class AlertsTable:
                     },
                 }
             },
-            figure_move(self.name, alert_id, address, leave=leave, enter=bucket, reason=reason),
+            *figure_move(self.name, alert_id, address, leave=leave, enter=bucket, reason=reason),
         ]
         return self._guarded(items)
 
@@ -438,7 +448,7 @@ class AlertsTable:
                     "Update": {
                         "TableName": self.name,
                         "Key": {"pk": alert_pk(alert_id), "sk": delivery_sk(address)},
-                        "UpdateExpression": "SET #status = :status, status_rank = :rank, bucket = :bucket"
+                        "UpdateExpression": "SET #status = :status, status_rank = :rank, figure = :bucket"
                         + (", error_code = :reason" if reason else ""),
                         "ConditionExpression": "status_rank = :seen",
                         "ExpressionAttributeNames": {"#status": "status"},
@@ -451,8 +461,8 @@ class AlertsTable:
                         },
                     }
                 },
-                figure_move(
-                    self.name, alert_id, address, leave=str(current["bucket"]), enter=bucket, reason=reason
+                *figure_move(
+                    self.name, alert_id, address, leave=str(current["figure"]), enter=bucket, reason=reason
                 ),
             ]
             if self._guarded(items):

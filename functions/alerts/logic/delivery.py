@@ -178,7 +178,7 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
     at = format_timestamp(now)
     consent = store.consent_item(job.address)
     if not may_receive_alert(consent, job.address, alert.topics):
-        fields = {"state": "opted_out", "bucket": "opted_out", "decided_at": at}
+        fields = {"state": "opted_out", "figure": "opted_out", "decided_at": at}
         done = store.decide(job.alert_id, job.address, previous=previous, fields=fields, enter="opted_out")
         return DeliveryOutcome.OPTED_OUT if done else DeliveryOutcome.LOST_CLAIM
 
@@ -201,7 +201,7 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
             deps.wakes.ensure_wake(job.alert_id, wake_at)
             fields = {
                 "state": "waiting",
-                "bucket": "waiting_quiet_hours",
+                "figure": "waiting_quiet_hours",
                 "decided_at": at,
                 "wake_at": wake_at,
             }
@@ -228,14 +228,14 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
     claim_at = deps.now()
     claim = {
         "state": "sending",
-        "bucket": previous["bucket"] if previous else "queued",
+        "figure": previous["figure"] if previous else "queued",
         "claim_at": format_timestamp(claim_at),
         "claim_token": token,
     }
     if not store.decide(job.alert_id, job.address, previous=previous, fields=claim):
         return DeliveryOutcome.LOST_CLAIM
     return _send(
-        alert, job, deps, body=body, token=token, leave=claim["bucket"], since=claim_at, thread_id=thread_id
+        alert, job, deps, body=body, token=token, leave=claim["figure"], since=claim_at, thread_id=thread_id
     )
 
 
@@ -256,7 +256,7 @@ def _recover_claim(
         deps,
         found,
         token=str(previous["claim_token"]),
-        leave=str(previous["bucket"]),
+        leave=str(previous["figure"]),
         thread_id=thread_id,
     )
     return DeliveryOutcome.ADOPTED if recorded else DeliveryOutcome.LOST_CLAIM

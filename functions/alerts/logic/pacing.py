@@ -51,7 +51,8 @@ class RateLimiter:
             if self._tokens > 0 and self._tokens_window == window:
                 self._tokens -= 1
                 return
-            taken = self._windows.take(window, max(1, min(upcoming, self._rate)), self._rate)
+            # At most a quarter of a second's tokens at once, so concurrent senders share each second.
+            taken = self._windows.take(window, max(1, min(upcoming, self._rate // 4)), self._rate)
             if taken > 0:
                 self._tokens, self._tokens_window = taken - 1, window
                 return
