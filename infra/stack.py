@@ -13,6 +13,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.alerts import PLANNER_TIMEOUT, SENDER_TIMEOUT, AlertSchedulerPieces, AlertsConstruct
 from infra.api import PublicHttpApi
 from infra.auth import AuthConstruct
 from infra.callbacks import CallbacksConstruct, CallbackTimings
@@ -184,6 +185,22 @@ class SwitchboardStack(Stack):
             for name, fifo in (("Inbound", True), ("Status", False), ("Outbound", True))
         }
         inbound, status, outbound = queues["Inbound"], queues["Status"], queues["Outbound"]
+        # Alerts: standard queues (a FIFO's throughput would cap the fan-out; the sender's claim dedups).
+        for name, timeout in (("AlertPlan", PLANNER_TIMEOUT), ("AlertSend", SENDER_TIMEOUT)):
+            queues[name] = QueueWithDeadLetters(
+                self, name, fifo=False, consumer_timeout=timeout, alarm_topic=self.alarm_topic
+            )
+        alert_schedules = AlertSchedulerPieces(self, "AlertScheduling", plan_queue=queues["AlertPlan"].queue)
+        alert_send_rate = CfnParameter(
+            self,
+            "AlertSendRate",
+            type="Number",
+            default=int(self.node.try_get_context("alertSendRate") or 10),
+            min_value=1,
+            max_value=1000,
+            description="Alert texts per second across all senders: what the Twilio number or Messaging "
+            "Service may take (a long code 1, toll-free 3, a short code 100).",
+        )
 
         # --- identity and the public API --------------------------------------------------------------------
         auth = AuthConstruct(self, "Auth")
@@ -233,6 +250,12 @@ class SwitchboardStack(Stack):
                 "TWILIO_API_BASE_URL": "",
                 "AGENCY_NAME": agency_name.value_as_string,
                 "AGENCY_TIME_ZONE": str(self.node.try_get_context("agencyTimeZone") or "America/New_York"),
+                "ALERT_PLAN_QUEUE_URL": queues["AlertPlan"].queue.queue_url,
+                "ALERT_PLAN_QUEUE_ARN": queues["AlertPlan"].queue.queue_arn,
+                "ALERT_SEND_QUEUE_URL": queues["AlertSend"].queue.queue_url,
+                "ALERT_SCHEDULE_GROUP": alert_schedules.group_name,
+                "ALERT_SCHEDULER_ROLE_ARN": alert_schedules.role.role_arn,
+                "ALERT_SEND_RATE": alert_send_rate.value_as_string,
                 **chat.environment(),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
@@ -305,6 +328,18 @@ class SwitchboardStack(Stack):
         self.callbacks.allow_booking(
             inbox.inbound_consumer_fn,
             str(self.node.try_get_context("callbackHours") or "Mon-Fri 09:00-17:00"),
+        )
+        AlertsConstruct(
+            self,
+            "Alerts",
+            kit=kit,
+            http_api=api.http_api,
+            authorizer=auth.authorizer,
+            table=self.table,
+            twilio_secret=self.twilio_secret,
+            plan_queue=queues["AlertPlan"].queue,
+            send_queue=queues["AlertSend"].queue,
+            schedules=alert_schedules,
         )
         WebChatConstruct(
             self,

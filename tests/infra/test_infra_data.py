@@ -2,7 +2,13 @@
 
 from infra_template_view import TemplateView
 
-CONTRACT_QUEUES = {"InboundQueue": True, "StatusQueue": False, "OutboundQueue": True}  # name -> FIFO
+CONTRACT_QUEUES = {
+    "InboundQueue": True,
+    "StatusQueue": False,
+    "OutboundQueue": True,
+    "AlertPlanQueue": False,
+    "AlertSendQueue": False,
+}  # name -> FIFO
 
 
 def test_table_is_on_demand_with_pitr_sse_and_gsi1(cfn: TemplateView) -> None:
@@ -93,10 +99,14 @@ def test_event_source_mappings_batch_ten_and_report_item_failures(cfn: TemplateV
         "InboundQueue": "InboundConsumerFn",
         "StatusQueue": "StatusConsumerFn",
         "OutboundQueue": "SmsSenderFn",
+        "AlertPlanQueue": "AlertPlannerFn",
+        "AlertSendQueue": "AlertSenderFn",
     }
     for mapping in mappings:
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert mapping["Properties"]["BatchSize"] == 10
+        # One alert per planner invocation: its audience may take minutes to enqueue.
+        planner = cfn.target(mapping["Properties"]["FunctionName"]) == "AlertPlannerFn"
+        assert mapping["Properties"]["BatchSize"] == (1 if planner else 10)
 
 
 def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(cfn: TemplateView) -> None:

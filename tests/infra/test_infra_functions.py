@@ -18,6 +18,10 @@ CONTRACT_FUNCTIONS = {
     "SignupFn": ("subscriptions.handlers.signup_api.handler", 15),
     "CallbackStepsFn": ("callbacks.handlers.workflow_steps.handler", 30),
     "WebChatFn": ("webchat.handlers.chat_api.handler", 15),
+    "AlertsApiFn": ("alerts.handlers.alerts_api.handler", 29),
+    "AlertPlannerFn": ("alerts.handlers.alert_planner.handler", 300),
+    "AlertSenderFn": ("alerts.handlers.alert_sender.handler", 60),
+    "LinkRedirectFn": ("alerts.handlers.link_redirect.handler", 5),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -33,6 +37,12 @@ CONTRACT_ENVIRONMENT = {
     "TWILIO_API_BASE_URL",
     "AGENCY_NAME",
     "AGENCY_TIME_ZONE",
+    "ALERT_PLAN_QUEUE_URL",
+    "ALERT_PLAN_QUEUE_ARN",
+    "ALERT_SEND_QUEUE_URL",
+    "ALERT_SCHEDULE_GROUP",
+    "ALERT_SCHEDULER_ROLE_ARN",
+    "ALERT_SEND_RATE",
     "WEBCHAT_TOKEN_SECRET_ARN",
     "CHAT_ALLOWED_ORIGINS",
     "CHAT_BUSINESS_HOURS",
@@ -143,6 +153,10 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "StaffAdminFn": set(),
         "CallbackStepsFn": {"OutboundQueue"},  # the reminder and the no-answer text
         "WebChatFn": {"InboundQueue"},  # a web chat message enters where a text does
+        "AlertsApiFn": {"AlertPlanQueue"},  # send now: the plan job
+        "AlertPlannerFn": {"AlertSendQueue"},  # one message per (alert, resident)
+        "AlertSenderFn": set(),
+        "LinkRedirectFn": set(),
     }
 
 
@@ -156,7 +170,14 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
     readers = {fn for fn in CONTRACT_FUNCTIONS if "secretsmanager:GetSecretValue" in cfn.actions_on(fn)}
     # webhooks check signatures, the consumer fetches MMS media from Twilio, the sender calls Twilio; the web
     # chat reads its token key (test_infra_webchat: and it alone)
-    assert readers == {"TwilioWebhookFn", "TwilioStatusFn", "InboundConsumerFn", "SmsSenderFn", "WebChatFn"}
+    assert readers == {
+        "TwilioWebhookFn",
+        "TwilioStatusFn",
+        "InboundConsumerFn",
+        "SmsSenderFn",
+        "WebChatFn",
+        "AlertSenderFn",  # alerts go out through Twilio too
+    }
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
     # The web chat writes only its uploads/ and webchat/ prefixes (test_infra_webchat)
     assert writers == {"InboundConsumerFn", "WebChatFn"}

@@ -32,6 +32,9 @@ class _Request(BaseModel):
 
 
 class PreviewRequest(_Request):
+    # The composer may post its whole form to preview: fields other than these are not its business.
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+
     topics: list[TopicId] = Field(min_length=1, max_length=50)
     zones: list[ZoneId] = Field(default_factory=list, max_length=500)
     texts: dict[str, str] = Field(default_factory=dict, max_length=20)

@@ -4,7 +4,9 @@
   it fires signed status callbacks (queued -> sent -> delivered, or the fault plan's final status).
 - `GET .../Messages/{SM}.json`, `GET .../Messages/{MM}/Media/{ME}` (the media of simulated MMS, basic auth).
 - `/simulator/` is a simulated phone for a person playing the resident; `/simulator/api/*` is its JSON API.
-- `/__control/faults` lets tests make the next sends fail (429, 500, 21610) or end undelivered.
+- `/__control/faults` lets tests make the next sends fail (429, 500, 21610) or end undelivered;
+  `{"status": 500, "after_create": true}` creates the message and then answers 500 (the answer lost).
+- `GET .../Messages.json?To=` lists the messages to one number, newest first.
 """
 
 from __future__ import annotations
@@ -271,8 +273,10 @@ class LocalTwilio:
                 return self._json(request, 404, {"code": 20404, "message": "Not found", "status": 404})
             return self._json(request, 200, match.resource(self.account_sid))
         if request.command == "GET" and rest == "/Messages.json":
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.path).query))
+            to = query.get("To")
             with self.lock:
-                items = [m.resource(self.account_sid) for m in reversed(self.sent)]
+                items = [m.resource(self.account_sid) for m in reversed(self.sent) if to in (None, m.to)]
             return self._json(request, 200, {"messages": items, "page": 0, "page_size": len(items)})
         self._json(request, 404, {"code": 20404, "message": "Not found", "status": 404})
 
@@ -288,6 +292,21 @@ class LocalTwilio:
             )
         with self.lock:
             fault = self.faults.pop(0) if self.faults else None
+        if fault is not None and fault.get("after_create"):
+            # Twilio created the message, then the answer was lost: a 5xx the sender cannot trust.
+            fault = {key: value for key, value in fault.items() if key != "after_create"}
+            message = SentMessage(
+                _sid("SM"),
+                to,
+                from_ or self.agency_number,
+                body,
+                "queued",
+                form.get("StatusCallback"),
+                service,
+            )
+            with self.lock:
+                self.sent.append(message)
+            threading.Thread(target=self._progress, args=(message,), daemon=True).start()
         if fault is not None:
             status = int(fault.get("status", 400))
             return self._json(

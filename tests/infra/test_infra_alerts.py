@@ -1,0 +1,60 @@
+"""Alerts in the template: routes behind the JWT authorizer (the redirect public), least-privilege scheduling,
+the pacing parameter, the sender's bounded concurrency, DLQs with alarms."""
+
+from infra_template_view import TemplateView
+
+
+def route_keys(cfn: TemplateView) -> dict[str, bool]:
+    return {
+        r["Properties"]["RouteKey"]: "AuthorizerId" in r["Properties"]
+        for r in cfn.of_type("AWS::ApiGatewayV2::Route").values()
+    }
+
+
+def test_alert_routes_need_a_jwt_and_the_redirect_does_not(cfn: TemplateView) -> None:
+    routes = route_keys(cfn)
+    assert routes["ANY /api/alerts"] is True
+    assert routes["ANY /api/alerts/{proxy+}"] is True
+    assert routes["GET /r/{token}"] is False
+
+
+def test_scheduling_is_limited_to_the_alerts_group_and_the_plan_queue(cfn: TemplateView) -> None:
+    api = cfn.actions_on("AlertsApiFn")
+    sender = cfn.actions_on("AlertSenderFn")
+    assert "scheduler:CreateSchedule" in api and "scheduler:DeleteSchedule" in api
+    assert "scheduler:CreateSchedule" in sender and "scheduler:DeleteSchedule" not in sender
+    assert "iam:PassRole" in api and "iam:PassRole" in sender
+    for fn in ("AlertPlannerFn", "LinkRedirectFn", "AgentApiFn", "SmsSenderFn"):
+        assert not any(action.startswith("scheduler:") for action in cfn.actions_on(fn)), fn
+    # The scheduler's role may only put jobs on AlertPlanQueue.
+    role_policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in cfn.of_type("AWS::IAM::Policy").values()
+        if any(cfn.target(r) == "AlertSchedulerRole" for r in p["Properties"].get("Roles", []))
+    ]
+    [statements] = role_policies
+    actions = {
+        a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert actions <= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+    assert cfn.props("AlertScheduleGroup")["Name"]
+
+
+def test_the_redirect_only_reads_links_and_counts_clicks(cfn: TemplateView) -> None:
+    services = {a.split(":")[0] for a in cfn.actions_on("LinkRedirectFn")}
+    assert services == {"xray", "logs", "dynamodb"}
+    assert {a for a in cfn.actions_on("LinkRedirectFn") if a.startswith("dynamodb:")} == {
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+    }
+
+
+def test_send_rate_is_a_parameter_and_the_sender_concurrency_is_bounded(cfn: TemplateView) -> None:
+    parameter = cfn.template["Parameters"]["AlertSendRate"]
+    assert parameter["Type"] == "Number" and parameter["MinValue"] == 1
+    mappings = [
+        m["Properties"]
+        for m in cfn.of_type("AWS::Lambda::EventSourceMapping").values()
+        if cfn.target(m["Properties"]["FunctionName"]) == "AlertSenderFn"
+    ]
+    assert mappings[0]["ScalingConfig"]["MaximumConcurrency"] == 5
