@@ -17,6 +17,7 @@ from infra.alerts import PLANNER_TIMEOUT, SENDER_TIMEOUT, AlertSchedulerPieces, 
 from infra.api import PublicHttpApi
 from infra.auth import AuthConstruct
 from infra.callbacks import CallbacksConstruct, CallbackTimings
+from infra.calls import CallsConstruct
 from infra.channels import TWILIO_MESSAGES_PATH, TWILIO_STATUS_PATH, ChannelsConstruct
 from infra.inbox import InboxConstruct
 from infra.inbox_indexes import add_inbox_view_indexes
@@ -340,6 +341,15 @@ class SwitchboardStack(Stack):
             plan_queue=queues["AlertPlan"].queue,
             send_queue=queues["AlertSend"].queue,
             schedules=alert_schedules,
+        )
+        CallsConstruct(
+            self,
+            "Calls",
+            kit=kit,
+            http_api=api.http_api,
+            authorizer=auth.authorizer,
+            table=self.table,
+            twilio_secret=self.twilio_secret,
         )
         WebChatConstruct(
             self,

@@ -31,6 +31,8 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "GET /api/public/topics",
         "ANY /chat/{proxy+}",
         "ANY /api/webchat/{proxy+}",
+        "ANY /api/calls/{proxy+}",
+        "POST /twilio/calls/status",
     }
     integrations = cfn.of_type("AWS::ApiGatewayV2::Integration")
     targets = {}
@@ -48,6 +50,8 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "GET /api/public/topics": "SignupFn",
         "ANY /chat/{proxy+}": "WebChatFn",
         "ANY /api/webchat/{proxy+}": "WebChatFn",
+        "ANY /api/calls/{proxy+}": "CallsFn",
+        "POST /twilio/calls/status": "CallStatusFn",
     }
 
 

@@ -22,6 +22,8 @@ CONTRACT_FUNCTIONS = {
     "AlertPlannerFn": ("alerts.handlers.alert_planner.handler", 300),
     "AlertSenderFn": ("alerts.handlers.alert_sender.handler", 60),
     "LinkRedirectFn": ("alerts.handlers.link_redirect.handler", 5),
+    "CallsFn": ("calls.handlers.call_routes.handler", 15),
+    "CallStatusFn": ("calls.handlers.call_status.handler", 10),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -157,6 +159,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "AlertPlannerFn": {"AlertSendQueue"},  # one message per (alert, resident)
         "AlertSenderFn": set(),
         "LinkRedirectFn": set(),
+        "CallsFn": set(),
+        "CallStatusFn": set(),
     }
 
 
@@ -169,7 +173,8 @@ def test_webhooks_touch_neither_the_table_nor_the_media(cfn: TemplateView) -> No
 def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
     readers = {fn for fn in CONTRACT_FUNCTIONS if "secretsmanager:GetSecretValue" in cfn.actions_on(fn)}
     # webhooks check signatures, the consumer fetches MMS media from Twilio, the sender calls Twilio; the web
-    # chat reads its token key (test_infra_webchat: and it alone)
+    # chat reads its token key (test_infra_webchat: and it alone); alerts go out through Twilio; click-to-call
+    # places calls and checks the call progress callbacks' signatures
     assert readers == {
         "TwilioWebhookFn",
         "TwilioStatusFn",
@@ -177,6 +182,8 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
         "SmsSenderFn",
         "WebChatFn",
         "AlertSenderFn",  # alerts go out through Twilio too
+        "CallsFn",
+        "CallStatusFn",
     }
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
     # The web chat writes only its uploads/ and webchat/ prefixes (test_infra_webchat)

@@ -81,9 +81,9 @@ def accept_twilio_post(
     missing = [name for name in spec.required_fields if not params.get(name)]
     if missing:
         return _reject(BAD_REQUEST, "missing fields", missing_fields=missing)
-    sid = params["MessageSid"]
+    sid = params[spec.sid_field]
     if not _SID.match(sid):
-        return _reject(BAD_REQUEST, "malformed MessageSid")
+        return _reject(BAD_REQUEST, f"malformed {spec.sid_field}")
     if params["AccountSid"] != account.account_sid:
         # Signed with our token but for another account (e.g. a subaccount's number): not ours to store.
         return _reject(FORBIDDEN, "foreign account", message_sid=sid)

@@ -67,6 +67,7 @@ class WebhookSpec:
     success: WebhookReply
     # FIFO queues get a message group per resident and Twilio's SID as the deduplication id.
     fifo: bool
+    sid_field: str = "MessageSid"  # voice callbacks carry CallSid instead
 
 
 @dataclass(frozen=True)

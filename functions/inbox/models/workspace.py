@@ -89,7 +89,7 @@ class Note(BaseModel):
     author_sub: str
     author_email: str | None = None
     created_at: str
-    kind: Literal["note", "transfer"] = "note"
+    kind: Literal["note", "transfer", "call"] = "note"  # call: click-to-call progress (calls area)
 
 
 class NoteList(BaseModel):

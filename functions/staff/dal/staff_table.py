@@ -54,14 +54,18 @@ class StaffTable:
     # --- staff profiles --------------------------------------------------------------------------------
 
     def put_profile(self, profile: dict[str, Any]) -> None:
-        self._table.put_item(
-            Item={
-                "pk": staff_pk(profile["sub"]),
-                "sk": STAFF_SK,
-                "gsi1pk": STAFF_GSI_PK,
-                "gsi1sk": profile["email"],
-                **{k: v for k, v in profile.items() if v is not None},
-            }
+        """Sets the admin-managed fields; others on the item (the staff member's own `phone`) are kept."""
+        fields = {
+            "gsi1pk": STAFF_GSI_PK,
+            "gsi1sk": profile["email"],
+            **{k: v for k, v in profile.items() if v is not None},
+        }
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        self._table.update_item(
+            Key={"pk": staff_pk(profile["sub"]), "sk": STAFF_SK},
+            UpdateExpression="SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={f":f{i}": value for i, value in enumerate(fields.values())},
         )
 
     def get_profile(self, sub: str) -> dict[str, Any] | None:

@@ -43,6 +43,12 @@ AuditAction = Literal[
     "alert_group.reply",
     "alert.create",
     "alert.cancel",
+    "thread.call",
+    "staff.phone",
+    "notice.save",
+    "notice.pause",
+    "notice.resume",
+    "notice.delete",
 ]
 
 

@@ -223,3 +223,22 @@ class AlertSenderSettings(SmsSenderSettings, _AlertScheduling):
 
 class LinkRedirectSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
+
+
+class ClickToCallSettings(_TwilioApiSettings):
+    """CallsFn: places click-to-call calls (the agent's phone first, then the resident)."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
+    # The caller id residents see when a thread has no agency address of its own.
+    twilio_from_number: Annotated[str, AfterValidator(_e164_or_empty)] = Field(
+        default="", alias="TWILIO_FROM_NUMBER"
+    )
+
+    @property
+    def call_status_callback_url(self) -> str:
+        return self.public_api_url + "/twilio/calls/status"
+
+
+class CallStatusWebhookSettings(_TwilioWebhookSettings):
+    table_name: Required = Field(alias="TABLE_NAME")
