@@ -9,6 +9,7 @@ import { ThreadList } from "./inbox.js";
 import { Poller } from "./poller.js";
 import { ThreadView } from "./thread.js";
 import { CallbackPanel } from "./callbacks.js";
+import { CallControls } from "./calls.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { InboxControls, PresenceControl, Sound } from "./views.js";
@@ -149,6 +150,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.workspace.start();
   app.staffViews.route();
   app.callbacks.route();
+  app.calls.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
   updateTitle();
 }
@@ -397,6 +399,11 @@ async function boot() {
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
+  app.calls = new CallControls({
+    api: app.api,
+    getThreadId: () => app.view.threadId,
+    refreshNotes: () => app.workspace.loadNotes(),
+  });
   wireWebChat({
     api: app.api,
     reply: byId("reply-text"),

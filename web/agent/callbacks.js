@@ -3,6 +3,7 @@
 // server; the token never reaches the page); then the agent reports Done or No answer. Data goes in through
 // textContent only.
 
+import { callThread } from "./calls.js";
 import { announce, byId, el, setText } from "./dom.js";
 
 const POLL_MS = 5000;
@@ -63,15 +64,17 @@ export class CallbackPanel {
         link.href = `#thread/${encodeURIComponent(task.thread_id)}`; // an in-page route built from an id, never data
         setText(link, "Open the conversation");
         const actions = el("div", { class: "callback-actions" });
+        const callStatus = el("p", { class: "help", role: "status" });
         if (task.status === "in_call" && task.taken_by === me) {
           actions.append(
+            this.button("Call the resident", () => callThread(this.api, task.thread_id, callStatus)),
             this.button("Done", () => this.outcome(task, "done")),
             this.button("No answer", () => this.outcome(task, "no_answer")),
           );
         } else if (task.status !== "in_call") {
           actions.append(this.button("Take", () => this.take(task)));
         }
-        return el("li", { class: "callback-task" }, heading, details, link, actions);
+        return el("li", { class: "callback-task" }, heading, details, link, actions, callStatus);
       }),
     );
   }

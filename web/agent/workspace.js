@@ -186,7 +186,7 @@ export class Workspace {
         el(
           "li",
           { class: `note note-${note.kind === "transfer" ? "transfer" : "plain"}` },
-          el("p", { class: "note-meta", text: `${note.kind === "transfer" ? "Transfer note" : "Note"} by ${this.staffName(note.author_sub) || note.author_email} · ${clockTime(note.created_at)}` }),
+          el("p", { class: "note-meta", text: `${{ transfer: "Transfer note", call: "Call" }[note.kind] || "Note"} by ${this.staffName(note.author_sub) || note.author_email} · ${clockTime(note.created_at)}` }),
           el("p", { class: "note-body", text: note.body }),
         ),
       );

@@ -4,8 +4,11 @@
   it fires signed status callbacks (queued -> sent -> delivered, or the fault plan's final status).
 - `GET .../Messages/{SM}.json`, `GET .../Messages/{MM}/Media/{ME}` (the media of simulated MMS, basic auth).
 - `/simulator/` is a simulated phone for a person playing the resident; `/simulator/api/*` is its JSON API.
-- `/__control/faults` lets tests make the next sends fail (429, 500, 21610) or end undelivered;
-  `{"status": 500, "after_create": true}` creates the message and then answers 500 (the answer lost).
+- `POST .../Calls.json`, `GET .../Calls/{CA}.json`: voice calls (infra.local.twilio_fake.calls), with signed
+  call progress callbacks for the call and the number its TwiML <Dial>s.
+- `/__control/faults` lets tests make the next sends fail (429, 500, 21610) or end undelivered, and a number
+  not answer a call (`call_outcome`); `{"status": 500, "after_create": true}` creates the message and then answers
+  500 (the answer lost).
 - `GET .../Messages.json?To=` lists the messages to one number, newest first.
 """
 
@@ -29,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from twilio.request_validator import RequestValidator
+
+from infra.local.twilio_fake.calls import LocalCalls
 
 log = logging.getLogger("switchboard.local")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -114,6 +119,10 @@ class LocalTwilio:
         ] = {}  # by recipient: {"status": "undelivered", "code": 30003}
         self.media_outage = False  # while True, media downloads answer 503 (a Twilio incident)
         self.lock = threading.Lock()
+        self.call_outcomes: dict[
+            str, str
+        ] = {}  # by number: "busy", "no-answer", "failed" instead of answering
+        self._calls = LocalCalls(self)
         twilio = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -242,18 +251,11 @@ class LocalTwilio:
         if request.command == "POST" and rest == "/Messages.json":
             return self._create_message(request, form)
         if request.command == "POST" and rest == "/Calls.json":
-            call = {
-                "sid": _sid("CA"),
-                "to": form.get("To"),
-                "from": form.get("From"),
-                "status": "queued",
-                "twiml": form.get("Twiml"),
-                "url": form.get("Url"),
-                "account_sid": self.account_sid,
-            }
-            with self.lock:
-                self.calls.append(call)
-            return self._json(request, 201, call)
+            events = [v for k, v in urllib.parse.parse_qsl(body.decode()) if k == "StatusCallbackEvent"]
+            return self._calls.create(request, form, events)
+        one_call = re.fullmatch(r"/Calls/(\w+)\.json", rest)
+        if request.command == "GET" and one_call:
+            return self._calls.fetch(request, one_call.group(1))
         media = re.fullmatch(r"/Messages/(\w+)/Media/(\w+)(\.json)?", rest)
         if request.command == "GET" and media:
             if self.media_outage:
@@ -424,6 +426,7 @@ class LocalTwilio:
                 self.faults.extend(payload.get("send_errors", []))
                 self.final_status.update(payload.get("final_status", {}))
                 self.media_outage = bool(payload.get("media_outage", self.media_outage))
+                self.call_outcomes.update(payload.get("call_outcome", {}))
             return self._json(request, 200, {"pending_faults": len(self.faults)})
         if path == "/__control/messages":
             with self.lock:
