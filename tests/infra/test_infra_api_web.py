@@ -33,6 +33,9 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "ANY /api/webchat/{proxy+}",
         "ANY /api/calls/{proxy+}",
         "POST /twilio/calls/status",
+        "ANY /api/alerts",
+        "ANY /api/alerts/{proxy+}",
+        "GET /r/{token}",
     }
     integrations = cfn.of_type("AWS::ApiGatewayV2::Integration")
     targets = {}
@@ -52,6 +55,9 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "ANY /api/webchat/{proxy+}": "WebChatFn",
         "ANY /api/calls/{proxy+}": "CallsFn",
         "POST /twilio/calls/status": "CallStatusFn",
+        "ANY /api/alerts": "AlertsApiFn",
+        "ANY /api/alerts/{proxy+}": "AlertsApiFn",
+        "GET /r/{token}": "LinkRedirectFn",
     }
 
 
@@ -66,6 +72,10 @@ def test_every_api_route_needs_the_cognito_jwt_and_no_twilio_route_does(cfn: Tem
         elif path.startswith("/chat/"):
             # The web chat widget: residents have no account; the function checks its own signed session
             # token, the allowed origins and rate limits (infra/webchat.py).
+            assert route.get("AuthorizationType", "NONE") == "NONE", key
+            assert "AuthorizerId" not in route, key
+        elif path.startswith("/r/"):
+            # Tracked alert links: residents tap them in a text; the token names one stored URL (no open redirect).
             assert route.get("AuthorizationType", "NONE") == "NONE", key
             assert "AuthorizerId" not in route, key
         elif path.startswith("/api/"):
