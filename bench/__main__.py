@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import booked_callback, cold_start, idle_cost, inbox_scale, latency, requests_count, webhook_ack
+from bench import (
+    alert_fanout,
+    booked_callback,
+    cold_start,
+    idle_cost,
+    inbox_scale,
+    latency,
+    requests_count,
+    webhook_ack,
+)
 from bench.cost_model import PriceBook
 from bench.stats import quick
 from bench.template import Stack, synthesize
@@ -68,8 +77,14 @@ def collect() -> dict[str, Any]:
     if figures["requests"].get("status", "ok") == "ok" and "inbound_message" in figures["requests"]:
         figures["requests"]["booked_callback"] = booked
     figures["idle_cost"] = _section("idle cost", needs_stack(lambda s: idle_cost.run(s.template, prices)))
-    for name in ("workspace", "alerts"):
-        figures[name] = {"status": NOT_BUILT}
+    figures["workspace"] = {"status": NOT_BUILT}
+    # Its own local stack: the send rate is a template parameter (AlertSendRate).
+    figures["alerts"] = _section("alert fan-out", alert_fanout.run)
+    if figures["alerts"].get("status") == "ok" and figures["requests"].get("status", "ok") == "ok":
+        figures["requests"]["alert_recipient"] = {
+            "status": f"{figures['alerts']['aws_requests_per_recipient']:g} counted AWS requests per "
+            "recipient on the local stack (Alerts figures)"
+        }
     return figures
 
 
@@ -303,9 +318,31 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),
     ]
-    for name in ("workspace", "alerts"):
-        rows.append([f"{name.capitalize()} figures", figures[name]["status"], "", "", ""])
+    rows.append(["Workspace figures", figures["workspace"]["status"], "", "", ""])
+    rows += _alert_rows(figures["alerts"])
     return rows
+
+
+def _alert_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Alert fan-out", result)]
+    n = result["recipients"]
+    return [
+        [
+            f"Alert to {n:,} across {result['zones']} zones: send -> all enqueued",
+            f"{result['enqueue_s']:.1f} s",
+            f"{result['enqueued_per_second']:g} enqueued/s",
+            "",
+            f"all delivered after {result['all_delivered_s']:.0f} s",
+        ],
+        [
+            "Alert texts sent per second",
+            f"{result['sent_per_second']:g}/s (busiest second {result['max_in_one_second']})",
+            f"configured {result['configured_rate']}/s",
+            f"{result['duplicates']} duplicates, {result['missing']} missing",
+            f"{result['aws_requests_per_recipient']:g} AWS requests per recipient",
+        ],
+    ]
 
 
 def render(rows: list[list[str]]) -> str:

@@ -1,0 +1,189 @@
+"""An alert to N subscribers across 20 zones, on the local stack: the real API, planner, paced sender, local
+Twilio and status callbacks.
+
+Figures:
+- `enqueue_s`: from the supervisor's POST /api/alerts to the planner having put every (alert, resident)
+  message on AlertSendQueue (the alert's `enqueued_at`, polled through the API).
+- `send_s`, `sent_per_second` against `configured_rate`: from the first to the last text the local Twilio
+  received; `max_in_one_second` is the busiest wall-clock second (the pacing bound: never above the rate).
+- `aws_requests_per_recipient`: every AWS call the handlers made (botocore hooks), per recipient, by
+  operation, from the POST until every text was delivered. The local stack's pollers stand in for Lambda's
+  event source mappings and are not counted (`booked_callback.POLLER_OPERATIONS`), nor is this driver.
+- `duplicates`: texts beyond one per recipient at the local Twilio (must be 0); `missing`: recipients
+  without one.
+
+The alert is an emergency so that the figures do not depend on the hour the benchmark runs (a non-emergency
+sent in quiet hours waits until 08:00; the only other difference is one cached read per container).
+N = 100,000 by default, BENCH_QUICK=1 → 500, BENCH_ALERT_RECIPIENTS overrides. Run alone:
+`.venv/bin/python -m bench.alert_fanout`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from bench.booked_callback import ExcludingCounter, _table_shape
+from bench.cost_model import PriceBook, cost_per_million, usages_from_bills
+from bench.stats import size
+
+ZONES = [f"zip:{94100 + n}" for n in range(20)]
+CONFIGURED_RATE = 100  # messages per second (AlertSendRate): a short code's throughput
+TOPIC = "STORM"
+TEXT = "Storm warning: flooding expected on low roads tonight. Avoid driving if you can."
+TIMEOUT_S = 3600.0
+
+
+def recipient(index: int) -> str:
+    return f"+1555{3000000 + index:07d}"
+
+
+def seed_subscribers(table: Any, count: int) -> None:
+    """Subscribers as the consent ledger leaves them (state + subscriber item), written in bulk."""
+    with table.batch_writer() as batch:
+        for index in range(count):
+            address = recipient(index)
+            zone = ZONES[index % len(ZONES)]
+            language = "es" if index % 5 == 0 else "en"
+            batch.put_item(
+                Item={
+                    "pk": f"ADDR#{address}",
+                    "sk": "CONSENT",
+                    "opted_out_all": False,
+                    "topics": [TOPIC],
+                    "stopped_topics": [],
+                    "suspended_topics": [],
+                    "zones": [zone],
+                    "language": language,
+                    "version": 1,
+                }
+            )
+            batch.put_item(
+                Item={
+                    "pk": f"SUBS#{TOPIC}",
+                    "sk": f"ADDR#{address}",
+                    "address": address,
+                    "zones": [zone],
+                    "language": language,
+                }
+            )
+
+
+def _until(condition: Any, what: str, timeout_s: float = TIMEOUT_S) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise TimeoutError(f"alert fan-out bench: timed out waiting for {what}")
+
+
+def run_on(local: Any, prices: PriceBook, recipients: int | None = None) -> dict[str, Any]:
+    import boto3
+    import requests
+
+    from bench.latency import DEMO_LOGIN
+
+    count = recipients or size("alert_recipients", 100_000, 500)
+    table = boto3.resource("dynamodb", endpoint_url=local.moto_url, region_name="us-east-1").Table(
+        local.outputs["TableName"]
+    )
+    seeded = time.perf_counter()
+    seed_subscribers(table, count)
+    seed_s = time.perf_counter() - seeded
+    http = requests.Session()
+    http.headers["Authorization"] = "Bearer " + local.sign_in(*DEMO_LOGIN)
+    api = local.api_url.rstrip("/")
+    rate = int(local.config.parameters.get("AlertSendRate", CONFIGURED_RATE))
+    request = {
+        "title": "Bench storm warning",
+        "topics": [TOPIC],
+        "zones": ZONES,
+        "texts": {"en": TEXT, "es": "Aviso de tormenta: se esperan inundaciones esta noche."},
+        "emergency": True,
+        "emergency_reason": "benchmark",
+        "send_at": None,
+        "track_links": False,
+    }
+    before = len(local.twilio.sent)
+    counter = ExcludingCounter(threading.get_ident(), shape=_table_shape(local))
+
+    def alert(alert_id: str) -> dict[str, Any]:
+        return dict(http.get(f"{api}/api/alerts/{alert_id}", timeout=30).json()["alert"])
+
+    def delivered(alert_id: str) -> int:
+        # Read by this thread (not counted), not through the API (whose requests would be).
+        from alerts.dal.alerts_table import AlertsTable
+
+        return AlertsTable(table).figures(alert_id)[0]["delivered"]
+
+    with counter:
+        started = time.perf_counter()
+        response = http.post(f"{api}/api/alerts", json=request, timeout=60)
+        response.raise_for_status()
+        alert_id = response.json()["alert"]["alert_id"]
+        _until(
+            lambda: (
+                table.get_item(Key={"pk": f"ALERT#{alert_id}", "sk": "META"}, ConsistentRead=True)
+                .get("Item", {})
+                .get("enqueued_at")
+            ),
+            "every message enqueued",
+        )
+        enqueue_s = time.perf_counter() - started
+        _until(lambda: delivered(alert_id) >= count, "every text delivered")
+        done_s = time.perf_counter() - started
+        local.wait_until_idle(120)
+    final = alert(alert_id)
+    with local.twilio.lock:
+        texts = [(m.to, m.created) for m in local.twilio.sent[before:]]
+    per_recipient = Counter(to for to, _ in texts)
+    created = sorted(at for _, at in texts)
+    per_second = Counter(int(at) for at in created)
+    send_s = (created[-1] - created[0]) if len(created) > 1 else 0.0
+    calls = {name: round(n / count, 3) for name, n in sorted(counter.calls.items())}
+    counted_cost = cost_per_million(usages_from_bills(counter.bills, count), prices)
+    return {
+        "status": "ok",
+        "recipients": count,
+        "zones": len(ZONES),
+        "seed_s": round(seed_s, 1),
+        "enqueue_s": round(enqueue_s, 2),
+        "enqueued_per_second": round(count / enqueue_s, 1) if enqueue_s else None,
+        "all_delivered_s": round(done_s, 1),
+        "send_s": round(send_s, 2),
+        "sent_per_second": round((len(created) - 1) / send_s, 1) if send_s else None,
+        "configured_rate": rate,
+        "max_in_one_second": max(per_second.values()) if per_second else 0,
+        "duplicates": sum(n - 1 for n in per_recipient.values() if n > 1),
+        "missing": count - len(per_recipient),
+        "figures": final["figures"],
+        "aws_requests_per_recipient": round(sum(counter.calls.values()) / count, 2),
+        "aws_requests_by_operation": calls,
+        "counted_aws_cost_per_million_recipients_usd": round(counted_cost, 2),
+        "note": "emergency alert (quiet hours not in play); local stack: one poller per queue, moto in "
+        "process, the local Twilio's status callbacks after 0.2 s and 0.5 s",
+    }
+
+
+def run(recipients: int | None = None) -> dict[str, Any]:
+    from infra.local.seed import seed_demo
+    from infra.local.stack import DEMO_AGENCY_NUMBER, LocalStack, LocalStackConfig
+
+    parameters = {"TwilioFromNumber": DEMO_AGENCY_NUMBER, "AlertSendRate": str(CONFIGURED_RATE)}
+    local = LocalStack(LocalStackConfig.on_free_ports(parameters=parameters))
+    local.start()
+    try:
+        seed_demo(local)
+        return run_on(local, PriceBook.load(), recipients)
+    finally:
+        local.stop()
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else None), indent=2))
