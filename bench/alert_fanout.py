@@ -73,21 +73,12 @@ def seed_subscribers(table: Any, count: int) -> None:
             )
 
 
-def _until(condition: Any, what: str, timeout_s: float = TIMEOUT_S) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise TimeoutError(f"alert fan-out bench: timed out waiting for {what}")
-
-
 def run_on(local: Any, prices: PriceBook, recipients: int | None = None) -> dict[str, Any]:
     import boto3
     import requests
 
     from bench.latency import DEMO_LOGIN
+    from infra.local.workflows import wait_for
 
     count = recipients or size("alert_recipients", 100_000, 500)
     table = boto3.resource("dynamodb", endpoint_url=local.moto_url, region_name="us-east-1").Table(
@@ -127,16 +118,17 @@ def run_on(local: Any, prices: PriceBook, recipients: int | None = None) -> dict
         response = http.post(f"{api}/api/alerts", json=request, timeout=60)
         response.raise_for_status()
         alert_id = response.json()["alert"]["alert_id"]
-        _until(
+        wait_for(
             lambda: (
                 table.get_item(Key={"pk": f"ALERT#{alert_id}", "sk": "META"}, ConsistentRead=True)
                 .get("Item", {})
                 .get("enqueued_at")
             ),
-            "every message enqueued",
+            timeout_s=TIMEOUT_S,
+            every_s=0.05,
         )
         enqueue_s = time.perf_counter() - started
-        _until(lambda: delivered(alert_id) >= count, "every text delivered")
+        wait_for(lambda: delivered(alert_id) >= count, timeout_s=TIMEOUT_S, every_s=0.5)
         done_s = time.perf_counter() - started
         local.wait_until_idle(120)
     final = alert(alert_id)

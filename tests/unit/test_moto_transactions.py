@@ -1,48 +1,29 @@
 """The local stack's moto transaction patch: a cancelled transaction leaves every item (and the index maps)
-as it was, without copying the table."""
+as it was, without copying the table; a committed one writes every item."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
-from infra.local import moto_indexes, moto_transactions
+from infra.local import moto_transactions
+from tests.unit.test_moto_indexes import table  # noqa: F401 - the fixture (moto_indexes installed)
 
 
-@pytest.fixture
-def table() -> Iterator[Any]:
-    moto_indexes.install()
+def open_items(table: Any, owner: str) -> list[str]:  # noqa: F811
+    condition = Key("owner").eq(owner) & Key("state").eq("open")
+    return sorted(
+        i["pk"] for i in table.query(IndexName="by_owner", KeyConditionExpression=condition)["Items"]
+    )
+
+
+def test_a_cancelled_transaction_changes_nothing_and_the_index_agrees(table: Any) -> None:  # noqa: F811
     moto_transactions.install()
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="t",
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "owner")],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "by_owner",
-                    "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
-        yield boto3.resource("dynamodb", region_name="us-east-1").Table("t")
-
-
-def test_a_cancelled_transaction_changes_nothing_and_the_index_agrees(table: Any) -> None:
-    table.put_item(Item={"pk": "a", "sk": "1", "owner": "ann", "n": 1})
-    table.put_item(Item={"pk": "b", "sk": "1", "owner": "bob", "n": 1})
+    table.put_item(Item={"pk": "a", "sk": "1", "owner": "ann", "state": "open", "at": "1"})
+    table.put_item(Item={"pk": "b", "sk": "1", "owner": "bob", "state": "open", "at": "1"})
 
     with pytest.raises(ClientError) as raised:
         table.meta.client.transact_write_items(
@@ -51,15 +32,15 @@ def test_a_cancelled_transaction_changes_nothing_and_the_index_agrees(table: Any
                     "Update": {
                         "TableName": "t",
                         "Key": {"pk": "a", "sk": "1"},
-                        "UpdateExpression": "SET #o = :o, n = :n",
+                        "UpdateExpression": "SET #o = :o",
                         "ExpressionAttributeNames": {"#o": "owner"},
-                        "ExpressionAttributeValues": {":o": "zed", ":n": 2},
+                        "ExpressionAttributeValues": {":o": "zed"},
                     }
                 },
                 {
                     "Put": {
                         "TableName": "t",
-                        "Item": {"pk": "c", "sk": "1", "owner": "ann"},
+                        "Item": {"pk": "c", "sk": "1", "owner": "ann", "state": "open", "at": "2"},
                     }
                 },
                 {
@@ -73,26 +54,25 @@ def test_a_cancelled_transaction_changes_nothing_and_the_index_agrees(table: Any
         )
 
     assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
-    assert table.get_item(Key={"pk": "a", "sk": "1"})["Item"] == {
-        "pk": "a",
-        "sk": "1",
-        "owner": "ann",
-        "n": 1,
-    }
+    assert table.get_item(Key={"pk": "a", "sk": "1"})["Item"]["owner"] == "ann"
     assert "Item" not in table.get_item(Key={"pk": "c", "sk": "1"})
     assert table.get_item(Key={"pk": "b", "sk": "1"})["Item"]["owner"] == "bob"
-    by_owner = table.query(IndexName="by_owner", KeyConditionExpression=Key("owner").eq("ann"))["Items"]
-    assert [i["pk"] for i in by_owner] == ["a"]
-    assert table.query(IndexName="by_owner", KeyConditionExpression=Key("owner").eq("zed"))["Items"] == []
+    assert open_items(table, "ann") == ["a"]
+    assert open_items(table, "zed") == []
 
 
-def test_a_committed_transaction_writes_every_item(table: Any) -> None:
+def test_a_committed_transaction_writes_every_item(table: Any) -> None:  # noqa: F811
+    moto_transactions.install()
     table.meta.client.transact_write_items(
         TransactItems=[
-            {"Put": {"TableName": "t", "Item": {"pk": "x", "sk": "1", "owner": "ann"}}},
-            {"Put": {"TableName": "t", "Item": {"pk": "y", "sk": "1", "owner": "ann"}}},
+            {
+                "Put": {
+                    "TableName": "t",
+                    "Item": {"pk": p, "sk": "1", "owner": "ann", "state": "open", "at": "1"},
+                }
+            }
+            for p in ("x", "y")
         ]
     )
 
-    by_owner = table.query(IndexName="by_owner", KeyConditionExpression=Key("owner").eq("ann"))["Items"]
-    assert sorted(i["pk"] for i in by_owner) == ["x", "y"]
+    assert open_items(table, "ann") == ["x", "y"]
