@@ -91,7 +91,7 @@ def run_on(local: Any, prices: PriceBook, recipients: int | None = None) -> dict
     http.headers["Authorization"] = "Bearer " + local.sign_in(*DEMO_LOGIN)
     api = local.api_url.rstrip("/")
     rate = int(local.config.parameters.get("AlertSendRate", CONFIGURED_RATE))
-    request = {
+    request: dict[str, Any] = {
         "title": "Bench storm warning",
         "topics": [TOPIC],
         "zones": ZONES,

@@ -70,7 +70,7 @@ def install() -> None:
             # The whole-table backup becomes the table itself; the items it needs are saved below.
             return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
-        models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)  # type: ignore[attr-defined]
+        models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)  # type: ignore[assignment]
         original = DynamoDBBackend.transact_write_items
 
         def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:

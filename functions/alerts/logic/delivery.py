@@ -88,9 +88,24 @@ class DeliveryStore(Protocol):
         wave: dict[str, Any] | None = None,
     ) -> bool: ...
 
-    def record_sent(self, alert: Alert, address: str, **kwargs: Any) -> bool: ...
+    def record_sent(
+        self,
+        alert: Alert,
+        address: str,
+        *,
+        token: str,
+        sid: str,
+        bucket: str,
+        status: str,
+        rank: int,
+        leave: str,
+        thread_id: str,
+        at: str,
+    ) -> bool: ...
 
-    def record_rejected(self, alert_id: str, address: str, **kwargs: Any) -> bool: ...
+    def record_rejected(
+        self, alert_id: str, address: str, *, token: str, bucket: str, reason: str, leave: str, at: str
+    ) -> bool: ...
 
 
 class AlertSms(Protocol):
