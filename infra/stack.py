@@ -23,6 +23,7 @@ from infra.inbox import InboxConstruct
 from infra.inbox_indexes import add_inbox_view_indexes
 from infra.lambdas import ARCHITECTURE, ASSET_EXCLUDES, CONSUMER_TIMEOUT, RUNTIME, FunctionKit
 from infra.nag import acknowledge, pin_logical_id
+from infra.notices import NoticesConstruct
 from infra.outbound import OutboundConstruct
 from infra.queues import QueueWithDeadLetters
 from infra.staff import StaffConstruct
@@ -341,6 +342,16 @@ class SwitchboardStack(Stack):
             plan_queue=queues["AlertPlan"].queue,
             send_queue=queues["AlertSend"].queue,
             schedules=alert_schedules,
+        )
+        NoticesConstruct(
+            self,
+            "Notices",
+            kit=kit,
+            http_api=api.http_api,
+            authorizer=auth.authorizer,
+            table=self.table,
+            alert_plan_queue=queues["AlertPlan"].queue,
+            alarm_topic=self.alarm_topic,
         )
         CallsConstruct(
             self,

@@ -24,6 +24,8 @@ CONTRACT_FUNCTIONS = {
     "LinkRedirectFn": ("alerts.handlers.link_redirect.handler", 5),
     "CallsFn": ("calls.handlers.call_routes.handler", 15),
     "CallStatusFn": ("calls.handlers.call_status.handler", 10),
+    "NoticesFn": ("notices.handlers.notice_routes.handler", 15),
+    "NoticeFireFn": ("notices.handlers.fire_notice.handler", 30),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -87,7 +89,18 @@ def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> 
         booking = (
             {"CALLBACK_STATE_MACHINE_ARN", "CALLBACK_HOURS"} if logical_id == "InboundConsumerFn" else set()
         )
-        assert set(variables) == CONTRACT_ENVIRONMENT | booking, logical_id
+        # NoticesFn creates each notice's schedule: the group, target, role and dead-letter queue to name.
+        notices = (
+            {
+                "NOTICE_SCHEDULE_GROUP",
+                "NOTICE_FIRE_FUNCTION_ARN",
+                "NOTICE_SCHEDULER_ROLE_ARN",
+                "NOTICE_DLQ_ARN",
+            }
+            if logical_id == "NoticesFn"
+            else set()
+        )
+        assert set(variables) == CONTRACT_ENVIRONMENT | booking | notices, logical_id
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Switchboard"
         assert variables["TWILIO_API_BASE_URL"] == ""  # only the local stack points the SDK elsewhere
         assert variables["TABLE_NAME"] == {"Ref": "Table"}
@@ -161,6 +174,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "LinkRedirectFn": set(),
         "CallsFn": set(),
         "CallStatusFn": set(),
+        "NoticesFn": set(),
+        "NoticeFireFn": {"AlertPlanQueue"},  # a notice occurrence starts an alert like "send now"
     }
 
 

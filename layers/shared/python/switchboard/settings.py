@@ -242,3 +242,22 @@ class ClickToCallSettings(_TwilioApiSettings):
 
 class CallStatusWebhookSettings(_TwilioWebhookSettings):
     table_name: Required = Field(alias="TABLE_NAME")
+
+
+class NoticesApiSettings(_Env):
+    """NoticesFn: supervisors manage recurring notices, each an EventBridge Scheduler schedule."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    schedule_group: Required = Field(alias="NOTICE_SCHEDULE_GROUP")
+    fire_function_arn: Required = Field(alias="NOTICE_FIRE_FUNCTION_ARN")
+    scheduler_role_arn: Required = Field(alias="NOTICE_SCHEDULER_ROLE_ARN")
+    dead_letter_arn: str = Field(default="", alias="NOTICE_DLQ_ARN")
+    default_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")
+
+
+class NoticeFireSettings(_Env):
+    """NoticeFireFn: a notice's schedule fired; the notice becomes an alert, started on AlertPlanQueue."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    alert_plan_queue_url: Required = Field(alias="ALERT_PLAN_QUEUE_URL")
+    public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")

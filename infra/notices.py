@@ -1,0 +1,162 @@
+"""Recurring notices: supervisors manage them (NoticesFn, behind the JWT authorizer); each is an EventBridge
+Scheduler schedule in the notices' own group, delivered through a role that may only invoke NoticeFireFn (and
+dead-letter to its queue). NoticeFireFn turns an occurrence into an alert on AlertPlanQueue: the alerts
+fan-out sends it."""
+
+from aws_cdk import Arn, ArnComponents, ArnFormat, Duration, Stack
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from constructs import Construct
+
+from infra.lambdas import (
+    AGENT_API_TIMEOUT,
+    FunctionKit,
+    contract_function,
+    execution_role,
+    grant_table_read_write,
+)
+from infra.nag import acknowledge, pin_logical_id
+
+FIRE_TIMEOUT = Duration.seconds(30)
+NOTICE_SCHEDULE_ACTIONS = (
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+    "scheduler:GetSchedule",
+)
+
+
+class NoticesConstruct(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        kit: FunctionKit,
+        http_api: apigwv2.HttpApi,
+        authorizer: apigwv2.IHttpRouteAuthorizer,
+        table: dynamodb.ITable,
+        alert_plan_queue: sqs.IQueue,
+        alarm_topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+
+        # --- the target: an occurrence becomes an alert -------------------------------------------------
+        self.fire_fn = contract_function(
+            self,
+            "NoticeFireFn",
+            kit=kit,
+            handler="notices.handlers.fire_notice.handler",
+            timeout=FIRE_TIMEOUT,
+            service="notices",
+            description="EventBridge Scheduler target: a recurring notice's occurrence becomes an alert sent "
+            "by the alerts fan-out",
+        )
+        grant_table_read_write(table, self.fire_fn)
+        alert_plan_queue.grant_send_messages(
+            self.fire_fn
+        )  # ALERT_PLAN_QUEUE_URL is in the contract environment
+
+        # --- the schedules' group, dead letters and delivery role --------------------------------------
+        self.group = scheduler.CfnScheduleGroup(self, "Group", name=f"{stack.stack_name}-notices")
+        self.group.override_logical_id("NoticeScheduleGroup")
+        self.dead_letters = sqs.Queue(
+            self,
+            "Dlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        pin_logical_id(self.dead_letters, "NoticeScheduleDlq")
+        acknowledge(
+            self.dead_letters,
+            {"AwsSolutions-SQS3": "This queue is the dead-letter queue of the notice schedules' target."},
+        )
+        alarm = cloudwatch.Alarm(
+            self,
+            "DlqNotEmptyAlarm",
+            alarm_description="NoticeScheduleDlq holds a notice occurrence Scheduler could not deliver to "
+            "NoticeFireFn after its retries (an hour): it was not sent. See NoticeFireFn's logs.",
+            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+
+        self.role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+            description="EventBridge Scheduler delivering recurring notices to NoticeFireFn",
+        )
+        pin_logical_id(self.role, "NoticeSchedulerRole")
+        self.fire_fn.grant_invoke(self.role)
+        self.dead_letters.grant_send_messages(self.role)
+        acknowledge(
+            self.role,
+            {
+                "AwsSolutions-IAM5[Resource::<NoticeFireFn.Arn>:*]": "grant_invoke covers the function and "
+                "its versions/aliases (':*'); one function only.",
+            },
+        )
+
+        # --- the management API ------------------------------------------------------------------------
+        self.api_fn = contract_function(
+            self,
+            "NoticesFn",
+            kit=kit,
+            handler="notices.handlers.notice_routes.handler",
+            timeout=AGENT_API_TIMEOUT,
+            service="notices",
+            description="ANY /api/notices[/...] (Cognito JWT, supervisor): recurring notices and their "
+            "schedules",
+        )
+        grant_table_read_write(table, self.api_fn)
+        schedules = Arn.format(
+            ArnComponents(
+                service="scheduler",
+                resource="schedule",
+                resource_name=f"{self.group.ref}/*",
+                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+            ),
+            stack,
+        )
+        self.api_fn.add_to_role_policy(
+            iam.PolicyStatement(actions=list(NOTICE_SCHEDULE_ACTIONS), resources=[schedules])
+        )
+        self.role.grant_pass_role(self.api_fn)
+        acknowledge(
+            execution_role(self.api_fn),
+            {
+                f"AwsSolutions-IAM5[Resource::arn:aws:scheduler:{stack.region}:<AWS::AccountId>:schedule/"
+                "<NoticeScheduleGroup>/*]": "One schedule per notice, named by the notice id: only schedules "
+                "in the notices' own group.",
+            },
+        )
+        for name, value in (
+            ("NOTICE_SCHEDULE_GROUP", self.group.ref),
+            ("NOTICE_FIRE_FUNCTION_ARN", self.fire_fn.function_arn),
+            ("NOTICE_SCHEDULER_ROLE_ARN", self.role.role_arn),
+            ("NOTICE_DLQ_ARN", self.dead_letters.queue_arn),
+        ):
+            self.api_fn.add_environment(name, value)
+        integration = HttpLambdaIntegration("NoticesIntegration", self.api_fn)
+        for path in ("/api/notices", "/api/notices/{proxy+}"):
+            http_api.add_routes(
+                path=path, methods=[apigwv2.HttpMethod.ANY], integration=integration, authorizer=authorizer
+            )
