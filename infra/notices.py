@@ -5,8 +5,6 @@ fan-out sends it."""
 
 from aws_cdk import Arn, ArnComponents, ArnFormat, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
@@ -23,6 +21,7 @@ from infra.lambdas import (
     grant_table_read_write,
 )
 from infra.nag import acknowledge, pin_logical_id
+from infra.queues import dead_letter_alarm
 
 FIRE_TIMEOUT = Duration.seconds(30)
 NOTICE_SCHEDULE_ACTIONS = (
@@ -80,20 +79,13 @@ class NoticesConstruct(Construct):
             self.dead_letters,
             {"AwsSolutions-SQS3": "This queue is the dead-letter queue of the notice schedules' target."},
         )
-        alarm = cloudwatch.Alarm(
+        dead_letter_alarm(
             self,
-            "DlqNotEmptyAlarm",
-            alarm_description="NoticeScheduleDlq holds a notice occurrence Scheduler could not deliver to "
-            "NoticeFireFn after its retries (an hour): it was not sent. See NoticeFireFn's logs.",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            self.dead_letters,
+            alarm_topic,
+            "NoticeScheduleDlq holds a notice occurrence Scheduler could not deliver to NoticeFireFn "
+            "after its retries (an hour): it was not sent. See NoticeFireFn's logs.",
         )
-        alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
 
         self.role = iam.Role(
             self,
@@ -139,7 +131,7 @@ class NoticesConstruct(Construct):
         self.api_fn.add_to_role_policy(
             iam.PolicyStatement(actions=list(NOTICE_SCHEDULE_ACTIONS), resources=[schedules])
         )
-        self.role.grant_pass_role(self.api_fn)
+        self.role.grant_pass_role(execution_role(self.api_fn))
         acknowledge(
             execution_role(self.api_fn),
             {

@@ -24,6 +24,26 @@ def queue_trigger(queue: sqs.IQueue) -> SqsEventSource:
     return SqsEventSource(queue, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
 
 
+def dead_letter_alarm(
+    scope: Construct, dead_letters: sqs.IQueue, alarm_topic: sns.ITopic, description: str
+) -> cloudwatch.Alarm:
+    """`DlqNotEmptyAlarm`: fires on the first message in `dead_letters`, published to the ops topic."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        "DlqNotEmptyAlarm",
+        alarm_description=description,
+        metric=dead_letters.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
+        ),
+        threshold=0,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=1,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+    return alarm
+
+
 class QueueWithDeadLetters(Construct):
     """`<name>Queue` plus `<name>Dlq` (same FIFO-ness), SQS-managed SSE, TLS only, and two alarms."""
 
@@ -66,22 +86,13 @@ class QueueWithDeadLetters(Construct):
         pin_logical_id(self.dead_letter_queue, f"{name}Dlq")
 
         alarm_action = cloudwatch_actions.SnsAction(alarm_topic)
-        self.dead_letter_alarm = cloudwatch.Alarm(
+        self.dead_letter_alarm = dead_letter_alarm(
             self,
-            "DlqNotEmptyAlarm",
-            alarm_description=(
-                f"{name}Dlq holds messages that failed {MAX_RECEIVE_COUNT} times. Find the cause in the "
-                f"consumer's logs, fix it, then re-drive: make replay-dlq QUEUE={name}Queue"
-            ),
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            self.dead_letter_queue,
+            alarm_topic,
+            f"{name}Dlq holds messages that failed {MAX_RECEIVE_COUNT} times. Find the cause in the "
+            f"consumer's logs, fix it, then re-drive: make replay-dlq QUEUE={name}Queue",
         )
-        self.dead_letter_alarm.add_alarm_action(alarm_action)
         self.age_alarm = cloudwatch.Alarm(
             self,
             "OldestMessageAlarm",

@@ -323,7 +323,9 @@ class LocalScheduler(threading.Thread):
                 if current < tracked.due:
                     continue
                 try:
-                    self.fire_target(schedule["Target"])
+                    self.fire_target(
+                        with_context_attributes(schedule["Target"], summary["Name"], tracked.due)
+                    )
                     fired += 1
                     self.fired.append(key)
                 except Exception:
@@ -361,6 +363,23 @@ class LocalScheduler(threading.Thread):
         self.stopping.set()
         if self.is_alive():
             self.join(timeout=5)
+
+
+def with_context_attributes(target: dict[str, Any], name: str, due: dt.datetime) -> dict[str, Any]:
+    """Scheduler fills `<aws.scheduler.*>` context attributes in a templated target's Input at each firing;
+    the occurrence's scheduled time (UTC, seconds, `Z`) is how a target tells occurrences apart."""
+    payload = target.get("Input")
+    if not payload or "<aws.scheduler." not in payload:
+        return target
+    attributes = {
+        "<aws.scheduler.scheduled-time>": due.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "<aws.scheduler.schedule-arn>": f"arn:aws:scheduler:local:schedule/{name}",
+        "<aws.scheduler.execution-id>": str(uuid.uuid4()),
+        "<aws.scheduler.attempt-number>": "1",
+    }
+    for placeholder, value in attributes.items():
+        payload = payload.replace(placeholder, value)
+    return {**target, "Input": payload}
 
 
 def target_firer(

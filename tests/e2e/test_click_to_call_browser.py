@@ -34,7 +34,8 @@ def test_save_a_phone_then_call_a_resident_from_the_conversation(chromium, local
     local_stack.send_inbound(address, "Can someone call me about the boil notice?")
     with new_page(chromium, DESKTOP) as (page, watch):
         sign_in(page, local_stack.api_url.rstrip("/") + "/")
-        page.get_by_role("link", name="Callbacks").click()
+        with page.expect_response(lambda r: r.url.endswith("/api/calls/phone")):  # the saved phone loaded
+            page.get_by_role("link", name="Callbacks").click()
         phone = page.get_by_label("Your phone number", exact=True)
         phone.fill("555-0144")
         page.get_by_role("button", name="Save phone").click()
@@ -67,7 +68,8 @@ def test_the_call_button_fits_a_phone_screen_and_explains_a_missing_number(chrom
     local_stack.send_inbound(address, "Hello from a small screen")
     with new_page(chromium, PHONE) as (page, watch):
         sign_in(page, local_stack.api_url.rstrip("/") + "/")
-        page.get_by_role("link", name="Callbacks").click()
+        with page.expect_response(lambda r: r.url.endswith("/api/calls/phone")):  # the saved phone loaded
+            page.get_by_role("link", name="Callbacks").click()
         page.get_by_label("Your phone number", exact=True).fill("")
         page.get_by_role("button", name="Save phone").click()
         expect(page.locator("#call-phone-status")).to_contain_text("Removed")

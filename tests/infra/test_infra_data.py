@@ -35,8 +35,13 @@ def test_every_queue_is_a_source_with_a_dead_letter_queue_or_a_dead_letter_queue
         cfn.target(queues[s]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) for s in sources
     }
 
+    # The dead-letter queue of the notice schedules (their DeadLetterConfig is set by NoticesFn at run time).
+    scheduler_dead_letters = {"NoticeScheduleDlq"}
+
     assert sources == set(CONTRACT_QUEUES)
-    assert set(queues) == sources | dead_letter_queues, "a queue without a DLQ that is not itself a DLQ"
+    assert set(queues) == sources | dead_letter_queues | scheduler_dead_letters, (
+        "a queue without a DLQ that is not itself a DLQ"
+    )
     assert not sources & dead_letter_queues
     assert len(dead_letter_queues) == len(sources), "each source queue has its own DLQ"
     for source in sources:

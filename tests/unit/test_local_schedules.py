@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from infra.local.workflows import TimeScale, next_cron, next_fire, parse_timestamp, wait_seconds_until
+from infra.local.workflows import (
+    TimeScale,
+    next_cron,
+    next_fire,
+    parse_timestamp,
+    wait_seconds_until,
+    with_context_attributes,
+)
 
 UTC = dt.UTC
 
@@ -61,3 +68,16 @@ def test_cron_fields() -> None:
 def test_unknown_expression_is_refused() -> None:
     with pytest.raises(ValueError):
         next_fire("every(5 minutes)", None, at("2026-11-25T10:00:00+00:00"))
+
+
+def test_context_attributes_are_filled_per_occurrence_as_scheduler_does() -> None:
+    target = {
+        "Arn": "arn:aws:lambda:us-east-1:1:function:f",
+        "Input": '{"at": "<aws.scheduler.scheduled-time>"}',
+    }
+    due = dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)
+    filled = with_context_attributes(target, "nt0123", due)
+    assert filled["Input"] == '{"at": "2026-12-07T15:00:00Z"}'
+    assert target["Input"] == '{"at": "<aws.scheduler.scheduled-time>"}'  # the schedule itself is untouched
+    plain = {"Arn": "x", "Input": '{"k": 1}'}
+    assert with_context_attributes(plain, "n", due) is plain

@@ -10,6 +10,7 @@ import { Poller } from "./poller.js";
 import { ThreadView } from "./thread.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
+import { NoticesPanel } from "./notices.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { InboxControls, PresenceControl, Sound } from "./views.js";
@@ -151,6 +152,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.staffViews.route();
   app.callbacks.route();
   app.calls.route();
+  app.notices.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
   updateTitle();
 }
@@ -160,6 +162,7 @@ function leaveWorkspace(message) {
   app.workspace.stop();
   app.staffViews.hide();
   app.callbacks.hide();
+  app.notices.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
   app.view.drafts.clear(); // the next person at this screen must not find this agent's unsent replies
@@ -399,6 +402,7 @@ async function boot() {
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
+  app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,
     getThreadId: () => app.view.threadId,

@@ -9,7 +9,7 @@ import { announce, byId, el, setText } from "./dom.js";
 const POLL_MS = 5000;
 const STATUS_LABELS = { due: "Due now", escalated: "Escalated", in_call: "On the call" };
 
-function whenLabel(iso) {
+export function whenLabel(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? "" : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
 }

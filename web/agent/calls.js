@@ -36,7 +36,9 @@ export class CallControls {
     this.status = el("p", { id: "call-status", class: "help call-status", role: "status" });
     this.button = el("button", { id: "call-resident", type: "button", class: "button button-small" }, "Call");
     this.button.setAttribute("aria-describedby", "call-status");
-    byId("tool-row").append(this.button);
+    // One more button of the conversation's toolbar: reached with the arrow keys (one Tab stop for the toolbar).
+    this.button.tabIndex = -1;
+    byId("tool-row").insertBefore(this.button, byId("export-thread"));
     byId("tool-row").after(this.status);
     this.button.addEventListener("click", () => this.call());
     this.phoneForm = this.buildPhoneForm();

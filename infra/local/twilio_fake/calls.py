@@ -40,10 +40,11 @@ def _dialled(twiml: str | None) -> tuple[str, str | None, list[str], str | None]
         return None
     dial = root.find("Dial")
     number = dial.find("Number") if dial is not None else None
-    if dial is None or number is None or not (number.text or "").strip():
+    dialled = (number.text or "").strip() if number is not None else ""
+    if dial is None or number is None or not dialled:
         return None
     events = (number.get("statusCallbackEvent") or "completed").split()
-    return number.text.strip(), number.get("statusCallback"), events, dial.get("callerId")
+    return dialled, number.get("statusCallback"), events, dial.get("callerId")
 
 
 class LocalCalls:
