@@ -7,8 +7,8 @@
 - `POST .../Calls.json`, `GET .../Calls/{CA}.json`: voice calls (infra.local.twilio_fake.calls), with signed
   call progress callbacks for the call and the number its TwiML <Dial>s.
 - `/__control/faults` lets tests make the next sends fail (429, 500, 21610) or end undelivered, and a number
-  not answer a call (`call_outcome`); `{"status": 500, "after_create": true}` creates the message and then answers
-  500 (the answer lost).
+  not answer a call (`call_outcome`); `{"status": 500, "after_create": true}` creates the message and then
+  answers 500 (the answer lost).
 - `GET .../Messages.json?To=` lists the messages to one number, newest first.
 """
 

@@ -1,0 +1,36 @@
+"""The local stack's moto SQS patch: sends no longer count the queue, and nothing else changes: content-based
+deduplication on FIFO queues still works and GetQueueAttributes still counts."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+from moto import mock_aws
+
+from infra.local import moto_sqs
+
+
+def test_sends_dedup_and_counts_are_as_before() -> None:
+    moto_sqs.install()
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        standard = sqs.create_queue(QueueName="s")["QueueUrl"]
+        fifo = sqs.create_queue(
+            QueueName="f.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        )["QueueUrl"]
+        for _ in range(3):
+            sqs.send_message_batch(
+                QueueUrl=standard, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(10)]
+            )
+            sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g")
+
+        def count(url: str) -> int:
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            return int(attributes["ApproximateNumberOfMessages"])
+
+        assert count(standard) == 30
+        assert count(fifo) == 1  # the two repeats were deduplicated by content
+        attributes = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["All"])["Attributes"]
+        assert attributes["ContentBasedDeduplication"] == "true" and attributes["FifoQueue"] == "true"
