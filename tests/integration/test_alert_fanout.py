@@ -179,7 +179,7 @@ def test_status_callbacks_move_figures_forward_only_and_count_failure_reasons(
 
     events = [callback(a, "sent") for a in town[:6]]
     events += [callback(a, "delivered") for a in town[:4]]
-    events += [callback(town[4], "undelivered", "30003"), callback(town[5], "failed", "30007")]
+    events += [callback(town[4], "undelivered", "30003"), callback(town[5], "failed", "21610")]
     events += [callback(town[0], "sent"), callback(town[0], "delivered")]  # late and duplicate
     for start in range(0, len(events), 10):
         assert status_consumer.handler(sqs_event(events[start : start + 10]), LambdaContext()) == {
@@ -189,10 +189,13 @@ def test_status_callbacks_move_figures_forward_only_and_count_failure_reasons(
     alert = figures(alerts_api, alert_id)
     assert alert["figures"]["delivered"] == 4
     assert alert["figures"]["undelivered"] == 1
-    assert alert["figures"]["failed"] == 1
+    assert alert["figures"]["opted_out"] == 1  # 21610 reported by the carrier after Twilio accepted it
     assert alert["figures"]["sent"] == 6
-    assert alert["failure_reasons"] == {"30003": 1, "30007": 1}
-    assert sum(alert["figures"][k] for k in ("queued", "sent", "delivered", "failed", "undelivered")) == 12
+    assert alert["failure_reasons"] == {"30003": 1, "21610": 1}
+    assert sum(alert["figures"][k] for k in ("queued", "sent", "delivered", "opted_out", "undelivered")) == 12
+    from subscriptions.dal.consent_table import ConsentTable
+
+    assert ConsentTable(aws.table).load_state(town[5]).opted_out_all
 
 
 def test_duplicate_deliveries_and_a_second_planner_send_once(
