@@ -7,7 +7,7 @@ AlertSendQueue; the sender reads the Twilio secret, writes deliveries and create
 reads links and counts clicks.
 """
 
-from aws_cdk import Arn, ArnFormat, Duration, Stack
+from aws_cdk import Arn, ArnComponents, ArnFormat, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -19,7 +19,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
-from infra.lambdas import FunctionKit, contract_function, grant_table_read_write
+from infra.lambdas import FunctionKit, contract_function, execution_role, grant_table_read_write
 from infra.nag import acknowledge, pin_logical_id
 
 ALERTS_PATH = "/api/alerts"
@@ -54,13 +54,15 @@ class AlertSchedulerPieces(Construct):
         return str(self.group.ref)
 
     def schedules_arn(self) -> str:
+        # ArnComponents, not a dict: a dict's keys are not read as the components, and the ARN came out as
+        # ...:schedule with no group or name, matching no schedule (send-later alerts would be AccessDenied).
         return Arn.format(
-            {
-                "service": "scheduler",
-                "resource": "schedule",
-                "resource_name": f"{self.group_name}/*",
-                "arn_format": ArnFormat.SLASH_RESOURCE_NAME,
-            },
+            ArnComponents(
+                service="scheduler",
+                resource="schedule",
+                resource_name=f"{self.group_name}/*",
+                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+            ),
             Stack.of(self),
         )
 
@@ -68,6 +70,14 @@ class AlertSchedulerPieces(Construct):
         actions = ["scheduler:CreateSchedule"] + (["scheduler:DeleteSchedule"] if delete else [])
         function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[self.schedules_arn()]))
         self.role.grant_pass_role(function)  # type: ignore[arg-type]
+        acknowledge(
+            execution_role(function),
+            {
+                f"AwsSolutions-IAM5[Resource::arn:aws:scheduler:{Stack.of(self).region}:<AWS::AccountId>:"
+                "schedule/<AlertScheduleGroup>/*]": "One-time schedules named per alert (send later) and per "
+                "quiet-hours wake time: only schedules in the alerts' own group.",
+            },
+        )
 
 
 class AlertsConstruct(Construct):

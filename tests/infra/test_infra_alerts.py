@@ -1,6 +1,8 @@
 """Alerts in the template: routes behind the JWT authorizer (the redirect public), least-privilege scheduling,
 the pacing parameter, the sender's bounded concurrency, DLQs with alarms."""
 
+import json
+
 from infra_template_view import TemplateView
 
 
@@ -58,3 +60,18 @@ def test_send_rate_is_a_parameter_and_the_sender_concurrency_is_bounded(cfn: Tem
         if cfn.target(m["Properties"]["FunctionName"]) == "AlertSenderFn"
     ]
     assert mappings[0]["ScalingConfig"]["MaximumConcurrency"] == 5
+
+
+def test_scheduling_rights_name_the_alerts_group_schedules(cfn: TemplateView) -> None:
+    # The resource must be arn:aws:scheduler:<region>:<account>:schedule/<group>/*; an ARN that stops at
+    # ":schedule" matches no schedule and send-later alerts would be refused in AWS (moto does not check IAM).
+    for fn in ("AlertsApiFn", "AlertSenderFn"):
+        resources = [
+            statement["Resource"]
+            for statement in cfn.statements_of_function(fn)
+            if "scheduler:" in json.dumps(statement["Action"])
+        ]
+        assert resources, fn
+        for resource in resources:
+            parts = resource["Fn::Join"][1]
+            assert parts[-3:] == [":schedule/", {"Ref": "AlertScheduleGroup"}, "/*"], (fn, resource)
