@@ -10,6 +10,7 @@ import time
 
 import pytest
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.e2e.browser import DESKTOP, PHONE, new_page
@@ -77,6 +78,21 @@ def test_views_counts_search_and_waiting_time(chromium, local_stack, agent_url):
         page.locator('button.view-tab[data-view="unassigned"]').click()
         page.get_by_text("Filters and order").click()
         page.get_by_label("Order").select_option("oldest_waiting")
+        # Oldest first puts this new thread last: earlier tests in the session leave older unassigned threads,
+        # so page through as staff would.
+        more = page.get_by_role("button", name="Load more conversations")
+        rows = page.locator("#thread-list button[data-thread-id]")
+        expect(page.get_by_role("status").filter(has_text="Unassigned")).to_be_visible()
+        for _ in range(50):
+            if thread_button(page, address).count():
+                break
+            try:
+                more.wait_for(state="visible", timeout=3000)
+            except PlaywrightTimeoutError:
+                break
+            shown = rows.count()
+            more.click()
+            expect(rows).not_to_have_count(shown)
         expect(thread_button(page, address)).to_contain_text("waiting")
 
         # Search by a word of the message, then by the number's last four digits.
