@@ -5,12 +5,16 @@ views, and axe on every new view and dialog."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from switchboard.table_keys import STAFF_GSI_PK, THREADS_GSI
 
 from infra.local.seed import DEMO_AGENT2_EMAIL
-from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD
+from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, REGION
 from tests.e2e.browser import DESKTOP, PHONE, chromium_available, launch_chromium, new_page
 from tests.e2e.test_agent_browser import (
     assert_axe_clean,
@@ -100,6 +104,71 @@ def test_assign_then_transfer_with_a_note_reaches_the_colleague(chromium, local_
         expect(page.locator("#thread-owner")).to_contain_text("Assigned to you")
         expect(page.locator("#note-list .note-meta")).to_contain_text(["Transfer note by Dana (demo)"])
         assert_clean(watch)
+
+
+def _give_sam_a_cap_of_one_more(local_stack) -> tuple[Any, dict[str, Any], dict[str, Any] | None, int]:
+    """Set Sam's cap to one above the open conversations Sam holds now (earlier tests may have given Sam
+    some). The table, Sam's presence key, the presence item as it was (to put back), and the cap."""
+    table = boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
+        local_stack.outputs["TableName"]
+    )
+    profiles = table.query(
+        IndexName=THREADS_GSI,
+        KeyConditionExpression=Key("gsi1pk").eq(STAFF_GSI_PK) & Key("gsi1sk").eq(DEMO_AGENT2_EMAIL),
+    )["Items"]
+    sub = str(profiles[0]["sub"])
+    held = table.query(
+        IndexName="by_assignee",
+        KeyConditionExpression=Key("assignee").eq(sub) & Key("status").eq("open"),
+    )["Items"]
+    key = {"pk": f"STAFF#{sub}", "sk": "PRESENCE"}
+    before = table.get_item(Key=key).get("Item")
+    cap = len(held) + 1
+    presence = (before or {}).get("presence", "away")  # away: nothing is auto-assigned to Sam meanwhile
+    table.put_item(Item={**(before or {}), **key, "sub": sub, "presence": presence, "cap": cap})
+    return table, key, before, cap
+
+
+def test_a_transfer_past_the_agents_cap_is_refused_and_a_supervisor_overrides_it_with_a_reason(
+    chromium, local_stack, agent_url
+):
+    first = new_resident(local_stack, "Street light out on Pine St")
+    second = new_resident(local_stack, "Another light out on Pine St")
+    table, key, before, cap = _give_sam_a_cap_of_one_more(local_stack)
+    try:
+        with new_page(chromium, DESKTOP) as (page, watch):
+            sign_in_as(page, agent_url, DEMO_AGENT_EMAIL)
+            dialog = page.get_by_role("dialog", name="Transfer conversation")
+            for address in (first, second):
+                open_thread(page, address)
+                page.get_by_role("button", name="Transfer").click()
+                dialog.get_by_label("Agent").select_option(label=f"Sam (demo) ({DEMO_AGENT2_EMAIL})")
+                dialog.get_by_label("Internal note (staff only)").fill("Streetlights: Sam has the list")
+                dialog.get_by_role("button", name="Transfer").click()
+                if address == first:
+                    expect(dialog).to_be_hidden()
+                    expect(page.locator("#thread-owner")).to_contain_text("Assigned to Sam (demo)")
+            # The second is past Sam's cap: refused, nothing changed, and a supervisor is asked for a reason.
+            expect(dialog.locator("#transfer-error")).to_contain_text(f"their cap is {cap}")
+            expect(page.locator("#thread-owner")).to_contain_text("Unassigned")
+            reason = dialog.get_by_label("Reason to go past their cap", exact=False)
+            expect(reason).to_be_focused()
+            assert_axe_clean(page, "the transfer dialog asking for an override reason")
+            reason.fill("Sam is the only one who knows the streetlight contractor")
+            dialog.get_by_role("button", name="Transfer").click()
+            expect(dialog).to_be_hidden()
+            expect(page.locator("#thread-owner")).to_contain_text("Assigned to Sam (demo)")
+
+            page.get_by_role("link", name="Audit & exports").click()
+            expect(page.locator("#audit-rows")).to_contain_text(
+                "Sam is the only one who knows the streetlight contractor"
+            )
+            assert_clean(watch)
+    finally:
+        if before:
+            table.put_item(Item=before)
+        else:
+            table.delete_item(Key=key)
 
 
 def test_two_agents_in_one_thread_see_each_other_and_a_reply_to_the_owners_thread_asks_first(
@@ -276,4 +345,22 @@ def test_the_thread_tools_fit_a_phone_and_are_axe_clean(chromium, local_stack, a
         page.get_by_role("button", name="Save note").click()
         expect(page.locator("#note-list .note-body")).to_have_text(["Called back, no answer"])
         assert_fits_the_screen(page, PHONE)
+        assert_clean(watch)
+
+
+def test_the_supervisor_and_admin_views_fit_a_phone_and_are_axe_clean(chromium, local_stack, agent_url):
+    new_resident(local_stack, "Phone-sized audit")
+    with new_page(chromium, PHONE) as (page, watch):
+        sign_in_as(page, agent_url, DEMO_AGENT_EMAIL)
+        page.get_by_role("link", name="Audit & exports").click()
+        expect(page.get_by_role("heading", name="Audit log and exports")).to_be_focused()
+        expect(page.locator("#audit-rows")).not_to_be_empty()
+        assert_fits_the_screen(page, PHONE)
+        assert_axe_clean(page, "the supervisor view at 360 px")
+
+        page.get_by_role("link", name="Staff admin").click()
+        expect(page.get_by_role("heading", name="Staff administration")).to_be_focused()
+        expect(page.locator("#staff-rows")).to_contain_text(DEMO_AGENT2_EMAIL)
+        assert_fits_the_screen(page, PHONE)
+        assert_axe_clean(page, "the admin view at 360 px")
         assert_clean(watch)

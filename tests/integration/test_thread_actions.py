@@ -337,3 +337,71 @@ def test_supervisors_export_a_thread_or_a_date_range_and_the_export_is_audited(
 
     actions = audit_actions(agent_api, context)
     assert ("thread.export", thread_id) in actions and ("transcript.export", None) in actions
+
+
+def _hold_open_threads(aws: Aws, sub: str, count: int, cap: int | None) -> None:
+    """`sub` already holds `count` open conversations (and closed ones, which do not count)."""
+    for n in range(count + 2):
+        aws.table.put_item(
+            Item={
+                "pk": f"THREAD#held{n}",
+                "sk": "META",
+                "thread_id": f"held{n}",
+                "assignee": sub,
+                "status": "open" if n < count else "closed",
+                "last_activity_at": f"2026-12-01T10:00:0{n}.000000Z",
+            }
+        )
+    if cap is not None:
+        aws.table.put_item(
+            Item={"pk": f"STAFF#{sub}", "sk": "PRESENCE", "sub": sub, "presence": "available", "cap": cap}
+        )
+
+
+def test_hand_assignment_and_transfer_count_toward_the_cap_and_a_supervisor_can_override_with_a_reason(
+    aws: Aws, agent_api: Any, context: LambdaContext, thread_id: str
+) -> None:
+    _hold_open_threads(aws, AGENT_B["sub"], count=2, cap=2)
+    assign_to_b = {"agent_sub": AGENT_B["sub"]}
+
+    # An agent at their cap gets no more by hand, by assignment or by transfer: nothing changes.
+    status, body = act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", assign_to_b)
+    assert (status, body["error"], body["load"], body["cap"]) == (409, "at_capacity", 2, 2)
+    transfer = {"agent_sub": AGENT_B["sub"], "note": "Sam knows this street"}
+    assert act(agent_api, context, "POST", f"/api/threads/{thread_id}/transfer", transfer)[0] == 409
+    thread = act(agent_api, context, "GET", f"/api/threads/{thread_id}")[1]["thread"]
+    assert thread["assignee"] is None
+    assert act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes")[1]["notes"] == []
+
+    # Only a supervisor may go past the cap, and only with a reason.
+    override = {**transfer, "override_reason": "Sam is the only Spanish speaker on shift"}
+    assert act(agent_api, context, "POST", f"/api/threads/{thread_id}/transfer", override)[0] == 403
+    short = {**transfer, "override_reason": "  "}
+    assert act(agent_api, context, "POST", f"/api/threads/{thread_id}/transfer", short, SUPERVISOR)[0] == 422
+    status, state = act(agent_api, context, "POST", f"/api/threads/{thread_id}/transfer", override, SUPERVISOR)
+    assert status == 200 and state["assignee"] == AGENT_B["sub"]
+
+    entries = act(agent_api, context, "GET", "/api/audit", claims=SUPERVISOR)[1]["entries"]
+    (overridden,) = [e for e in entries if e["action"] == "thread.transfer"]
+    assert overridden["actor_sub"] == SUPERVISOR["sub"]
+    assert overridden["detail"]["override_reason"] == "Sam is the only Spanish speaker on shift"
+    assert overridden["detail"]["cap_override"] == "3 of 2"
+    # The hand-assigned thread now counts toward B's load for auto-assignment too.
+    presence = aws.table.get_item(Key={"pk": f"STAFF#{AGENT_B['sub']}", "sk": "PRESENCE"})["Item"]
+    assert thread_id in presence["assigned"]
+
+    # Re-assigning to the agent who already holds it is not a new conversation for them.
+    assert act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", assign_to_b)[0] == 200
+
+
+def test_the_default_cap_of_six_applies_to_agents_who_never_set_one(
+    aws: Aws, agent_api: Any, context: LambdaContext, thread_id: str
+) -> None:
+    _hold_open_threads(aws, AGENT_A["sub"], count=6, cap=None)
+    status, body = act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", {})
+    assert (status, body["load"], body["cap"]) == (409, 6, 6)
+    aws.table.delete_item(Key={"pk": "THREAD#held5", "sk": "META"})
+    status, state = act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", {})
+    assert status == 200 and state["assignee"] == AGENT_A["sub"]
+    # No presence item was made up for an agent who never set one.
+    assert "Item" not in aws.table.get_item(Key={"pk": f"STAFF#{AGENT_A['sub']}", "sk": "PRESENCE"})

@@ -2,9 +2,10 @@
 // a 401 gets one refresh-and-retry, then the page signs out.
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data = {}) {
     super(message || `HTTP ${status}`);
     this.status = status;
+    this.data = data; // the JSON answer, e.g. {error: "at_capacity", load, cap} on a 409
   }
 }
 
@@ -41,7 +42,7 @@ export class Api {
       if (response.status === 401) break;
       if (!response.ok) {
         const data = await response.json().catch(() => ({}));
-        throw new ApiError(response.status, typeof data.message === "string" ? data.message : "");
+        throw new ApiError(response.status, typeof data.message === "string" ? data.message : "", data);
       }
       if (as === "none" || response.status === 204) return null;
       return as === "blob" ? response.blob() : response.json();

@@ -220,7 +220,11 @@ export class Workspace {
     if (this.thread.assignee === this.me) {
       return this.act("assign", { json: { agent_sub: null }, done: "Conversation unassigned." }).catch(() => {});
     }
-    return this.act("assign", { json: {}, done: "Conversation assigned to you." }).catch(() => {});
+    return this.act("assign", { json: {}, done: "Conversation assigned to you." }).catch((error) => {
+      if (error.data?.error === "at_capacity") {
+        announce(`You already have ${error.data.load} open conversations, your cap is ${error.data.cap}. Close or hand one back first, or ask a supervisor.`);
+      }
+    });
   }
 
   toggleClose() {
@@ -246,6 +250,8 @@ export class Workspace {
         .map((s) => el("option", { value: s.sub, text: s.name ? `${s.name} (${s.email})` : s.email })),
     );
     byId("transfer-note").value = "";
+    byId("transfer-override").value = "";
+    byId("transfer-override-field").hidden = true;
     setText(byId("transfer-error"), "");
     openDialog(byId("transfer-dialog"), departments);
   }
@@ -259,11 +265,26 @@ export class Workspace {
     const json = { note };
     if (department) json.department_id = department;
     if (agent) json.agent_sub = agent;
+    const overrideField = byId("transfer-override-field");
+    const reason = byId("transfer-override").value.trim();
+    if (!overrideField.hidden) {
+      if (reason.length < 3) return this.dialogError("transfer", "Give a reason to go past the cap, or choose someone else.", byId("transfer-override"));
+      json.override_reason = reason;
+    }
     try {
       await this.act("transfer", { json, done: "Conversation transferred." });
       byId("transfer-dialog").close();
       this.loadNotes();
     } catch (error) {
+      if (error.data?.error === "at_capacity") {
+        const who = this.staffName(agent) || "This agent";
+        const full = `${who} already has ${error.data.load} open conversations; their cap is ${error.data.cap}.`;
+        if (hasRole(this.auth.claims, "supervisor")) {
+          overrideField.hidden = false;
+          return this.dialogError("transfer", `${full} Choose someone else, or give a reason to assign anyway.`, byId("transfer-override"));
+        }
+        return this.dialogError("transfer", `${full} Choose someone else or their department’s queue.`, byId("transfer-agent"));
+      }
       this.dialogError("transfer", error.message || "The transfer failed.");
     }
   }
@@ -427,6 +448,9 @@ export class Workspace {
     byId("assign-toggle").addEventListener("click", () => this.toggleAssign());
     byId("close-toggle").addEventListener("click", () => this.toggleClose());
     byId("transfer-open").addEventListener("click", () => this.openTransfer());
+    byId("transfer-agent").addEventListener("change", () => {
+      byId("transfer-override-field").hidden = true; // a cap override is for the agent it was asked about
+    });
     byId("note-open").addEventListener("click", () => this.openNote());
     byId("labels-open").addEventListener("click", () => this.openLabels());
     byId("snooze-open").addEventListener("click", () => this.openSnooze());

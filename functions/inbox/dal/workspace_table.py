@@ -7,15 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 from switchboard.dynamodb import put_if, transact_write_if, update_if
 from switchboard.table_keys import (
     AGENCY_SETTINGS_SK,
+    BY_ASSIGNEE_INDEX,
     CANNED_GSI_PK,
     CANNED_SK,
     DEPARTMENT_SK,
     DEPARTMENTS_GSI_PK,
     MESSAGE_SK_PREFIX,
     NOTE_SK_PREFIX,
+    PRESENCE_SK,
     SETTINGS_PK,
     STAFF_GSI_PK,
     STAFF_SK,
@@ -60,6 +63,40 @@ class WorkspaceTable:
 
     def agency_settings(self) -> dict[str, Any]:
         return dict(self._table.get_item(Key={"pk": SETTINGS_PK, "sk": AGENCY_SETTINGS_SK}).get("Item") or {})
+
+    # --- load against the cap (the routing function's presence item holds the cap) --------------------------
+
+    def open_load(self, sub: str, excluding: str) -> int:
+        """How many open threads `sub` holds, whoever assigned them, not counting `excluding`."""
+        held = self._query_all(
+            IndexName=BY_ASSIGNEE_INDEX,
+            KeyConditionExpression=Key("assignee").eq(sub) & Key("status").eq("open"),
+            ProjectionExpression="thread_id",
+        )
+        return sum(1 for item in held if item.get("thread_id") != excluding)
+
+    def staff_cap(self, sub: str) -> int | None:
+        item = self._table.get_item(
+            Key={"pk": staff_pk(sub), "sk": PRESENCE_SK},
+            ProjectionExpression="#cap",
+            ExpressionAttributeNames={"#cap": "cap"},
+        ).get("Item")
+        return int(item["cap"]) if item and item.get("cap") is not None else None
+
+    def count_toward_load(self, sub: str, thread_id: str) -> None:
+        """Add a hand-assigned thread to the agent's routed set, so auto-assignment counts it too (routing
+        prunes the set against the threads themselves). Nothing to do for staff who never set a presence."""
+        try:
+            self._table.update_item(
+                Key={"pk": staff_pk(sub), "sk": PRESENCE_SK},
+                UpdateExpression="ADD #assigned :thread",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#assigned": "assigned"},
+                ExpressionAttributeValues={":thread": {thread_id}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # --- thread fields ---------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from inbox.logic.agent_inbox import (
 from inbox.logic.workspace import WorkspaceDependencies
 from inbox.models.conversations import Agent, ReplyAccepted, ReplyRequest, ThreadDetail, ThreadPage
 from inbox.models.errors import (
+    AtCapacity,
     CannedReplyNotFound,
     InvalidCursor,
     MediaNotFound,
@@ -185,6 +186,21 @@ _ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
 }
 
 answer_errors(app, _ERROR_RESPONSES)
+
+
+@app.exception_handler(AtCapacity)
+def at_capacity(error: AtCapacity) -> Response[dict[str, Any]]:
+    """The 409 says how full the agent is, so the page can offer a supervisor the override."""
+    return Response(
+        status_code=409,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "message": "this agent already has as many open conversations as their cap allows",
+            "error": "at_capacity",
+            "load": error.load,
+            "cap": error.cap,
+        },
+    )
 
 
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -74,7 +74,7 @@ def get_staff_directory() -> StaffDirectory:
 
 @router.post("/api/threads/<thread_id>/assign", middlewares=AGENT)
 def post_assign(thread_id: str, request: AssignRequest) -> ThreadState:
-    return workspace.assign(_deps(), _agent(), thread_id, request.agent_sub)
+    return workspace.assign(_deps(), _agent(), thread_id, request.agent_sub, request.override_reason)
 
 
 @router.post("/api/threads/<thread_id>/transfer", middlewares=AGENT)

@@ -18,9 +18,12 @@ from typing import Any, Protocol
 from switchboard.audit import Actor, AuditAction, AuditEntry, AuditLog
 from switchboard.clock import format_timestamp, normalize_timestamp
 from switchboard.observability import logger
+from switchboard.roles import Forbidden, has_role
+from switchboard.table_keys import DEFAULT_AGENT_CAP
 
 from inbox.models.conversations import Agent, Viewer
 from inbox.models.errors import (
+    AtCapacity,
     CannedReplyNotFound,
     InvalidAction,
     ThreadNotFound,
@@ -65,6 +68,12 @@ class WorkspaceStore(Protocol):
     def agency_settings(self) -> dict[str, Any]: ...
 
     def get_thread(self, thread_id: str) -> dict[str, Any] | None: ...
+
+    def open_load(self, sub: str, excluding: str) -> int: ...
+
+    def staff_cap(self, sub: str) -> int | None: ...
+
+    def count_toward_load(self, sub: str, thread_id: str) -> None: ...
 
     def update_thread(
         self, thread_id: str, *, set_fields: dict[str, Any], remove_fields: tuple[str, ...] = ()
@@ -220,14 +229,50 @@ def _check_staff(store: WorkspaceStore, sub: str) -> None:
         raise UnknownStaff(sub)
 
 
-def assign(deps: WorkspaceDependencies, agent: Agent, thread_id: str, target: str | None) -> ThreadState:
+def _within_cap(
+    deps: WorkspaceDependencies,
+    agent: Agent,
+    thread_id: str,
+    thread: dict[str, Any],
+    sub: str,
+    override_reason: str | None,
+) -> dict[str, str]:
+    """Hand assignment counts toward the same cap as auto-assignment: an agent already holding `cap` open
+    conversations gets no more (AtCapacity, a 409) unless a supervisor gives a reason, which is audited.
+    The audit detail to add (empty when under the cap)."""
+    if thread.get("assignee") == sub or thread.get("status", "open") != "open":
+        return {}  # no change to the agent's open load
+    load = deps.store.open_load(sub, excluding=thread_id)
+    cap = deps.store.staff_cap(sub) or DEFAULT_AGENT_CAP
+    if load < cap:
+        return {}
+    if override_reason is None:
+        raise AtCapacity(load, cap)
+    if not has_role(agent.groups, "supervisor"):
+        raise Forbidden("only a supervisor may assign past an agent's cap")
+    logger.info("Cap overridden", extra={"thread_id": thread_id, "load": load, "cap": cap})
+    return {"cap_override": f"{load + 1} of {cap}", "override_reason": override_reason}
+
+
+def assign(
+    deps: WorkspaceDependencies,
+    agent: Agent,
+    thread_id: str,
+    target: str | None,
+    override_reason: str | None = None,
+) -> ThreadState:
     """Assign to `target` ("me" = the caller), or unassign with None."""
     if target is None:
         return _update(deps, agent, thread_id, "thread.unassign", {}, ("assignee",))
     sub = agent.sub if target == "me" else target
     if sub != agent.sub:
         _check_staff(deps.store, sub)
-    return _update(deps, agent, thread_id, "thread.assign", {"assignee": sub}, detail={"assignee": sub})
+    override = _within_cap(deps, agent, thread_id, _thread(deps.store, thread_id), sub, override_reason)
+    state = _update(
+        deps, agent, thread_id, "thread.assign", {"assignee": sub}, detail={"assignee": sub, **override}
+    )
+    deps.store.count_toward_load(sub, thread_id)
+    return state
 
 
 def claim_on_reply(deps: WorkspaceDependencies, agent: Agent, thread_id: str) -> None:
@@ -257,15 +302,17 @@ def transfer(
 
     An agent may be transferred to whether or not they are signed in: the thread waits in their queue.
     """
-    _thread(deps.store, thread_id)
+    thread = _thread(deps.store, thread_id)
     set_fields: dict[str, Any] = {}
     remove: tuple[str, ...] = ()
+    override: dict[str, str] = {}
     if request.department_id is not None:
         if not deps.store.department_exists(request.department_id):
             raise UnknownDepartment(request.department_id)
         set_fields["department_id"] = request.department_id
     if request.agent_sub is not None:
         _check_staff(deps.store, request.agent_sub)
+        override = _within_cap(deps, agent, thread_id, thread, request.agent_sub, request.override_reason)
         set_fields["assignee"] = request.agent_sub
     else:
         remove = ("assignee",)
@@ -277,8 +324,10 @@ def transfer(
     detail = {
         k: v for k, v in (("department_id", request.department_id), ("assignee", request.agent_sub)) if v
     }
-    deps.audit.record(actor_of(agent), "thread.transfer", thread_id=thread_id, detail=detail)
+    deps.audit.record(actor_of(agent), "thread.transfer", thread_id=thread_id, detail={**detail, **override})
     logger.info("Thread transferred", extra={"thread_id": thread_id, **detail})
+    if request.agent_sub is not None:
+        deps.store.count_toward_load(request.agent_sub, thread_id)
     return _state(deps.store.get_thread(thread_id), thread_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from switchboard.staff_routes import NotAuthenticated
 
 __all__ = [
+    "AtCapacity",
     "CannedReplyNotFound",
     "InvalidAction",
     "InvalidCursor",
@@ -47,3 +48,13 @@ class InvalidAction(ValueError):
 
 class CannedReplyNotFound(LookupError):
     pass
+
+
+class AtCapacity(ValueError):
+    """Assigning or transferring to an agent who already holds their cap of open conversations, without a
+    supervisor's override reason."""
+
+    def __init__(self, load: int, cap: int) -> None:
+        super().__init__("agent at capacity")
+        self.load = load
+        self.cap = cap

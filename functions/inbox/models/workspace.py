@@ -58,18 +58,22 @@ Label = Annotated[
 ]
 StaffSub = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 DepartmentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+# A supervisor's reason for giving an agent more open conversations than their cap (kept in the audit log).
+OverrideReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
 
 class AssignRequest(_Strict):
     """`agent_sub` null unassigns; omitted assigns to the caller."""
 
     agent_sub: StaffSub | None = "me"
+    override_reason: OverrideReason | None = None
 
 
 class TransferRequest(_Strict):
     department_id: DepartmentId | None = None
     agent_sub: StaffSub | None = None
     note: NoteBody
+    override_reason: OverrideReason | None = None
 
     @model_validator(mode="after")
     def _somewhere(self) -> TransferRequest:

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from switchboard.table_keys import (
     BY_ASSIGNEE_INDEX,
     BY_DEPARTMENT_WAITING_INDEX,
+    PRESENCE_SK,
     STAFF_GSI_PK,
     THREAD_META_SK,
     THREADS_GSI,
@@ -16,7 +17,6 @@ from switchboard.table_keys import (
     thread_pk,
 )
 
-PRESENCE_SK = "PRESENCE"
 ROUTING_PK = "ROUTING"
 ROUTING_RULES_SK = "RULES"
 

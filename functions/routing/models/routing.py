@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from switchboard.table_keys import DEFAULT_AGENT_CAP
 
 Presence = Literal["available", "away", "offline"]
-DEFAULT_CAP = 6
+DEFAULT_CAP = DEFAULT_AGENT_CAP
 DEPARTMENT_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
 

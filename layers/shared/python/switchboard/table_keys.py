@@ -41,6 +41,8 @@ CANNED_GSI_PK = "CANNED"
 CANNED_SK = "CANNED"
 NOTE_SK_PREFIX = "NOTE#"
 VIEWER_SK_PREFIX = "VIEWER#"
+PRESENCE_SK = "PRESENCE"  # under staff_pk: presence, cap, and the threads routed to them (`assigned`)
+DEFAULT_AGENT_CAP = 6  # open conversations per agent unless a supervisor sets another cap
 
 
 def department_pk(department_id: str) -> str:
