@@ -79,7 +79,8 @@ def test_every_api_route_needs_the_cognito_jwt_and_no_twilio_route_does(cfn: Tem
             assert route.get("AuthorizationType", "NONE") == "NONE", key
             assert "AuthorizerId" not in route, key
         elif path.startswith("/r/"):
-            # Tracked alert links: residents tap them in a text; the token names one stored URL (no open redirect).
+            # Tracked alert links: residents tap them in a text; the token names one stored URL (no open
+            # redirect).
             assert route.get("AuthorizationType", "NONE") == "NONE", key
             assert "AuthorizerId" not in route, key
         elif path.startswith("/api/"):

@@ -378,7 +378,9 @@ def test_hand_assignment_and_transfer_count_toward_the_cap_and_a_supervisor_can_
     assert act(agent_api, context, "POST", f"/api/threads/{thread_id}/transfer", override)[0] == 403
     short = {**transfer, "override_reason": "  "}
     assert act(agent_api, context, "POST", f"/api/threads/{thread_id}/transfer", short, SUPERVISOR)[0] == 422
-    status, state = act(agent_api, context, "POST", f"/api/threads/{thread_id}/transfer", override, SUPERVISOR)
+    status, state = act(
+        agent_api, context, "POST", f"/api/threads/{thread_id}/transfer", override, SUPERVISOR
+    )
     assert status == 200 and state["assignee"] == AGENT_B["sub"]
 
     entries = act(agent_api, context, "GET", "/api/audit", claims=SUPERVISOR)[1]["entries"]

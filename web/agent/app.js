@@ -8,6 +8,7 @@ import { announce, byId, setText } from "./dom.js";
 import { ThreadList } from "./inbox.js";
 import { Poller } from "./poller.js";
 import { ThreadView } from "./thread.js";
+import { AlertRepliesPanel } from "./alert-replies.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
@@ -151,6 +152,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.workspace.start();
   app.staffViews.route();
   app.callbacks.route();
+  app.alertReplies.route();
   app.calls.route();
   app.notices.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
@@ -162,6 +164,7 @@ function leaveWorkspace(message) {
   app.workspace.stop();
   app.staffViews.hide();
   app.callbacks.hide();
+  app.alertReplies.hide();
   app.notices.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
@@ -402,6 +405,7 @@ async function boot() {
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
+  app.alertReplies = new AlertRepliesPanel({ api: app.api });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,

@@ -36,6 +36,7 @@ function signature(thread) {
     thread.last_activity_at,
     thread.last_message_preview,
     thread.last_direction,
+    thread.alert_reply_title,
     thread.unread,
     thread.waiting_since,
     thread.assignee,
@@ -165,6 +166,7 @@ export class ThreadList {
     const time = el("time", { class: "thread-time" });
     const preview = el("span", { class: "thread-preview" });
     const waiting = el("span", { class: "thread-waiting" });
+    const alert = el("span", { class: "thread-alert" });
     const unreadCount = el("span");
     const unread = el("span", { class: "unread" }, unreadCount, el("span", { class: "visually-hidden", text: " unread" }));
     const button = el(
@@ -172,10 +174,10 @@ export class ThreadList {
       { type: "button", class: "thread-button", "data-thread-id": threadId },
       el("span", { class: "thread-line" }, address, time),
       el("span", { class: "thread-line" }, badge, preview, unread),
-      el("span", { class: "thread-line" }, waiting),
+      el("span", { class: "thread-line" }, waiting, alert),
     );
     const li = el("li", { class: "thread-item" }, button);
-    return { li, button, address, badge, time, preview, waiting, unread, unreadCount, sig: null };
+    return { li, button, address, badge, time, preview, waiting, alert, unread, unreadCount, sig: null };
   }
 
   fill(row, thread) {
@@ -189,6 +191,8 @@ export class ThreadList {
     setText(row.preview, prefix + (thread.last_message_preview || ""));
     setText(row.waiting, waitingLabel(thread));
     row.waiting.hidden = !thread.waiting_since;
+    setText(row.alert, thread.alert_reply_title ? `Reply to alert: ${thread.alert_reply_title}` : "");
+    row.alert.hidden = !thread.alert_reply_title;
     const unread = Number(thread.unread) || 0;
     row.unread.hidden = unread === 0;
     setText(row.unreadCount, String(unread));

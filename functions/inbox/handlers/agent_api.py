@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from callbacks.handlers.callback_routes import router as callback_router
 from routing.handlers.routing_routes import router as routing_router
@@ -23,12 +23,15 @@ from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import answer_errors
 from zones.handlers.zone_routes import router as zone_router
 
+from inbox.dal.alert_replies_table import AlertRepliesTable
 from inbox.dal.inbox_table import InboxTable
+from inbox.dal.inbox_views_table import InboxViewsTable
 from inbox.dal.media_store import S3MediaStore
 from inbox.dal.workspace_table import WorkspaceTable
 from inbox.handlers.inbox_routes import router as inbox_router
 from inbox.handlers.workspace_routes import router as workspace_router
 from inbox.integrations.reply_queue import SqsReplyQueue
+from inbox.logic import alert_replies
 from inbox.logic import workspace as workspace_logic
 from inbox.logic.agent_inbox import (
     ConversationStore,
@@ -41,8 +44,16 @@ from inbox.logic.agent_inbox import (
     reply_to_thread,
 )
 from inbox.logic.workspace import WorkspaceDependencies
+from inbox.models.alert_replies import (
+    AlertReplyGroupDetail,
+    AlertReplyGroups,
+    GroupAnswerRequest,
+    GroupAnswerResult,
+)
 from inbox.models.conversations import Agent, ReplyAccepted, ReplyRequest, ThreadDetail, ThreadPage
 from inbox.models.errors import (
+    AlertGroupNotFound,
+    AnswerIdReused,
     AtCapacity,
     CannedReplyNotFound,
     InvalidCursor,
@@ -70,6 +81,8 @@ class AgentApiDependencies:
     media: MediaReader
     workspace: WorkspaceDependencies
     consent: ConsentTable
+    alert_replies: AlertRepliesTable
+    views: InboxViewsTable
 
 
 @cache
@@ -81,6 +94,8 @@ def dependencies() -> AgentApiDependencies:
         media=S3MediaStore(boto3.client("s3"), settings.media_bucket),
         workspace=WorkspaceDependencies(store=WorkspaceTable(table), audit=AuditLog(table)),
         consent=ConsentTable(table),
+        alert_replies=AlertRepliesTable(table),
+        views=InboxViewsTable(table),
     )
 
 
@@ -171,9 +186,44 @@ def get_media(thread_id: str, media_id: str):  # type: ignore[no-untyped-def]
     )
 
 
+# --- replies to alerts, grouped (docs/architecture.md, "Replies to alerts") -------------------------------
+
+AlertId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+@app.get("/api/alert-replies")
+def get_alert_reply_groups() -> AlertReplyGroups:
+    return alert_replies.list_groups(dependencies().alert_replies)
+
+
+@app.get("/api/alert-replies/<alert_id>")
+def get_alert_reply_group(alert_id: AlertId) -> AlertReplyGroupDetail:
+    deps = dependencies()
+    return alert_replies.group_detail(deps.alert_replies, deps.views, alert_id)
+
+
+@app.post("/api/alert-replies/<alert_id>/answer")
+def post_alert_group_answer(alert_id: AlertId, request: GroupAnswerRequest) -> GroupAnswerResult:
+    deps = dependencies()
+    return alert_replies.answer_group(
+        store=deps.alert_replies,
+        reader=deps.views,
+        conversations=deps.store,
+        queue=deps.replies,
+        once=deps.workspace.store,
+        audit=deps.workspace.audit,
+        opted_out=lambda address: deps.consent.load_state(address).opted_out_all,
+        agent=current_agent(),
+        alert_id=alert_id,
+        request=request,
+    )
+
+
 # One handler per domain error, chosen by type (never by the error's text).
 _ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
     ThreadNotFound: (404, "thread not found"),
+    AlertGroupNotFound: (404, "no replies to this alert"),
+    AnswerIdReused: (409, "this answer id was already used for another answer"),
     MediaNotFound: (404, "media not found"),
     InvalidCursor: (400, "invalid cursor"),
     NotAuthenticated: (401, "not authenticated"),

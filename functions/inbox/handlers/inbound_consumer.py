@@ -31,10 +31,12 @@ from webchat.integrations.photo_source import CheckedPhotoSource
 from zones.dal.zones_table import ZonesTable
 from zones.logic.places import ZoneSource
 
+from inbox.dal.alert_replies_table import AlertRepliesTable
 from inbox.dal.inbox_table import InboxTable
 from inbox.dal.media_store import S3MediaStore
 from inbox.integrations.reply_queue import SqsReplyQueue
 from inbox.integrations.twilio_media import TwilioMediaDownloader
+from inbox.logic.alert_replies import AlertRepliesStore, link_reply
 from inbox.logic.inbound_messages import InboundStore, MediaArchive, MediaSource, store_incoming_message
 from inbox.models.queue_messages import InboundRecord, IncomingMessage
 
@@ -52,6 +54,7 @@ class InboundDependencies:
     keywords: KeywordRegistry
     agency_name: Callable[[], str]
     routing: Routing
+    alert_replies: AlertRepliesStore
     places: ZoneSource | None = None
 
 
@@ -86,6 +89,7 @@ def dependencies() -> InboundDependencies:
         keywords=keyword_registry(table),
         agency_name=AgencyName(table, settings.agency_name),
         routing=Routing(RoutingTable(table)),
+        alert_replies=AlertRepliesTable(table),
         places=ZonesTable(table),
     )
 
@@ -112,6 +116,9 @@ def store_record(record: InboundRecord) -> None:
         agency_name=deps.agency_name(),
         places=deps.places,
     )
+    # A reply to an alert joins the alert's group (also on a redelivery: linking again changes nothing).
+    if outcome.thread_id:
+        link_reply(deps.alert_replies, outcome.thread_id, incoming.received_at)
     # A department for a new thread, an available agent for an unassigned one (also on a redelivery: a crash
     # after storing must not leave the thread unrouted; routing twice changes nothing).
     if outcome.thread_id:

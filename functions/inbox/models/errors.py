@@ -5,6 +5,8 @@ from __future__ import annotations
 from switchboard.staff_routes import NotAuthenticated
 
 __all__ = [
+    "AlertGroupNotFound",
+    "AnswerIdReused",
     "AtCapacity",
     "CannedReplyNotFound",
     "InvalidAction",
@@ -58,3 +60,11 @@ class AtCapacity(ValueError):
         super().__init__("agent at capacity")
         self.load = load
         self.cap = cap
+
+
+class AlertGroupNotFound(LookupError):
+    """No resident has replied to this alert (or there is no such alert)."""
+
+
+class AnswerIdReused(ValueError):
+    """A group answer id sent again with another alert or another text."""

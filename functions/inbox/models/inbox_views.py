@@ -23,6 +23,8 @@ class InboxThread(Thread):
     snoozed_until: str | None = None
     resident_name: str | None = None
     waiting_since: str | None = None  # the resident's first message staff have not answered yet
+    alert_reply_id: str | None = None  # the resident wrote in answer to this alert (its group)
+    alert_reply_title: str | None = None
 
 
 class InboxPage(BaseModel):
