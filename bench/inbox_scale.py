@@ -191,3 +191,21 @@ def run_on(local: Any) -> dict[str, Any]:
         "worst_p95_ms": worst,
         "cases": timings,
     }
+
+
+def run() -> dict[str, Any]:
+    """On its own seeded local stack (`python -m bench.inbox_scale`)."""
+    from bench.latency import local_stack_class
+
+    local = local_stack_class()()
+    local.start()
+    try:
+        return run_on(local)
+    finally:
+        local.stop()
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

@@ -11,6 +11,12 @@ it starts from:
   per table and index that every write keeps up to date (put, update, delete, batch and transactional writes
   all end in the three hooks below).
 
+It also gives moto's sort and its ExclusiveStartKey walk a cheaper key: moto compares `DynamoType`s, whose
+`cast_value` runs five type checks per comparison (half the time of a filtered inbox query at 10,000
+threads); for strings the raw value orders the same way. And it remembers an item's size (moto sums it
+attribute by attribute for every item a Query passes, to stop at 1 MB), forgetting it whenever the item is
+written.
+
 Results are identical to unpatched moto (tests/unit/test_moto_indexes.py compares them on random data); only
 the time changes. Installed once per process by the local stack, before moto serves a request.
 """
@@ -76,6 +82,11 @@ class _IndexMaps:
         return list(self.buckets[index_name].get(tuple(given[attr] for attr in attrs), {}).values())
 
 
+def _fast(value: Any) -> Any:
+    """What moto's DynamoType comparisons compare (`cast_value`), without its type checks for a string."""
+    return value.value if value.type == "S" else value.cast_value
+
+
 def _maps(table: Any) -> _IndexMaps:
     # Kept on the table object: a transaction that fails makes moto put back a deep copy of the table, and the
     # deep copy carries a map consistent with its own items.
@@ -100,6 +111,43 @@ def install() -> None:
         original_put: Callable[..., Any] = Table.put_item
         original_delete: Callable[..., Any] = Table.delete_item
         original_update: Callable[..., Any] = DynamoDBBackend.update_item
+        original_comes_before: Callable[..., bool] = Table._item_comes_before_dct
+        from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+        original_size: Callable[..., int] = Item.size
+
+        def size(self: Any) -> int:
+            cached = self.__dict__.get("_switchboard_size")
+            if cached is None:
+                cached = self.__dict__["_switchboard_size"] = original_size(self)
+            return cached  # type: ignore[no-any-return]
+
+        def sorted_items(
+            self: Any, hash_key_attrs: list[str], range_key_attrs: list[str | None], items: list[Any]
+        ) -> list[Any]:
+            attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+            items.sort(key=lambda item: tuple(_fast(item.attrs[attr]) for attr in attrs))
+            return items
+
+        def comes_before(
+            self: Any,
+            item: Any,
+            dct: dict[str, Any],
+            hash_key_attrs: list[str],
+            range_key_attrs: list[str | None],
+            scan_index_forward: bool,
+        ) -> bool:
+            attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+            if any(attr not in dct for attr in attrs):
+                return original_comes_before(
+                    self, item, dct, hash_key_attrs, range_key_attrs, scan_index_forward
+                )
+            for attr in attrs:
+                if attr in item.attrs:
+                    mine, theirs = item.attrs[attr], DynamoType(dct[attr])
+                    if mine.type != theirs.type or _fast(mine) != _fast(theirs):
+                        return (_fast(mine) < _fast(theirs)) == scan_index_forward
+            return True
 
         def all_items(self: Any) -> list[Any]:
             narrowed = getattr(_scope, "items", None)
@@ -145,10 +193,14 @@ def install() -> None:
             with _lock:
                 item = original_update(self, table_name, *args, **kwargs)
                 if item is not None:
+                    item.__dict__.pop("_switchboard_size", None)  # updated in place
                     _maps(self.get_table(table_name)).place(item)
                 return item
 
         Table.all_items = all_items  # type: ignore[method-assign]
+        Table.sorted_items = sorted_items  # type: ignore[method-assign]
+        Item.size = size  # type: ignore[method-assign]
+        Table._item_comes_before_dct = comes_before  # type: ignore[method-assign]
         Table.query = query  # type: ignore[method-assign]
         Table.put_item = put_item  # type: ignore[method-assign]
         Table.delete_item = delete_item  # type: ignore[method-assign]
