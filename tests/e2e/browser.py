@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Route
 
@@ -49,6 +50,15 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 def chromium_available() -> bool:
     return Path(CHROMIUM_PATH).is_file() and os.access(CHROMIUM_PATH, os.X_OK)
+
+
+def browser_test_marks() -> list[pytest.MarkDecorator]:
+    """`pytestmark` of a browser test module: marked, and skipped where there is no chromium."""
+    return [
+        pytest.mark.browser,
+        pytest.mark.e2e,
+        pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
+    ]
 
 
 def launch_chromium(playwright: Playwright) -> Browser:

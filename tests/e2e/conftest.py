@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from infra.local.seed import seed_demo
 from infra.local.stack import DEMO_AGENCY_NUMBER, LocalStack, LocalStackConfig
+from tests.e2e.browser import launch_chromium
 from tests.e2e.widget_hosts import WIDGET_HOST_ORIGIN
 
 
@@ -25,3 +27,12 @@ def local_stack() -> Iterator[LocalStack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """One headless chromium per browser test module (modules may still define their own)."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

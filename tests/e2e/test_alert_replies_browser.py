@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
 
 import boto3
-import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 from switchboard.clock import utc_now_iso
 
 from infra.local.stack import DEMO_AGENT_EMAIL, REGION
-from tests.e2e.browser import DESKTOP, PHONE, chromium_available, launch_chromium, new_page
+from tests.e2e.browser import DESKTOP, PHONE, browser_test_marks, new_page
 from tests.e2e.test_agent_browser import (
     assert_axe_clean,
     assert_clean,
@@ -24,19 +22,7 @@ from tests.e2e.test_agent_browser import (
 )
 from tests.e2e.test_workspace_browser import sign_in_as
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+pytestmark = browser_test_marks()
 
 
 def alert_reaches(local_stack, address: str, alert_id: str, title: str) -> None:
