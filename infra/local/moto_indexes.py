@@ -13,7 +13,10 @@ it starts from:
 
 It also gives moto's sort and its ExclusiveStartKey walk a cheaper key: moto compares `DynamoType`s, whose
 `cast_value` runs five type checks per comparison (half the time of a filtered inbox query at 10,000
-threads); for strings the raw value orders the same way. And it remembers an item's size (moto sums it
+threads); for strings the raw value orders the same way. It defers moto's
+deep copy of a Query's page until after the FilterExpression (moto copies every item it read, then filters:
+a label filter read 800 threads to keep 20); the copy still happens, of what is returned. And it remembers an
+item's size (moto sums it
 attribute by attribute for every item a Query passes, to stop at 1 MB), forgetting it whenever the item is
 written.
 
@@ -23,6 +26,7 @@ the time changes. Installed once per process by the local stack, before moto ser
 
 from __future__ import annotations
 
+import copy
 import inspect
 import threading
 from collections.abc import Callable
@@ -82,6 +86,24 @@ class _IndexMaps:
         return list(self.buckets[index_name].get(tuple(given[attr] for attr in attrs), {}).values())
 
 
+class _CopyAfterFilter:
+    """Stands in for the `copy` module inside moto's table code: while our Query wrapper runs, the deep
+    copy of the page read is skipped (the wrapper deep-copies the filtered page instead); otherwise the real
+    copy."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if getattr(_scope, "defer_copy", False) and isinstance(value, list):
+            _scope.defer_copy = False  # only the page copy in Table.query; any later copy is real
+            return value
+        return self._real.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
 def _fast(value: Any) -> Any:
     """What moto's DynamoType comparisons compare (`cast_value`), without its type checks for a string."""
     return value.value if value.type == "S" else value.cast_value
@@ -104,6 +126,7 @@ def install() -> None:
         if _installed:
             return
         from moto.dynamodb.models import DynamoDBBackend
+        from moto.dynamodb.models import table as table_module
         from moto.dynamodb.models.table import Table
 
         original_all_items: Callable[..., list[Any]] = Table.all_items
@@ -171,10 +194,13 @@ def install() -> None:
             if items is None:
                 return original_query(self, hash_key, *args, **kwargs)
             _scope.items = (self, items)
+            _scope.defer_copy = True
             try:
-                return original_query(self, hash_key, *args, **kwargs)
+                results, scanned, last_key = original_query(self, hash_key, *args, **kwargs)
+                return copy.deepcopy(results), scanned, last_key
             finally:
                 _scope.items = None
+                _scope.defer_copy = False
 
         def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
             with _lock:
@@ -197,6 +223,7 @@ def install() -> None:
                     _maps(self.get_table(table_name)).place(item)
                 return item
 
+        table_module.copy = _CopyAfterFilter(copy)  # type: ignore[attr-defined]
         Table.all_items = all_items  # type: ignore[method-assign]
         Table.sorted_items = sorted_items  # type: ignore[method-assign]
         Item.size = size  # type: ignore[method-assign]

@@ -127,3 +127,30 @@ def test_index_and_partition_queries_match_a_scan_through_puts_updates_deletes_a
             if i.get("owner") == "o1" and i.get("state") == "open" and i.get("at", "") > "0500"
         ]
     )
+    # Paged with a small Limit and a filter (Limit counts items read before the filter, as in DynamoDB): the
+    # pages joined are the filtered index partition, in order, whatever the patch skips copying.
+    for forward in (True, False):
+        pages, start = [], None
+        while True:
+            request = {
+                "IndexName": "by_owner",
+                "KeyConditionExpression": Key("owner").eq("o1") & Key("state").eq("open"),
+                "FilterExpression": Attr("at").gt("0500"),
+                "Limit": 7,
+                "ScanIndexForward": forward,
+            }
+            if start:
+                request["ExclusiveStartKey"] = start
+            response = table.query(**request)
+            assert len(response["Items"]) <= 7 and response["ScannedCount"] <= 7
+            pages += [i["pk"] for i in response["Items"]]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+        hits = [
+            i
+            for i in items.values()
+            if i.get("owner") == "o1" and i.get("state") == "open" and i.get("at", "") > "0500"
+        ]
+        ordered = [i["pk"] for i in sorted(hits, key=lambda i: (i["at"], i["pk"], i["sk"]))]
+        assert pages == (ordered if forward else ordered[::-1])
