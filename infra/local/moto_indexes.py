@@ -13,12 +13,11 @@ it starts from:
 
 It also gives moto's sort and its ExclusiveStartKey walk a cheaper key: moto compares `DynamoType`s, whose
 `cast_value` runs five type checks per comparison (half the time of a filtered inbox query at 10,000
-threads); for strings the raw value orders the same way. It defers moto's
-deep copy of a Query's page until after the FilterExpression (moto copies every item it read, then filters:
-a label filter read 800 threads to keep 20); the copy still happens, of what is returned. And it remembers an
-item's size (moto sums it
-attribute by attribute for every item a Query passes, to stop at 1 MB), forgetting it whenever the item is
-written.
+threads); for strings the raw value orders the same way. It defers moto's deep copy of a Query's page until
+after the FilterExpression (moto copies every item it read, then filters: a label filter read 800 threads to
+keep 20); the copy still happens, of what is returned, and not at all for Select=COUNT, whose items moto only
+counts. And it remembers an item's size (moto sums it attribute by attribute for every item a Query passes, to
+stop at 1 MB), forgetting it whenever the item is written.
 
 Results are identical to unpatched moto (tests/unit/test_moto_indexes.py compares them on random data); only
 the time changes. Installed once per process by the local stack, before moto serves a request.
@@ -128,6 +127,7 @@ def install() -> None:
         from moto.dynamodb.models import DynamoDBBackend
         from moto.dynamodb.models import table as table_module
         from moto.dynamodb.models.table import Table
+        from moto.dynamodb.responses import DynamoHandler
 
         original_all_items: Callable[..., list[Any]] = Table.all_items
         original_query: Callable[..., Any] = Table.query
@@ -197,6 +197,8 @@ def install() -> None:
             _scope.defer_copy = True
             try:
                 results, scanned, last_key = original_query(self, hash_key, *args, **kwargs)
+                if getattr(_scope, "count_only", False):
+                    return results, scanned, last_key  # the handler takes len(results), nothing else
                 return copy.deepcopy(results), scanned, last_key
             finally:
                 _scope.items = None
@@ -224,6 +226,16 @@ def install() -> None:
                 return item
 
         table_module.copy = _CopyAfterFilter(copy)  # type: ignore[attr-defined]
+        original_handler_query: Callable[..., Any] = DynamoHandler.query
+
+        def handler_query(self: Any) -> Any:
+            _scope.count_only = self.body.get("Select") == "COUNT"
+            try:
+                return original_handler_query(self)
+            finally:
+                _scope.count_only = False
+
+        DynamoHandler.query = handler_query  # type: ignore[method-assign]
         Table.all_items = all_items  # type: ignore[method-assign]
         Table.sorted_items = sorted_items  # type: ignore[method-assign]
         Item.size = size  # type: ignore[method-assign]
