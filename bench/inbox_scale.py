@@ -5,7 +5,8 @@ The volume is written straight into the table the way the inbox writes it (threa
 messages' search postings, built by the same DAL functions), because pushing 100,000 texts through the signed
 webhook would take the local stack hours and measure ingestion, which bench/latency.py already does. Threads
 are spread over the demo departments, a share assigned to the demo agent, the rest to others or to nobody;
-statuses, channels, labels and waiting times vary; message words come from a fixed crisis vocabulary.
+statuses, channels, labels (with their memberships) and waiting times vary; message words come from a fixed
+crisis vocabulary.
 
 BENCH_QUICK=1: 1,000 threads, 10,000 messages. BENCH_INBOX_THREADS / BENCH_INBOX_MESSAGES_PER_THREAD override.
 """
@@ -37,7 +38,7 @@ def _threads_and_messages(
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """Items to write; plus sample words and phone numbers to search for."""
     from inbox.dal.inbox_table import message_item
-    from inbox.dal.inbox_views_table import message_postings
+    from inbox.dal.inbox_views_table import label_members, message_postings
     from inbox.logic.search_terms import phone_term, word_terms
     from inbox.models.conversations import Message
 
@@ -98,6 +99,7 @@ def _threads_and_messages(
             thread["waiting_since"] = last
         if rng.random() < 0.1:
             thread["labels"] = [rng.choice(["urgent", "spanish", "follow-up", "medical"])]
+            items += label_members(thread_id, thread["labels"])  # as the workspace's set_labels writes them
         items.append(thread)
         items.append({"pk": f"ADDR#{phone}", "sk": "RESIDENT", "thread_id": thread_id, "channel": "sms"})
     return items, ["water", "insulin", "generator", "sparking"], phones

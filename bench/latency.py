@@ -26,7 +26,7 @@ from bench.stats import percentile, size, summary
 DEMO_LOGIN = ("agent@demo.switchboard.local", "Demo-Agent-2026!")
 POLL_SECONDS = 0.005
 BURST_POLL_SECONDS = 0.1
-BURST_TIMEOUT_SECONDS = 900  # in-process moto spends ~100 ms of CPU per inbound message on this 2-core machine
+BURST_TIMEOUT_SECONDS = 900  # in-process moto spends ~100 ms of CPU per inbound message (2-core machine)
 
 
 def local_stack_class() -> Any:

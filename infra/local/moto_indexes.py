@@ -189,6 +189,9 @@ def install() -> None:
                 elif hash_key is not None:
                     partition = self.items.get(hash_key, {})
                     items = list(partition.values()) if self.range_key_attr else [partition]
+                    if self.range_key_attr and items and items[0].range_key is not None:
+                        # Sorted here with the cheap key, moto's own sort finds nothing to do.
+                        items.sort(key=lambda item: _fast(item.range_key))
                 else:
                     items = None
             if items is None:

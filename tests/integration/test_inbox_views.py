@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from inbox.dal.inbox_views_table import label_members
 
 from tests.integration.conftest import Aws, LambdaContext
 from tests.integration.test_agent_api import api_event, call
@@ -39,7 +40,8 @@ def thread(n: int, **fields: Any) -> dict[str, Any]:
 @pytest.fixture
 def threads(aws: Aws) -> None:
     """Given 30 threads: 0-4 mine, 5-9 someone else's, 10-29 unassigned; departments water (even) and health
-    (odd); 20-29 waiting since an order opposite to their activity; 25-29 closed; 3 and 12 labelled urgent."""
+    (odd); 20-29 waiting since an order opposite to their activity; 25-29 closed; 3 and 12 labelled urgent,
+    16-29 follow-up."""
     items = []
     for n in range(30):
         fields: dict[str, Any] = {"department_id": "water" if n % 2 == 0 else "health"}
@@ -51,9 +53,11 @@ def threads(aws: Aws) -> None:
             fields["waiting_since"] = f"2026-11-25T09:{59 - n:02d}:00.000000Z"
         if n >= 25:
             fields["status"] = "closed"
-        if n in (3, 12):
-            fields["labels"] = ["urgent"]
+        if n in (3, 12) or n >= 16:
+            fields["labels"] = ["urgent"] if n in (3, 12) else ["follow-up"]
         items.append(thread(n, **fields))
+        # The label's membership, as the workspace's set_labels writes it.
+        items += label_members(f"t{n:03d}", fields.get("labels", []))
     items.append({"pk": f"STAFF#{ME}", "sk": "PROFILE", "sub": ME, "departments": ["water"]})
     with aws.table.batch_writer() as batch:
         for item in items:
@@ -182,3 +186,57 @@ def test_a_resident_named_by_staff_is_found_by_name(
     assert ids(
         call(agent_api, context, api_event("GET", "/api/inbox/search", query={"q": "MARIA"}, claims=AGENT))[1]
     ) == ["t003"]
+
+
+def _all_pages(agent_api: Any, context: LambdaContext, claims: dict[str, Any], **query: str) -> list[str]:
+    found: list[str] = []
+    cursor = None
+    while True:
+        status, body = inbox(
+            agent_api, context, claims, limit="3", **query, **({"cursor": cursor} if cursor else {})
+        )
+        assert status == 200, body
+        found += ids(body)
+        cursor = body["next_cursor"]
+        if not cursor:
+            return found
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"view": "departments"},
+        {"view": "departments", "sort": "oldest_waiting"},
+        {"view": "unassigned"},
+        {"view": "unassigned", "sort": "oldest_waiting"},
+        {"view": "unassigned", "department": "health"},
+        {"view": "all", "status": "closed"},
+        {"view": "all", "status": "any"},
+        {"view": "all", "channel": "sms"},
+    ],
+)
+def test_a_label_filter_read_from_the_labels_threads_pages_like_the_index_path(
+    threads: None,
+    agent_api: Any,
+    context: LambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    query: dict[str, str],
+) -> None:
+    claims = SUPERVISOR if query["view"] == "all" else AGENT
+    from_label = _all_pages(agent_api, context, claims, label="follow-up", **query)
+    # The same view through the indexes and a FilterExpression (what a label on too many threads gets).
+    from inbox.logic import inbox_views
+
+    monkeypatch.setattr(inbox_views, "_labelled_view", lambda *args: None)
+    assert from_label == _all_pages(agent_api, context, claims, label="follow-up", **query)
+    assert from_label  # every case shows some of 16-29
+
+
+def test_a_label_on_too_many_threads_falls_back_to_the_indexes(
+    threads: None, agent_api: Any, context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inbox.dal import inbox_views_table
+
+    monkeypatch.setattr(inbox_views_table, "LABEL_MEMBERS_CAP", 3)
+    status, body = inbox(agent_api, context, SUPERVISOR, view="all", label="follow-up", limit="100")
+    assert status == 200 and ids(body) == [f"t{n:03d}" for n in range(24, 15, -1)]

@@ -211,6 +211,11 @@ def test_labels_snooze_close_and_a_resident_writing_reopens(
         {"labels": ["Water", "urgent", "water"]},
     )[1]
     assert state["labels"] == ["urgent", "water"]
+    # The label filter's memberships follow: a label taken off leaves none behind.
+    act(agent_api, context, "PUT", f"/api/threads/{thread_id}/labels", {"labels": ["urgent", "spanish"]})
+    members = sorted(i["pk"] for i in aws.items() if str(i["pk"]).startswith("LABEL#"))
+    assert members == ["LABEL#spanish", "LABEL#urgent"]
+    act(agent_api, context, "PUT", f"/api/threads/{thread_id}/labels", {"labels": ["urgent", "water"]})
     assert (
         act(agent_api, context, "PUT", f"/api/threads/{thread_id}/labels", {"labels": ["<b>x</b>"]})[0] == 422
     )

@@ -29,6 +29,19 @@ MAX_FILTERED_READS = 5  # Query calls one page may take when a filter (label, ch
 FILTERED_FIRST_PAGE, FILTERED_GROWTH, FILTERED_MAX_PAGE = 50, 4, 1000
 COUNT_CAP = 1000  # counts read at most this many index entries; beyond it the page shows "1000+"
 THREAD_POSTING_PREFIX = "THREAD#"
+LABEL_MEMBERS_CAP = 2000  # threads read for a label filter; a label on more threads falls back to the indexes
+
+
+def label_pk(label: str) -> str:
+    """The threads carrying a label: `LABEL#{label}` / `THREAD#{thread_id}` (kept by set_labels)."""
+    return f"LABEL#{label}"
+
+
+def label_members(thread_id: str, labels: Iterable[str]) -> list[dict[str, Any]]:
+    return [
+        {"pk": label_pk(label), "sk": f"{THREAD_POSTING_PREFIX}{thread_id}", "thread_id": thread_id}
+        for label in labels
+    ]
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,24 @@ class InboxViewsTable:
         response = self._table.query(**request)
         return Count(count=int(response.get("Count", 0)), capped=bool(response.get("LastEvaluatedKey")))
 
+    def label_threads(self, label: str, cap: int | None = None) -> tuple[list[str], bool]:
+        """Ids of the threads carrying `label` (at most `cap`, LABEL_MEMBERS_CAP by default), and whether
+        there were more."""
+        cap = LABEL_MEMBERS_CAP if cap is None else cap
+        ids: list[str] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(label_pk(label)),
+            "ProjectionExpression": "thread_id",
+        }
+        while True:
+            response = self._table.query(**query)
+            ids += [str(item["thread_id"]) for item in response.get("Items", [])]
+            if len(ids) > cap:
+                return ids[:cap], True
+            if not response.get("LastEvaluatedKey"):
+                return ids, False
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def staff_departments(self, sub: str) -> list[str]:
         item = self._table.get_item(Key={"pk": staff_pk(sub), "sk": STAFF_SK}).get("Item") or {}
         return sorted(str(d) for d in item.get("departments") or [])
@@ -216,4 +247,4 @@ def thread_postings(thread_id: str, terms: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-__all__ = ["Count", "IndexQuery", "InboxViewsTable", "Slice"]
+__all__ = ["Count", "IndexQuery", "InboxViewsTable", "Slice", "label_members", "label_pk"]

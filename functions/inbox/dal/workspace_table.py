@@ -36,6 +36,7 @@ from switchboard.table_keys import (
 )
 
 from inbox.dal.cursors import decode_cursor, encode_cursor
+from inbox.dal.inbox_views_table import label_members
 from inbox.models.records import Page
 
 
@@ -97,6 +98,16 @@ class WorkspaceTable:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def sync_label_members(self, thread_id: str, labels: list[str], removed: list[str]) -> None:
+        """The thread's label memberships: written for every label it has (idempotent), removed for the ones
+        it lost. A membership left over by a race only costs the label view one extra read: the view checks
+        each thread's own labels."""
+        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for item in label_members(thread_id, labels):
+                batch.put_item(Item=item)
+            for item in label_members(thread_id, removed):
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
 
     # --- thread fields ---------------------------------------------------------------------------------
 

@@ -68,6 +68,8 @@ class ViewsStore(Protocol):
 
     def staff_departments(self, sub: str) -> list[str]: ...
 
+    def label_threads(self, label: str, cap: int | None = None) -> tuple[list[str], bool]: ...
+
     def resident_thread_ids(self, addresses: list[str]) -> list[str]: ...
 
     def postings(
@@ -197,6 +199,10 @@ def list_view(
     plan = plan_view(view, agent, filters, my_departments)
     if view == "mine" and filters.sort == "oldest_waiting":
         return _mine_oldest_waiting(store, plan["_"], view)
+    if filters.label and view != "mine":
+        labelled = _labelled_view(store, plan, view, filters, limit, cursor)
+        if labelled is not None:
+            return labelled
     positions = decode_cursor(cursor, keys=list(plan)) if cursor else dict.fromkeys(plan, TOP)
     assert positions is not None
 
@@ -238,6 +244,66 @@ def list_view(
         view=view,
         threads=[_thread(item) for *_, item in merged],
         next_cursor=None if exhausted else encode_cursor(next_positions),
+    )
+
+
+LABEL_CURSOR_KEY = "label"
+
+
+def _labelled_view(
+    store: ViewsStore,
+    plan: dict[str, IndexQuery],
+    view: View,
+    filters: Filters,
+    limit: int,
+    cursor: str | None,
+) -> InboxPage | None:
+    """A label filter reads the label's threads (a few percent of them all) instead of walking the view's
+    index partitions through a FilterExpression: at 10,000 threads, "My departments" + "urgent" read ~3,000
+    index entries to show 25. None when the label is on too many threads for that (the indexes answer
+    then)."""
+    assert filters.label is not None
+    ids, too_many = store.label_threads(filters.label)
+    if too_many:
+        return None
+    queries = list(plan.values())
+    first = queries[0]
+
+    def shown(thread: dict[str, Any]) -> bool:
+        return (
+            filters.matches(thread)
+            and any(all(thread.get(k) == v for k, v in q.key.items()) for q in queries)
+            and bool(thread.get(first.sort_attr))  # the index is sparse on its sort key
+            and (view != "unassigned" or not thread.get("assignee"))
+        )
+
+    def position(thread: dict[str, Any]) -> str:
+        return f"{thread[first.sort_attr]}|{thread['thread_id']}"
+
+    ordered = sorted(
+        (t for t in store.threads(ids) if shown(t)),
+        key=lambda t: (str(t[first.sort_attr]), str(t["thread_id"])),
+        reverse=first.newest_first,
+    )
+    if cursor:
+        after = (decode_cursor(cursor, keys=[LABEL_CURSOR_KEY]) or {})[LABEL_CURSOR_KEY]
+        if not _SORT_VALUE.match(after.rpartition("|")[0]) or not _THREAD_ID.match(after.rpartition("|")[2]):
+            raise InvalidCursor("cursor is not valid")
+        resume = next((i + 1 for i, t in enumerate(ordered) if position(t) == after), None)
+        if resume is None:  # the last one shown has moved or gone: resume where it would sort
+            key = tuple(after.rsplit("|", 1))
+            resume = sum(
+                1
+                for t in ordered
+                if ((str(t[first.sort_attr]), str(t["thread_id"])) > key) == first.newest_first
+            )
+        ordered = ordered[resume:]
+    page = ordered[:limit]
+    more = len(ordered) > limit
+    return InboxPage(
+        view=view,
+        threads=[_thread(t) for t in page],
+        next_cursor=encode_cursor({LABEL_CURSOR_KEY: position(page[-1])}) if more else None,
     )
 
 

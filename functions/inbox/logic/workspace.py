@@ -75,6 +75,8 @@ class WorkspaceStore(Protocol):
 
     def count_toward_load(self, sub: str, thread_id: str) -> None: ...
 
+    def sync_label_members(self, thread_id: str, labels: list[str], removed: list[str]) -> None: ...
+
     def update_thread(
         self, thread_id: str, *, set_fields: dict[str, Any], remove_fields: tuple[str, ...] = ()
     ) -> dict[str, Any] | None: ...
@@ -345,10 +347,14 @@ def list_notes(store: WorkspaceStore, thread_id: str) -> NoteList:
 
 
 def set_labels(deps: WorkspaceDependencies, agent: Agent, thread_id: str, labels: list[str]) -> ThreadState:
+    """The thread's labels, and the label memberships the inbox's label filter reads."""
+    before = set(_thread(deps.store, thread_id).get("labels") or [])
     unique = sorted(set(labels))
-    return _update(
+    state = _update(
         deps, agent, thread_id, "thread.label", {"labels": unique}, detail={"labels": ",".join(unique)}
     )
+    deps.store.sync_label_members(thread_id, unique, sorted(before - set(unique)))
+    return state
 
 
 def snooze(deps: WorkspaceDependencies, agent: Agent, thread_id: str, until: str | None) -> ThreadState:
