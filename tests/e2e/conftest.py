@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, sync_playwright
 from infra.local.seed import seed_demo
 from infra.local.stack import DEMO_AGENCY_NUMBER, LocalStack, LocalStackConfig
 from tests.e2e.browser import launch_chromium
-from tests.e2e.widget_hosts import WIDGET_HOST_ORIGIN
+from tests.e2e.widget_hosts import DEMO_SITE_ORIGIN, WIDGET_HOST_ORIGIN
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,10 @@ def local_stack() -> Iterator[LocalStack]:
     # dead-letter path can be shown in a test. Handlers answer well inside 2 s here.
     # Workflows run 300 times faster: a 10-minute escalation takes 8 s (the floor for task timeouts), the
     # 30-minute wait before a callback's second attempt 6 s.
-    parameters = {"TwilioFromNumber": DEMO_AGENCY_NUMBER, "ChatAllowedOrigins": WIDGET_HOST_ORIGIN}
+    parameters = {
+        "TwilioFromNumber": DEMO_AGENCY_NUMBER,
+        "ChatAllowedOrigins": f"{WIDGET_HOST_ORIGIN},{DEMO_SITE_ORIGIN}",
+    }
     config = LocalStackConfig.on_free_ports(visibility_timeout_s=2, time_scale=300, parameters=parameters)
     stack = LocalStack(config).start()
     try:

@@ -24,7 +24,7 @@ from tests.e2e.browser import (
     new_page,
 )
 from tests.e2e.test_agent_browser import sign_in
-from tests.e2e.widget_hosts import UNLISTED_HOST_PORT, WIDGET_HOST_PORT
+from tests.e2e.widget_hosts import DEMO_SITE_PORT, UNLISTED_HOST_PORT, WIDGET_HOST_PORT
 
 pytestmark = [
     pytest.mark.browser,
@@ -192,3 +192,96 @@ def test_widget_is_keyboard_usable_spanish_and_axe_clean(chromium, host_pages, v
         expect(page.get_by_role("dialog")).to_be_hidden()
         expect(launcher).to_be_focused()
         assert watch.page_errors == []
+
+
+def _png(width: int = 2, height: int = 2) -> bytes:
+    """A real (tiny) PNG: the server reads the bytes, not the name or the declared type."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xc8\x20\x20" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_resident_sends_a_photo_the_agent_sees_it_and_refused_files_say_why(
+    chromium, local_stack, host_pages
+):
+    allowed, _ = host_pages
+    with new_page(chromium, DESKTOP) as (resident, watch), new_page(chromium, DESKTOP) as (agent, _):
+        resident.goto(allowed)
+        open_widget(resident)
+        attach = resident.get_by_role("button", name="Attach a photo")
+        expect(attach).to_be_visible()
+        picker = resident.locator("[data-switchboard-chat] input[type=file]")
+        error = resident.get_by_role("alert")
+
+        # Not a photo, too large: refused in the page with a clear message; nothing is uploaded or sent.
+        uploads: list[str] = []
+        resident.on("request", lambda r: uploads.append(r.url) if "/chat/uploads" in r.url else None)
+        picker.set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}])
+        expect(error).to_have_text("Only photos can be sent: JPEG, PNG, WebP or HEIC.")
+        big = {"name": "huge.png", "mimeType": "image/png", "buffer": b"\0" * (4 * 1024 * 1024 + 1)}
+        picker.set_input_files(files=[big])
+        expect(error).to_have_text("That photo is too large: the limit is 4 MB.")
+        assert uploads == []
+        # A file that claims to be a photo but is not: the server reads the bytes and refuses it.
+        fake = {
+            "name": "flood.png",
+            "mimeType": "image/png",
+            "buffer": b"<svg onload=alert(1)>not a png</svg>",
+        }
+        picker.set_input_files(files=[fake])
+        expect(error).to_have_text("Only photos can be sent: JPEG, PNG, WebP or HEIC.")
+        expect(resident.get_by_role("log").locator(".in")).to_have_count(0)
+
+        # A real photo with a caption goes up straight to S3 and shows in the conversation.
+        resident.get_by_label("Your message").fill(f"Flooded corner #{time.monotonic_ns()}")
+        caption = resident.get_by_label("Your message").input_value()
+        picker.set_input_files(files=[{"name": "corner.png", "mimeType": "image/png", "buffer": _png()}])
+        log = resident.get_by_role("log")
+        expect(log.locator(".in", has_text=caption).locator("img[alt='Your photo']")).to_be_visible(
+            timeout=10_000
+        )
+        expect(attach).to_be_focused()
+        assert_axe_clean(resident, "the widget with a photo")
+
+        # The agent sees it in the same thread as a thumbnail.
+        stored = "Object.entries(localStorage).find(([k]) => k.startsWith('switchboard-chat:'))[1]"
+        session_id = resident.evaluate(f"JSON.parse({stored}).token").split(".")[1]
+        sign_in(agent, local_stack.api_url + "/")
+        row = agent.locator("#thread-list button[data-thread-id]", has_text=f"webchat:{session_id}")
+        row.wait_for(timeout=10_000)
+        row.click()
+        thumbnail = agent.locator("#message-list .message-in img[alt='Photo from resident']")
+        expect(thumbnail).to_be_visible(timeout=10_000)
+        assert thumbnail.evaluate("img => img.naturalWidth") == 2
+        assert watch.page_errors == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone-360"])
+def test_the_local_demo_site_carries_the_widget_in_english_and_spanish(chromium, local_stack, viewport):
+    from infra.local import demo_site
+
+    site = demo_site.serve(local_stack.api_url + "/widget.js", port=DEMO_SITE_PORT)
+    try:
+        with new_page(chromium, viewport) as (page, watch):
+            page.goto(demo_site.origin(DEMO_SITE_PORT) + "/")
+            expect(page.get_by_role("heading", name="Demo County public health")).to_be_visible()
+            open_widget(page)
+            assert_axe_clean(page, "the demo agency website with the widget open")
+            page.goto(demo_site.origin(DEMO_SITE_PORT) + "/es")
+            open_widget(page, "Chatee con nosotros")
+            expect(page.get_by_role("button", name="Adjuntar una foto")).to_be_visible()
+            assert watch.page_errors == []
+    finally:
+        site.shutdown()
+        site.server_close()

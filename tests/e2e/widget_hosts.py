@@ -7,5 +7,7 @@ from infra.local.stack import free_port
 
 WIDGET_HOST_PORT = free_port()
 UNLISTED_HOST_PORT = free_port()
+DEMO_SITE_PORT = free_port()  # `make local`'s demo agency website (infra/local/demo_site.py)
 WIDGET_HOST_ORIGIN = f"http://127.0.0.1:{WIDGET_HOST_PORT}"
 UNLISTED_HOST_ORIGIN = f"http://127.0.0.1:{UNLISTED_HOST_PORT}"
+DEMO_SITE_ORIGIN = f"http://127.0.0.1:{DEMO_SITE_PORT}"

@@ -13,6 +13,9 @@
   const storeKey = "switchboard-chat:" + base;
   const POLL_OPEN_MS = 1000;
   const POLL_CLOSED_MS = 8000;
+  // What the server accepts (it checks the bytes again): a photo, at most 4 MiB.
+  const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
+  const MAX_PHOTO = 4 * 1024 * 1024;
 
   let t = {};
   let token = null;
@@ -110,7 +113,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,summary:focus-vi
 height:min(560px,calc(100vh - 104px));display:flex;flex-direction:column;background:#fff;color:#1a1a1a;
 border:1px solid #6b6b6b;border-radius:10px;box-shadow:0 4px 18px rgba(0,0,0,.3);font-size:16px;line-height:1.4}
 .panel[hidden]{display:none}
-header{display:flex;align-items:center;justify-content:space-between;background:#0b4f8a;color:#fff;padding:8px 12px;border-radius:9px 9px 0 0}
+.head{display:flex;align-items:center;justify-content:space-between;background:#0b4f8a;color:#fff;padding:8px 12px;border-radius:9px 9px 0 0}
 h2{font-size:17px;margin:0}
 .x{background:transparent;color:#fff;border:1px solid #fff;border-radius:6px;font-size:15px;padding:4px 10px;cursor:pointer}
 .notice{margin:0;padding:8px 12px;background:#fff4d6;color:#3d2c00;font-size:14px}
@@ -124,6 +127,8 @@ h2{font-size:17px;margin:0}
 .typing{margin:0;padding:0 12px;min-height:1.4em;font-size:14px;color:#4a4a4a}
 .err{margin:0;padding:6px 12px;color:#9b1c1c;font-size:14px}
 form.send{display:flex;gap:8px;padding:8px 12px;border-top:1px solid #c4c4c4}
+.attach{background:#fff;color:#0b4f8a;border:2px solid #0b4f8a;padding:6px 10px}
+.log img{display:block;max-width:100%;max-height:200px;margin-top:4px;border-radius:6px}
 label{font-size:14px;font-weight:600;display:block}
 textarea{flex:1;min-height:44px;max-height:120px;resize:vertical;font-size:16px;padding:8px;border:1px solid #6b6b6b;border-radius:6px;color:#1a1a1a}
 input[type=text],input[type=email],input[type=tel]{width:100%;font-size:16px;padding:6px;border:1px solid #6b6b6b;border-radius:6px;margin-bottom:6px}
@@ -133,7 +138,7 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
 .check{display:flex;gap:6px;align-items:center;font-weight:400;margin:4px 0}
 .hint,.ok{font-size:13px;color:#3b3b3b;margin:2px 0 6px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0}header{border-radius:0}}
+@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0}.head{border-radius:0}}
 `;
   if (root.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function") {
     const sheet = new CSSStyleSheet();
@@ -150,7 +155,8 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
   const panel = el("section", { id: "sb-panel", class: "panel", role: "dialog", "aria-labelledby": "sb-title", hidden: "" });
   const title = el("h2", { id: "sb-title" });
   const closeBtn = el("button", { type: "button", class: "x" });
-  const header = el("header");
+  // Not <header>: that would be a second banner landmark on a host page that has its own.
+  const header = el("div", { class: "head" });
   header.append(title, closeBtn);
   const notice = el("p", { class: "notice", role: "status" });
   const log = el("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
@@ -160,7 +166,9 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
   const inputLabel = el("label", { for: "sb-input", class: "sr" });
   const input = el("textarea", { id: "sb-input", rows: "2", maxlength: "1600", autocomplete: "off" });
   const sendBtn = el("button", { type: "submit", class: "btn" });
-  form.append(inputLabel, input, sendBtn);
+  const attachBtn = el("button", { type: "button", class: "btn attach" });
+  const fileInput = el("input", { type: "file", accept: PHOTO_TYPES.join(","), hidden: "", tabindex: "-1" });
+  form.append(inputLabel, input, attachBtn, fileInput, sendBtn);
 
   const details = el("details");
   const summary = el("summary");
@@ -196,6 +204,8 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
     log.setAttribute("aria-label", t.messages);
     inputLabel.textContent = t.input;
     sendBtn.textContent = t.send;
+    attachBtn.textContent = t.attach;
+    fileInput.setAttribute("aria-label", t.attach);
     summary.textContent = t.details;
     for (const name of ["name", "email", "phone"]) fields[name].label.textContent = t[name];
     textWords.textContent = t.text;
@@ -232,6 +242,7 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
     item.textContent = "";
     item.append(el("span", { class: "who" }, message.direction === "in" ? t.you : t.agency));
     item.append(document.createTextNode(message.body));
+    for (const media of message.media || []) item.append(photo(media, message.direction === "in"));
     const time = new Date(message.created_at).toLocaleTimeString(t.lang, { hour: "numeric", minute: "2-digit" });
     item.append(el("span", { class: "meta" }, time));
     if (waiting) pending.delete(message.sid);
@@ -240,6 +251,76 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
       unseen += 1;
       count.textContent = String(unseen);
       count.hidden = false;
+    }
+  }
+
+  // A photo in the conversation: fetched with the session token, shown from a blob: URL.
+  function photo(media, mine) {
+    const img = el("img", { alt: mine ? t.yourPhoto : t.photo });
+    fetch(base + "/chat/media/" + encodeURIComponent(media.media_id), {
+      headers: { Authorization: "Bearer " + token },
+      credentials: "omit",
+      mode: "cors",
+    })
+      .then((response) => (response.ok ? response.blob() : Promise.reject(response.status)))
+      .then((blob) => {
+        img.src = URL.createObjectURL(blob);
+      })
+      .catch(() => img.replaceWith(el("span", { class: "meta" }, t.photoMissing)));
+    return img;
+  }
+
+  async function sendPhoto(file) {
+    error.textContent = "";
+    const type = (file.type || "").toLowerCase();
+    if (!PHOTO_TYPES.includes(type)) {
+      error.textContent = t.photoType;
+      return;
+    }
+    if (file.size > MAX_PHOTO || file.size < 1) {
+      error.textContent = t.photoSize;
+      return;
+    }
+    attachBtn.disabled = sendBtn.disabled = true;
+    typing.textContent = t.photoSending;
+    try {
+      if (!(await ensureSession())) return;
+      const grant = await call("POST", "/chat/uploads", { content_type: type, size: file.size });
+      if (grant.status !== 201) {
+        if (grant.status === 400 || grant.status === 413) error.textContent = grant.status === 400 ? t.photoType : t.photoSize;
+        else showError(grant.status, grant.json);
+        return;
+      }
+      const upload = new FormData();
+      for (const [k, v] of Object.entries(grant.json.fields)) upload.append(k, v);
+      upload.append("file", file);
+      const stored = await fetch(grant.json.url, { method: "POST", body: upload, credentials: "omit", mode: "cors" });
+      if (!stored.ok) {
+        error.textContent = t.photoFailed;
+        return;
+      }
+      const body = input.value.trim();
+      const clientId = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+      const { status, json } = await call("POST", "/chat/messages", { body, client_id: clientId, upload_id: grant.json.upload_id });
+      if (status !== 202) {
+        if (status === 400 || status === 413) error.textContent = status === 400 ? t.photoType : t.photoSize;
+        else showError(status, json);
+        return;
+      }
+      const item = el("div", { class: "in" });
+      item.append(el("span", { class: "who" }, t.you), document.createTextNode(body || t.photoSent));
+      pending.set(json.sid, item);
+      log.append(item);
+      log.scrollTop = log.scrollHeight;
+      input.value = "";
+      poll();
+    } catch (_) {
+      error.textContent = t.photoFailed;
+    } finally {
+      attachBtn.disabled = sendBtn.disabled = false;
+      typing.textContent = "";
+      fileInput.value = "";
+      attachBtn.focus();
     }
   }
 
@@ -356,6 +437,8 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
     if (event.key === "Escape") setOpen(false);
   });
   form.addEventListener("submit", send);
+  attachBtn.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => fileInput.files[0] && sendPhoto(fileInput.files[0]));
   contact.addEventListener("submit", saveContact);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) send(event);
