@@ -285,3 +285,17 @@ def test_the_local_demo_site_carries_the_widget_in_english_and_spanish(chromium,
     finally:
         site.shutdown()
         site.server_close()
+
+
+def test_the_agent_page_shows_the_exact_line_to_paste_and_the_sites_allowed(chromium, local_stack):
+    from tests.e2e.widget_hosts import WIDGET_HOST_ORIGIN
+
+    with new_page(chromium, DESKTOP) as (agent, watch):
+        sign_in(agent, local_stack.api_url + "/")
+        agent.get_by_text("Add web chat to your site").click()
+        expect(agent.locator("#webchat-snippet")).to_have_text(
+            f'<script src="{local_stack.api_url}/widget.js" async></script>'
+        )
+        expect(agent.locator("#webchat-origins")).to_contain_text(WIDGET_HOST_ORIGIN)
+        assert_axe_clean(agent, "the web chat setup on the agent page")
+        assert watch.page_errors == []
