@@ -9,6 +9,7 @@ import { ThreadList } from "./inbox.js";
 import { Poller } from "./poller.js";
 import { ThreadView } from "./thread.js";
 import { AlertRepliesPanel } from "./alert-replies.js";
+import { AlertsPanel } from "./alerts.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
@@ -153,6 +154,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.staffViews.route();
   app.callbacks.route();
   app.alertReplies.route();
+  app.alerts.route();
   app.calls.route();
   app.notices.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
@@ -165,6 +167,7 @@ function leaveWorkspace(message) {
   app.staffViews.hide();
   app.callbacks.hide();
   app.alertReplies.hide();
+  app.alerts.hide();
   app.notices.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
@@ -406,6 +409,7 @@ async function boot() {
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
   app.alertReplies = new AlertRepliesPanel({ api: app.api });
+  app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,
