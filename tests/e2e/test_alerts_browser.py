@@ -112,3 +112,27 @@ def test_the_alert_composer_fits_a_phone_and_says_what_is_missing(chromium, loca
         assert_fits_the_screen(page, PHONE)
         assert_axe_clean(page, "the alert composer at 360 px")
         assert_clean(watch)
+
+
+def test_a_supervisor_imports_subscribers_from_a_csv_file(chromium, local_stack):
+    first, second = resident(), resident()
+    csv = f"phone,topics,zip\n{first},PARKING,94133\n{second},STORM WATER,\nnot a number,WATER,\n"
+    url = local_stack.api_url.rstrip("/") + "/"
+    with new_page(chromium, DESKTOP) as (page, watch):
+        sign_in_as(page, url, DEMO_AGENT_EMAIL)
+        page.goto(url + "#alerts")
+        view = page.locator("#alerts-view")
+        view.get_by_role("button", name="Import").click()
+        expect(page.locator("#import-error")).to_have_text("Choose the CSV file.")
+        view.get_by_label("CSV file").set_input_files(
+            files=[{"name": "sheets.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+        )
+        view.get_by_label("Where these consents come from (kept with each one)").fill(
+            "Library sign-up sheets"
+        )
+        view.get_by_role("button", name="Import").click()
+        result = page.locator("#import-result")
+        expect(result).to_contain_text("2 subscribers imported, 0 already imported, 0 skipped")
+        expect(result).to_contain_text("Row 4, phone: not a phone number")
+        assert_axe_clean(page, "the import result")
+        assert_clean(watch)

@@ -40,6 +40,10 @@ export class AlertsPanel {
     form.addEventListener("input", () => this.stale());
     form.addEventListener("change", () => this.stale());
     byId("alert-preview-button").addEventListener("click", () => this.preview());
+    byId("import-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.importCsv();
+    });
     byId("alert-emergency").addEventListener("change", () => {
       byId("alert-reason-field").hidden = !byId("alert-emergency").checked;
     });
@@ -255,6 +259,35 @@ export class AlertsPanel {
         return item;
       }),
     );
+  }
+
+  async importCsv() {
+    const file = byId("import-file").files[0];
+    const source = byId("import-source").value.trim();
+    setText(byId("import-error"), "");
+    byId("import-result").replaceChildren();
+    if (!file) return this.importFail("Choose the CSV file.", "import-file");
+    if (source.length < 3) return this.importFail("Say where these consents come from.", "import-source");
+    if (file.size > 1_000_000) return this.importFail("The file is over 1 MB: split it into smaller files.", "import-file");
+    try {
+      const result = await this.api.request("/api/subscribers/import", { method: "POST", json: { csv: await file.text(), source } });
+      const lines = [
+        el("p", { text: `${plural(result.imported, "subscriber", "subscribers")} imported, ${result.already_imported.toLocaleString()} already imported, ${result.skipped_opted_out.toLocaleString()} skipped (they opted out), ${plural(result.errors.length, "row", "rows")} with errors.` }),
+      ];
+      if (result.errors.length) {
+        lines.push(el("ul", { class: "plain-list" }, ...result.errors.slice(0, 50).map((e) => el("li", { text: `Row ${e.row}, ${e.field}: ${e.message}` }))));
+      }
+      byId("import-result").replaceChildren(...lines);
+      byId("import-form").reset();
+      this.options = null; // new ZIP codes may have appeared in the zone list
+    } catch (error) {
+      this.importFail(error.message || "The file could not be imported.", "import-file");
+    }
+  }
+
+  importFail(message, fieldId) {
+    setText(byId("import-error"), message);
+    byId(fieldId).focus();
   }
 
   async cancel(alert) {

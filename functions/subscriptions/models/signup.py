@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from switchboard.phone import normalize_phone
 
 # Languages an agency can write alerts in (ISO 639-1); the page offers these.
 Language = Literal["en", "es", "zh", "vi", "tl", "ko", "ar", "ru", "fr", "ht"]
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _TOPIC = re.compile(r"^[A-Z][A-Z0-9]{1,19}$")
 # Someone who submits the form again gets another confirmation text only after this long: the page is public,
 # and every text costs the agency money (and could be aimed at a stranger's phone).
@@ -32,14 +32,10 @@ class SignupRequest(BaseModel):
     @field_validator("phone")
     @classmethod
     def _e164(cls, value: str) -> str:
-        digits = re.sub(r"[\s().-]", "", value)
-        if re.fullmatch(r"\d{10}", digits):  # a US number typed without +1
-            digits = "+1" + digits
-        elif re.fullmatch(r"1\d{10}", digits):
-            digits = "+" + digits
-        if not _E164.match(digits):
-            raise ValueError("phone must be a mobile number such as +1 555 555 0100")
-        return digits
+        try:
+            return normalize_phone(value)
+        except ValueError:
+            raise ValueError("phone must be a mobile number such as +1 555 555 0100") from None
 
     @field_validator("topics")
     @classmethod

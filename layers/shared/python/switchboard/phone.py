@@ -3,6 +3,7 @@ chat session is `webchat:{session_id}` (no phone number: the sender delivers its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -11,6 +12,7 @@ Channel = Literal["sms", "whatsapp", "webchat"]
 WHATSAPP_PREFIX = "whatsapp:"
 WEBCHAT_PREFIX = "webchat:"
 _MAX_ADDRESS_LENGTH = 64
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
 class InvalidAddress(ValueError):
@@ -55,3 +57,16 @@ def address_on_channel(number: str, channel: Channel) -> str:
     """The address to send from/to on `channel`: WhatsApp needs the prefix on both ends."""
     bare = parse_address(number).number
     return WHATSAPP_PREFIX + bare if channel == "whatsapp" else bare
+
+
+def normalize_phone(typed: str) -> str:
+    """A phone number as people type it ("(555) 555-0100", "1 555 555 0100", "+44 20 …") in E.164; ten digits
+    without a country code are North American. ValueError when it is not a phone number."""
+    digits = re.sub(r"[\s().-]", "", typed)
+    if re.fullmatch(r"\d{10}", digits):
+        digits = "+1" + digits
+    elif re.fullmatch(r"1\d{10}", digits):
+        digits = "+" + digits
+    if not _E164.match(digits):
+        raise ValueError("not a phone number")
+    return digits
