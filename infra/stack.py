@@ -26,6 +26,7 @@ from infra.nag import acknowledge, pin_logical_id
 from infra.notices import NoticesConstruct
 from infra.outbound import OutboundConstruct
 from infra.queues import QueueWithDeadLetters
+from infra.reminders import RemindersConstruct
 from infra.staff import StaffConstruct
 from infra.subscriptions import SubscriptionsConstruct
 from infra.web import WebConstruct
@@ -331,6 +332,11 @@ class SwitchboardStack(Stack):
             inbox.inbound_consumer_fn,
             str(self.node.try_get_context("callbackHours") or "Mon-Fri 09:00-17:00"),
         )
+        # Reminders before deadlines: supervisors upload records through the agent API, which plans them.
+        reminders = RemindersConstruct(
+            self, "Reminders", kit=kit, table=self.table, outbound_queue=outbound.queue
+        )
+        reminders.allow_planning(inbox.agent_api_fn)
         AlertsConstruct(
             self,
             "Alerts",

@@ -17,6 +17,7 @@ CONTRACT_FUNCTIONS = {
     "StaffAdminFn": ("staff.handlers.staff_admin.handler", 15),
     "SignupFn": ("subscriptions.handlers.signup_api.handler", 15),
     "CallbackStepsFn": ("callbacks.handlers.workflow_steps.handler", 30),
+    "ReminderStepsFn": ("reminders.handlers.workflow_step.handler", 30),
     "WebChatFn": ("webchat.handlers.chat_api.handler", 15),
     "AlertsApiFn": ("alerts.handlers.alerts_api.handler", 29),
     "AlertPlannerFn": ("alerts.handlers.alert_planner.handler", 300),
@@ -100,7 +101,9 @@ def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> 
             if logical_id == "NoticesFn"
             else set()
         )
-        assert set(variables) == CONTRACT_ENVIRONMENT | booking | notices, logical_id
+        # The agent API plans uploaded reminder records: one execution each.
+        reminders = {"REMINDER_STATE_MACHINE_ARN"} if logical_id == "AgentApiFn" else set()
+        assert set(variables) == CONTRACT_ENVIRONMENT | booking | notices | reminders, logical_id
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Switchboard"
         assert variables["TWILIO_API_BASE_URL"] == ""  # only the local stack points the SDK elsewhere
         assert variables["TABLE_NAME"] == {"Ref": "Table"}
@@ -167,6 +170,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "SmsSenderFn": set(),
         "StaffAdminFn": set(),
         "CallbackStepsFn": {"OutboundQueue"},  # the reminder and the no-answer text
+        "ReminderStepsFn": {"OutboundQueue"},  # a reminder before a deadline
         "WebChatFn": {"InboundQueue"},  # a web chat message enters where a text does
         "AlertsApiFn": {"AlertPlanQueue"},  # send now: the plan job
         "AlertPlannerFn": {"AlertSendQueue"},  # one message per (alert, resident)

@@ -82,7 +82,7 @@ ENVIRONMENT = {
 }
 
 # Routers the agent API includes that cache their own table objects (`dependencies`).
-ROUTER_MODULES = ["zones.handlers.zone_routes"]
+ROUTER_MODULES = ["zones.handlers.zone_routes", "reminders.handlers.reminder_routes"]
 
 HANDLERS = {
     "webhook": "channels.handlers.twilio_webhook",

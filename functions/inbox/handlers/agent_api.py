@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from callbacks.handlers.callback_routes import router as callback_router
+from reminders.handlers.reminder_routes import router as reminder_router
 from routing.handlers.routing_routes import router as routing_router
 from subscriptions.dal.consent_table import ConsentTable
 from subscriptions.handlers.consent_routes import router as consent_router
@@ -122,6 +123,7 @@ app.include_router(inbox_router)
 app.include_router(routing_router)
 app.include_router(callback_router)
 app.include_router(zone_router)
+app.include_router(reminder_router)
 
 
 def current_agent() -> Agent:

@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 from callbacks.handlers.keywords import register_callback_keywords
+from reminders.handlers.keywords import register_reminder_keywords
 from routing.dal.routing_table import RoutingTable
 from routing.logic.assignment import NewThread, Routing
 from subscriptions.dal.agency_settings import AgencyName
@@ -69,6 +70,7 @@ def keyword_registry(table: Any) -> KeywordRegistry:
     registry.register("YES", confirm_signup)  # the hosted sign-up page's double opt-in
     registry.register("Y", confirm_signup)
     register_callback_keywords(registry, table, AgencyName(table, settings.agency_name))
+    register_reminder_keywords(registry, table, AgencyName(table, settings.agency_name))
     return registry
 
 

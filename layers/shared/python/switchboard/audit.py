@@ -49,6 +49,9 @@ AuditAction = Literal[
     "notice.pause",
     "notice.resume",
     "notice.delete",
+    "reminders.upload",
+    "reminders.complete",
+    "reminders.plan",
 ]
 
 
