@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import date, timedelta
 from typing import Any
 
 import boto3
@@ -93,6 +94,12 @@ def seed_demo(stack: LocalStack) -> None:
     )
     for canned_id, (title, body) in DEMO_CANNED.items():
         admin_request(stack, token, "PUT", f"/api/canned-replies/{canned_id}", {"title": title, "body": body})
+    # A licence renewal three weeks out: the Reminders view shows its plan (30 days before has passed).
+    due = (date.today() + timedelta(days=21)).isoformat()
+    record = {"name": "Maria Lopez", "phone": DEMO_TEXTS[0][0], "language": "es", "due_date": due}
+    admin_request(
+        stack, token, "POST", "/api/reminders/records", {"records": [{**record, "kind": "licence_renewal"}]}
+    )
     for resident, text in DEMO_TEXTS:
         status, _ = stack.send_inbound(resident, text)
         if status != 200:

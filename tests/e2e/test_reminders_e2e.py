@@ -14,10 +14,15 @@ import pytest
 
 from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, REGION, LocalStack
 from infra.local.workflows import TimeScale
+from tests.e2e.browser import chromium_available
 from tests.e2e.test_consent_e2e import bodies_to, eventually, resident
 from tests.e2e.test_local_stack_api import call
 
 pytestmark = pytest.mark.e2e
+
+chromium_needed = pytest.mark.skipif(
+    not chromium_available(), reason="chromium is not installed (make browser)"
+)
 
 # A day of workflow time in under two seconds: the plan's waits (days) fit a test.
 FAST = 50_000
@@ -124,3 +129,48 @@ def test_done_by_text_and_complete_by_staff_stop_the_reminders(local_stack: Loca
         if r["name"] in ("Ana", "Ben") and r["kind"] == "payment_due"
     }
     assert mine["Ana"]["status"] == "done" and mine["Ben"]["status"] == "completed"
+
+
+@pytest.mark.browser
+@chromium_needed
+def test_staff_upload_and_follow_reminders_on_the_agent_page(chromium, local_stack: LocalStack) -> None:
+    from playwright.sync_api import expect
+
+    from infra.local.seed import DEMO_AGENT2_EMAIL
+    from tests.e2e.browser import DESKTOP, PHONE, new_page
+    from tests.e2e.test_agent_browser import assert_axe_clean, assert_clean, assert_fits_the_screen
+    from tests.e2e.test_workspace_browser import sign_in_as
+
+    url = local_stack.api_url.rstrip("/") + "/"
+    cy = resident()
+    csv = (
+        "name,phone,language,due_date,kind\n"
+        f"Cy Pérez,{cy},es,{in_days(60)},licence_renewal\nZed,nope,en,{in_days(60)},licence_renewal\n"
+    )
+    with new_page(chromium, DESKTOP) as (page, watch):
+        sign_in_as(page, url, DEMO_AGENT_EMAIL)
+        page.get_by_role("link", name="Reminders").click()
+        expect(page.get_by_role("heading", name="Reminders", exact=True)).to_be_focused()
+        view = page.locator("#reminders-view")
+        view.get_by_label("CSV file").set_input_files(
+            files=[{"name": "renewals.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+        )
+        view.get_by_role("button", name="Upload").click()
+        expect(page.locator("#reminder-upload-result")).to_contain_text("1 planned, 0 already planned")
+        expect(page.locator("#reminder-upload-result")).to_contain_text("Row 3, phone:")
+        item = page.locator("#reminder-list li.notice", has_text=f"Cy Pérez (…{cy[-4:]})")
+        expect(item).to_contain_text("Planned · next reminder")
+        assert_axe_clean(page, "the reminders view")
+        assert_clean(watch)
+
+    # An agent sees the records (no upload) and marks one complete.
+    with new_page(chromium, PHONE) as (page, watch):
+        sign_in_as(page, url, DEMO_AGENT2_EMAIL)
+        page.goto(url + "#reminders")
+        expect(page.locator("#reminder-upload")).to_be_hidden()
+        item = page.locator("#reminder-list li.notice", has_text=f"Cy Pérez (…{cy[-4:]})")
+        item.get_by_role("button", name=f"Complete: no more reminders for Cy Pérez (…{cy[-4:]})").click()
+        expect(item).to_contain_text("Stopped: marked complete")
+        assert_fits_the_screen(page, PHONE)
+        assert_axe_clean(page, "the reminders view at 360 px")
+        assert_clean(watch)

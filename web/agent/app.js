@@ -10,6 +10,7 @@ import { Poller } from "./poller.js";
 import { ThreadView } from "./thread.js";
 import { AlertRepliesPanel } from "./alert-replies.js";
 import { AlertsPanel } from "./alerts.js";
+import { RemindersPanel } from "./reminders.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
@@ -155,6 +156,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.callbacks.route();
   app.alertReplies.route();
   app.alerts.route();
+  app.reminders.route();
   app.calls.route();
   app.notices.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
@@ -168,6 +170,7 @@ function leaveWorkspace(message) {
   app.callbacks.hide();
   app.alertReplies.hide();
   app.alerts.hide();
+  app.reminders.hide();
   app.notices.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
@@ -410,6 +413,7 @@ async function boot() {
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
   app.alertReplies = new AlertRepliesPanel({ api: app.api });
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
+  app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,
