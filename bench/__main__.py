@@ -32,7 +32,6 @@ from bench.stats import quick
 from bench.template import Stack, synthesize
 
 RESULTS_PATH = Path(__file__).with_name("results.json")
-NOT_BUILT = "not built yet"
 
 
 def _section(name: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -77,7 +76,6 @@ def collect() -> dict[str, Any]:
     if figures["requests"].get("status", "ok") == "ok" and "inbound_message" in figures["requests"]:
         figures["requests"]["booked_callback"] = booked
     figures["idle_cost"] = _section("idle cost", needs_stack(lambda s: idle_cost.run(s.template, prices)))
-    figures["workspace"] = {"status": NOT_BUILT}
     # Its own local stack: the send rate is a template parameter (AlertSendRate).
     figures["alerts"] = _section("alert fan-out", alert_fanout.run)
     if figures["alerts"].get("status") == "ok" and figures["requests"].get("status", "ok") == "ok":
@@ -318,7 +316,6 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),
     ]
-    rows.append(["Workspace figures", figures["workspace"]["status"], "", "", ""])
     rows += _alert_rows(figures["alerts"])
     return rows
 

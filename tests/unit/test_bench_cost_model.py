@@ -244,7 +244,6 @@ def test_the_bench_modules_import_and_the_table_renders_every_status() -> None:
             "status": "ok",
             **__import__("bench.idle_cost").idle_cost.run({"Resources": {}}, PRICES),
         },
-        "workspace": {"status": "not built yet"},
         "alerts": {"status": "not built yet"},
         "workflows": {"status": "not built yet"},
     }
