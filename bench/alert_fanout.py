@@ -19,11 +19,18 @@ BENCH_ALERT_RECIPIENTS=100000). The default is small because the local stack sen
 poller at a few texts per second on this machine (measured 1.9-5.1/s): 100,000 deliveries would take hours
 here, while enqueueing, requests per recipient and duplicates are already visible at 2,000. Run alone:
 `.venv/bin/python -m bench.alert_fanout`.
+
+BENCH_ALERT_SEND_WINDOW_S=S measures the issue's full size within the time this machine has: every
+recipient is enqueued (the enqueue figure is complete), then sending is watched for S seconds only. The
+figures are then `sent_in_window` (the texts the local Twilio received), their rate and busiest second,
+duplicates among them, and the AWS requests per recipient estimated as (requests until enqueued, minus the
+sends made meanwhile at the per-send cost measured after) / recipients + requests per send after enqueueing.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -84,6 +91,7 @@ def run_on(local: Any, prices: PriceBook, recipients: int | None = None) -> dict
     from infra.local.workflows import wait_for
 
     count = recipients or size("alert_recipients", 2_000, 500)
+    window_s = float(os.environ.get("BENCH_ALERT_SEND_WINDOW_S") or 0)
     table = boto3.resource("dynamodb", endpoint_url=local.moto_url, region_name="us-east-1").Table(
         local.outputs["TableName"]
     )
@@ -131,6 +139,8 @@ def run_on(local: Any, prices: PriceBook, recipients: int | None = None) -> dict
             every_s=0.05,
         )
         enqueue_s = time.perf_counter() - started
+        if window_s:
+            return _sampled(local, counter, before, count, enqueue_s, window_s, prices)
         wait_for(lambda: delivered(alert_id) >= count, timeout_s=TIMEOUT_S, every_s=0.5)
         done_s = time.perf_counter() - started
         local.wait_until_idle(120)
@@ -163,6 +173,52 @@ def run_on(local: Any, prices: PriceBook, recipients: int | None = None) -> dict
         "counted_aws_cost_per_million_recipients_usd": round(counted_cost, 2),
         "note": "emergency alert (quiet hours not in play); local stack: one poller per queue, moto in "
         "process, the local Twilio's status callbacks after 0.2 s and 0.5 s",
+    }
+
+
+def _sampled(
+    local: Any,
+    counter: Any,
+    before: int,
+    count: int,
+    enqueue_s: float,
+    window_s: float,
+    prices: PriceBook,
+) -> dict[str, Any]:
+    """Every recipient enqueued; sending watched for `window_s` seconds (see the module's docstring)."""
+    with local.twilio.lock:
+        sent_at_enqueue = len(local.twilio.sent) - before
+    calls_at_enqueue = sum(counter.calls.values())
+    time.sleep(window_s)
+    with local.twilio.lock:
+        texts = [(m.to, m.created) for m in local.twilio.sent[before:]]
+    calls_at_end = sum(counter.calls.values())
+    sent = len(texts)
+    in_window = sent - sent_at_enqueue
+    per_send = (calls_at_end - calls_at_enqueue) / in_window if in_window else float("nan")
+    planner = (calls_at_enqueue - sent_at_enqueue * per_send) / count if in_window else float("nan")
+    per_recipient = Counter(to for to, _ in texts)
+    created = sorted(at for _, at in texts)
+    per_second = Counter(int(at) for at in created)
+    send_s = (created[-1] - created[0]) if len(created) > 1 else 0.0
+    return {
+        "status": "ok",
+        "mode": f"sampled: all {count:,} enqueued, sending watched for {window_s:.0f} s",
+        "recipients": count,
+        "zones": len(ZONES),
+        "enqueue_s": round(enqueue_s, 2),
+        "enqueued_per_second": round(count / enqueue_s, 1) if enqueue_s else None,
+        "sent_in_window": sent,
+        "send_s": round(send_s, 2),
+        "sent_per_second": round((sent - 1) / send_s, 1) if send_s else None,
+        "configured_rate": int(local.config.parameters.get("AlertSendRate", CONFIGURED_RATE)),
+        "max_in_one_second": max(per_second.values()) if per_second else 0,
+        "duplicates": sum(n - 1 for n in per_recipient.values() if n > 1),
+        "aws_requests_per_recipient_estimated": round(planner + per_send, 2),
+        "aws_requests_until_enqueued_per_recipient": round(planner, 2),
+        "aws_requests_per_send_after_enqueue": round(per_send, 2),
+        "note": "emergency alert; the local stack sends through one in-process poller, so the rate is this "
+        "machine's, not Twilio's; delivery of all recipients is measured at 2,000 (the default run)",
     }
 
 
