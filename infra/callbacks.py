@@ -11,33 +11,22 @@ RecordFailure ─► Failed.
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra.lambdas import (
-    LOG_RETENTION,
     FunctionKit,
     contract_function,
     execution_role,
     grant_table_read_write,
 )
-from infra.nag import acknowledge, pin_logical_id
-
-STEP_TIMEOUT = Duration.seconds(30)
-# Errors worth another try: Lambda's own service errors and throttling, not a bug in the step.
-TRANSIENT_ERRORS = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-    "States.Timeout",
-]
+from infra.nag import acknowledge
+from infra.workflow_kit import STEP_TIMEOUT, TRANSIENT_ERRORS, standard_state_machine, with_jittered_retry
 
 
 @dataclass(frozen=True)
@@ -90,18 +79,7 @@ class CallbacksConstruct(Construct):
                 task_timeout=sfn.Timeout.duration(STEP_TIMEOUT),
                 result_path=result_path or sfn.JsonPath.DISCARD,
             )
-            with_retry(task)
-            return task
-
-        def with_retry(task: tasks.LambdaInvoke) -> None:
-            task.add_retry(
-                errors=TRANSIENT_ERRORS,
-                interval=Duration.seconds(2),
-                max_attempts=5,
-                backoff_rate=2,
-                max_delay=Duration.seconds(60),
-                jitter_strategy=sfn.JitterType.FULL,
-            )
+            return with_jittered_retry(task)
 
         def offer(name: str, status: str, timeout: Duration, result_path: str) -> tasks.LambdaInvoke:
             task = tasks.LambdaInvoke(
@@ -122,16 +100,8 @@ class CallbacksConstruct(Construct):
                 task_timeout=sfn.Timeout.duration(timeout),
                 result_path=result_path,
             )
-            task.add_retry(
-                # A timeout here means nobody answered: that is an outcome, not something to retry.
-                errors=[e for e in TRANSIENT_ERRORS if e != "States.Timeout"],
-                interval=Duration.seconds(2),
-                max_attempts=5,
-                backoff_rate=2,
-                max_delay=Duration.seconds(60),
-                jitter_strategy=sfn.JitterType.FULL,
-            )
-            return task
+            # A timeout here means nobody answered: that is an outcome, not something to retry.
+            return with_jittered_retry(task, [e for e in TRANSIENT_ERRORS if e != "States.Timeout"])
 
         record_failure = step("RecordFailure", {"step": "failed", "callback": callback})
         failed = sfn.Fail(self, "Failed", error="CallbackFailed", cause="A callback step failed; see history")
@@ -192,29 +162,13 @@ class CallbacksConstruct(Construct):
             .next(to_agents)
         )
 
-        log_group = logs.LogGroup(
-            self, "CallbackWorkflowLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN
-        )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = standard_state_machine(
             self,
             "CallbackWorkflow",
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
-            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition=definition,
             timeout=timings.workflow_timeout,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             comment="One execution per booked callback; the execution name is the callback id",
-        )
-        pin_logical_id(self.state_machine, "CallbackWorkflow")
-        acknowledge(
-            self.state_machine,
-            {
-                "AwsSolutions-IAM5[Resource::<CallbackStepsFn.Arn>:*]": "LambdaInvoke grants the steps "
-                "function and its versions/aliases (':*'); one function only.",
-                "AwsSolutions-IAM5[Resource::*]": "Step Functions tracing (xray:PutTraceSegments, "
-                "GetSamplingRules...) and log delivery (logs:CreateLogDelivery, DescribeResourcePolicies...) "
-                "have no resource-level permissions.",
-            },
+            steps_function_id="CallbackStepsFn",
         )
 
     def allow_booking(self, function: lambda_.Function, business_hours: str) -> None:

@@ -7,18 +7,16 @@ its next wake-up. Lambda errors retry with exponential backoff and full jitter; 
 RecordFailure ─► Failed, which marks the record failed so staff see it.
 """
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infra.callbacks import STEP_TIMEOUT, TRANSIENT_ERRORS
-from infra.lambdas import LOG_RETENTION, FunctionKit, contract_function, grant_table_read_write
-from infra.nag import acknowledge, pin_logical_id
+from infra.lambdas import FunctionKit, contract_function, grant_table_read_write
+from infra.workflow_kit import STEP_TIMEOUT, standard_state_machine, with_jittered_retry
 
 # A record is uploaded at most a year before its due date; Standard executions may run up to a year.
 WORKFLOW_TIMEOUT = Duration.days(365)
@@ -59,15 +57,7 @@ class RemindersConstruct(Construct):
                 task_timeout=sfn.Timeout.duration(STEP_TIMEOUT),
                 result_path=result_path,
             )
-            task.add_retry(
-                errors=TRANSIENT_ERRORS,
-                interval=Duration.seconds(2),
-                max_attempts=5,
-                backoff_rate=2,
-                max_delay=Duration.seconds(60),
-                jitter_strategy=sfn.JitterType.FULL,
-            )
-            return task
+            return with_jittered_retry(task)
 
         record_failure = step(
             "RecordFailure",
@@ -105,29 +95,13 @@ class RemindersConstruct(Construct):
             parameters={"record_id.$": "$.record_id", "step": {"phase": "plan", "index": 0}},
         ).next(advance)
 
-        log_group = logs.LogGroup(
-            self, "ReminderWorkflowLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN
-        )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = standard_state_machine(
             self,
             "ReminderWorkflow",
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
-            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition=definition,
             timeout=WORKFLOW_TIMEOUT,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             comment="One execution per reminder record; the execution name is the record id",
-        )
-        pin_logical_id(self.state_machine, "ReminderWorkflow")
-        acknowledge(
-            self.state_machine,
-            {
-                "AwsSolutions-IAM5[Resource::<ReminderStepsFn.Arn>:*]": "LambdaInvoke grants the steps "
-                "function and its versions/aliases (':*'); one function only.",
-                "AwsSolutions-IAM5[Resource::*]": "Step Functions tracing (xray:PutTraceSegments, "
-                "GetSamplingRules...) and log delivery (logs:CreateLogDelivery, DescribeResourcePolicies...) "
-                "have no resource-level permissions.",
-            },
+            steps_function_id="ReminderStepsFn",
         )
 
     def allow_planning(self, function: lambda_.Function) -> None:
