@@ -90,8 +90,9 @@ def parse_rows(text: str, topics: Sequence[Topic]) -> tuple[list[Row], list[dict
     offered = {topic.code for topic in topics}
     rows: list[Row] = []
     errors: list[dict[str, object]] = []
-    for number, raw in enumerate(reader, start=2):
-        if number - 1 > MAX_ROWS:
+    for count, raw in enumerate(reader, start=1):
+        number = reader.line_num  # the file's line, as a spreadsheet numbers rows (blank lines count too)
+        if count > MAX_ROWS:
             raise ImportTooLarge(f"at most {MAX_ROWS} rows")
 
         def value(name: str, raw: dict[str, str | None] = raw) -> str:
