@@ -17,7 +17,7 @@ from subscriptions.dal.consent_table import ConsentTable
 from subscriptions.logic.consent_changes import record_change
 from subscriptions.models.consent import ALL_TOPICS, ConsentChange
 
-from tests.integration.conftest import Aws, LambdaContext
+from tests.integration.conftest import Aws, CapturedLogs, LambdaContext
 from tests.integration.test_agent_api import api_event, call
 from tests.integration.test_consent import inbound_event
 
@@ -278,3 +278,22 @@ def test_send_times_fall_at_the_plans_hour_and_a_late_upload_still_gets_one_now(
     ]
     assert send_times(date(2026, 12, 6), plan, ZONE, now) == ["2026-12-05T15:00:00.000000Z"]
     assert send_times(date(2026, 12, 4), plan, ZONE, now) == []
+
+
+def test_an_upload_logs_and_audits_no_residents_number_or_name(
+    aws: Aws, agent_api: Any, context: LambdaContext, machine: Any, logs: CapturedLogs
+) -> None:
+    csv = (
+        "name,phone,language,due_date,kind\n"
+        f"Zelda Quintero,+15555550177,es,{in_days(40)},payment_due\n"
+        f"Yusuf Okafor,+155555,en,{in_days(40)},payment_due\n"
+        f"Xia Park,+15555550188,en,{in_days(40)},no_such_kind\n"
+    )
+    status, result = api(agent_api, context, "POST", "/api/reminders/records", {"csv": csv})
+    assert status == 200 and len(result["errors"]) == 2
+
+    audit = [str(i) for i in aws.items() if "reminders.upload" in str(i)]
+    assert len(audit) == 1  # the upload is audited (counts only)
+    written = logs.text() + audit[0]
+    for personal in ("555555017", "+155555,", "555555018", "Zelda", "Yusuf", "Xia Park"):
+        assert personal not in written
