@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import socket
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -67,6 +68,25 @@ class LocalStackConfig:
         return cls(moto_port=free_port(), api_port=free_port(), twilio_port=free_port(), **overrides)
 
 
+def forget_cached_clients() -> None:
+    """Handlers keep their boto3 clients (and Powertools its secrets provider) for the life of the process, as
+    a warm Lambda does; a second local stack in one process (make bench's alert section) listens on other
+    ports, so what the first one's handlers cached must go."""
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters import base
+
+    parameters.clear_caches()
+    base.DEFAULT_PROVIDERS.clear()
+    roots = tuple(str(Path(__file__).resolve().parents[2] / part) for part in ("functions", "layers"))
+    for module in list(sys.modules.values()):
+        if not str(getattr(module, "__file__", "") or "").startswith(roots):
+            continue
+        for attribute in ("dependencies", "_cached_client"):
+            cached = getattr(module, attribute, None)
+            if callable(getattr(cached, "cache_clear", None)):
+                cached.cache_clear()
+
+
 class LocalStack:
     def __init__(self, config: LocalStackConfig | None = None, synthesized: SynthesizedStack | None = None):
         self.config = config or LocalStackConfig()
@@ -88,6 +108,7 @@ class LocalStack:
         # Handlers run in this process and read os.environ; stop() gives the process its own back.
         self._saved_environment = dict(os.environ)
         self._aws_environment()
+        forget_cached_clients()
         if self.synthesized is None:
             self.synthesized = synthesize()
         self.started_in_s["synth"] = time.perf_counter() - began
@@ -152,6 +173,7 @@ class LocalStack:
             os.environ.update(saved)
             time.tzset()
             self._saved_environment = None
+        forget_cached_clients()  # whatever runs next in this process must not talk to this stack's ports
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -192,6 +214,9 @@ class LocalStack:
         )  # moto's request log: noise, and paths hold ids
         self.moto = ThreadedMotoServer(ip_address=HOST, port=self.config.moto_port, verbose=False)
         self.moto.start()
+        # moto's backends are process-wide: a stack started after another in this process starts empty.
+        reset = urllib.request.Request(self.moto_url + "/moto-api/reset", data=b"", method="POST")
+        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - 127.0.0.1 moto
         config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
         request = urllib.request.Request(
             self.moto_url + "/moto-api/config",
