@@ -4,6 +4,12 @@ an alert's 2,000 messages took 100 s locally and 100,000 would not finish. SQS's
 depth. While a send runs, this patch lets that thread's `queue.attributes` answer the one flag without
 counting; every other reader (GetQueueAttributes, the pollers, `wait_until_idle`) gets moto's full answer.
 Local stack only.
+
+Deleting a received message had the same problem: moto scans every message of the queue twice per delete
+(to check the receipt handle, then to rebuild the list without it), so each batch of ten deletes cost
+twenty passes over a 100,000-message alert queue and the pollers' requests timed out. The patched delete stops
+at the message (received messages sit near the front) and builds the new list by slicing (a new list, as
+moto's, so a reader iterating the old one is undisturbed): the same result.
 """
 
 from __future__ import annotations
@@ -42,6 +48,20 @@ def install() -> None:
             finally:
                 _sending.active = False
 
+        from moto.sqs.exceptions import ReceiptHandleIsInvalid
+
+        def delete_message(self: Any, receipt_handle: str) -> None:
+            if receipt_handle in self.deleted_messages:
+                return  # already deleted: moto (and SQS) accept it again
+            for index, message in enumerate(self._messages):
+                if message.had_receipt_handle(receipt_handle):
+                    self.pending_messages.discard(message)
+                    self.deleted_messages.update(message.all_receipt_handles)
+                    self._messages = self._messages[:index] + self._messages[index + 1 :]
+                    return
+            raise ReceiptHandleIsInvalid()
+
+        Queue.delete_message = delete_message  # type: ignore[method-assign]
         Queue.attributes = property(attributes)  # type: ignore[assignment, method-assign]
         SQSBackend.send_message = send_message  # type: ignore[method-assign]
         _installed = True

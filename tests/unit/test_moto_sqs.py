@@ -34,3 +34,33 @@ def test_sends_dedup_and_counts_are_as_before() -> None:
         assert count(fifo) == 1  # the two repeats were deduplicated by content
         attributes = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["All"])["Attributes"]
         assert attributes["ContentBasedDeduplication"] == "true" and attributes["FifoQueue"] == "true"
+
+
+def test_deletes_remove_exactly_the_received_messages_and_a_bad_handle_is_refused() -> None:
+    import pytest
+
+    moto_sqs.install()
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="d")["QueueUrl"]
+        for start in range(0, 50, 10):
+            sqs.send_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(start, start + 10)],
+            )
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+        gone = {m["Body"] for m in received[:4]}
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(received[:4])],
+        )
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=received[0]["ReceiptHandle"])  # again: accepted
+        left: set[str] = set()
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get(
+            "Messages", []
+        ):
+            left |= {m["Body"] for m in batch}
+        assert left == {f"m{i}" for i in range(50)} - gone
+        with pytest.raises(sqs.exceptions.ReceiptHandleIsInvalid):
+            sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
