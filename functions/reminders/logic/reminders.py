@@ -245,7 +245,9 @@ def advance(sender: Sender, record_id: str, phase: str, index: int) -> dict[str,
 
 
 def reminder_text(record: dict[str, Any], sender: Sender) -> str:
-    plan = plans_by_kind(sender.store).get(str(record["kind"])) or DEFAULT_PLANS["payment_due"]
+    # Every uploaded kind had a plan (plans are never deleted); a missing one fails the step, and the
+    # workflow's failure path marks the record failed, rather than sending another kind's words.
+    plan = plans_by_kind(sender.store)[str(record["kind"])]
     template = plan.texts.get(str(record.get("language") or "en")) or plan.texts["en"]
     due = date.fromisoformat(str(record["due_date"]))
     values = {
