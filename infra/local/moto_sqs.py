@@ -10,6 +10,15 @@ Deleting a received message had the same problem: moto scans every message of th
 twenty passes over a 100,000-message alert queue and the pollers' requests timed out. The patched delete stops
 at the message (received messages sit near the front) and builds the new list by slicing (a new list, as
 moto's, so a reader iterating the old one is undisturbed): the same result.
+
+Receiving had it too: moto's ReceiveMessage asks `queue.messages`, a list of every visible message built by
+evaluating two clock-reading properties per message, and then takes the first ten. While a receive runs, this
+patch lets that thread's `queue.messages` yield the visible messages lazily from a snapshot of the queue, so a
+receive costs the in-flight messages it skips plus the ten it takes. Each message a receive returns was also
+checked against the retention period by asking for the queue's attributes, which counted the whole queue three
+times; the check now reads the one attribute. GetQueueAttributes with named attributes built the full set (counts
+included) twice per name; it now builds it once per call. The approximate counts read the clock once per count
+instead of twice per message. Same answers, same order.
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ from typing import Any
 _installed = False
 _guard = threading.Lock()
 _sending = threading.local()
+_receiving = threading.local()
+_one_build = threading.local()
 
 
 def install() -> None:
@@ -37,7 +48,29 @@ def install() -> None:
                 flag = str(getattr(self, "content_based_deduplication", False)).lower() == "true"
                 content_based = bool(self.fifo_queue) and flag
                 return {"ContentBasedDeduplication": "true"} if content_based else {}
-            return full_attributes.fget(self)  # type: ignore[no-any-return, attr-defined]
+            built: dict[int, Any] | None = getattr(_one_build, "queues", None)
+            if built is None:
+                return full_attributes.fget(self)  # type: ignore[no-any-return, attr-defined]
+            if id(self) not in built:
+                built[id(self)] = full_attributes.fget(self)  # type: ignore[attr-defined]
+            return built[id(self)]  # type: ignore[no-any-return]
+
+        original_get_attributes = SQSBackend.get_queue_attributes
+
+        def get_queue_attributes(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(_one_build, "queues", None) is not None:
+                return original_get_attributes(self, *args, **kwargs)
+            _one_build.queues = {}
+            try:
+                return original_get_attributes(self, *args, **kwargs)
+            finally:
+                _one_build.queues = None
+
+        from moto.core.utils import unix_time
+
+        def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+            retention_period = int(self.get_queue(queue_name).message_retention_period)
+            return bool(retention_period + message.sent_timestamp / 1000 > unix_time())
 
         original_send = SQSBackend.send_message
 
@@ -48,7 +81,50 @@ def install() -> None:
             finally:
                 _sending.active = False
 
+        from moto.core.utils import unix_time_millis
         from moto.sqs.exceptions import ReceiptHandleIsInvalid
+
+        full_messages = Queue.messages
+
+        def visible_lazily(queue: Any) -> Any:
+            for message in list(queue._messages):
+                now = unix_time_millis()
+                if now > message.visible_at and not now < message.delayed_until:
+                    yield message
+
+        def messages(self: Any) -> Any:
+            if getattr(_receiving, "active", False):
+                return visible_lazily(self)
+            return full_messages.fget(self)  # type: ignore[attr-defined]
+
+        original_receive = SQSBackend.receive_message
+
+        def receive_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _receiving.active = True
+            try:
+                return original_receive(self, *args, **kwargs)
+            finally:
+                _receiving.active = False
+
+        def count_visible(self: Any) -> int:
+            now = unix_time_millis()
+            return sum(1 for m in list(self._messages) if now > m.visible_at and not now < m.delayed_until)
+
+        def count_not_visible(self: Any) -> int:
+            now = unix_time_millis()
+            return sum(1 for m in list(self._messages) if not now > m.visible_at)
+
+        def count_delayed(self: Any) -> int:
+            now = unix_time_millis()
+            return sum(1 for m in list(self._messages) if now < m.delayed_until)
+
+        Queue.messages = property(messages)  # type: ignore[assignment, method-assign]
+        Queue.approximate_number_of_messages = property(count_visible)  # type: ignore[assignment, method-assign]
+        Queue.approximate_number_of_messages_not_visible = property(count_not_visible)  # type: ignore[assignment, method-assign]
+        Queue.approximate_number_of_messages_delayed = property(count_delayed)  # type: ignore[assignment, method-assign]
+        SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+        SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
+        SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
 
         def delete_message(self: Any, receipt_handle: str) -> None:
             if receipt_handle in self.deleted_messages:

@@ -64,3 +64,43 @@ def test_deletes_remove_exactly_the_received_messages_and_a_bad_handle_is_refuse
         assert left == {f"m{i}" for i in range(50)} - gone
         with pytest.raises(sqs.exceptions.ReceiptHandleIsInvalid):
             sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+
+
+def test_receives_keep_order_skip_in_flight_and_delayed_respect_fifo_groups_and_redrive() -> None:
+    moto_sqs.install()
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dlq = sqs.create_queue(QueueName="r-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = sqs.create_queue(
+            QueueName="r",
+            Attributes={"RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "1"}}'},
+        )["QueueUrl"]
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(10)])
+        sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=900)
+
+        def counts() -> tuple[int, int, int]:
+            names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            names.append("ApproximateNumberOfMessagesDelayed")
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+            return tuple(int(attributes[n]) for n in names)  # type: ignore[return-value]
+
+        assert counts() == (10, 0, 1)
+        first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=60)["Messages"]
+        assert [m["Body"] for m in first] == ["m0", "m1", "m2"]
+        assert counts() == (7, 3, 1)
+        rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+        assert [m["Body"] for m in rest] == [f"m{i}" for i in range(3, 10)]  # in flight and delayed skipped
+        # received once already (maxReceiveCount 1): the next receive moves them to the dead-letter queue
+        assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+        moved = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]
+        assert sorted(m["Body"] for m in moved) == sorted(f"m{i}" for i in range(3, 10))
+
+        fifo = sqs.create_queue(QueueName="g.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        for i, group in enumerate(["a", "a", "b"]):
+            sqs.send_message(QueueUrl=fifo, MessageBody=f"{group}{i}", MessageGroupId=group, MessageDeduplicationId=str(i))
+        taken = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=1, VisibilityTimeout=60)["Messages"]
+        assert [m["Body"] for m in taken] == ["a0"]
+        after = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10, VisibilityTimeout=60)["Messages"]
+        assert [m["Body"] for m in after] == ["b2"]  # a1 waits while its group is in flight
