@@ -86,11 +86,25 @@ def install() -> None:
 
         full_messages = Queue.messages
 
+        class VisibleLazily:
+            """The visible messages in queue order, found as they are asked for. Truthy when there is one
+            (moto's long poll waits on `bool(queue.messages)`: a bare generator would always be true and the
+            poll would spin)."""
+
+            def __init__(self, queue: Any) -> None:
+                self._snapshot = list(queue._messages)
+
+            def __iter__(self) -> Any:
+                for message in self._snapshot:
+                    now = unix_time_millis()
+                    if now > message.visible_at and not now < message.delayed_until:
+                        yield message
+
+            def __bool__(self) -> bool:
+                return next(iter(self), None) is not None
+
         def visible_lazily(queue: Any) -> Any:
-            for message in list(queue._messages):
-                now = unix_time_millis()
-                if now > message.visible_at and not now < message.delayed_until:
-                    yield message
+            return VisibleLazily(queue)
 
         def messages(self: Any) -> Any:
             if getattr(_receiving, "active", False):

@@ -104,3 +104,28 @@ def test_receives_keep_order_skip_in_flight_and_delayed_respect_fifo_groups_and_
         assert [m["Body"] for m in taken] == ["a0"]
         after = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10, VisibilityTimeout=60)["Messages"]
         assert [m["Body"] for m in after] == ["b2"]  # a1 waits while its group is in flight
+
+
+def test_a_long_poll_on_a_queue_with_nothing_visible_waits_instead_of_spinning() -> None:
+    import pytest
+    from moto.sqs.models import Queue
+
+    moto_sqs.install()
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    looks = 0
+    patched = Queue.messages
+
+    def counted(self: object) -> object:
+        nonlocal looks
+        looks += 1
+        return patched.fget(self)  # type: ignore[attr-defined]
+
+    with mock_aws(), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Queue, "messages", property(counted))
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="w")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="in flight")
+        assert len(sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"]) == 1
+        looks = 0
+        assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+        assert 1 <= looks < 20  # moto re-checks once a second; a truthy-but-empty answer made it spin
