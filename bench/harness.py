@@ -91,6 +91,18 @@ def resolve_environment(stack: Stack, physical: dict[str, str] | None = None) ->
             return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{logical_id}"
         return f"bench-{logical_id}"
 
+    parameters = stack.template.get("Parameters", {})
+
+    def arn(logical_id: str) -> str:
+        resource_type = resources.get(logical_id, {}).get("Type", "")
+        name = (physical or {}).get(logical_id, f"bench-{logical_id}").rsplit("/", 1)[-1]
+        service = resource_type.split("::")[1].lower() if resource_type.count("::") == 2 else "bench"
+        if service == "iam":
+            return f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+        if service == "dynamodb":
+            return f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{name}"
+
     def resolve(value: Any) -> str:
         if isinstance(value, str):
             return value
@@ -98,9 +110,15 @@ def resolve_environment(stack: Stack, physical: dict[str, str] | None = None) ->
             ref = value["Ref"]
             if ref in PARAMETER_DEFAULTS:
                 return PARAMETER_DEFAULTS[ref]
+            if ref in parameters:
+                return str(parameters[ref].get("Default", ""))
             return (physical or {}).get(ref) or placeholder(ref)
-        if isinstance(value, dict) and value.get("Fn::GetAtt", [None, None])[1] == "ApiEndpoint":
-            return config["PUBLIC_API_URL"]
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            logical_id, attribute = value["Fn::GetAtt"]
+            if attribute == "ApiEndpoint":
+                return config["PUBLIC_API_URL"]
+            if attribute == "Arn":
+                return arn(logical_id)
         return ""
 
     environment = {
