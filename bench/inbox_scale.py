@@ -106,9 +106,37 @@ def _threads_and_messages(
 
 
 def _load(table_name: str, items: list[dict[str, Any]]) -> float:
-    import boto3
+    """Write `items` into the local stack's table. Its moto runs in this process, so they go straight into
+    moto's backend (the same Table.put_item a BatchWriteItem ends in, index maps included): 808,318 items
+    took 3,162 s through HTTP BatchWriteItem beside the running stack and take minutes this way. A stack
+    whose table this process cannot see is written over HTTP."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    from infra.local.template import ACCOUNT_ID, REGION
 
     started = time.perf_counter()
+    table = _moto_table(ACCOUNT_ID, REGION, table_name)
+    if table is None:
+        _load_over_http(table_name, items)
+        return time.perf_counter() - started
+    serialize = TypeSerializer().serialize
+    for item in items:
+        table.put_item({name: serialize(value) for name, value in item.items()})
+    return time.perf_counter() - started
+
+
+def _moto_table(account_id: str, region: str, table_name: str) -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    try:
+        return dynamodb_backends[account_id][region].get_table(table_name)
+    except Exception:  # noqa: BLE001 - moto's ResourceNotFound: the table lives in another process
+        return None
+
+
+def _load_over_http(table_name: str, items: list[dict[str, Any]]) -> None:
+    import boto3
+
     chunks = [items[i : i + 2500] for i in range(0, len(items), 2500)]
 
     def write(chunk: list[dict[str, Any]]) -> None:
@@ -119,7 +147,6 @@ def _load(table_name: str, items: list[dict[str, Any]]) -> float:
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(write, chunks))
-    return time.perf_counter() - started
 
 
 def _time(http: Any, url: str, params: dict[str, Any], rounds: int) -> dict[str, Any]:
