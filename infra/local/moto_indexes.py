@@ -50,27 +50,34 @@ class _IndexMaps:
             name: {} for name in self.hash_attrs
         }
         self.placed: dict[str, dict[Key, tuple[Any, ...]]] = {name: {} for name in self.hash_attrs}
+        # (index name or None, partition values) -> (sort keys ascending, items in that order); dropped
+        # whenever an item enters, leaves or changes in that partition.
+        self.ordered: dict[tuple[Any, ...], tuple[list[tuple[Any, ...]], list[Any]]] = {}
         for partition in table.items.values():
             for item in partition.values() if table.range_key_attr else [partition]:
                 self.place(item)
 
     def place(self, item: Any) -> None:
         key = (item.hash_key, item.range_key)
+        self.ordered.pop((None, item.hash_key), None)
         for name, attrs in self.hash_attrs.items():
             self._unplace(name, key)
             values = tuple(item.attrs.get(attr) for attr in attrs)
             if all(value is not None for value in values):
                 self.buckets[name].setdefault(values, {})[key] = item
                 self.placed[name][key] = values
+                self.ordered.pop((name, values), None)
 
     def remove(self, item: Any) -> None:
         key = (item.hash_key, item.range_key)
+        self.ordered.pop((None, item.hash_key), None)
         for name in self.hash_attrs:
             self._unplace(name, key)
 
     def _unplace(self, name: str, key: Key) -> None:
         old = self.placed[name].pop(key, None)
         if old is not None:
+            self.ordered.pop((name, old), None)
             bucket = self.buckets[name].get(old)
             if bucket is not None:
                 bucket.pop(key, None)
@@ -83,6 +90,48 @@ class _IndexMaps:
         if attrs is None or set(given) != set(attrs):
             return None  # not a GSI this map knows (an LSI, say): let moto do it its own way
         return list(self.buckets[index_name].get(tuple(given[attr] for attr in attrs), {}).values())
+
+    def in_order(
+        self, table: Any, index_name: str | None, conditions: list[tuple[str, Any]], hash_key: Any
+    ) -> tuple[list[str], list[tuple[Any, ...]], list[Any]] | None:
+        """The partition a hash-key-only Query reads, in moto's ascending order: (the attributes it orders
+        by, each item's sort key, the items); kept until a write touches the partition. None when this
+        patch cannot say (an index without a range key, values of mixed types): moto's own way then."""
+        if index_name is None:
+            if not table.range_key_attr:
+                return None
+            cache_key: tuple[Any, ...] = (None, hash_key)
+            attrs = [table.range_key_attr]
+        else:
+            index = next((i for i in table.global_indexes or [] if i.name == index_name), None)
+            ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"] if index else []
+            hash_names = self.hash_attrs.get(index_name)
+            given = dict(conditions)
+            if not ranges or hash_names is None or set(given) != set(hash_names):
+                return None
+            cache_key = (index_name, tuple(given[attr] for attr in hash_names))
+            attrs = table._generate_attr_to_sort_by(
+                [*hash_names, table.hash_key_attr], [*ranges, table.range_key_attr]
+            )
+        cached = self.ordered.get(cache_key)
+        if cached is None:
+            if index_name is None:
+                partition = table.items.get(hash_key, {})
+                members = list(partition.values())
+            else:
+                bucket = self.buckets[index_name].get(cache_key[1], {})
+                # DynamoDB leaves out of an index the items without its range key (moto checks truthiness).
+                members = [i for i in bucket.values() if all(i.attrs.get(a) for a in ranges)]
+            try:
+                keyed = sorted(
+                    ((tuple(_fast(i.attrs[a]) for a in attrs), n, i) for n, i in enumerate(members)),
+                    key=lambda entry: entry[0],
+                )
+            except (KeyError, TypeError):
+                return None
+            cached = ([k for k, _, _ in keyed], [i for _, _, i in keyed])
+            self.ordered[cache_key] = cached
+        return attrs, cached[0], cached[1]
 
 
 class _CopyAfterFilter:
@@ -116,6 +165,43 @@ def _maps(table: Any) -> _IndexMaps:
         maps = _IndexMaps(table)
         table.__dict__["_switchboard_index_maps"] = maps
     return maps
+
+
+def _window(table: Any, hash_key: Any, bound: dict[str, Any]) -> list[Any] | None:
+    """For a Query on the partition key alone (no sort-key condition): the items moto needs to answer it,
+    taken from the partition kept in order, starting at ExclusiveStartKey (by bisection) and `limit` + 2
+    long (the start item itself, which moto skips, the page, and one more so moto sees there is a next page
+    and returns a LastEvaluatedKey). moto then runs its own code on them: the answer is the same, the cost
+    follows the page, not the partition (at 10,000 threads an index partition holds thousands of threads
+    and a search term's tens of thousands of postings). None: not such a Query; the caller narrows as
+    before."""
+    import bisect
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if bound.get("range_comparison") or bound.get("range_key_conditions") or bound.get("filter_kwargs"):
+        return None
+    index_name = bound.get("index_name")
+    if index_name is None and hash_key is None:
+        return None
+    ordered = _maps(table).in_order(table, index_name, bound.get("hash_key_conditions") or [], hash_key)
+    if ordered is None:
+        return None
+    attrs, keys, items = ordered
+    limit = bound.get("limit")
+    start = bound.get("exclusive_start_key")
+    if not isinstance(limit, int) or limit <= 0 or (start and any(a not in start for a in attrs)):
+        return list(items)
+    forward = bound.get("scan_index_forward") is not False
+    try:
+        start_key = tuple(_fast(DynamoType(start[a])) for a in attrs) if start else None
+        if forward:
+            low = bisect.bisect_left(keys, start_key) if start_key is not None else 0
+            return items[low : low + limit + 2]
+        high = bisect.bisect_right(keys, start_key) if start_key is not None else len(items)
+        return items[max(0, high - limit - 2) : high]
+    except TypeError:  # a start key whose types do not compare with the partition's
+        return list(items)
 
 
 def install() -> None:
@@ -184,7 +270,10 @@ def install() -> None:
             bound = query_signature.bind(self, hash_key, *args, **kwargs).arguments
             index_name = bound.get("index_name")
             with _lock:
-                if index_name:
+                items = _window(self, hash_key, bound)
+                if items is not None:
+                    pass
+                elif index_name:
                     items = _maps(self).candidates(index_name, bound.get("hash_key_conditions") or [])
                 elif hash_key is not None:
                     partition = self.items.get(hash_key, {})
@@ -228,7 +317,7 @@ def install() -> None:
                     _maps(self.get_table(table_name)).place(item)
                 return item
 
-        table_module.copy = _CopyAfterFilter(copy)  # type: ignore[attr-defined]
+        table_module.copy = _CopyAfterFilter(copy)  # type: ignore[attr-defined,assignment]
         original_handler_query: Callable[..., Any] = DynamoHandler.query
 
         def handler_query(self: Any) -> Any:

@@ -49,6 +49,19 @@ def expected(items: dict[tuple[str, str], dict[str, Any]], owner: str, state: st
     return [i["pk"] for i in sorted(hits, key=lambda i: (i["at"], i["pk"], i["sk"]), reverse=True)]
 
 
+def paged(table: Any, limit: int, **request: Any) -> list[dict[str, Any]]:
+    """Every page of a Query joined, each page checked against `limit`."""
+    items: list[dict[str, Any]] = []
+    start = None
+    while True:
+        response = table.query(Limit=limit, **request, **({"ExclusiveStartKey": start} if start else {}))
+        assert len(response["Items"]) <= limit
+        items += response["Items"]
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
 def test_index_and_partition_queries_match_a_scan_through_puts_updates_deletes_and_transactions(
     table: Any,
 ) -> None:
@@ -112,8 +125,33 @@ def test_index_and_partition_queries_match_a_scan_through_puts_updates_deletes_a
                         ScanIndexForward=False,
                     )["Items"]
                     assert [i["pk"] for i in got] == expected(items, owner, state)
+                    # A page at a time, both ways (the patch answers these from a window of the partition
+                    # kept in order, dropped and rebuilt as the writes above change it).
+                    for forward in (True, False):
+                        pages = paged(
+                            table,
+                            rng.choice([1, 2, 3, 7]),
+                            IndexName="by_owner",
+                            KeyConditionExpression=Key("owner").eq(owner) & Key("state").eq(state),
+                            ScanIndexForward=forward,
+                        )
+                        want = expected(items, owner, state)
+                        assert [i["pk"] for i in pages] == (want[::-1] if forward else want)
+                    counted = table.query(
+                        IndexName="by_owner",
+                        KeyConditionExpression=Key("owner").eq(owner) & Key("state").eq(state),
+                        Select="COUNT",
+                        Limit=5,
+                    )
+                    assert counted["Count"] == min(5, len(expected(items, owner, state)))
+                    assert ("LastEvaluatedKey" in counted) == (len(expected(items, owner, state)) > 5)
             partition = table.query(KeyConditionExpression=Key("pk").eq("p7"))["Items"]
             assert [i["sk"] for i in partition] == sorted(sk for (p, sk) in items if p == "p7")
+            for forward in (True, False):
+                walked = paged(table, 2, KeyConditionExpression=Key("pk").eq("p7"), ScanIndexForward=forward)
+                assert [i["sk"] for i in walked] == sorted(
+                    (sk for (p, sk) in items if p == "p7"), reverse=not forward
+                )
     counted = table.query(
         IndexName="by_owner",
         KeyConditionExpression=Key("owner").eq("o1") & Key("state").eq("open"),
@@ -154,3 +192,44 @@ def test_index_and_partition_queries_match_a_scan_through_puts_updates_deletes_a
         ]
         ordered = [i["pk"] for i in sorted(hits, key=lambda i: (i["at"], i["pk"], i["sk"]))]
         assert pages == (ordered if forward else ordered[::-1])
+
+
+def test_a_partition_kept_in_order_forgets_an_item_that_moves_out_changes_or_goes(table: Any) -> None:
+    for n in range(6):
+        table.put_item(Item={"pk": f"p{n}", "sk": "s", "owner": "o1", "state": "open", "at": f"{n:04d}"})
+
+    def pks(owner: str, limit: int | None = 2) -> list[str]:
+        request = {
+            "IndexName": "by_owner",
+            "ScanIndexForward": False,
+            "KeyConditionExpression": Key("owner").eq(owner) & Key("state").eq("open"),
+        }
+        found = paged(table, limit, **request) if limit else table.query(**request)["Items"]
+        return [i["pk"] for i in found]
+
+    def update(pk: str, expression: str, **values: str) -> None:
+        table.update_item(
+            Key={"pk": pk, "sk": "s"},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={f"#{n}": n for n in ("owner", "at") if f"#{n}" in expression},
+            **({"ExpressionAttributeValues": values} if values else {}),
+        )
+
+    assert pks("o1") == ["p5", "p4", "p3", "p2", "p1", "p0"]  # now kept in order
+    update("p1", "SET #at = :a", **{":a": "0009"})  # stays, changes its place in the order
+    update("p0", "REMOVE #at")  # leaves the index: no range key any more
+    assert pks("o1") == ["p1", "p5", "p4", "p3", "p2"]
+    # Nothing written to o1's partition after these: only leaving it can tell its order to forget them.
+    update("p4", "SET #owner = :o", **{":o": "o2"})
+    update("p2", "SET #owner = :o", **{":o": "o2"})
+    table.delete_item(Key={"pk": "p3", "sk": "s"})
+    assert pks("o1", limit=None) == ["p1", "p5"]
+    assert pks("o1", limit=1) == ["p1", "p5"]
+    assert pks("o2") == ["p4", "p2"]
+    table.put_item(Item={"pk": "p4", "sk": "t", "owner": "o1", "state": "open", "at": "0001"})
+    table.put_item(Item={"pk": "p4", "sk": "u", "owner": "o1", "state": "open", "at": "0001"})
+    assert pks("o1") == ["p1", "p5", "p4", "p4"]
+    walked = paged(table, 1, KeyConditionExpression=Key("pk").eq("p4"))
+    assert [i["sk"] for i in walked] == ["s", "t", "u"]
+    table.delete_item(Key={"pk": "p4", "sk": "t"})
+    assert [i["sk"] for i in paged(table, 1, KeyConditionExpression=Key("pk").eq("p4"))] == ["s", "u"]
