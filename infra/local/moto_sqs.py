@@ -16,9 +16,9 @@ evaluating two clock-reading properties per message, and then takes the first te
 patch lets that thread's `queue.messages` yield the visible messages lazily from a snapshot of the queue, so a
 receive costs the in-flight messages it skips plus the ten it takes. Each message a receive returns was also
 checked against the retention period by asking for the queue's attributes, which counted the whole queue three
-times; the check now reads the one attribute. GetQueueAttributes with named attributes built the full set (counts
-included) twice per name; it now builds it once per call. The approximate counts read the clock once per count
-instead of twice per message. Same answers, same order.
+times; the check now reads the one attribute. GetQueueAttributes with named attributes built the full set
+(counts included) twice per name; it now builds it once per call. The approximate counts read the clock once
+per count instead of twice per message. Same answers, same order.
 """
 
 from __future__ import annotations

@@ -204,11 +204,12 @@ class LocalStack:
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        from infra.local import moto_indexes, moto_sqs, moto_transactions
+        from infra.local import moto_dynamodb_json, moto_indexes, moto_sqs, moto_transactions
 
         moto_indexes.install()  # Query cost proportional to the partition, as in DynamoDB (see the module)
         moto_transactions.install()  # and a transaction's cost proportional to the transaction
         moto_sqs.install()  # and a send's cost independent of the queue's depth
+        moto_dynamodb_json.install()  # and a response's cost that of its JSON, not of a walk of its shapes
         logging.getLogger("werkzeug").setLevel(
             logging.WARNING
         )  # moto's request log: noise, and paths hold ids

@@ -72,12 +72,16 @@ def test_receives_keep_order_skip_in_flight_and_delayed_respect_fifo_groups_and_
     with mock_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
         dlq = sqs.create_queue(QueueName="r-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         url = sqs.create_queue(
             QueueName="r",
             Attributes={"RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "1"}}'},
         )["QueueUrl"]
-        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(10)])
+        sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(10)]
+        )
         sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=900)
 
         def counts() -> tuple[int, int, int]:
@@ -99,7 +103,9 @@ def test_receives_keep_order_skip_in_flight_and_delayed_respect_fifo_groups_and_
 
         fifo = sqs.create_queue(QueueName="g.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
         for i, group in enumerate(["a", "a", "b"]):
-            sqs.send_message(QueueUrl=fifo, MessageBody=f"{group}{i}", MessageGroupId=group, MessageDeduplicationId=str(i))
+            sqs.send_message(
+                QueueUrl=fifo, MessageBody=f"{group}{i}", MessageGroupId=group, MessageDeduplicationId=str(i)
+            )
         taken = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=1, VisibilityTimeout=60)["Messages"]
         assert [m["Body"] for m in taken] == ["a0"]
         after = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10, VisibilityTimeout=60)["Messages"]
