@@ -447,12 +447,28 @@ def test_nobody_opted_out_is_sent_an_alert_under_concurrency(
             with lock:
                 stopped_at[address] = time.monotonic()  # committed by now
 
-    workers = [threading.Thread(target=send, args=(alert_sender, jobs[i::2])) for i in range(2)]
-    stopper = threading.Thread(target=stop_them)
+    outcomes: dict[str, Any] = {}
+
+    def run(name: str, work: Any) -> None:
+        # A thread's exception would otherwise vanish and surface later as a wrong figure.
+        try:
+            outcomes[name] = work()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcomes[name] = error
+
+    workers = [
+        threading.Thread(target=run, args=(f"sender{i}", lambda i=i: send(alert_sender, jobs[i::2])))
+        for i in range(2)
+    ]
+    stopper = threading.Thread(target=run, args=("stopper", stop_them))
     for thread in [*workers, stopper]:
         thread.start()
     for thread in [*workers, stopper]:
-        thread.join(timeout=120)
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in [*workers, stopper]), "a sender or the stopper hung"
+    assert outcomes["stopper"] is None
+    for name in ("sender0", "sender1"):
+        assert outcomes[name] == {"batchItemFailures": []}, (name, outcomes[name])
 
     # Then nobody whose STOP was recorded before their send-time check got anything, and each got one text
     sent_to = [m.to for m in carrier.messages]
