@@ -172,6 +172,48 @@ def test_nobody_opted_out_or_unsubscribed_is_sent_anything(
     assert sms.sent == [] and store.figures == {"queued": -1, "opted_out": 1}
 
 
+class CountingStore(Store):
+    def __init__(self) -> None:
+        super().__init__()
+        self.consent_reads = 0
+
+    def consent_item(self, address: str) -> dict[str, Any] | None:
+        self.consent_reads += 1
+        return super().consent_item(address)
+
+
+class FullSecond:
+    """The pacer's shared window: this second is spent once, then tokens are there."""
+
+    def __init__(self) -> None:
+        self.refusals = 1
+
+    def take(self, window: int, want: int, limit: int) -> int:
+        if self.refusals:
+            self.refusals -= 1
+            return 0
+        return want
+
+
+def test_a_stop_recorded_while_the_pacer_waits_is_honoured() -> None:
+    store, sms = CountingStore(), Sms()
+
+    def resident_texts_stop_meanwhile(seconds: float) -> None:
+        store.consent = {"opted_out_all": True, "topics": [], "stopped_topics": []}
+
+    paced = RateLimiter(FullSecond(), 10, clock=lambda: 1000.5, sleep=resident_texts_stop_meanwhile)
+    dependencies = DeliveryDependencies(**{**deps(store, sms, NOON).__dict__, "limiter": paced})
+    assert deliver(job(), dependencies) is DeliveryOutcome.OPTED_OUT
+    assert sms.sent == [] and store.figures == {"queued": -1, "opted_out": 1}
+    assert store.consent_reads == 2
+
+
+def test_an_unpaced_send_reads_consent_once() -> None:
+    store, sms = CountingStore(), Sms()
+    assert deliver(job(), deps(store, sms, NOON)) is DeliveryOutcome.SENT
+    assert store.consent_reads == 1 and len(sms.sent) == 1
+
+
 def test_joining_a_topic_after_stop_all_receives_that_topic_only() -> None:
     consent = {"opted_out_all": True, "topics": ["WATER"]}
     assert may_receive_alert(consent, "+1", ("WATER",))

@@ -193,9 +193,7 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
     at = format_timestamp(now)
     consent = store.consent_item(job.address)
     if not may_receive_alert(consent, job.address, alert.topics):
-        fields = {"state": "opted_out", "figure": "opted_out", "decided_at": at}
-        done = store.decide(job.alert_id, job.address, previous=previous, fields=fields, enter="opted_out")
-        return DeliveryOutcome.OPTED_OUT if done else DeliveryOutcome.LOST_CLAIM
+        return _opted_out(store, job, previous, at)
 
     if not alert.emergency:
         area_zones = store.zone_time_zones()
@@ -238,7 +236,11 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
             return DeliveryOutcome.WAITING if done else DeliveryOutcome.LOST_CLAIM
 
     thread_id = deps.threads.thread_for(job.address, at)
-    deps.limiter.acquire(upcoming)
+    if deps.limiter.acquire(upcoming):
+        # The pacer slept into a later second: a STOP may have landed since the check above. Read again
+        # (only then: an unpaced send adds no read), so the window left is the milliseconds to the carrier.
+        if not may_receive_alert(store.consent_item(job.address), job.address, alert.topics):
+            return _opted_out(store, job, previous, format_timestamp(deps.now()))
     token = uuid.uuid4().hex
     claim_at = deps.now()
     claim = {
@@ -252,6 +254,14 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
     return _send(
         alert, job, deps, body=body, token=token, leave=claim["figure"], since=claim_at, thread_id=thread_id
     )
+
+
+def _opted_out(
+    store: DeliveryStore, job: DeliveryJob, previous: dict[str, Any] | None, at: str
+) -> DeliveryOutcome:
+    fields = {"state": "opted_out", "figure": "opted_out", "decided_at": at}
+    done = store.decide(job.alert_id, job.address, previous=previous, fields=fields, enter="opted_out")
+    return DeliveryOutcome.OPTED_OUT if done else DeliveryOutcome.LOST_CLAIM
 
 
 def _recover_claim(

@@ -42,22 +42,24 @@ class RateLimiter:
         self._tokens = 0
         self._tokens_window = -1
 
-    def acquire(self, upcoming: int = 1) -> None:
+    def acquire(self, upcoming: int = 1) -> bool:
         """Block until this worker may send one message; `upcoming` (the rest of its batch) lets it take
-        several tokens in one write."""
+        several tokens in one write. True when it had to wait (what was checked before may have changed)."""
+        waited = False
         while True:
             now = self._clock()
             window = int(now)
             if self._tokens > 0 and self._tokens_window == window:
                 self._tokens -= 1
-                return
+                return waited
             # At most a quarter of a second's tokens at once, so concurrent senders share each second.
             taken = self._windows.take(window, max(1, min(upcoming, self._rate // 4)), self._rate)
             if taken > 0:
                 self._tokens, self._tokens_window = taken - 1, window
-                return
+                return waited
             # The second is spent: sleep into the next one, a little apart from the other senders.
             self._sleep(max(0.0, window + 1 - now) + random.uniform(0, 0.05))  # noqa: S311 - jitter
+            waited = True
 
 
 def backoff_delay(attempt: int) -> float:
