@@ -16,7 +16,9 @@ import itertools
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -167,6 +169,54 @@ def load_handlers(stack: Stack) -> dict[str, ModuleType]:
 
     parameters.clear_caches()
     return modules
+
+
+# --- bulk data --------------------------------------------------------------------------------------------
+
+
+def write_items(table_name: str, items: list[dict[str, Any]]) -> float:
+    """Write `items` into a local stack's table; the seconds it took. The local stack's moto runs in this
+    process, so they go straight into moto's backend (the same Table.put_item a BatchWriteItem ends in, the
+    local stack's index maps included): 808,318 items took 3,162 s through HTTP BatchWriteItem beside the
+    running stack and take minutes this way. A table this process cannot see is written over HTTP."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    from infra.local.template import ACCOUNT_ID as LOCAL_ACCOUNT
+    from infra.local.template import REGION as LOCAL_REGION
+
+    started = time.perf_counter()
+    table = _moto_table(LOCAL_ACCOUNT, LOCAL_REGION, table_name)
+    if table is None:
+        _write_over_http(table_name, items)
+        return time.perf_counter() - started
+    serialize = TypeSerializer().serialize
+    for item in items:
+        table.put_item({name: serialize(value) for name, value in item.items()})
+    return time.perf_counter() - started
+
+
+def _moto_table(account_id: str, region: str, table_name: str) -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    try:
+        return dynamodb_backends[account_id][region].get_table(table_name)
+    except Exception:  # noqa: BLE001 - moto's ResourceNotFound: the table lives in another process
+        return None
+
+
+def _write_over_http(table_name: str, items: list[dict[str, Any]]) -> None:
+    import boto3
+
+    chunks = [items[i : i + 2500] for i in range(0, len(items), 2500)]
+
+    def write(chunk: list[dict[str, Any]]) -> None:
+        table = boto3.resource("dynamodb").Table(table_name)
+        with table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for item in chunk:
+                batch.put_item(Item=item)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, chunks))
 
 
 # --- events ----------------------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ import os
 import random
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.harness import write_items
 from bench.stats import size, summary
 
 ROUNDS_FULL, ROUNDS_QUICK = 60, 15
@@ -105,50 +105,6 @@ def _threads_and_messages(
     return items, ["water", "insulin", "generator", "sparking"], phones
 
 
-def _load(table_name: str, items: list[dict[str, Any]]) -> float:
-    """Write `items` into the local stack's table. Its moto runs in this process, so they go straight into
-    moto's backend (the same Table.put_item a BatchWriteItem ends in, index maps included): 808,318 items
-    took 3,162 s through HTTP BatchWriteItem beside the running stack and take minutes this way. A stack
-    whose table this process cannot see is written over HTTP."""
-    from boto3.dynamodb.types import TypeSerializer
-
-    from infra.local.template import ACCOUNT_ID, REGION
-
-    started = time.perf_counter()
-    table = _moto_table(ACCOUNT_ID, REGION, table_name)
-    if table is None:
-        _load_over_http(table_name, items)
-        return time.perf_counter() - started
-    serialize = TypeSerializer().serialize
-    for item in items:
-        table.put_item({name: serialize(value) for name, value in item.items()})
-    return time.perf_counter() - started
-
-
-def _moto_table(account_id: str, region: str, table_name: str) -> Any:
-    from moto.dynamodb.models import dynamodb_backends
-
-    try:
-        return dynamodb_backends[account_id][region].get_table(table_name)
-    except Exception:  # noqa: BLE001 - moto's ResourceNotFound: the table lives in another process
-        return None
-
-
-def _load_over_http(table_name: str, items: list[dict[str, Any]]) -> None:
-    import boto3
-
-    chunks = [items[i : i + 2500] for i in range(0, len(items), 2500)]
-
-    def write(chunk: list[dict[str, Any]]) -> None:
-        table = boto3.resource("dynamodb").Table(table_name)
-        with table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for item in chunk:
-                batch.put_item(Item=item)
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(write, chunks))
-
-
 def _time(http: Any, url: str, params: dict[str, Any], rounds: int) -> dict[str, Any]:
     samples: list[float] = []
     last: dict[str, Any] = {}
@@ -177,7 +133,7 @@ def run_on(local: Any) -> dict[str, Any]:
     me = agent.http.get(f"{local.api_url}/api/me", timeout=10).json()["sub"]
     items, words, phones = _threads_and_messages(threads, per_thread, me)
     print(f"bench: inbox loading {len(items):,} items...", file=sys.stderr, flush=True)
-    load_s = _load(os.environ["TABLE_NAME"], items)
+    load_s = write_items(os.environ["TABLE_NAME"], items)
     print(f"bench: inbox loaded in {load_s:.0f} s", file=sys.stderr, flush=True)
 
     api = f"{local.api_url}/api/inbox"

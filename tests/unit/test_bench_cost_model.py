@@ -289,3 +289,57 @@ def test_booked_callback_counter_skips_the_driver_and_the_local_stand_ins() -> N
     # Nine states entered on the happy path; more requests than the 15 HTTP requests alone.
     assert any(u.key == "stepfunctions_standard_transition" and u.quantity == 9 for u in floor.usages)
     assert floor.requests > 2 + 3 * 2 + 2
+
+
+# --- the alert recipient's floor and the alert rows ------------------------------------------------------
+
+
+def test_the_alert_recipients_counted_floor_is_its_sdk_calls() -> None:
+    from bench.alert_fanout import counted_part, recipient_floor
+
+    floor = recipient_floor(callbacks=2, rate=100)
+    sdk = counted_part(floor)
+    # DynamoDB: page share 0.01, consent 1, claim 1, pacer 1/25, the 3-item transaction 1, 2 per callback;
+    # SQS: a tenth of a SendMessageBatch and one send per callback.
+    assert sdk.requests == pytest.approx(0.01 + 1 + 1 + 0.04 + 1 + 4 + 0.1 + 2)
+    assert floor.requests > sdk.requests  # the platform's requests are on top
+    assert {u.key for u in floor.usages if not u.counted} == {
+        "apigw_http_request",
+        "lambda_request",
+        "sqs_standard_request",
+    }
+    # One million recipients: 7 WRU + ... at $1.25 per million WRU, plus reads and SQS, is a few dollars.
+    assert 5 < cost_per_million(sdk.usages, PRICES) < 20
+
+
+def test_alert_rows_render_a_delivered_run_and_a_sampled_one() -> None:
+    from bench.__main__ import _alert_rows
+
+    common = {"status": "ok", "zones": 20, "enqueue_s": 30.0, "enqueued_per_second": 3333.3}
+    delivered = {
+        **common,
+        "recipients": 2000,
+        "all_delivered_s": 400.0,
+        "sent_per_second": 5.0,
+        "max_in_one_second": 9,
+        "configured_rate": 100,
+        "duplicates": 0,
+        "missing": 0,
+        "aws_requests_per_recipient": 14.2,
+    }
+    sampled = {
+        **common,
+        "recipients": 100_000,
+        "mode": "sampled: all 100,000 enqueued, sending watched for 120 s",
+        "sent_in_window": 600,
+        "sent_per_second": 5.0,
+        "max_in_one_second": 9,
+        "configured_rate": 100,
+        "duplicates": 0,
+        "aws_requests_per_recipient_estimated": 14.5,
+    }
+    full_rows, sampled_rows = _alert_rows(delivered), _alert_rows(sampled)
+    assert "all delivered after 400 s" in full_rows[0] and "0 duplicates, 0 missing" in full_rows[1]
+    assert "0 duplicates among 600 sent" in sampled_rows[1]
+    assert "14.5 AWS requests per recipient (estimated)" in sampled_rows[1]
+    assert "Alert to 100,000 across 20 zones: send -> all enqueued" in sampled_rows[0]
