@@ -141,14 +141,18 @@ def install() -> None:
         SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
 
         def delete_message(self: Any, receipt_handle: str) -> None:
-            if receipt_handle in self.deleted_messages:
-                return  # already deleted: moto (and SQS) accept it again
-            for index, message in enumerate(self._messages):
-                if message.had_receipt_handle(receipt_handle):
-                    self.pending_messages.discard(message)
-                    self.deleted_messages.update(message.all_receipt_handles)
-                    self._messages = self._messages[:index] + self._messages[index + 1 :]
-                    return
+            # Under the lock moto's add_message appends with, and in place: rebuilding the list (as moto
+            # does) lost a message sent or deleted by another request thread meanwhile; a lost in-flight
+            # FIFO message kept its group pending for ever and stalled that resident's messages.
+            with self._messages_lock:
+                if receipt_handle in self.deleted_messages:
+                    return  # already deleted: moto (and SQS) accept it again
+                for index, message in enumerate(self._messages):
+                    if message.had_receipt_handle(receipt_handle):
+                        self.pending_messages.discard(message)
+                        self.deleted_messages.update(message.all_receipt_handles)
+                        del self._messages[index]
+                        return
             raise ReceiptHandleIsInvalid()
 
         Queue.delete_message = delete_message  # type: ignore[method-assign]

@@ -135,3 +135,57 @@ def test_a_long_poll_on_a_queue_with_nothing_visible_waits_instead_of_spinning()
         looks = 0
         assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
         assert 1 <= looks < 20  # moto re-checks once a second; a truthy-but-empty answer made it spin
+
+
+def test_deletes_racing_sends_and_other_deletes_lose_and_revive_nothing() -> None:
+    """Request threads send and delete at once (the local stack's burst): a delete that rebuilt the message
+    list dropped a message appended meanwhile, or brought back one another thread had just deleted."""
+    import sys
+    import threading
+
+    from moto.sqs.models import sqs_backends
+
+    moto_sqs.install()
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="race.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        queue = sqs_backends["123456789012"]["us-east-1"].get_queue("race.fifo")
+        backend = sqs_backends["123456789012"]["us-east-1"]
+        for i in range(300):
+            sqs.send_message(
+                QueueUrl=url, MessageBody=f"old{i}", MessageGroupId=f"g{i}", MessageDeduplicationId=f"o{i}"
+            )
+        handles = [
+            m["ReceiptHandle"]
+            for _ in range(30)
+            for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        ]
+        assert len(handles) == 300
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch threads as often as possible: make any race show
+        try:
+
+            def delete(part: list[str]) -> None:
+                for handle in part:
+                    backend.delete_message("race.fifo", handle)
+
+            def send(start: int) -> None:
+                for i in range(start, start + 100):
+                    sqs.send_message(
+                        QueueUrl=url,
+                        MessageBody=f"new{i}",
+                        MessageGroupId=f"n{i}",
+                        MessageDeduplicationId=f"n{i}",
+                    )
+
+            threads = [threading.Thread(target=delete, args=(handles[k::3],)) for k in range(3)]
+            threads += [threading.Thread(target=send, args=(k * 100,)) for k in range(3)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            sys.setswitchinterval(switch)
+        bodies = sorted(m.body for m in queue._messages)
+        assert bodies == sorted(f"new{i}" for i in range(300))
+        assert not queue.pending_messages
