@@ -29,9 +29,12 @@ def measure(
     warmup: int,
     empty_queue: Any = None,
     account: dict[str, str] | None = None,
+    floor_queue_url: str | None = None,
 ) -> dict[str, Any]:
     """`empty_queue()`, if given, runs off the clock every 10 calls (an undrained queue slows moto down).
-    `account` (account_sid, auth_token, public_api_url) signs for another account than the sample one."""
+    `account` (account_sid, auth_token, public_api_url) signs for another account than the sample one.
+    `floor_queue_url`: where the floor's SendMessage goes (default `queue_url`); on a live stack, a twin of
+    the queue that nothing consumes, so the floor's copies are not processed as residents' messages."""
     account = account or {}
     handler_ms: list[float] = []
     floor_ms: list[float] = []
@@ -48,7 +51,7 @@ def measure(
                 "/twilio/messages", form, account.get("public_api_url"), account.get("auth_token")
             )
             floor_request = {
-                "QueueUrl": queue_url,
+                "QueueUrl": floor_queue_url or queue_url,
                 "MessageBody": json.dumps(
                     {"kind": "twilio.inbound", "params": dict(form)}, separators=(",", ":")
                 ),
@@ -105,16 +108,29 @@ def run_on(local: Any, stack: Any) -> dict[str, Any]:
 
     harness.use_code_paths()
     webhook = importlib.import_module(stack.function("TwilioWebhookFn").handler.rsplit(".", 1)[0])
-    result = measure(
-        webhook,
-        boto3.client("sqs"),
-        os.environ["INBOUND_QUEUE_URL"],
-        size("ack_calls", 500, 50),
-        size("ack_warmup", 30, 5),
-        account={
-            "account_sid": local.account_sid,
-            "auth_token": local.auth_token,
-            "public_api_url": os.environ["PUBLIC_API_URL"],
-        },
-    )
-    return {**result, "backend": "local stack (moto server, pollers running)"}
+    sqs = boto3.client("sqs")
+    live = os.environ["INBOUND_QUEUE_URL"]
+    # The floor's copies of each message must not reach the inbound consumer (they repeat the handler's
+    # messages; the poller kept failing and retrying them for the rest of the run): a twin of the live
+    # queue, same attributes, that nothing polls.
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=live, AttributeNames=["FifoQueue", "ContentBasedDeduplication", "VisibilityTimeout"]
+    )["Attributes"]
+    twin = sqs.create_queue(QueueName="bench-ack-floor.fifo", Attributes=attributes)["QueueUrl"]
+    try:
+        result = measure(
+            webhook,
+            sqs,
+            live,
+            size("ack_calls", 500, 50),
+            size("ack_warmup", 30, 5),
+            account={
+                "account_sid": local.account_sid,
+                "auth_token": local.auth_token,
+                "public_api_url": os.environ["PUBLIC_API_URL"],
+            },
+            floor_queue_url=twin,
+        )
+    finally:
+        sqs.delete_queue(QueueUrl=twin)
+    return {**result, "backend": "local stack (moto server, pollers running; the floor on a twin queue)"}
