@@ -271,18 +271,14 @@ def install() -> None:
             index_name = bound.get("index_name")
             with _lock:
                 items = _window(self, hash_key, bound)
-                if items is not None:
-                    pass
-                elif index_name:
+                if items is None and index_name:
                     items = _maps(self).candidates(index_name, bound.get("hash_key_conditions") or [])
-                elif hash_key is not None:
+                elif items is None and hash_key is not None:
                     partition = self.items.get(hash_key, {})
                     items = list(partition.values()) if self.range_key_attr else [partition]
                     if self.range_key_attr and items and items[0].range_key is not None:
                         # Sorted here with the cheap key, moto's own sort finds nothing to do.
                         items.sort(key=lambda item: _fast(item.range_key))
-                else:
-                    items = None
             if items is None:
                 return original_query(self, hash_key, *args, **kwargs)
             _scope.items = (self, items)
