@@ -25,6 +25,7 @@ the time changes. Installed once per process by the local stack, before moto ser
 
 from __future__ import annotations
 
+import bisect
 import copy
 import inspect
 import threading
@@ -124,12 +125,12 @@ class _IndexMaps:
                 members = [i for i in bucket.values() if all(i.attrs.get(a) for a in ranges)]
             try:
                 keyed = sorted(
-                    ((tuple(_fast(i.attrs[a]) for a in attrs), n, i) for n, i in enumerate(members)),
+                    ((tuple(_fast(i.attrs[a]) for a in attrs), i) for i in members),
                     key=lambda entry: entry[0],
                 )
             except (KeyError, TypeError):
                 return None
-            cached = ([k for k, _, _ in keyed], [i for _, _, i in keyed])
+            cached = ([k for k, _ in keyed], [i for _, i in keyed])
             self.ordered[cache_key] = cached
         return attrs, cached[0], cached[1]
 
@@ -175,8 +176,6 @@ def _window(table: Any, hash_key: Any, bound: dict[str, Any]) -> list[Any] | Non
     follows the page, not the partition (at 10,000 threads an index partition holds thousands of threads
     and a search term's tens of thousands of postings). None: not such a Query; the caller narrows as
     before."""
-    import bisect
-
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     if bound.get("range_comparison") or bound.get("range_key_conditions") or bound.get("filter_kwargs"):
