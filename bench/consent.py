@@ -92,8 +92,8 @@ def run() -> dict[str, Any]:
                 bench = Bench(
                     stack, harness.load_handlers(stack), env, boto3.client("sqs", region_name=harness.REGION)
                 )
-                from subscriptions.dal.consent_table import ConsentTable
-                from subscriptions.models.consent import Topic
+                from inbox.dal.consent_table import ConsentTable
+                from inbox.models.consent import Topic
 
                 table = boto3.resource("dynamodb", region_name=harness.REGION).Table(env["TABLE_NAME"])
                 ConsentTable(table).put_topic(Topic("WATER", "Water service"))

@@ -100,7 +100,7 @@ class AlertsConstruct(Construct):
             self,
             "AlertsApiFn",
             kit=kit,
-            handler="alerts.handlers.alerts_api.handler",
+            handler="app.handlers.alerts_api.handler",
             timeout=Duration.seconds(29),
             service="alerts",
             description="Alerts API (supervisors): options, preview, create, schedule, cancel, figures",

@@ -56,7 +56,7 @@ class CallsConstruct(Construct):
             self,
             "CallStatusFn",
             kit=kit,
-            handler="calls.handlers.call_status.handler",
+            handler="channels.handlers.call_status.handler",
             timeout=WEBHOOK_TIMEOUT,
             service="calls",
             description="POST /twilio/calls/status: checks Twilio's signature, records call progress in the "

@@ -53,7 +53,7 @@ class NoticesConstruct(Construct):
             self,
             "NoticeFireFn",
             kit=kit,
-            handler="notices.handlers.fire_notice.handler",
+            handler="app.handlers.fire_notice.handler",
             timeout=FIRE_TIMEOUT,
             service="notices",
             description="EventBridge Scheduler target: a recurring notice's occurrence becomes an alert sent "
@@ -112,7 +112,7 @@ class NoticesConstruct(Construct):
             self,
             "NoticesFn",
             kit=kit,
-            handler="notices.handlers.notice_routes.handler",
+            handler="app.handlers.notice_routes.handler",
             timeout=AGENT_API_TIMEOUT,
             service="notices",
             description="ANY /api/notices[/...] (Cognito JWT, supervisor): recurring notices and their "

@@ -41,7 +41,7 @@ class SubscriptionsConstruct(Construct):
             self,
             "SignupFn",
             kit=kit,
-            handler="subscriptions.handlers.signup_api.handler",
+            handler="app.handlers.signup_api.handler",
             timeout=AGENT_API_TIMEOUT,
             service="subscriptions",
             description="Public sign-up API: lists topics, queues a YES-to-confirm text (double opt-in)",

@@ -167,7 +167,7 @@ class WebChatConstruct(Construct):
             self,
             "WebChatFn",
             kit=kit,
-            handler="webchat.handlers.chat_api.handler",
+            handler="app.handlers.chat_api.handler",
             timeout=AGENT_API_TIMEOUT,
             service="webchat",
             description="Web chat: the widget's /chat routes (session token, CORS) and /api/webchat for "

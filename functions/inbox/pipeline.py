@@ -4,7 +4,7 @@ Each capability that reacts to a resident's message (consent keywords, sign-up c
 reminder keywords, triage, alert-reply linking, routing, ...) is one small step object from its own domain,
 with a declared contract (`StepContract`): its name, its place in the order, what it reads, what it may
 change, and whether it may *claim* the message. The application's assembly registers the steps in one place
-(functions/app/pipelines.py); the inbox only defines the contract and runs it, so it imports no feature.
+(functions/app/pipelines/); the inbox only defines the contract and runs it, so it imports no feature.
 
 Claiming: the first step that answers a message completely (a STOP, a JOIN, a CALLBACK, DONE...) claims it.
 Later steps that only make sense for a message meant for staff (`skip_when_claimed=True`: other keyword flows,
@@ -13,20 +13,22 @@ routing) run regardless. A step's exception propagates: the SQS record is retrie
 idempotent for a redelivered MessageSid (`message.redelivered` says when the store found it stored already).
 
 The delivery-status pipeline (`StatusPipeline`) is the same idea for Twilio's status callbacks: each step is
-offered the callback in order, and the first whose `claims` accepts it applies it.
+offered the status in order, and the first that owns the message applies it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
-from switchboard.observability import logger, metrics
+from switchboard.observability import logger, metrics, redact_address
 from switchboard.phone import Channel
+from switchboard.words import OtherKeyword, first_keyword
 
 from inbox.models.queue_messages import IncomingMessage
+from inbox.models.records import SidRef
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,18 @@ class StepContract:
     may_claim: bool = False
     skip_when_claimed: bool = True
     runs_on_redelivery: bool = True
+
+
+@dataclass(frozen=True)
+class InboundText:
+    """A stored inbound message, as keyword handlers and automatic replies see it."""
+
+    sid: str
+    address: str
+    channel: Channel
+    thread_id: str
+    body: str
+    received_at: str
 
 
 @dataclass
@@ -74,6 +88,26 @@ class InboundMessage:
     @property
     def claimed(self) -> bool:
         return self.claimed_by is not None
+
+    def text(self) -> InboundText:
+        if self.thread_id is None:
+            raise PipelineError("the message has no thread yet: the store step runs first")
+        return InboundText(
+            sid=self.sid,
+            address=self.address,
+            channel=self.channel,
+            thread_id=self.thread_id,
+            body=self.body,
+            received_at=self.received_at,
+        )
+
+    def log_keys(self) -> dict[str, Any]:
+        """What a step may log about the message: ids and a keyed hash, never the text or the number."""
+        return {
+            "message_sid": self.sid,
+            "thread_id": self.thread_id,
+            "from_hash": redact_address(self.address),
+        }
 
 
 @dataclass(frozen=True)
@@ -139,37 +173,86 @@ class InboundPipeline:
         return message
 
 
-@dataclass(frozen=True)
-class StatusUpdate:
-    """A Twilio status callback as the status steps see it."""
+class SystemReplies(Protocol):
+    def send(self, text: InboundText, body: str) -> None:
+        """Record `body` in the thread as the automatic answer to `text` (once per inbound SID); queue it."""
 
-    sid: str
-    status: str
-    error_code: str | None
-    at: str
-    facts: dict[str, Any] = field(default_factory=dict)
+
+# A keyword's handler: the reply to send the resident (recorded in the thread), or None (claimed, unanswered).
+KeywordHandler = Callable[[InboundText, OtherKeyword], str | None]
+
+
+class KeywordStep:
+    """A step that reacts to a message whose first word is one of its keywords ("CALLBACK", "DONE", "YES").
+
+    It claims every message it matches, answered or not: "CALLBACK me tomorrow please" is left for staff by
+    its handler (None) and is no longer read by later keyword flows. Words the consent step owns (`reserved`)
+    cannot be taken over."""
+
+    def __init__(
+        self,
+        contract: StepContract,
+        handlers: Mapping[str, KeywordHandler],
+        replies: SystemReplies,
+        reserved: Collection[str] = (),
+    ) -> None:
+        if not contract.may_claim:
+            raise PipelineError(f"keyword step {contract.name!r} must declare may_claim")
+        self.contract = contract
+        self._replies = replies
+        self._handlers: dict[str, KeywordHandler] = {}
+        for keyword, handler in handlers.items():
+            word = keyword.strip().upper()
+            if not word.isalnum() or word in reserved:
+                raise ValueError(f"{keyword!r} cannot be registered: consent keywords are fixed")
+            self._handlers[word] = handler
+
+    @property
+    def keywords(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+    def run(self, message: InboundMessage) -> StepResult:
+        keyword = first_keyword(message.body)
+        if keyword is None or keyword.keyword not in self._handlers:
+            return CONTINUE
+        text = message.text()
+        reply = self._handlers[keyword.keyword](text, keyword)
+        if reply:
+            self._replies.send(text, reply)
+        logger.info("Keyword handled", extra={**message.log_keys(), "keyword": keyword.keyword})
+        return StepResult(claimed=True, answered=bool(reply), fact=f"keyword:{keyword.keyword}")
+
+
+class SidLookup(Protocol):
+    def find_sid(self, sid: str) -> SidRef | None: ...
 
 
 class StatusStep(Protocol):
     contract: StepContract
 
-    def apply(self, update: StatusUpdate) -> bool | None:
-        """None when the SID is not this step's; otherwise whether the status moved forward."""
+    def advance(self, ref: SidRef, status: str, error_code: str | None) -> bool | None:
+        """None when the message is not this step's; otherwise whether its status moved forward."""
 
 
 class StatusPipeline:
-    """Offers each status callback to the steps in order; the first that knows its SID applies it."""
+    """Delivery status callbacks: the SID is found in the inbox's index, then each step in order is offered
+    the status and the first that owns the message applies it (an alert's text moves the alert's figures,
+    any other outbound message its own status). It is the `StatusStore` that `apply_status_callback` uses."""
 
-    def __init__(self, steps: Sequence[StatusStep]) -> None:
+    def __init__(self, sids: SidLookup, steps: Iterable[StatusStep]) -> None:
+        self._sids = sids
         self._steps: tuple[StatusStep, ...] = _checked_order(steps)
 
     @property
     def contracts(self) -> tuple[StepContract, ...]:
         return tuple(step.contract for step in self._steps)
 
-    def apply(self, update: StatusUpdate) -> bool | None:
+    def find_sid(self, sid: str) -> SidRef | None:
+        return self._sids.find_sid(sid)
+
+    def advance_status(self, ref: SidRef, status: str, error_code: str | None) -> bool:
         for step in self._steps:
-            moved = step.apply(update)
+            moved = step.advance(ref, status, error_code)
             if moved is not None:
                 return moved
-        return None
+        raise PipelineError("no status step owns this message: register the inbox's message status step")

@@ -41,8 +41,8 @@ DEMO_TOPICS = [("WATER", "Water service"), ("STORM", "Storm warnings"), ("PARKIN
 
 def seed_topics(stack: LocalStack) -> None:
     # Imported here: the function code's folders are on sys.path once the stack has started.
-    from subscriptions.dal.consent_table import ConsentTable
-    from subscriptions.models.consent import Topic
+    from inbox.dal.consent_table import ConsentTable
+    from inbox.models.consent import Topic
 
     dynamodb = boto3.resource("dynamodb", endpoint_url=stack.moto_url, region_name=REGION)
     topics = ConsentTable(dynamodb.Table(stack.outputs["TableName"]))

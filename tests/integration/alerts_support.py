@@ -43,9 +43,9 @@ def alerts_call(
 def subscribe(
     table: Any, address: str, topics: list[str], zones: list[str], language: str | None = None
 ) -> None:
-    from subscriptions.dal.consent_table import ConsentTable
-    from subscriptions.logic.consent_rules import apply_change
-    from subscriptions.models.consent import ConsentChange
+    from inbox.dal.consent_table import ConsentTable
+    from inbox.logic.consent_rules import apply_change
+    from inbox.models.consent import ConsentChange
 
     ledger = ConsentTable(table)
     before = ledger.load_state(address)
@@ -66,9 +66,9 @@ def subscribe(
 
 
 def stop_all(table: Any, address: str, source_id: str = "stop") -> None:
-    from subscriptions.dal.consent_table import ConsentTable
-    from subscriptions.logic.consent_changes import record_change
-    from subscriptions.models.consent import ConsentChange
+    from inbox.dal.consent_table import ConsentTable
+    from inbox.logic.consent_changes import record_change
+    from inbox.models.consent import ConsentChange
 
     change = ConsentChange(
         address, "sms", "ALL", "opt_out", "2026-12-01T11:00:00.000000Z", "keyword", source_id
@@ -77,8 +77,8 @@ def stop_all(table: Any, address: str, source_id: str = "stop") -> None:
 
 
 def add_topics(table: Any, *codes: str) -> None:
-    from subscriptions.dal.consent_table import ConsentTable
-    from subscriptions.models.consent import Topic
+    from inbox.dal.consent_table import ConsentTable
+    from inbox.models.consent import Topic
 
     for code in codes:
         ConsentTable(table).put_topic(Topic(code=code, name=code.title()))

@@ -193,7 +193,7 @@ def test_status_callbacks_move_figures_forward_only_and_count_failure_reasons(
     assert alert["figures"]["sent"] == 6
     assert alert["failure_reasons"] == {"30003": 1, "21610": 1}
     assert sum(alert["figures"][k] for k in ("queued", "sent", "delivered", "opted_out", "undelivered")) == 12
-    from subscriptions.dal.consent_table import ConsentTable
+    from inbox.dal.consent_table import ConsentTable
 
     assert ConsentTable(aws.table).load_state(town[5]).opted_out_all
 
@@ -320,7 +320,7 @@ def test_opted_out_residents_get_nothing_even_in_an_emergency(
 def test_twilio_21610_records_an_opt_out_and_is_never_retried(
     aws: Aws, town: list[str], alerts_api: Any, alert_planner: Any, alert_sender: Any, carrier: InMemoryTwilio
 ) -> None:
-    from subscriptions.dal.consent_table import ConsentTable
+    from inbox.dal.consent_table import ConsentTable
 
     alert_id = create(alerts_api)
     jobs = plan_and_collect(aws, alert_planner)

@@ -51,7 +51,7 @@ def calls_api(aws: Aws, twilio: FakeTwilioHttpClient, monkeypatch: pytest.Monkey
 
 @pytest.fixture
 def call_status(aws: Aws) -> Iterator[Any]:
-    module = _fresh("calls.handlers.call_status")
+    module = _fresh("channels.handlers.call_status")
     yield module
     module.store.cache_clear()
 

@@ -10,17 +10,18 @@ from typing import Any
 
 import pytest
 from boto3.dynamodb.conditions import Key
+from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
+from inbox.logic.consent_changes import ConsentGate, record_change
+from inbox.models.consent import ConsentChange, Topic
 from inbox.models.conversations import Message
 from inbox.models.records import ThreadActivity
 from outbound.dal.reply_table import ReplyTable
 from outbound.logic.send_reply import SendOutcome, send_reply
-from outbound.models.replies import ReplyJob, Sender, SentSms
-from subscriptions.dal.consent_table import ConsentTable
-from subscriptions.logic.consent_changes import ConsentGate, record_change
-from subscriptions.models.consent import ConsentChange, Topic
+from outbound.models.replies import ReplyJob
 from switchboard.phone import parse_address
 from switchboard.table_keys import message_sk
+from switchboard.twilio_sms import Sender, SentSms
 
 from events import load_event
 from tests.integration.conftest import Aws, LambdaContext

@@ -223,3 +223,26 @@ def test_media_is_downloaded_from_twilio_with_the_account_credentials_from_the_s
         f"{SAMPLE_CONFIG['account_sid']}:{SAMPLE_CONFIG['auth_token']}".encode()
     ).decode()
     assert all(r.headers["Authorization"] == f"Basic {expected}" for r in host.requests)
+
+
+def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
+    aws: Aws, inbound_consumer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/architecture.md draws this order: a capability is one step plus one line in app/pipelines/."""
+    # The callbacks' step is registered when the stack has the callback workflow (as deployed).
+    monkeypatch.setenv("CALLBACK_STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:cb")
+    pipeline = inbound_consumer.inbound_pipeline(inbound_consumer.dependencies())
+    assert [(c.name, c.order) for c in pipeline.contracts] == [
+        ("store", 100),
+        ("consent_keywords", 200),
+        ("signup_confirmation", 300),
+        ("callback_keywords", 310),
+        ("reminder_keywords", 320),
+        ("revocation_flag", 390),
+        ("alert_reply_link", 600),
+        ("routing", 700),
+    ]
+    claimers = [c.name for c in pipeline.contracts if c.may_claim]
+    assert claimers == ["consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"]
+    always = [c.name for c in pipeline.contracts if not c.skip_when_claimed]
+    assert always == ["store", "alert_reply_link", "routing"]

@@ -57,14 +57,14 @@ def notices_api(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, value)
     boto3.client("scheduler", region_name=REGION).create_schedule_group(Name=GROUP)
     add_topics(aws.table, "WATER", "ROADS")
-    module = _fresh("notices.handlers.notice_routes")
+    module = _fresh("app.handlers.notice_routes")
     yield module
     module.dependencies.cache_clear()
 
 
 @pytest.fixture
 def notice_fire(aws: Aws) -> Iterator[Any]:
-    module = _fresh("notices.handlers.fire_notice")
+    module = _fresh("app.handlers.fire_notice")
     yield module
     module.dependencies.cache_clear()
 

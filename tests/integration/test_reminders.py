@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
+from inbox.dal.consent_table import ConsentTable
+from inbox.logic.consent_changes import record_change
+from inbox.models.consent import ALL_TOPICS, ConsentChange
 from reminders.dal.reminders_table import RemindersTable
 from reminders.logic.reminders import DEFAULT_PLANS, Sender, advance, send_times
-from subscriptions.dal.consent_table import ConsentTable
-from subscriptions.logic.consent_changes import record_change
-from subscriptions.models.consent import ALL_TOPICS, ConsentChange
 
 from tests.integration.conftest import Aws, CapturedLogs, LambdaContext
 from tests.integration.test_agent_api import api_event, call

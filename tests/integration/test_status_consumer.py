@@ -101,3 +101,12 @@ def test_malformed_record_is_reported(aws: Aws, status_consumer: Any, context: L
     event["Records"][0]["body"] = "not json"
 
     assert status_consumer.handler(event, context) == {"batchItemFailures": [{"itemIdentifier": "status-0"}]}
+
+
+def test_an_alert_text_is_offered_to_the_alert_step_before_the_message_step(
+    aws: Aws, status_consumer: Any
+) -> None:
+    assert [c.name for c in status_consumer.dependencies().contracts] == [
+        "alert_text_status",
+        "message_status",
+    ]

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from boto3.dynamodb.conditions import Key
-from subscriptions.dal.consent_table import ConsentTable
-from subscriptions.logic.consent_changes import record_change
-from subscriptions.models.consent import ALL_TOPICS, ConsentChange, Topic
+from inbox.dal.consent_table import ConsentTable
+from inbox.logic.consent_changes import record_change
+from inbox.models.consent import ALL_TOPICS, ConsentChange, Topic
 
 from tests.integration.conftest import Aws, LambdaContext
 from tests.integration.test_agent_api import api_event, call

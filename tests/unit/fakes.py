@@ -7,16 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.models.webhooks import QueuedTwilioEvent
+from inbox.models.consent import ConsentChange, ConsentState, Topic
 from inbox.models.conversations import Message
 from inbox.models.media import MediaBlob
 from inbox.models.records import Page, SidRef, ThreadActivity
-from outbound.models.replies import PendingReply, RecipientRejected, Sender, SentSms
-from subscriptions.logic.inbound_keywords import InboundText
-from subscriptions.models.consent import ConsentChange, ConsentState, Topic
+from inbox.pipeline import InboundText
+from outbound.models.replies import PendingReply
 from switchboard.dynamodb import TransactionConflict
 from switchboard.phone import Address, Channel
 from switchboard.statuses import STATUS_RANKS, rank_of
 from switchboard.table_keys import consent_ledger_sk, message_sk
+from switchboard.twilio_sms import RecipientRejected, Sender, SentSms
 
 
 class InMemoryPublisher:
@@ -243,7 +244,7 @@ class InMemoryConsent:
         return self.load_state(address).may_receive(topic)
 
     def record_carrier_opt_out(self, address: str, channel: Channel, at: str, source_id: str) -> None:
-        from subscriptions.logic.consent_changes import ConsentGate
+        from inbox.logic.consent_changes import ConsentGate
 
         ConsentGate(self).record_carrier_opt_out(address, channel, at, source_id)
 

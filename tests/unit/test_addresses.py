@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from zones.logic.addresses import (
+from switchboard.geo.addresses import (
     InvalidGazetteer,
     looks_like_address,
     normalize_address,

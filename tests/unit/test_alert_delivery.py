@@ -16,7 +16,7 @@ from alerts.logic.delivery import (
 )
 from alerts.logic.pacing import RateLimiter
 from alerts.models.alerts import Alert, DeliveryJob
-from outbound.models.replies import RecipientRejected, Sender, SentSms
+from switchboard.twilio_sms import RecipientRejected, Sender, SentSms
 
 ALERT = Alert(
     alert_id="al0123456789abcdef",

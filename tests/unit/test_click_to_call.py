@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from calls.logic.call_status import progress_from, reported_at
 from calls.logic.click_to_call import (
     Caller,
     CallSettings,
@@ -21,6 +20,7 @@ from calls.logic.click_to_call import (
     start_call,
 )
 from calls.models.calls import CallProgress, StaffPhone, describe_progress, status_rank
+from channels.logic.call_status import progress_from, reported_at
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError

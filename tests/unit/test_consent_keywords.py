@@ -5,14 +5,23 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from subscriptions.logic.consent_rules import apply_change
-from subscriptions.logic.inbound_keywords import (
-    REVOCATION_FLAG,
-    InboundText,
-    KeywordRegistry,
-    respond_to_inbound,
+from inbox.logic.consent_rules import apply_change
+from inbox.models.consent import ConsentChange, ConsentState, Topic
+from inbox.models.queue_messages import IncomingMessage
+from inbox.pipeline import (
+    InboundMessage,
+    InboundPipeline,
+    KeywordHandler,
+    KeywordStep,
+    StepContract,
+    StepResult,
 )
-from subscriptions.models.consent import ConsentChange, ConsentState, Topic
+from subscriptions.logic.inbound_keywords import (
+    RESERVED_WORDS,
+    REVOCATION_FLAG,
+    ConsentKeywordsStep,
+    RevocationFlagStep,
+)
 
 from tests.unit.fakes import InMemoryConsent, RecordedReplies
 
@@ -21,31 +30,55 @@ TOPICS = (Topic("WATER", "Water service"), Topic("STORM", "Storm warnings"), Top
 ADDRESS = "+15555550123"
 
 
+OTHER_KEYWORDS = StepContract(name="other_keywords", order=310, may_claim=True)
+
+
+class InThreadT1:
+    """The store step's part for these tests: every text is in thread t1."""
+
+    contract = StepContract(name="store", order=100, skip_when_claimed=False)
+
+    def run(self, message: InboundMessage) -> StepResult:
+        message.thread_id = "t1"
+        return StepResult()
+
+
 class Resident:
-    """One resident texting the agency; each text gets a new SID and a later timestamp."""
+    """One resident texting the agency through the consent steps of the inbound pipeline (and, if given,
+    another domain's keywords); each text gets a new SID and a later timestamp."""
 
     def __init__(
-        self, consent: InMemoryConsent | None = None, registry: KeywordRegistry | None = None
+        self, consent: InMemoryConsent | None = None, keywords: dict[str, KeywordHandler] | None = None
     ) -> None:
         self.consent = consent or InMemoryConsent(TOPICS)
         self.replies = RecordedReplies()
-        self.registry = registry or KeywordRegistry()
+        steps: list = [
+            InThreadT1(),
+            ConsentKeywordsStep(consent=self.consent, replies=self.replies, agency_name=lambda: AGENCY),
+            RevocationFlagStep(self.consent),
+        ]
+        if keywords:
+            steps.append(KeywordStep(OTHER_KEYWORDS, keywords, self.replies, reserved=RESERVED_WORDS))
+        self.pipeline = InboundPipeline(steps)
         self.count = 0
 
     def texts(self, body: str, sid: str | None = None) -> str:
+        """What answered the text: the consent outcome's kind, keyword:<WORD>, flagged, or none."""
         self.count += 1
-        text = InboundText(
+        incoming = IncomingMessage(
             sid=sid or f"SM{self.count:032d}",
-            address=ADDRESS,
-            channel="sms",
-            thread_id="t1",
+            account_sid="AC1",
+            from_address=ADDRESS,
+            to_address="+15555550100",
             body=body,
             received_at=f"2026-11-25T10:00:{self.count:02d}.000000Z",
         )
-        outcome = respond_to_inbound(
-            text, consent=self.consent, replies=self.replies, registry=self.registry, agency_name=AGENCY
-        )
-        return outcome.kind
+        message = self.pipeline.run(InboundMessage(incoming=incoming, address=ADDRESS, channel="sms"))
+        if message.claimed_by == "consent_keywords":
+            return str(message.facts["consent_keywords"].kind)
+        if message.claimed_by:
+            return str(message.facts[message.claimed_by])
+        return "flagged" if "revocation_flag" in message.facts else "none"
 
     @property
     def state(self) -> ConsentState:
@@ -159,9 +192,7 @@ def test_free_text_revocation_flags_the_thread_and_changes_nothing() -> None:
 
 
 def test_another_keyword_is_registered_in_one_line() -> None:
-    registry = KeywordRegistry()
-    registry.register("callback", lambda text, keyword: f"We will call you ({' '.join(keyword.rest)})")
-    resident = Resident(registry=registry)
+    resident = Resident(keywords={"callback": lambda text, kw: f"We will call you ({' '.join(kw.rest)})"})
     assert resident.texts("Callback tomorrow") == "keyword:CALLBACK"
     assert resident.last_reply() == "We will call you (TOMORROW)"
     assert resident.texts("STOP") == "opt_out"  # consent keywords come first
@@ -170,7 +201,7 @@ def test_another_keyword_is_registered_in_one_line() -> None:
 @pytest.mark.parametrize("word", ["STOP", "start", "HELP", "join", "opt"])
 def test_consent_keywords_cannot_be_taken_over(word: str) -> None:
     with pytest.raises(ValueError, match="cannot be registered"):
-        KeywordRegistry().register(word, lambda text, keyword: None)
+        KeywordStep(OTHER_KEYWORDS, {word: lambda text, keyword: None}, RecordedReplies(), RESERVED_WORDS)
 
 
 def test_join_after_stop_gets_only_the_topic_joined() -> None:

@@ -14,11 +14,10 @@ from subscriptions.logic.keywords import (
     OptIn,
     OptOut,
     ZipCode,
-    first_keyword,
     parse_command,
     reads_like_revocation,
-    words_of,
 )
+from switchboard.words import first_keyword, words_of
 
 TOPICS = {"WATER", "STORM", "PARKING"}
 STRAY = st.text(alphabet=" \t\n.,!?;:-_'\"()*~", max_size=4)

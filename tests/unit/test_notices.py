@@ -7,10 +7,7 @@ from typing import Any
 
 import pytest
 from alerts.logic.compose import Catalogue
-from alerts.models.alerts import UnknownLanguage, UnknownTopic, UnknownZone
-from hypothesis import given
-from hypothesis import strategies as st
-from notices.logic.notices import (
+from alerts.logic.notices import (
     NoticeNotFound,
     create_notice,
     delete_notice,
@@ -18,7 +15,10 @@ from notices.logic.notices import (
     fire_notice,
     set_state,
 )
-from notices.models.notices import FireEvent, Notice, NoticeRequest, check_schedule
+from alerts.models.alerts import UnknownLanguage, UnknownTopic, UnknownZone
+from alerts.models.notices import FireEvent, Notice, NoticeRequest, check_schedule
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from switchboard.audit import Actor, AuditLog
 

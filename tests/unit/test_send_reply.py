@@ -6,20 +6,13 @@ import json
 
 import pytest
 import requests
-from outbound.integrations.twilio_sms import TwilioSmsGateway
+from inbox.logic.consent_changes import record_change
+from inbox.models.consent import ConsentChange
 from outbound.logic.send_reply import SendOutcome, choose_sender, send_reply
-from outbound.models.replies import (
-    PendingReply,
-    RecipientRejected,
-    ReplyJob,
-    Sender,
-    SentSms,
-    TransientSendFailure,
-)
-from subscriptions.logic.consent_changes import record_change
-from subscriptions.models.consent import ConsentChange
+from outbound.models.replies import PendingReply, ReplyJob
 from switchboard.twilio_client import build_twilio_client
 from switchboard.twilio_credentials import TwilioCredentials
+from switchboard.twilio_sms import RecipientRejected, Sender, SentSms, TransientSendFailure, TwilioSmsGateway
 from twilio.http import HttpClient
 from twilio.http.response import Response
 

@@ -4,10 +4,11 @@ subscribes as asked, with the sign-up as the ledger's source."""
 from __future__ import annotations
 
 import pytest
+from inbox.models.consent import Topic
+from inbox.models.queue_messages import IncomingMessage
+from inbox.pipeline import InboundMessage, InboundText
 from pydantic import ValidationError
-from subscriptions.logic.inbound_keywords import InboundText, KeywordRegistry, respond_to_inbound
-from subscriptions.logic.signup import confirm_signup_handler, request_signup
-from subscriptions.models.consent import Topic
+from subscriptions.logic.signup import confirm_signup_handler, request_signup, signup_confirmation_step
 from subscriptions.models.signup import PendingSignup, SignupRequest, UnknownTopic, UnsupportedNumber
 
 from tests.unit.fakes import InMemoryConsent, RecordedReplies
@@ -98,16 +99,30 @@ def test_yes_confirms_the_pending_sign_up_and_only_then_subscribes() -> None:
     signups, texts, consent, replies = InMemorySignups(), Texts(), InMemoryConsent(TOPICS), RecordedReplies()
     sign_up(signups, texts, 1000.0, topics=["WATER", "STORM"], zip_code="94110", language="es")
     assert consent.ledger == {}
-    registry = KeywordRegistry()
-    confirm = confirm_signup_handler(
-        consent=consent, signups=signups, agency_name=lambda: "Demo County", now=lambda: 2000.0
+    step = signup_confirmation_step(
+        consent=consent,
+        signups=signups,
+        agency_name=lambda: "Demo County",
+        replies=replies,
+        now=lambda: 2000.0,
     )
-    registry.register("YES", confirm)
-    text = InboundText("SMyes", PHONE, "sms", "t1", "yes.", "2026-11-25T10:00:00.000000Z")
+    message = InboundMessage(
+        incoming=IncomingMessage(
+            sid="SMyes",
+            account_sid="AC1",
+            from_address=PHONE,
+            to_address="+15555550100",
+            body="yes.",
+            received_at="2026-11-25T10:00:00.000000Z",
+        ),
+        address=PHONE,
+        channel="sms",
+        thread_id="t1",
+    )
 
-    outcome = respond_to_inbound(text, consent=consent, replies=replies, registry=registry, agency_name="x")
+    outcome = step.run(message)
 
-    assert outcome.kind == "keyword:YES" and outcome.replied
+    assert outcome.claimed and outcome.answered and outcome.fact == "keyword:YES"
     state = consent.load_state(PHONE)
     assert state.topics == {"WATER", "STORM"} and state.zones == ("zip:94110",) and state.language == "es"
     assert {(c.source, c.action) for c in consent.ledger.values()} == {
@@ -124,7 +139,7 @@ def test_yes_after_the_sign_up_expired_subscribes_nobody() -> None:
     confirm = confirm_signup_handler(
         consent=consent, signups=signups, agency_name=lambda: "Demo County", now=lambda: 1000.0 + 25 * 3600
     )
-    from subscriptions.logic.keywords import first_keyword
+    from switchboard.words import first_keyword
 
     keyword = first_keyword("YES")
     assert keyword is not None

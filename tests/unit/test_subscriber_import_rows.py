@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from inbox.models.consent import Topic
 from subscriptions.logic.subscriber_import import MAX_ROWS, ImportTooLarge, MissingColumns, parse_rows
-from subscriptions.models.consent import Topic
 
 TOPICS = [Topic("WATER", "Water service"), Topic("STORM", "Storm warnings")]
 

@@ -8,10 +8,16 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from switchboard.geo.geometry import (
+    BoundingBox,
+    Polygon,
+    multipolygon_contains,
+    polygon_contains,
+    ring_position,
+)
+from switchboard.geo.places import zones_containing
+from switchboard.geo.zones import GeoPoint, InvalidGeoJson
 from zones.logic.geojson import parse_feature_collection
-from zones.logic.geometry import BoundingBox, Polygon, multipolygon_contains, polygon_contains, ring_position
-from zones.logic.places import zones_containing
-from zones.models.zones import GeoPoint, InvalidGeoJson
 
 SQUARE = ((0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0), (0.0, 0.0))
 HOLE = ((1.0, 1.0), (3.0, 1.0), (3.0, 3.0), (1.0, 3.0), (1.0, 1.0))

@@ -8,15 +8,15 @@ from functools import cache
 from typing import Any
 
 import boto3
+from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
+from inbox.logic.consent_changes import ConsentGate
 from inbox.models.records import new_id
-from outbound.models.replies import Sender
-from subscriptions.dal.consent_table import ConsentTable
-from subscriptions.logic.consent_changes import ConsentGate
 from switchboard.batch import sqs_batch_handler, standard_processor
 from switchboard.phone import address_on_channel, parse_address
 from switchboard.settings import AlertSenderSettings, load_settings
 from switchboard.twilio_client import twilio_client_from_secret
+from switchboard.twilio_sms import Sender
 
 from alerts.dal.alerts_table import AlertsTable
 from alerts.dal.rate_windows import RateWindowTable

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import requests
-from outbound.integrations.twilio_sms import TwilioSmsGateway
-from outbound.models.replies import SentSms, TransientSendFailure
+from switchboard.twilio_sms import SentSms, TransientSendFailure, TwilioSmsGateway
 from twilio.base.exceptions import TwilioException
 
 # Twilio lists newest first: an alert's text is among the last few messages to a resident.

@@ -32,13 +32,13 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
-from outbound.models.replies import RecipientRejected, Sender, SentSms, TransientSendFailure
-from subscriptions.dal.consent_table import state_from_item
+from inbox.dal.consent_table import state_from_item
 from switchboard.clock import format_timestamp
 from switchboard.observability import logger, metrics, redact_address
 from switchboard.phone import Channel, address_on_channel, parse_address
 from switchboard.quiet_hours import QuietHours, zone_for
 from switchboard.statuses import rank_of
+from switchboard.twilio_sms import RecipientRejected, Sender, SentSms, TransientSendFailure
 
 from alerts.logic.pacing import RateLimiter, backoff_delay
 from alerts.models.alerts import Alert, DeliveryJob

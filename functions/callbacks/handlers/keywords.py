@@ -1,33 +1,62 @@
-"""CALLBACK, RESCHEDULE and the numbered pick, registered with the inbound keyword dispatch
-(subscriptions.logic.inbound_keywords.KeywordRegistry) by the inbound consumer."""
+"""CALLBACK, RESCHEDULE and the numbered pick: the callbacks' keyword step of the inbound pipeline.
+
+The booking logic, its models and the Step Functions client load on the first callback keyword, not when the
+inbound consumer starts: most texts are not callback keywords (cold start)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import boto3
-from subscriptions.logic.inbound_keywords import InboundText, KeywordRegistry
-from subscriptions.logic.keywords import OtherKeyword
+from inbox.pipeline import InboundText, KeywordStep, StepContract, SystemReplies
+from switchboard.words import OtherKeyword
 
-from callbacks.dal.callback_table import BookingTable
-from callbacks.integrations.task_responses import WorkflowStarter
-from callbacks.logic.booking import OFFERED, Booking, BusinessHours
+from callbacks.logic.offer import OFFERED
+
+if TYPE_CHECKING:
+    from callbacks.logic.booking import Booking
+
+CALLBACK_KEYWORDS = StepContract(
+    name="callback_keywords",
+    order=310,
+    reads=("body", "thread", "callback_offer"),
+    writes=("callback_booking", "callback_workflow", "system_reply"),
+    may_claim=True,
+)
 
 
-def register_callback_keywords(registry: KeywordRegistry, table: Any, agency_name: Callable[[], str]) -> None:
-    """Registers nothing when the stack has no callback workflow (CALLBACK_STATE_MACHINE_ARN unset)."""
+def callback_keyword_step(
+    table: Any,
+    agency_name: Callable[[], str],
+    replies: SystemReplies,
+    reserved: Collection[str] = (),
+) -> KeywordStep | None:
+    """None when the stack has no callback workflow (CALLBACK_STATE_MACHINE_ARN unset)."""
     arn = os.environ.get("CALLBACK_STATE_MACHINE_ARN", "")
     if not arn:
-        return
+        return None
     zone = os.environ.get("AGENCY_TIME_ZONE", "America/New_York")
-    hours = BusinessHours.parse(os.environ.get("CALLBACK_HOURS", "Mon-Fri 09:00-17:00"), zone)
+    hours_text = os.environ.get("CALLBACK_HOURS", "Mon-Fri 09:00-17:00")
     department = os.environ.get("CALLBACK_DEPARTMENT", "general")
-    workflows = WorkflowStarter(boto3.client("stepfunctions"), arn)
+
+    @cache
+    def wired() -> tuple[Any, Any, Any]:
+        import boto3
+
+        from callbacks.dal.callback_table import BookingTable
+        from callbacks.integrations.task_responses import WorkflowStarter
+        from callbacks.logic.booking import BusinessHours
+
+        hours = BusinessHours.parse(hours_text, zone)
+        return BookingTable(table), WorkflowStarter(boto3.client("stepfunctions"), arn), hours
 
     def booking() -> Booking:
-        return Booking(BookingTable(table), workflows, hours, agency_name(), department)
+        from callbacks.logic.booking import Booking
+
+        bookings, workflows, hours = wired()
+        return Booking(bookings, workflows, hours, agency_name(), department)
 
     def on_callback(text: InboundText, keyword: OtherKeyword) -> str | None:
         if keyword.rest and keyword.rest[0] == "CANCEL":
@@ -42,7 +71,6 @@ def register_callback_keywords(registry: KeywordRegistry, table: Any, agency_nam
     def on_number(text: InboundText, keyword: OtherKeyword) -> str | None:
         return booking().pick(text.thread_id, int(keyword.keyword)) if not keyword.rest else None
 
-    registry.register("CALLBACK", on_callback)
-    registry.register("RESCHEDULE", on_reschedule)
-    for number in range(1, OFFERED + 1):
-        registry.register(str(number), on_number)
+    handlers = {"CALLBACK": on_callback, "RESCHEDULE": on_reschedule}
+    handlers.update({str(number): on_number for number in range(1, OFFERED + 1)})
+    return KeywordStep(CALLBACK_KEYWORDS, handlers, replies, reserved=reserved)

@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger
 
+from callbacks.logic.offer import OFFERED
 from callbacks.logic.workflow import local_time
 from callbacks.models.callbacks import Callback, CallbackStart
-
-OFFERED = 3
 
 
 @dataclass(frozen=True)

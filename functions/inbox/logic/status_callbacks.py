@@ -14,6 +14,7 @@ from switchboard.statuses import FAILURE_STATUSES, rank_of
 
 from inbox.models.queue_messages import StatusCallback
 from inbox.models.records import SidRef
+from inbox.pipeline import StepContract
 
 
 class StatusStore(Protocol):
@@ -54,3 +55,28 @@ def _apply(callback: StatusCallback, store: StatusStore) -> StatusOutcome:
     if store.advance_status(ref, callback.status, error_code):
         return StatusOutcome.APPLIED
     return StatusOutcome.STALE
+
+
+MESSAGE_STATUS = StepContract(
+    name="message_status",
+    order=900,
+    reads=("sid_ref", "status", "error_code"),
+    writes=("message.status", "message.error_code"),
+)
+
+
+class MessageStore(Protocol):
+    def advance_status(self, ref: SidRef, status: str, error_code: str | None) -> bool: ...
+
+
+class MessageStatusStep:
+    """The last status step: any other outbound message (an agent's reply, an automatic answer) moves its
+    own status in its thread."""
+
+    contract = MESSAGE_STATUS
+
+    def __init__(self, messages: MessageStore) -> None:
+        self._messages = messages
+
+    def advance(self, ref: SidRef, status: str, error_code: str | None) -> bool | None:
+        return self._messages.advance_status(ref, status, error_code)

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from functools import cache
 
 import boto3
-from subscriptions.dal.consent_table import ConsentTable
-from subscriptions.logic.consent_changes import ConsentGate
+from inbox.dal.consent_table import ConsentTable
+from inbox.logic.consent_changes import ConsentGate
 from switchboard.batch import fifo_processor, sqs_batch_handler
 from switchboard.settings import SmsSenderSettings, load_settings
 from switchboard.twilio_client import twilio_client_from_secret
+from switchboard.twilio_sms import TwilioSmsGateway
 
 from outbound.dal.reply_table import ReplyTable
-from outbound.integrations.twilio_sms import TwilioSmsGateway
 from outbound.logic.send_reply import ConsentCheck, ReplyStore, SmsGateway, send_reply
 from outbound.models.replies import ReplyRecord
 

@@ -16,8 +16,9 @@ from switchboard.clock import utc_now_iso
 from switchboard.observability import logger, metrics
 from switchboard.phone import Channel, address_on_channel
 from switchboard.statuses import FAILURE_STATUSES
+from switchboard.twilio_sms import RecipientRejected, Sender, SentSms
 
-from outbound.models.replies import PendingReply, RecipientRejected, ReplyJob, Sender, SentSms
+from outbound.models.replies import PendingReply, ReplyJob
 
 
 class ReplyStore(Protocol):

@@ -46,35 +46,3 @@ class PendingReply:
     twilio_sid: str | None
     # Web chat: the resident chose to continue by text at this number (None: the widget shows the reply).
     text_to: str | None = None
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Exactly one of the two is set: Twilio takes either a From address or a Messaging Service."""
-
-    from_address: str | None = None
-    messaging_service_sid: str | None = None
-
-
-@dataclass(frozen=True)
-class SentSms:
-    sid: str
-    status: str
-
-
-class RecipientRejected(Exception):
-    """Twilio refused this message for good (4xx, e.g. 21610 opted out): record it, never retry."""
-
-    def __init__(self, code: str, http_status: int) -> None:
-        super().__init__(f"Twilio rejected the message: HTTP {http_status}, code {code}")
-        self.code = code
-        self.http_status = http_status
-
-
-class TransientSendFailure(Exception):
-    """Worth trying again later (429, 5xx, network): raised so SQS redelivers the job. `http_status` is
-    Twilio's answer (None: no answer), so a caller can tell a 429 (nothing created) from a 5xx (perhaps)."""
-
-    def __init__(self, message: str, http_status: int | None = None) -> None:
-        super().__init__(message)
-        self.http_status = http_status

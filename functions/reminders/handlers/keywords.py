@@ -1,26 +1,38 @@
-"""DONE by text: a resident who renewed or paid stops their reminders (registered on the inbound path)."""
+"""DONE by text: a resident who renewed or paid stops their reminders (an inbound pipeline step)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-from subscriptions.logic.inbound_keywords import InboundText, KeywordRegistry
-from subscriptions.logic.keywords import OtherKeyword
-
-from reminders.dal.reminders_table import RemindersTable
-from reminders.logic.reminders import done_by_resident
+from inbox.pipeline import InboundText, KeywordStep, StepContract, SystemReplies
+from switchboard.words import OtherKeyword
 
 KIND_WORDS = {"licence_renewal": "your licence renewal", "payment_due": "your payment"}
 
+REMINDER_KEYWORDS = StepContract(
+    name="reminder_keywords",
+    order=320,
+    reads=("body", "address", "reminders"),
+    writes=("reminders.state", "reminder_workflows", "system_reply"),
+    may_claim=True,
+)
 
-def register_reminder_keywords(registry: KeywordRegistry, table: Any, agency_name: Callable[[], str]) -> None:
-    store = RemindersTable(table)
 
+def reminder_keyword_step(
+    table: Any,
+    agency_name: Callable[[], str],
+    replies: SystemReplies,
+    reserved: Collection[str] = (),
+) -> KeywordStep:
     def on_done(text: InboundText, keyword: OtherKeyword) -> str | None:
         if keyword.rest:
             return None  # "done with this, who do I call?": a message for staff
-        stopped = done_by_resident(store, text.address, text.received_at)
+        # Loaded on the first DONE, not when the inbound consumer starts (cold start).
+        from reminders.dal.reminders_table import RemindersTable
+        from reminders.logic.reminders import done_by_resident
+
+        stopped = done_by_resident(RemindersTable(table), text.address, text.received_at)
         if not stopped:
             return None  # no reminders running: staff read it like any message
         about = ", ".join(
@@ -28,4 +40,4 @@ def register_reminder_keywords(registry: KeywordRegistry, table: Any, agency_nam
         )
         return f"{agency_name()}: Thank you. We will not remind you about {about} again."
 
-    registry.register("DONE", on_done)
+    return KeywordStep(REMINDER_KEYWORDS, {"DONE": on_done}, replies, reserved=reserved)

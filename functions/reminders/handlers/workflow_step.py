@@ -8,10 +8,10 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
 from inbox.integrations.reply_queue import SqsReplyQueue
-from subscriptions.dal.consent_table import ConsentTable
-from subscriptions.integrations.thread_replies import ThreadReplies
+from inbox.integrations.thread_replies import ThreadReplies
 from switchboard.clock import format_timestamp
 from switchboard.observability import logger, tracer
 from switchboard.quiet_hours import zone_for

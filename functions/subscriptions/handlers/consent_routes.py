@@ -10,12 +10,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from inbox.dal.consent_table import ConsentTable
 from inbox.models.errors import ThreadNotFound
 from pydantic import BaseModel, ConfigDict, Field
 from switchboard.audit import Actor
 from switchboard.staff_routes import requires
 
-from subscriptions.dal.consent_table import ConsentTable
 from subscriptions.logic.subscriber_import import (
     MAX_CSV_BYTES,
     ImportTooLarge,

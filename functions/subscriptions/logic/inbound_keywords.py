@@ -1,9 +1,10 @@
-"""A resident's text read for consent and subscription commands after it is stored in the thread.
+"""A resident's text read for consent and subscription commands: two steps of the inbound pipeline.
 
-Order: the consent commands (STOP..., START, HELP, JOIN, a ZIP in reply to the prompt) first, then keywords
-other parts of the product registered (`KeywordRegistry.register("CALLBACK", handler)`), then the free-text
-check that flags a thread for staff. Idempotent per MessageSid: SQS may deliver a message again, and a
-redelivered STOP must neither be lost nor answered with a second, different reply.
+`ConsentKeywordsStep` (order 200) answers the consent commands (STOP..., START, HELP, JOIN, a ZIP or an
+address in reply to the prompt) before any other keyword flow, and claims what it answers.
+`RevocationFlagStep` (order 390, after every keyword flow) flags for staff a longer text that reads like
+"stop contacting me". Idempotent per MessageSid: SQS may deliver a message again, and a redelivered STOP
+must neither be lost nor answered with a second, different reply.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
-from inbox.logic.inbound_messages import InboundOutcome
-from inbox.models.queue_messages import IncomingMessage
-from inbox.models.records import new_id
+from inbox.logic.consent_rules import apply_change
+from inbox.models.consent import (
+    ALL_TOPICS,
+    AWAITING_ZIP,
+    ConsentAction,
+    ConsentChange,
+    ConsentState,
+    Topic,
+)
+from inbox.pipeline import CONTINUE, InboundMessage, InboundText, StepContract, StepResult, SystemReplies
+from switchboard.geo.places import Place, ZoneSource, describe_zones, place_of_text
+from switchboard.geo.zones import AddressNotFound
 from switchboard.observability import logger, metrics, redact_address
-from switchboard.phone import Address, Channel, parse_address
-from zones.logic.places import Place, ZoneSource, describe_zones, place_of_text
-from zones.models.zones import AddressNotFound
 
-from subscriptions.logic.consent_rules import apply_change
 from subscriptions.logic.keywords import (
     ALL,
     HELP_WORDS,
@@ -33,59 +39,15 @@ from subscriptions.logic.keywords import (
     Join,
     OptIn,
     OptOut,
-    OtherKeyword,
     ZipCode,
-    first_keyword,
     parse_command,
     reads_like_revocation,
-)
-from subscriptions.models.consent import (
-    ALL_TOPICS,
-    AWAITING_ZIP,
-    ConsentAction,
-    ConsentChange,
-    ConsentState,
-    Topic,
 )
 
 REVOCATION_FLAG = "revocation_request"
 
-
-@dataclass(frozen=True)
-class InboundText:
-    """A stored inbound message, as keyword handlers see it."""
-
-    sid: str
-    address: str
-    channel: Channel
-    thread_id: str
-    body: str
-    received_at: str
-
-
-# A registered keyword's handler: the reply to send the resident (recorded in the thread), or None.
-KeywordHandler = Callable[[InboundText, OtherKeyword], str | None]
-
-_RESERVED = STOP_WORDS | START_WORDS | HELP_WORDS | JOIN_WORDS | {"OPT", "PLEASE"}
-
-
-class KeywordRegistry:
-    """Keywords beyond consent, by their first word: `registry.register("CALLBACK", request_callback)`."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[str, KeywordHandler] = {}
-
-    def register(self, keyword: str, handler: KeywordHandler) -> None:
-        word = keyword.strip().upper()
-        if not word.isalnum() or word in _RESERVED:
-            raise ValueError(f"{keyword!r} cannot be registered: consent keywords are fixed")
-        self._handlers[word] = handler
-
-    def find(self, body: str) -> tuple[KeywordHandler, OtherKeyword] | None:
-        keyword = first_keyword(body)
-        if keyword is None or keyword.keyword not in self._handlers:
-            return None
-        return self._handlers[keyword.keyword], keyword
+# Words no other keyword step may take: the consent step owns them (it runs first).
+RESERVED_WORDS = STOP_WORDS | START_WORDS | HELP_WORDS | JOIN_WORDS | {"OPT", "PLEASE"}
 
 
 class ConsentStore(Protocol):
@@ -100,11 +62,6 @@ class ConsentStore(Protocol):
     def flag_thread(self, thread_id: str, flag: str, at: str) -> bool: ...
 
 
-class SystemReplies(Protocol):
-    def send(self, text: InboundText, body: str) -> None:
-        """Record `body` in the thread as the answer to `text` (once per inbound SID) and queue it."""
-
-
 @dataclass(frozen=True)
 class Plan:
     kind: str
@@ -115,20 +72,80 @@ class Plan:
 
 @dataclass(frozen=True)
 class KeywordOutcome:
-    kind: str  # opt_out, opt_in, help, join, zone, keyword:<WORD>, flagged, none
+    kind: str  # opt_out, opt_in, help, join, zone, zone_unknown
     replied: bool = False
     replayed: bool = False
 
 
-def respond_to_inbound(
+CONSENT_KEYWORDS = StepContract(
+    name="consent_keywords",
+    order=200,
+    reads=("body", "consent_state", "topics", "zones"),
+    writes=("consent_ledger", "consent_state", "system_reply"),
+    may_claim=True,
+)
+
+REVOCATION_FLAG_STEP = StepContract(
+    name="revocation_flag",
+    order=390,
+    reads=("body",),
+    writes=("thread.flags",),
+)
+
+
+class ConsentKeywordsStep:
+    contract = CONSENT_KEYWORDS
+
+    def __init__(
+        self,
+        *,
+        consent: ConsentStore,
+        replies: SystemReplies,
+        agency_name: Callable[[], str],
+        places: ZoneSource | None = None,
+    ) -> None:
+        self._consent = consent
+        self._replies = replies
+        self._agency_name = agency_name
+        self._places = places
+
+    def run(self, message: InboundMessage) -> StepResult:
+        outcome = answer_consent(
+            message.text(),
+            consent=self._consent,
+            replies=self._replies,
+            agency_name=self._agency_name(),
+            places=self._places,
+        )
+        if outcome is None:
+            return CONTINUE
+        return StepResult(claimed=True, answered=outcome.replied, fact=outcome)
+
+
+class RevocationFlagStep:
+    contract = REVOCATION_FLAG_STEP
+
+    def __init__(self, consent: ConsentStore) -> None:
+        self._consent = consent
+
+    def run(self, message: InboundMessage) -> StepResult:
+        if message.thread_id is None or not reads_like_revocation(message.body):
+            return CONTINUE
+        self._consent.flag_thread(message.thread_id, REVOCATION_FLAG, message.received_at)
+        logger.info("Possible request to stop flagged for staff", extra=message.log_keys())
+        metrics.add_metric(name="RevocationFlagged", unit=MetricUnit.Count, value=1)
+        return StepResult(fact=REVOCATION_FLAG)
+
+
+def answer_consent(
     text: InboundText,
     *,
     consent: ConsentStore,
     replies: SystemReplies,
-    registry: KeywordRegistry,
     agency_name: str,
     places: ZoneSource | None = None,
-) -> KeywordOutcome:
+) -> KeywordOutcome | None:
+    """The consent command `text` is, answered and recorded; None when it is none (a message for staff)."""
     log_keys = {
         "message_sid": text.sid,
         "thread_id": text.thread_id,
@@ -156,22 +173,7 @@ def respond_to_inbound(
         if answered is not None:
             logger.info("Place in reply to the zone prompt", extra={**log_keys, "outcome": answered.kind})
             return answered
-
-    found = registry.find(text.body)
-    if found is not None:
-        handler, keyword = found
-        reply = handler(text, keyword)
-        if reply:
-            replies.send(text, reply)
-        logger.info("Keyword handled", extra={**log_keys, "keyword": keyword.keyword})
-        return KeywordOutcome(kind=f"keyword:{keyword.keyword}", replied=bool(reply))
-
-    if reads_like_revocation(text.body):
-        consent.flag_thread(text.thread_id, REVOCATION_FLAG, text.received_at)
-        logger.info("Possible request to stop flagged for staff", extra=log_keys)
-        metrics.add_metric(name="RevocationFlagged", unit=MetricUnit.Count, value=1)
-        return KeywordOutcome(kind="flagged")
-    return KeywordOutcome(kind="none")
+    return None
 
 
 def _answer_place(
@@ -316,34 +318,3 @@ def plan_command(
             f"{agency}: Thanks. You will get alerts for ZIP {command.zip_code}. Reply STOP to unsubscribe.",
         )
     return None
-
-
-class ResidentThreads(Protocol):
-    def thread_for_resident(self, resident: Address, new_thread_id: str, now: str) -> str: ...
-
-
-def answer_keywords(
-    incoming: IncomingMessage,
-    outcome: InboundOutcome,
-    *,
-    store: ResidentThreads,
-    consent: ConsentStore,
-    replies: SystemReplies,
-    registry: KeywordRegistry,
-    agency_name: str,
-    places: ZoneSource | None = None,
-) -> KeywordOutcome:
-    """The inbound consumer's step after storing a message (or finding it stored before)."""
-    resident = parse_address(incoming.from_address)
-    thread_id = outcome.thread_id or store.thread_for_resident(resident, new_id(), incoming.received_at)
-    text = InboundText(
-        sid=incoming.sid,
-        address=resident.value,
-        channel=resident.channel,
-        thread_id=thread_id,
-        body=incoming.body,
-        received_at=incoming.received_at,
-    )
-    return respond_to_inbound(
-        text, consent=consent, replies=replies, registry=registry, agency_name=agency_name, places=places
-    )

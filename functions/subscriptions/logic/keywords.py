@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from switchboard.words import words_of
+
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
@@ -60,23 +62,7 @@ class ZipCode:
     zip_code: str
 
 
-@dataclass(frozen=True)
-class OtherKeyword:
-    """A first word that another part of the product may have registered (e.g. CALLBACK)."""
-
-    keyword: str
-    rest: tuple[str, ...]
-
-
 Command = OptOut | OptIn | Help | Join | ZipCode
-
-
-def words_of(body: str) -> tuple[str, ...]:
-    """The message as carriers compare it: compatibility-normalized (full-width letters become ASCII),
-    upper case, every run of punctuation or whitespace one separator."""
-    text = unicodedata.normalize("NFKC", body).upper()
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in text)
-    return tuple(cleaned.split())
 
 
 def parse_command(body: str, topics: Collection[str]) -> Command | None:
@@ -127,14 +113,6 @@ def _two_words(first: str, second: str, *, topics: Collection[str]) -> Command |
     if _ZIP.match(first) and _ZIP_PLUS4.match(second):
         return ZipCode(first)
     return None
-
-
-def first_keyword(body: str) -> OtherKeyword | None:
-    """The first word and the rest, for keywords registered by other parts of the product."""
-    words = words_of(body)
-    if not words or len(words) > 4:
-        return None
-    return OtherKeyword(words[0], words[1:])
 
 
 # Phrases that read as "stop contacting me" in a longer message. A hit only flags the thread for staff:

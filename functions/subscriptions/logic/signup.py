@@ -12,17 +12,18 @@ from dataclasses import replace
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
+from inbox.logic.consent_rules import apply_change
+from inbox.models.consent import ALL_TOPICS, ConsentChange, Topic
 from inbox.models.records import new_id
+from inbox.pipeline import InboundText, KeywordStep, StepContract, SystemReplies
 from switchboard.clock import utc_now_iso
+from switchboard.geo.places import Place, ZoneSource, describe_zones, place_of_address
+from switchboard.geo.zones import AddressNotFound, zip_zone
 from switchboard.observability import logger, metrics, redact_address
 from switchboard.phone import parse_address
-from zones.logic.places import Place, ZoneSource, describe_zones, place_of_address
-from zones.models.zones import AddressNotFound, zip_zone
+from switchboard.words import OtherKeyword
 
-from subscriptions.logic.consent_rules import apply_change
-from subscriptions.logic.inbound_keywords import ConsentStore, InboundText
-from subscriptions.logic.keywords import OtherKeyword
-from subscriptions.models.consent import ALL_TOPICS, ConsentChange, Topic
+from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentStore
 from subscriptions.models.signup import (
     PENDING_FOR_S,
     RESEND_AFTER_S,
@@ -157,6 +158,28 @@ def confirm_signup_handler(
         )
 
     return confirm
+
+
+SIGNUP_CONFIRMATION = StepContract(
+    name="signup_confirmation",
+    order=300,
+    reads=("body", "pending_signup"),
+    writes=("consent_ledger", "consent_state", "pending_signup", "system_reply"),
+    may_claim=True,
+)
+
+
+def signup_confirmation_step(
+    *,
+    consent: ConsentStore,
+    signups: PendingSignups,
+    agency_name: Callable[[], str],
+    replies: SystemReplies,
+    now: Callable[[], float] = time.time,
+) -> KeywordStep:
+    """YES (or Y) to the hosted sign-up page's double opt-in text."""
+    confirm = confirm_signup_handler(consent=consent, signups=signups, agency_name=agency_name, now=now)
+    return KeywordStep(SIGNUP_CONFIRMATION, {"YES": confirm, "Y": confirm}, replies, reserved=RESERVED_WORDS)
 
 
 def _zones_of(signup: PendingSignup) -> tuple[str, ...]:

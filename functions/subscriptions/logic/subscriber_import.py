@@ -20,14 +20,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
+from inbox.logic.consent_rules import apply_change
+from inbox.models.consent import ALL_TOPICS, ConsentChange, ConsentState, Topic
 from switchboard.clock import utc_now_iso
 from switchboard.dynamodb import TransactionConflict
+from switchboard.geo.zones import zip_zone
 from switchboard.observability import logger
 from switchboard.phone import normalize_phone
-from zones.models.zones import zip_zone
 
-from subscriptions.logic.consent_rules import apply_change
-from subscriptions.models.consent import ALL_TOPICS, ConsentChange, ConsentState, Topic
 from subscriptions.models.signup import SIGNUP_COUNTRY_PREFIXES
 
 MAX_ROWS = 5000

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from switchboard.languages import Language
 from switchboard.phone import normalize_phone
 
-# Languages an agency can write alerts in (ISO 639-1); the page offers these.
-Language = Literal["en", "es", "zh", "vi", "tl", "ko", "ar", "ru", "fr", "ht"]
 _TOPIC = re.compile(r"^[A-Z][A-Z0-9]{1,19}$")
 # Someone who submits the form again gets another confirmation text only after this long: the page is public,
 # and every text costs the agency money (and could be aimed at a stranger's phone).

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from inbox.models.consent import ConsentChange, ConsentState
 from pydantic import BaseModel
-
-from subscriptions.models.consent import ConsentChange, ConsentState
 
 
 class ConsentEntry(BaseModel):

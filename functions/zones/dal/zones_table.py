@@ -17,10 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-
-from zones.logic.addresses import AddressPoint
-from zones.logic.geometry import BoundingBox, Polygon
-from zones.models.zones import PolygonZone
+from switchboard.geo.addresses import AddressPoint
+from switchboard.geo.geometry import BoundingBox, Polygon
+from switchboard.geo.zones import PolygonZone
 
 ZONES_PK = "ZONES"
 ZONE_SK_PREFIX = "ZONE#"

@@ -23,14 +23,15 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from inbox.models.conversations import Agent
 from switchboard.audit import Actor, AuditLog
 from switchboard.clock import utc_now_iso
+from switchboard.geo.addresses import InvalidGazetteer, parse_gazetteer
+from switchboard.geo.places import place_of_address, place_of_point
+from switchboard.geo.zones import ZONE_ID, AddressNotFound, GeoPoint, InvalidGeoJson
 from switchboard.observability import logger
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import requires
 
 from zones.dal.zones_table import ZonesTable
-from zones.logic.addresses import InvalidGazetteer, parse_gazetteer
 from zones.logic.geojson import parse_feature_collection
-from zones.logic.places import place_of_address, place_of_point
 from zones.models.views import (
     AddressPointsLoaded,
     LookupRequest,
@@ -39,7 +40,6 @@ from zones.models.views import (
     ZoneList,
     ZoneView,
 )
-from zones.models.zones import ZONE_ID, AddressNotFound, GeoPoint, InvalidGeoJson
 
 router = Router()
 AGENT = [requires("agent")]

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
-from zones.logic.geometry import BoundingBox, Point, Polygon, Ring, ring_area
-from zones.models.zones import (
+from switchboard.geo.geometry import BoundingBox, Point, Polygon, Ring, ring_area
+from switchboard.geo.zones import (
     MAX_FEATURES,
     MAX_NAME_LENGTH,
     MAX_PARTS,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from zones.models.zones import PolygonZone
+from switchboard.geo.zones import PolygonZone
 
 
 class ZoneView(BaseModel):

@@ -1,0 +1,261 @@
+"""ANY /api/{proxy+}: the agent page's API, behind the Cognito JWT authorizer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from callbacks.handlers.callback_routes import router as callback_router
+from inbox.dal.alert_replies_table import AlertRepliesTable
+from inbox.dal.consent_table import ConsentTable
+from inbox.dal.inbox_table import InboxTable
+from inbox.dal.inbox_views_table import InboxViewsTable
+from inbox.dal.media_store import S3MediaStore
+from inbox.dal.workspace_table import WorkspaceTable
+from inbox.handlers.inbox_routes import router as inbox_router
+from inbox.handlers.workspace_routes import router as workspace_router
+from inbox.integrations.reply_queue import SqsReplyQueue
+from inbox.logic import alert_replies
+from inbox.logic import workspace as workspace_logic
+from inbox.logic.agent_inbox import (
+    ConversationStore,
+    MediaReader,
+    ReplyQueue,
+    agent_from_claims,
+    list_threads,
+    open_thread,
+    read_media,
+    reply_to_thread,
+)
+from inbox.logic.workspace import WorkspaceDependencies
+from inbox.models.alert_replies import (
+    AlertReplyGroupDetail,
+    AlertReplyGroups,
+    GroupAnswerRequest,
+    GroupAnswerResult,
+)
+from inbox.models.conversations import Agent, ReplyAccepted, ReplyRequest, ThreadDetail, ThreadPage
+from inbox.models.errors import (
+    AlertGroupNotFound,
+    AnswerIdReused,
+    AtCapacity,
+    CannedReplyNotFound,
+    InvalidCursor,
+    MediaNotFound,
+    NotAuthenticated,
+    OwnedByAnother,
+    ThreadNotFound,
+    UnknownDepartment,
+    UnknownStaff,
+)
+from reminders.handlers.reminder_routes import router as reminder_router
+from routing.handlers.routing_routes import router as routing_router
+from subscriptions.handlers.consent_routes import router as consent_router
+from switchboard.audit import AuditLog
+from switchboard.dynamodb import TransactionConflict
+from switchboard.observability import logger, metrics, tracer
+from switchboard.roles import Forbidden, require_role
+from switchboard.settings import AgentApiSettings, load_settings
+from switchboard.staff_routes import answer_errors
+from zones.handlers.zone_routes import router as zone_router
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+settings = load_settings(AgentApiSettings)
+app = APIGatewayHttpResolver(enable_validation=True)
+
+Cursor = Annotated[str | None, Query(max_length=1024)]
+
+
+@dataclass(frozen=True)
+class AgentApiDependencies:
+    store: ConversationStore
+    replies: ReplyQueue
+    media: MediaReader
+    workspace: WorkspaceDependencies
+    consent: ConsentTable
+    alert_replies: AlertRepliesTable
+    views: InboxViewsTable
+
+
+@cache
+def dependencies() -> AgentApiDependencies:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    return AgentApiDependencies(
+        store=InboxTable(table),
+        replies=SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url),
+        media=S3MediaStore(boto3.client("s3"), settings.media_bucket),
+        workspace=WorkspaceDependencies(store=WorkspaceTable(table), audit=AuditLog(table)),
+        consent=ConsentTable(table),
+        alert_replies=AlertRepliesTable(table),
+        views=InboxViewsTable(table),
+    )
+
+
+# Routes anyone signed in may call; every other route needs a staff role (at least `agent`).
+_NO_ROLE_NEEDED = {"/api/me"}
+
+
+def require_agent(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    # API Gateway's authorizer has checked the JWT; an event without claims did not come through it.
+    agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
+    workspace = dependencies().workspace
+    if app.current_event.path not in _NO_ROLE_NEEDED:
+        require_role(agent.groups, "agent")
+        if workspace_logic.is_disabled(workspace, agent.sub):
+            raise Forbidden("staff member is disabled")
+    app.append_context(agent=agent, workspace=workspace, consent=dependencies().consent)
+    return next_middleware(app)
+
+
+app.use(middlewares=[require_agent])
+app.include_router(workspace_router)
+app.include_router(consent_router)
+app.include_router(inbox_router)
+app.include_router(routing_router)
+app.include_router(callback_router)
+app.include_router(zone_router)
+app.include_router(reminder_router)
+
+
+def current_agent() -> Agent:
+    agent: Agent = app.context["agent"]
+    return agent
+
+
+@app.get("/api/me")
+def get_me() -> Agent:
+    return current_agent()
+
+
+@app.get("/api/threads")
+def get_threads(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Cursor = None) -> ThreadPage:
+    return list_threads(dependencies().store, limit, cursor)
+
+
+@app.get("/api/threads/<thread_id>")
+def get_thread(
+    thread_id: str, limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: Cursor = None
+) -> ThreadDetail:
+    detail = open_thread(dependencies().store, thread_id, limit, cursor)
+    workspace = dependencies().workspace
+    workspace_logic.record_read(workspace, current_agent(), thread_id)
+    detail.viewers = workspace_logic.others_viewing(workspace, current_agent(), thread_id)
+    return detail
+
+
+@app.post("/api/threads/<thread_id>/messages")
+def post_reply(thread_id: str, reply: ReplyRequest) -> Response[ReplyAccepted]:
+    deps = dependencies()
+    agent = current_agent()
+    message = reply_to_thread(
+        deps.store,
+        deps.replies,
+        thread_id=thread_id,
+        body=reply.body,
+        agent=agent,
+        confirm_takeover=reply.confirm_takeover,
+    )
+    workspace_logic.claim_on_reply(deps.workspace, agent, thread_id)
+    deps.workspace.audit.record(
+        workspace_logic.actor_of(agent),
+        "thread.reply",
+        thread_id=thread_id,
+        detail={"message_id": message.message_id, "takeover": str(reply.confirm_takeover).lower()},
+    )
+    return Response(
+        status_code=202, content_type=content_types.APPLICATION_JSON, body=ReplyAccepted(message=message)
+    )
+
+
+# No return annotation on purpose: with one, validation would serialize the bytes body as UTF-8 text.
+@app.get("/api/threads/<thread_id>/media/<media_id>")
+def get_media(thread_id: str, media_id: str):  # type: ignore[no-untyped-def]
+    media = read_media(dependencies().media, thread_id, media_id)
+    return Response(
+        status_code=200,
+        content_type=media.content_type,
+        body=media.content,  # bytes: the resolver base64-encodes them for API Gateway
+        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+# --- replies to alerts, grouped (docs/architecture.md, "Replies to alerts") -------------------------------
+
+AlertId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+@app.get("/api/alert-replies")
+def get_alert_reply_groups() -> AlertReplyGroups:
+    return alert_replies.list_groups(dependencies().alert_replies)
+
+
+@app.get("/api/alert-replies/<alert_id>")
+def get_alert_reply_group(alert_id: AlertId) -> AlertReplyGroupDetail:
+    deps = dependencies()
+    return alert_replies.group_detail(deps.alert_replies, deps.views, alert_id)
+
+
+@app.post("/api/alert-replies/<alert_id>/answer")
+def post_alert_group_answer(alert_id: AlertId, request: GroupAnswerRequest) -> GroupAnswerResult:
+    deps = dependencies()
+    return alert_replies.answer_group(
+        store=deps.alert_replies,
+        reader=deps.views,
+        conversations=deps.store,
+        queue=deps.replies,
+        once=deps.workspace.store,
+        audit=deps.workspace.audit,
+        opted_out=lambda address: deps.consent.load_state(address).opted_out_all,
+        agent=current_agent(),
+        alert_id=alert_id,
+        request=request,
+    )
+
+
+# One handler per domain error, chosen by type (never by the error's text).
+_ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
+    ThreadNotFound: (404, "thread not found"),
+    AlertGroupNotFound: (404, "no replies to this alert"),
+    AnswerIdReused: (409, "this answer id was already used for another answer"),
+    MediaNotFound: (404, "media not found"),
+    InvalidCursor: (400, "invalid cursor"),
+    NotAuthenticated: (401, "not authenticated"),
+    Forbidden: (403, "forbidden"),
+    OwnedByAnother: (409, "this thread is assigned to someone else; confirm to reply anyway"),
+    UnknownDepartment: (400, "unknown department"),
+    UnknownStaff: (400, "unknown or disabled staff member"),
+    CannedReplyNotFound: (404, "canned reply not found"),
+    TransactionConflict: (503, "busy, try again"),
+}
+
+answer_errors(app, _ERROR_RESPONSES)
+
+
+@app.exception_handler(AtCapacity)
+def at_capacity(error: AtCapacity) -> Response[dict[str, Any]]:
+    """The 409 says how full the agent is, so the page can offer a supervisor the override."""
+    return Response(
+        status_code=409,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "message": "this agent already has as many open conversations as their cap allows",
+            "error": "at_capacity",
+            "load": error.load,
+            "cap": error.cap,
+        },
+    )
+
+
+@logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

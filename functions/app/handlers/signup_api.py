@@ -1,0 +1,134 @@
+"""The hosted sign-up page's public API (no staff JWT): GET /api/public/topics, POST /api/public/signup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, get_args
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from inbox.dal.agency_settings import AgencyName
+from inbox.dal.consent_table import ConsentTable
+from inbox.dal.inbox_table import InboxTable
+from inbox.integrations.reply_queue import SqsReplyQueue
+from inbox.integrations.thread_replies import ThreadReplies
+from subscriptions.dal.signup_table import SignupTable
+from subscriptions.logic.signup import request_signup
+from subscriptions.models.signup import (
+    SignupAccepted,
+    SignupRequest,
+    TopicList,
+    TopicView,
+    UnknownAddress,
+    UnknownTopic,
+    UnsupportedNumber,
+)
+from switchboard.languages import Language
+from switchboard.observability import logger, metrics, tracer
+from switchboard.settings import SignupApiSettings, load_settings
+from zones.dal.zones_table import ZonesTable
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+settings = load_settings(SignupApiSettings)
+app = APIGatewayHttpResolver(enable_validation=True)
+
+
+@dataclass(frozen=True)
+class SignupDependencies:
+    consent: ConsentTable
+    signups: SignupTable
+    texts: ThreadReplies
+    agency_name: AgencyName
+    places: ZonesTable
+
+
+@cache
+def dependencies() -> SignupDependencies:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    return SignupDependencies(
+        consent=ConsentTable(table),
+        signups=SignupTable(table),
+        texts=ThreadReplies(
+            InboxTable(table), SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url)
+        ),
+        agency_name=AgencyName(table, settings.agency_name),
+        places=ZonesTable(table),
+    )
+
+
+@app.get("/api/public/topics")
+def get_topics() -> TopicList:
+    deps = dependencies()
+    topics = deps.consent.topics()
+    return TopicList(
+        agency=deps.agency_name(),
+        topics=[TopicView(code=t.code, name=t.name) for t in topics],
+        languages=list(get_args(Language)),
+    )
+
+
+@app.post("/api/public/signup")
+def post_signup(signup: SignupRequest) -> Response[SignupAccepted]:
+    deps = dependencies()
+    request_signup(
+        signup,
+        topics=deps.consent.topics(),
+        signups=deps.signups,
+        texts=deps.texts,
+        agency=deps.agency_name(),
+        places=deps.places,
+    )
+    # The same answer whether or not a text went out: the page must not tell a stranger about a number.
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=SignupAccepted())
+
+
+@app.exception_handler(UnknownTopic)
+def unknown_topic(error: UnknownTopic) -> Response[dict[str, str]]:
+    return Response(
+        status_code=400, content_type=content_types.APPLICATION_JSON, body={"message": "unknown topic"}
+    )
+
+
+@app.exception_handler(UnknownAddress)
+def unknown_address(error: UnknownAddress) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=400,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "message": "we could not find this address in our area; check it, or give a ZIP code instead",
+            "fields": ["address"],
+        },
+    )
+
+
+@app.exception_handler(UnsupportedNumber)
+def unsupported_number(error: UnsupportedNumber) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=400,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": "this number cannot be signed up here", "fields": ["phone"]},
+    )
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
+    # Which fields, never their values (the phone number).
+    fields = sorted({str(problem["loc"][-1]) for problem in error.errors() if problem.get("loc")})
+    logger.info("Sign-up refused by validation", extra={"fields": fields})
+    return Response(
+        status_code=400,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": "check these fields", "fields": fields},
+    )
+
+
+@logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
