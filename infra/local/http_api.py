@@ -30,6 +30,14 @@ from infra.local.template import ACCOUNT_ID
 
 # API Gateway passes these content types to the function as text; everything else arrives base64-encoded.
 _MOTO_COGNITO_ROUTING = "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request"
+# The Cognito calls the agent page makes (web/agent/auth.js), all of them public in the cloud: sign-in, a
+# password or MFA challenge, token refresh (InitiateAuth) and sign-out with the user's own access token.
+# moto takes any call unsigned, so forwarding the rest (AdminAddUserToGroup, AdminCreateUser...) would let
+# anyone who can reach this port administer the user pool.
+COGNITO_PUBLIC_TARGETS = frozenset(
+    f"AWSCognitoIdentityProviderService.{action}"
+    for action in ("InitiateAuth", "RespondToAuthChallenge", "GlobalSignOut")
+)
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|javascript)|application/[\w.+-]+\+(json|xml))", re.I)
 
 
@@ -269,11 +277,18 @@ class LocalHttpApi:
         self._send(request, 200, headers, target.read_bytes())
 
     def _proxy_cognito(self, request: BaseHTTPRequestHandler, body: bytes) -> None:
-        """Cognito's public API (InitiateAuth, RespondToAuthChallenge) on this origin, as the CSP allows."""
+        """The page's Cognito calls (COGNITO_PUBLIC_TARGETS) on this origin, as the CSP allows; no others."""
         target = request.headers.get("X-Amz-Target", "")
         if request.command != "POST" or not target.startswith("AWSCognitoIdentityProviderService."):
             return self._send(
                 request, 400, {"Content-Type": "application/json"}, b'{"message":"Bad Request"}'
+            )
+        if target not in COGNITO_PUBLIC_TARGETS:
+            return self._send(
+                request,
+                403,
+                {"Content-Type": "application/x-amz-json-1.1"},
+                b'{"__type":"AccessDeniedException","message":"only the sign-in calls pass this proxy"}',
             )
         forwarded = urllib.request.Request(
             self.moto_url + "/",
