@@ -273,6 +273,7 @@ class SwitchboardStack(Stack):
             inbound_queue=inbound.queue,
             status_queue=status.queue,
             twilio_secret=self.twilio_secret,
+            media_bucket=self.media_bucket,
         )
         inbox = InboxConstruct(
             self,

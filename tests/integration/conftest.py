@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
-from events import SAMPLE_CONFIG
+from events import SAMPLE_CONFIG, load_event
 from infra.inbox_indexes import INBOX_VIEW_INDEXES
 from tests.integration.fakes import FakeMediaSource
 
@@ -123,6 +123,18 @@ class Aws:
 
     def items(self) -> list[dict[str, Any]]:
         return self.table.scan()["Items"]
+
+    def sqs_event(self, logical_name: str) -> dict[str, Any]:
+        """What the queue holds, as the Lambda event source would deliver it (shape from the sample batch)."""
+        template = load_event("sqs/inbound_batch.json")["Records"][0]
+        records = []
+        for message in self.queue_messages(logical_name):
+            record = json.loads(json.dumps(template))
+            record.update(
+                messageId=message["MessageId"], body=message["Body"], receiptHandle=message["ReceiptHandle"]
+            )
+            records.append(record)
+        return {"Records": records}
 
 
 def pytest_configure(config: pytest.Config) -> None:

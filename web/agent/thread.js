@@ -204,6 +204,12 @@ export class ThreadView {
       ),
     );
     if (message.body) li.append(el("p", { class: "message-body", text: message.body }));
+    if (message.full_length) {
+      // The webhook kept a text too long for the table whole in the media bucket; this is its start.
+      const shown = message.body.length.toLocaleString();
+      const whole = message.full_length.toLocaleString();
+      li.append(el("p", { class: "message-attachment", text: `Long message: the first ${shown} of ${whole} characters are shown.` }));
+    }
     for (const media of message.media || []) li.append(this.mediaNode(media, inbound));
     let status = null;
     if (!inbound) {

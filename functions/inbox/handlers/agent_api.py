@@ -17,6 +17,7 @@ from routing.handlers.routing_routes import router as routing_router
 from subscriptions.dal.consent_table import ConsentTable
 from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
+from switchboard.body_caps import AGENT_API_BODY_BYTES, refuse_bodies_over
 from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden, require_role
@@ -258,5 +259,6 @@ def at_capacity(error: AtCapacity) -> Response[dict[str, Any]]:
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
+@refuse_bodies_over(AGENT_API_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

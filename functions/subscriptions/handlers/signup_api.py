@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from inbox.dal.inbox_table import InboxTable
 from inbox.integrations.reply_queue import SqsReplyQueue
+from switchboard.body_caps import SIGNUP_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
 from switchboard.settings import SignupApiSettings, load_settings
 from zones.dal.zones_table import ZonesTable
@@ -131,5 +132,6 @@ def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
+@refuse_bodies_over(SIGNUP_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -18,6 +18,7 @@ from botocore.config import Config
 from inbox.dal.media_store import S3MediaStore
 from inbox.logic.agent_inbox import agent_from_claims, read_media
 from inbox.models.errors import MediaNotFound, NotAuthenticated
+from switchboard.body_caps import CHAT_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
 from switchboard.settings import WebChatSettings, load_settings
 
@@ -342,5 +343,6 @@ def cors_gate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
+@refuse_bodies_over(CHAT_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return cors_gate(event, context)

@@ -68,11 +68,16 @@ class _TwilioWebhookSettings(_Env):
     public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
 
 
-class InboundWebhookSettings(_TwilioWebhookSettings):
+class _QueuedWebhookSettings(_TwilioWebhookSettings):
+    # Fields too long for a queue message are kept whole here, under `oversize/`.
+    media_bucket: Required = Field(alias="MEDIA_BUCKET")
+
+
+class InboundWebhookSettings(_QueuedWebhookSettings):
     inbound_queue_url: Required = Field(alias="INBOUND_QUEUE_URL")
 
 
-class StatusWebhookSettings(_TwilioWebhookSettings):
+class StatusWebhookSettings(_QueuedWebhookSettings):
     status_queue_url: Required = Field(alias="STATUS_QUEUE_URL")
 
 
