@@ -452,3 +452,32 @@ def test_yes_without_a_pending_sign_up_is_just_a_message(
 ) -> None:
     inbound_consumer.handler(inbound_event("yes", "SM" + "e" * 32), context)
     assert ledger(aws) == [] and queued_jobs(aws) == []
+
+
+def test_a_staff_reply_to_a_resident_who_texted_stop_is_409_opted_out_until_they_text_start(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext
+) -> None:
+    from tests.integration.test_agent_api import api_event, call
+
+    inbound_consumer.handler(inbound_event("STOP", "SM" + "7" * 32), context)
+    thread_id = aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "RESIDENT"})["Item"]["thread_id"]
+    path = f"/api/threads/{thread_id}/messages"
+    agent = {"sub": "agent-1", "email": "a@example.org", "cognito:groups": ["agent"]}
+    jobs_before = queued_jobs(aws)
+
+    status, body = call(agent_api, context, api_event("POST", path, body={"body": "Hi?"}, claims=agent))
+
+    # The page shows the reason and how to resume; nothing is stored or queued, no takeover is offered
+    assert status == 409
+    assert body["error"] == "opted_out" and body["resume_keyword"] == "START"
+    assert "STOP" in body["message"] and "START" in body["message"]
+    assert queued_jobs(aws) == jobs_before
+    messages = aws.table.query(
+        KeyConditionExpression=Key("pk").eq(f"THREAD#{thread_id}") & Key("sk").begins_with("MSG#")
+    )["Items"]
+    assert "Hi?" not in [m["body"] for m in messages]
+
+    # When the resident texts START, staff may write again
+    inbound_consumer.handler(inbound_event("START", "SM" + "8" * 32, "2026-11-25T10:05:00.000000Z"), context)
+    status, body = call(agent_api, context, api_event("POST", path, body={"body": "Hi?"}, claims=agent))
+    assert status == 202, body

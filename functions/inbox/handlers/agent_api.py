@@ -62,6 +62,7 @@ from inbox.models.errors import (
     MediaNotFound,
     NotAuthenticated,
     OwnedByAnother,
+    ResidentOptedOut,
     ThreadNotFound,
     UnknownDepartment,
     UnknownStaff,
@@ -164,6 +165,7 @@ def post_reply(thread_id: str, reply: ReplyRequest) -> Response[ReplyAccepted]:
         body=reply.body,
         agent=agent,
         confirm_takeover=reply.confirm_takeover,
+        opted_out=lambda address: deps.consent.load_state(address).opted_out_all,
     )
     workspace_logic.claim_on_reply(deps.workspace, agent, thread_id)
     deps.workspace.audit.record(
@@ -239,6 +241,21 @@ _ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
 }
 
 answer_errors(app, _ERROR_RESPONSES)
+
+
+@app.exception_handler(ResidentOptedOut)
+def resident_opted_out(error: ResidentOptedOut) -> Response[dict[str, Any]]:
+    """409 with a code the page recognises, the reason, and how the resident can receive texts again."""
+    return Response(
+        status_code=409,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "error": "opted_out",
+            "message": "This resident has opted out of all texts from the agency (they texted STOP), so "
+            "nothing was sent. They can text START to this number to receive texts again.",
+            "resume_keyword": "START",
+        },
+    )
 
 
 @app.exception_handler(AtCapacity)
