@@ -62,6 +62,8 @@ ENVIRONMENT = {
     "ALERT_SCHEDULE_GROUP": ALERT_SCHEDULE_GROUP,
     "ALERT_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/switchboard-alert-scheduler",
     "ALERT_SEND_RATE": "50",
+    "PUBLIC_TEXTS_PER_DAY": "500",
+    "TEXT_COUNTRY_CODES": "1",
     "AGENCY_TIME_ZONE": "America/New_York",
     # Secrets Manager takes a name wherever it takes an ARN; moto's ARNs end in a random suffix.
     "TWILIO_SECRET_ARN": SECRET_NAME,

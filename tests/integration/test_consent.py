@@ -481,3 +481,40 @@ def test_a_staff_reply_to_a_resident_who_texted_stop_is_409_opted_out_until_they
     inbound_consumer.handler(inbound_event("START", "SM" + "8" * 32, "2026-11-25T10:05:00.000000Z"), context)
     status, body = call(agent_api, context, api_event("POST", path, body={"body": "Hi?"}, claims=agent))
     assert status == 202, body
+
+
+def public_sign_up(signup_api: Any, context: LambdaContext, phone: str, client: str) -> tuple[int, Any, Any]:
+    """A sign-up from the page at `client` (the source address API Gateway reports)."""
+    event = public_event("POST", "/api/public/signup", {"phone": phone, "topics": ["WATER"]})
+    event["requestContext"]["http"]["sourceIp"] = client
+    response = signup_api.handler(event, context)
+    return response["statusCode"], json.loads(response["body"]), response.get("headers") or {}
+
+
+def test_a_flood_of_sign_ups_is_held_by_the_limits_each_refusal_a_429_with_nothing_sent(
+    aws: Aws, signup_api: Any, context: LambdaContext
+) -> None:
+    from switchboard.public_texts import PER_CLIENT
+
+    seed_topics(aws)
+    # 15 sign-ups in a second from one address, each to a different number
+    answers = [public_sign_up(signup_api, context, f"+1555777{n:04d}", "203.0.113.7") for n in range(15)]
+
+    allowed = PER_CLIENT.max_count
+    assert [status for status, _, _ in answers] == [202] * allowed + [429] * (15 - allowed)
+    for _, body, headers in answers[allowed:]:
+        assert body["error"] == "rate_limited" and int(headers["Retry-After"]) == body["retry_after_s"] > 0
+    assert len(queued_jobs(aws)) == allowed
+
+
+def test_the_agencys_daily_cap_holds_across_addresses(
+    aws: Aws, context: LambdaContext, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    monkeypatch.setenv("PUBLIC_TEXTS_PER_DAY", "2")  # CDK parameter PublicTextsPerDay
+    signup_api = request.getfixturevalue("signup_api")
+    seed_topics(aws)
+
+    answers = [public_sign_up(signup_api, context, f"+1555888{n:04d}", f"198.51.100.{n}") for n in range(4)]
+
+    assert [status for status, _, _ in answers] == [202, 202, 429, 429]
+    assert len(queued_jobs(aws)) == 2

@@ -204,3 +204,34 @@ def test_languages_are_one_file_each(aws: Aws, webchat_api: Any, context: Lambda
     spanish = call(webchat_api, context, chat_event("GET", "/chat/i18n/es"))[2]
     assert set(english) == set(spanish) and spanish["send"] == "Enviar"
     assert call(webchat_api, context, chat_event("GET", "/chat/i18n/xx"))[0] == 404
+
+
+def test_continue_by_text_only_to_the_agencys_countries_and_within_the_public_text_limits(
+    aws: Aws, webchat_api: Any, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    from switchboard.public_texts import PER_CLIENT
+
+    tokens = []
+    for n in range(PER_CLIENT.max_count + 2):
+        token = start(webchat_api, context)
+        body = {"body": "hi", "client_id": f"c-{n:04d}-abcdef"}
+        call(webchat_api, context, chat_event("POST", "/chat/messages", body, token))
+        tokens.append(token)
+    inbound_consumer.handler(aws.sqs_event("InboundQueue"), context)
+
+    # A number abroad is refused (TEXT_COUNTRY_CODES = 1), and counts nothing
+    abroad = {"phone": "+44 20 7946 0958", "continue_by_text": True}
+    assert call(webchat_api, context, chat_event("POST", "/chat/contact", abroad, tokens[0]))[0] == 400
+    # From one address, only so many numbers may be texted in an hour: then 429, and no text_to is set
+    statuses = []
+    for n, token in enumerate(tokens):
+        contact = {"phone": f"+1555555{n:04d}", "continue_by_text": True}
+        status, headers, body = call(
+            webchat_api, context, chat_event("POST", "/chat/contact", contact, token)
+        )
+        statuses.append(status)
+        if status == 429:
+            assert body["error"] == "rate_limited" and int(headers["Retry-After"]) > 0
+    assert statuses == [200] * PER_CLIENT.max_count + [429] * 2
+    threads = [i for i in aws.items() if i["sk"] == "META" and i["pk"].startswith("THREAD#")]
+    assert sum(1 for t in threads if t.get("text_to")) == PER_CLIENT.max_count

@@ -14,6 +14,7 @@ from inbox.dal.inbox_table import InboxTable
 from inbox.integrations.reply_queue import SqsReplyQueue
 from switchboard.body_caps import SIGNUP_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
+from switchboard.public_texts import PublicTextGuard, TableCounters, TooManyTexts, country_prefixes
 from switchboard.settings import SignupApiSettings, load_settings
 from zones.dal.zones_table import ZonesTable
 
@@ -47,6 +48,7 @@ class SignupDependencies:
     texts: ThreadReplies
     agency_name: AgencyName
     places: ZonesTable
+    guard: PublicTextGuard
 
 
 @cache
@@ -60,6 +62,11 @@ def dependencies() -> SignupDependencies:
         ),
         agency_name=AgencyName(table, settings.agency_name),
         places=ZonesTable(table),
+        guard=PublicTextGuard(
+            TableCounters(table),
+            daily_cap=settings.public_texts_per_day,
+            allowed_prefixes=country_prefixes(settings.text_country_codes),
+        ),
     )
 
 
@@ -83,6 +90,8 @@ def post_signup(signup: SignupRequest) -> Response[SignupAccepted]:
         signups=deps.signups,
         texts=deps.texts,
         agency=deps.agency_name(),
+        guard=deps.guard,
+        client_address=app.current_event.request_context.http.source_ip,
         places=deps.places,
     )
     # The same answer whether or not a text went out: the page must not tell a stranger about a number.
@@ -93,6 +102,21 @@ def post_signup(signup: SignupRequest) -> Response[SignupAccepted]:
 def unknown_topic(error: UnknownTopic) -> Response[dict[str, str]]:
     return Response(
         status_code=400, content_type=content_types.APPLICATION_JSON, body={"message": "unknown topic"}
+    )
+
+
+@app.exception_handler(TooManyTexts)
+def too_many_texts(error: TooManyTexts) -> Response[dict[str, Any]]:
+    """Nothing was sent. The page says to try later; Retry-After says when."""
+    return Response(
+        status_code=429,
+        content_type=content_types.APPLICATION_JSON,
+        headers={"Retry-After": str(max(1, error.retry_after_s))},
+        body={
+            "error": "rate_limited",
+            "message": "too many sign-ups right now; nothing was sent, try again later",
+            "retry_after_s": max(1, error.retry_after_s),
+        },
     )
 
 

@@ -20,6 +20,7 @@ from inbox.logic.agent_inbox import agent_from_claims, read_media
 from inbox.models.errors import MediaNotFound, NotAuthenticated
 from switchboard.body_caps import CHAT_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
+from switchboard.public_texts import PublicTextGuard, TableCounters, TooManyTexts, country_prefixes
 from switchboard.settings import WebChatSettings, load_settings
 
 from webchat.dal.chat_table import ChatTable
@@ -77,6 +78,7 @@ class ChatDependencies:
     photos: PhotoUploads
     media: S3MediaStore
     agents_online: AgentsOnline
+    texting: PublicTextGuard
 
 
 @cache
@@ -94,6 +96,11 @@ def dependencies() -> ChatDependencies:
         photos=PhotoUploads(s3, settings.media_bucket),
         media=S3MediaStore(s3, settings.media_bucket),
         agents_online=AgentsOnline(StaffPresence(table)),
+        texting=PublicTextGuard(
+            TableCounters(table),
+            daily_cap=settings.public_texts_per_day,
+            allowed_prefixes=country_prefixes(settings.text_country_codes),
+        ),
     )
 
 
@@ -181,7 +188,16 @@ def post_typing() -> Response[None]:
 
 @app.post("/chat/contact")
 def post_contact(update: ContactUpdate) -> dict[str, str | None]:
-    masked = chat.update_contact(dependencies().store, session(), update, now_iso=chat.utc_now_iso())
+    deps = dependencies()
+    masked = chat.update_contact(
+        deps.store,
+        session(),
+        update,
+        now_iso=chat.utc_now_iso(),
+        texting=deps.texting,
+        source_ip=source_ip(),
+        now=int(time.time()),
+    )
     return {"text_to_masked": masked}
 
 
@@ -263,6 +279,21 @@ def error_response(error: Exception) -> Response[dict[str, str]]:
 
 for _error in _ERRORS:
     app.exception_handler(_error)(error_response)
+
+
+@app.exception_handler(TooManyTexts)
+def too_many_texts(error: TooManyTexts) -> Response[dict[str, Any]]:
+    # Continue by text makes the agency text a number typed on a public page: the public text limits apply.
+    return Response(
+        status_code=429,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "error": "rate_limited",
+            "message": "We cannot text this number right now. Please try again later.",
+            "retry_after": max(1, error.retry_after_s),
+        },
+        headers={"Retry-After": str(max(1, error.retry_after_s))},
+    )
 
 
 @app.exception_handler(RateLimited)
