@@ -66,9 +66,12 @@ def _import_ms(module: str, env: dict[str, str]) -> float:
     return float(json.loads(result.stdout.strip().splitlines()[-1])["ms"])
 
 
-# Every package of ours (functions/ and the shared layer), so an entry point in app/ is not taken for a library.
+# Every package of ours (functions/, the shared layer), so an entry point in app/ is not taken for a library.
 OUR_PACKAGES = {
-    path.name for base in harness.CODE_PATHS for path in Path(base).iterdir() if (path / "__init__.py").exists()
+    path.name
+    for base in harness.CODE_PATHS
+    for path in Path(base).iterdir()
+    if (path / "__init__.py").exists()
 }
 
 

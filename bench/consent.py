@@ -4,7 +4,8 @@ In-process moto, warm handlers, the real code; Twilio's REST transport is faked.
 - an ordinary inbound text (the keyword step must add nothing once its caches are warm),
 - an inbound STOP (ledger + state, the confirmation stored in the thread and queued), and sending that
   confirmation,
-- a conversational reply through the sender (no consent read), a non-transactional send (one consistent read),
+- a conversational reply through the sender and a non-transactional send (one consistent read each: a staff
+  reply to a resident opted out of everything is refused too, issue 15),
   and a non-transactional send refused because the resident opted out.
 """
 

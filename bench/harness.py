@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.template import Stack
+from infra.local.resources import TWILIO_SECRET_ID, generated_secret_string
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CODE_PATHS = [REPO_ROOT / "functions", REPO_ROOT / "layers" / "shared" / "python", REPO_ROOT]
@@ -74,8 +75,14 @@ def bring_up(stack: Stack) -> dict[str, str]:
         physical[logical_id] = f"bench-{logical_id.lower()}"
     secrets = boto3.client("secretsmanager", region_name=REGION)
     credentials = {"account_sid": config["account_sid"], "auth_token": config["auth_token"]}
-    for logical_id in stack.resources("AWS::SecretsManager::Secret"):
-        secrets.create_secret(Name=f"bench-{logical_id}", SecretString=json.dumps(credentials))
+    for logical_id, resource in stack.resources("AWS::SecretsManager::Secret").items():
+        # Only the Twilio secret holds credentials; the others (the chat token key) their own kind of value.
+        value = (
+            json.dumps(credentials)
+            if logical_id == TWILIO_SECRET_ID
+            else generated_secret_string(resource["Properties"])
+        )
+        secrets.create_secret(Name=f"bench-{logical_id}", SecretString=value)
         physical[logical_id] = f"bench-{logical_id}"
 
     return resolve_environment(stack, physical)

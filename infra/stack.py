@@ -205,6 +205,28 @@ class SwitchboardStack(Stack):
             "Service may take (a long code 1, toll-free 3, a short code 100).",
         )
 
+        # Public routes that text a number someone typed (sign-up page, web chat continued by text): an SMS
+        # pumping target, so a daily cap for the agency and the countries texted (switchboard.public_texts).
+        public_texts_per_day = CfnParameter(
+            self,
+            "PublicTextsPerDay",
+            type="Number",
+            default=int(self.node.try_get_context("publicTextsPerDay") or 500),
+            min_value=0,
+            max_value=1_000_000,
+            description="Texts a day, for the whole agency, that public routes (the sign-up page's "
+            "confirmation) may send; past it they answer 429 until the next UTC day.",
+        )
+        text_country_codes = CfnParameter(
+            self,
+            "TextCountryCodes",
+            type="String",
+            default=str(self.node.try_get_context("textCountryCodes") or "1"),
+            allowed_pattern=r"^[1-9][0-9]{0,2}(,[1-9][0-9]{0,2})*$",
+            description="Calling codes public routes may text, comma-separated (1 = US and Canada; 1,52 adds "
+            "Mexico). Texts abroad cost many times more.",
+        )
+
         # --- identity and the public API --------------------------------------------------------------------
         auth = AuthConstruct(self, "Auth")
         api = PublicHttpApi(self, "Api")
@@ -259,6 +281,8 @@ class SwitchboardStack(Stack):
                 "ALERT_SCHEDULE_GROUP": alert_schedules.group_name,
                 "ALERT_SCHEDULER_ROLE_ARN": alert_schedules.role.role_arn,
                 "ALERT_SEND_RATE": alert_send_rate.value_as_string,
+                "PUBLIC_TEXTS_PER_DAY": public_texts_per_day.value_as_string,
+                "TEXT_COUNTRY_CODES": text_country_codes.value_as_string,
                 **chat.environment(),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
@@ -273,6 +297,7 @@ class SwitchboardStack(Stack):
             inbound_queue=inbound.queue,
             status_queue=status.queue,
             twilio_secret=self.twilio_secret,
+            media_bucket=self.media_bucket,
         )
         inbox = InboxConstruct(
             self,

@@ -30,6 +30,20 @@ from infra.local.template import ACCOUNT_ID
 
 # API Gateway passes these content types to the function as text; everything else arrives base64-encoded.
 _MOTO_COGNITO_ROUTING = "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request"
+# The Cognito calls the agent page makes (web/agent/auth.js), all of them public in the cloud: sign-in, a
+# password or MFA challenge, token refresh (InitiateAuth) and sign-out with the user's own access token.
+# moto takes any call unsigned, so forwarding the rest (AdminAddUserToGroup, AdminCreateUser...) would let
+# anyone who can reach this port administer the user pool.
+COGNITO_PUBLIC_TARGETS = frozenset(
+    f"AWSCognitoIdentityProviderService.{action}"
+    for action in ("InitiateAuth", "RespondToAuthChallenge", "GlobalSignOut")
+)
+# The service limits in front of the functions: API Gateway takes request bodies up to 10 MB (413 above), and
+# Lambda an event up to 6 MB (6,291,456 bytes; a bigger invoke fails with RequestEntityTooLargeException
+# before any code runs). A form arrives base64-encoded, a third bigger: a 5 MB Twilio post never reaches code.
+API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
+LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024
+_TOO_LARGE = b'{"message":"Request Entity Too Large"}'
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|javascript)|application/[\w.+-]+\+(json|xml))", re.I)
 
 
@@ -135,6 +149,9 @@ class LocalHttpApi:
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
+        if length > API_GATEWAY_MAX_BODY_BYTES:
+            request.close_connection = True  # the unread body must not be taken for the next request
+            return self._send(request, 413, {"Content-Type": "application/json"}, _TOO_LARGE)
         body = request.rfile.read(length) if length else b""
         url = urlsplit(request.path)
         if url.path.startswith("/cognito"):
@@ -206,6 +223,8 @@ class LocalHttpApi:
             event["pathParameters"] = path_parameters
         if body:
             event["body"] = body.decode("utf-8", "replace") if is_text else base64.b64encode(body).decode()
+            if len(json.dumps(event)) > LAMBDA_MAX_EVENT_BYTES:
+                return self._send(request, 413, {"Content-Type": "application/json"}, _TOO_LARGE)
         try:
             result = route.function.invoke(event)
         except Exception:  # noqa: BLE001 - API Gateway answers 500 when the integration fails
@@ -269,11 +288,18 @@ class LocalHttpApi:
         self._send(request, 200, headers, target.read_bytes())
 
     def _proxy_cognito(self, request: BaseHTTPRequestHandler, body: bytes) -> None:
-        """Cognito's public API (InitiateAuth, RespondToAuthChallenge) on this origin, as the CSP allows."""
+        """The page's Cognito calls (COGNITO_PUBLIC_TARGETS) on this origin, as the CSP allows; no others."""
         target = request.headers.get("X-Amz-Target", "")
         if request.command != "POST" or not target.startswith("AWSCognitoIdentityProviderService."):
             return self._send(
                 request, 400, {"Content-Type": "application/json"}, b'{"message":"Bad Request"}'
+            )
+        if target not in COGNITO_PUBLIC_TARGETS:
+            return self._send(
+                request,
+                403,
+                {"Content-Type": "application/x-amz-json-1.1"},
+                b'{"__type":"AccessDeniedException","message":"only the sign-in calls pass this proxy"}',
             )
         forwarded = urllib.request.Request(
             self.moto_url + "/",

@@ -51,6 +51,37 @@ NOT_CREATED = {
 }
 
 
+TWILIO_SECRET_ID = "TwilioCredentials"  # noqa: S105 - not a secret: the Twilio secret's pinned logical id (infra/stack.py)
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
+def generated_secret_string(properties: dict[str, Any]) -> str:
+    """What Secrets Manager puts in a secret created with `GenerateSecretString`: a random password of
+    `PasswordLength` (default 32) from the allowed characters, alone or as `GenerateStringKey` of the JSON
+    `SecretStringTemplate`; an empty string when the template generates nothing."""
+    generate = properties.get("GenerateSecretString")
+    if generate is None:
+        return str(properties.get("SecretString", ""))
+    alphabet = "".join(
+        chars
+        for chars, excluded in (
+            ("abcdefghijklmnopqrstuvwxyz", generate.get("ExcludeLowercase")),
+            ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", generate.get("ExcludeUppercase")),
+            ("0123456789", generate.get("ExcludeNumbers")),
+            (_PUNCTUATION, generate.get("ExcludePunctuation")),
+            (" ", not generate.get("IncludeSpace")),
+        )
+        if not excluded
+    )
+    alphabet = "".join(c for c in alphabet if c not in generate.get("ExcludeCharacters", ""))
+    password = "".join(secrets.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32))))
+    if "SecretStringTemplate" not in generate:
+        return password
+    shape = json.loads(generate["SecretStringTemplate"])
+    shape[generate["GenerateStringKey"]] = password
+    return json.dumps(shape)
+
+
 def _name(logical_id: str, suffix: str = "") -> str:
     return f"{STACK_NAME}-{logical_id}{suffix}"
 
@@ -194,16 +225,12 @@ class ResourceFactory:
         }
 
     def _secret(self, logical_id: str, p: dict[str, Any]) -> Physical:
-        # The agency fills the cloud secret after deploy; locally it holds the demo account's credentials.
-        value = self.secret_values.get(logical_id)
-        if value is None:
-            generate = p.get("GenerateSecretString", {})
-            template = json.loads(generate.get("SecretStringTemplate", "{}"))
-            if generate.get("GenerateStringKey"):
-                template[generate["GenerateStringKey"]] = secrets.token_hex(16)
-            value = template
+        # A secret the agency fills after deploy (the Twilio credentials) gets the demo value it is given;
+        # every other one holds what Secrets Manager would generate from the template, its own kind of value.
+        given = self.secret_values.get(logical_id)
+        value = json.dumps(given) if given is not None else generated_secret_string(p)
         arn = self.client("secretsmanager").create_secret(
-            Name=p.get("Name") or _name(logical_id), SecretString=json.dumps(value)
+            Name=p.get("Name") or _name(logical_id), SecretString=value
         )["ARN"]
         return arn, {"Id": arn}
 

@@ -23,7 +23,7 @@ import boto3
 from infra.local.http_api import JwtAuthorizer, LocalHttpApi, Route, route_pattern
 from infra.local.lambdas import LocalFunction, install_environment, load_functions
 from infra.local.pollers import SqsPoller
-from infra.local.resources import ResourceFactory
+from infra.local.resources import TWILIO_SECRET_ID, ResourceFactory
 from infra.local.template import REGION, SynthesizedStack, synthesize
 from infra.local.twilio_fake.server import LocalTwilio
 from infra.local.workflows import (
@@ -114,16 +114,13 @@ class LocalStack:
         self.started_in_s["synth"] = time.perf_counter() - began
         began = time.perf_counter()
         self._start_moto()
-        secret_ids = list(self.synthesized.of_type("AWS::SecretsManager::Secret"))
         self.factory = ResourceFactory(
             self.synthesized,
             self.moto_url,
             self.api_url,
             self.config.parameters,
-            {
-                secret_id: {"account_sid": self.account_sid, "auth_token": self.auth_token}
-                for secret_id in secret_ids
-            },
+            # Only the Twilio secret holds the demo account's credentials; the others are generated.
+            {TWILIO_SECRET_ID: {"account_sid": self.account_sid, "auth_token": self.auth_token}},
             self.config.visibility_timeout_s,
         )
         self.factory.create_all()

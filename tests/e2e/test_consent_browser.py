@@ -55,8 +55,21 @@ def test_a_free_text_request_to_stop_is_flagged_and_a_stop_is_confirmed_in_the_t
         confirmation = page.locator("#message-list .message-out", has_text="You are unsubscribed")
         expect(confirmation).to_have_count(1, timeout=10_000)
         expect(confirmation.locator(".message-author")).to_have_text("Automatic reply")
-        expect(confirmation.locator(".status")).to_have_text("Delivered", timeout=20_000)
+        # Twilio blocks every send after a STOP (it confirms the STOP itself): ours is answered 21610
+        # (docs/decisions.md, 10), which the local Twilio endpoint now does too.
+        expect(confirmation.locator(".status")).to_have_text(
+            "Not sent: the resident opted out (21610)", timeout=20_000
+        )
         assert_axe_clean(page, "a thread with a STOP confirmation")
+
+        # A reply to them is refused with the reason and how they can resume; the text is kept
+        page.get_by_label("Reply").fill("The pool opens at 9.")
+        page.get_by_label("Reply").press("Control+Enter")
+        expect(page.locator("#reply-error")).to_contain_text("opted out of all texts")
+        expect(page.locator("#reply-error")).to_contain_text("They can text START")
+        expect(page.get_by_label("Reply")).to_have_value("The pool opens at 9.")
+        expect(page.locator("#message-list .message-out", has_text="The pool opens at 9.")).to_have_count(0)
+        assert_axe_clean(page, "a refused reply to a resident who opted out")
         assert_clean(watch)
 
 

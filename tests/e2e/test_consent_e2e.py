@@ -3,6 +3,7 @@ Twilio endpoint, and a later non-transactional message to them is refused by the
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 
 from infra.local.stack import DEMO_AGENCY_NAME, REGION, LocalStack
 
@@ -110,3 +112,59 @@ def test_help_join_and_a_zip_code_by_text(local_stack: LocalStack) -> None:
     eventually(lambda: any("ZIP 94110" in b for b in bodies_to(local_stack, address)))
     subscriber = table(local_stack).get_item(Key={"pk": "SUBS#WATER", "sk": f"ADDR#{address}"})["Item"]
     assert subscriber["zones"] == ["zip:94110"]
+
+
+def test_after_stop_the_local_twilio_answers_21610_like_twilio_and_staff_replies_are_refused(
+    local_stack: LocalStack,
+) -> None:
+    from switchboard.twilio_client import build_twilio_client
+    from switchboard.twilio_credentials import TwilioCredentials
+    from twilio.base.exceptions import TwilioRestException
+
+    from infra.local.stack import DEMO_AGENCY_NUMBER, DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD
+    from tests.e2e.test_local_stack_api import call, thread_of
+
+    address = resident()
+    local_stack.send_inbound(address, "Is the pool open?")
+    token = local_stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
+    thread = eventually(lambda: thread_of(local_stack, token, address))
+
+    # Given the resident texts STOP: Twilio learns it on the way in, the agency's ledger from the webhook
+    local_stack.send_inbound(address, "STOP")
+    local_stack.wait_until_idle()
+
+    # Then the agency's own STOP confirmation was answered 21610, recorded, and never retried
+    def items(pk: str) -> list[dict[str, Any]]:
+        return list(table(local_stack).query(KeyConditionExpression=Key("pk").eq(pk))["Items"])
+
+    def failed_confirmation() -> dict[str, Any] | None:
+        thread_items = items(f"THREAD#{thread['thread_id']}")
+        return next(
+            (m for m in thread_items if "unsubscribed" in str(m.get("body")) and m.get("status") == "failed"),
+            None,
+        )
+
+    assert eventually(failed_confirmation)["error_code"] == "21610"
+    assert not [b for b in bodies_to(local_stack, address) if "unsubscribed" in b]
+    sources = {i.get("source") for i in items(f"ADDR#{address}") if str(i["sk"]).startswith("CONSENT#")}
+    assert sources == {"keyword", "carrier_error"}
+
+    # And a staff reply is refused by the API with the reason and START, before anything reaches Twilio
+    path = f"/api/threads/{thread['thread_id']}/messages"
+    status, _, body = call(local_stack, "POST", path, token, body={"body": "We are open until 8."})
+    answer = json.loads(body)
+    assert status == 409 and answer["error"] == "opted_out" and answer["resume_keyword"] == "START"
+
+    # The local Twilio refuses any send to the number, as Twilio does, until the resident texts START
+    client = build_twilio_client(
+        TwilioCredentials(local_stack.account_sid, local_stack.auth_token),
+        api_base_url=local_stack.twilio.url,
+    )
+    with pytest.raises(TwilioRestException) as refused:
+        client.messages.create(to=address, from_=DEMO_AGENCY_NUMBER, body="Direct")
+    assert refused.value.code == 21610 and refused.value.status == 400
+    local_stack.send_inbound(address, "START")
+    eventually(lambda: any("resubscribed" in b for b in bodies_to(local_stack, address)))
+    status, _, _ = call(local_stack, "POST", path, token, body={"body": "We are open until 8."})
+    assert status == 202
+    eventually(lambda: "We are open until 8." in bodies_to(local_stack, address))

@@ -48,6 +48,8 @@ CONTRACT_ENVIRONMENT = {
     "ALERT_SCHEDULE_GROUP",
     "ALERT_SCHEDULER_ROLE_ARN",
     "ALERT_SEND_RATE",
+    "PUBLIC_TEXTS_PER_DAY",
+    "TEXT_COUNTRY_CODES",
     "WEBCHAT_TOKEN_SECRET_ARN",
     "CHAT_ALLOWED_ORIGINS",
     "CHAT_BUSINESS_HOURS",
@@ -183,10 +185,32 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
     }
 
 
-def test_webhooks_touch_neither_the_table_nor_the_media(cfn: TemplateView) -> None:
+def test_webhooks_touch_no_table_and_only_the_oversize_prefix(cfn: TemplateView) -> None:
     for webhook in ("TwilioWebhookFn", "TwilioStatusFn"):
-        services = {action.split(":")[0] for action in cfn.actions_on(webhook)}
-        assert services == {"xray", "logs", "sqs", "secretsmanager"}, webhook
+        actions = cfn.actions_on(webhook)
+        services = {action.split(":")[0] for action in actions}
+        assert services == {"xray", "logs", "sqs", "secretsmanager", "s3"}, webhook
+        # S3: only writing an oversize post's whole form under oversize/ (docs/architecture.md, "Size caps")
+        assert {a for a in actions if a.startswith("s3:")} == {
+            "s3:PutObject",
+            "s3:PutObjectLegalHold",
+            "s3:PutObjectRetention",
+            "s3:PutObjectTagging",
+            "s3:PutObjectVersionTagging",
+            "s3:Abort*",
+        }
+        role = "ChannelsTwilioWebhookFnRole" if webhook == "TwilioWebhookFn" else "ChannelsTwilioStatusFnRole"
+        resources = [
+            resource
+            for logical_id, policy in cfn.of_type("AWS::IAM::Policy").items()
+            if logical_id.startswith(role)
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if any(str(a).startswith("s3:") for a in statement["Action"])
+            for resource in (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+        ]
+        assert resources == [{"Fn::Join": ["", [{"Fn::GetAtt": ["MediaBucket", "Arn"]}, "/oversize/*"]]}]
 
 
 def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
@@ -206,7 +230,8 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
     }
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
     # The web chat writes only its uploads/ and webchat/ prefixes (test_infra_webchat)
-    assert writers == {"InboundConsumerFn", "WebChatFn"}
+    # The webhooks write only oversize posts under oversize/ (test_webhooks_touch_no_table_...)
+    assert writers == {"InboundConsumerFn", "WebChatFn", "TwilioWebhookFn", "TwilioStatusFn"}
     media_readers = {fn for fn in CONTRACT_FUNCTIONS if "s3:GetObject*" in cfn.actions_on(fn)}
     # The consumer reads checked web chat photos; the web chat its prefixes and a resident's own photos
     assert media_readers == {"AgentApiFn", "InboundConsumerFn", "WebChatFn"}

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
-from events import SAMPLE_CONFIG
+from events import SAMPLE_CONFIG, load_event
 from infra.inbox_indexes import INBOX_VIEW_INDEXES
 from tests.integration.fakes import FakeMediaSource
 
@@ -62,6 +62,8 @@ ENVIRONMENT = {
     "ALERT_SCHEDULE_GROUP": ALERT_SCHEDULE_GROUP,
     "ALERT_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/switchboard-alert-scheduler",
     "ALERT_SEND_RATE": "50",
+    "PUBLIC_TEXTS_PER_DAY": "500",
+    "TEXT_COUNTRY_CODES": "1",
     "AGENCY_TIME_ZONE": "America/New_York",
     # Secrets Manager takes a name wherever it takes an ARN; moto's ARNs end in a random suffix.
     "TWILIO_SECRET_ARN": SECRET_NAME,
@@ -123,6 +125,18 @@ class Aws:
 
     def items(self) -> list[dict[str, Any]]:
         return self.table.scan()["Items"]
+
+    def sqs_event(self, logical_name: str) -> dict[str, Any]:
+        """What the queue holds, as the Lambda event source would deliver it (shape from the sample batch)."""
+        template = load_event("sqs/inbound_batch.json")["Records"][0]
+        records = []
+        for message in self.queue_messages(logical_name):
+            record = json.loads(json.dumps(template))
+            record.update(
+                messageId=message["MessageId"], body=message["Body"], receiptHandle=message["ReceiptHandle"]
+            )
+            records.append(record)
+        return {"Records": records}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -453,3 +453,69 @@ def test_yes_without_a_pending_sign_up_is_just_a_message(
 ) -> None:
     inbound_consumer.handler(inbound_event("yes", "SM" + "e" * 32), context)
     assert ledger(aws) == [] and queued_jobs(aws) == []
+
+
+def test_a_staff_reply_to_a_resident_who_texted_stop_is_409_opted_out_until_they_text_start(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext
+) -> None:
+    from tests.integration.test_agent_api import api_event, call
+
+    inbound_consumer.handler(inbound_event("STOP", "SM" + "7" * 32), context)
+    thread_id = aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "RESIDENT"})["Item"]["thread_id"]
+    path = f"/api/threads/{thread_id}/messages"
+    agent = {"sub": "agent-1", "email": "a@example.org", "cognito:groups": ["agent"]}
+    jobs_before = queued_jobs(aws)
+
+    status, body = call(agent_api, context, api_event("POST", path, body={"body": "Hi?"}, claims=agent))
+
+    # The page shows the reason and how to resume; nothing is stored or queued, no takeover is offered
+    assert status == 409
+    assert body["error"] == "opted_out" and body["resume_keyword"] == "START"
+    assert "STOP" in body["message"] and "START" in body["message"]
+    assert queued_jobs(aws) == jobs_before
+    messages = aws.table.query(
+        KeyConditionExpression=Key("pk").eq(f"THREAD#{thread_id}") & Key("sk").begins_with("MSG#")
+    )["Items"]
+    assert "Hi?" not in [m["body"] for m in messages]
+
+    # When the resident texts START, staff may write again
+    inbound_consumer.handler(inbound_event("START", "SM" + "8" * 32, "2026-11-25T10:05:00.000000Z"), context)
+    status, body = call(agent_api, context, api_event("POST", path, body={"body": "Hi?"}, claims=agent))
+    assert status == 202, body
+
+
+def public_sign_up(signup_api: Any, context: LambdaContext, phone: str, client: str) -> tuple[int, Any, Any]:
+    """A sign-up from the page at `client` (the source address API Gateway reports)."""
+    event = public_event("POST", "/api/public/signup", {"phone": phone, "topics": ["WATER"]})
+    event["requestContext"]["http"]["sourceIp"] = client
+    response = signup_api.handler(event, context)
+    return response["statusCode"], json.loads(response["body"]), response.get("headers") or {}
+
+
+def test_a_flood_of_sign_ups_is_held_by_the_limits_each_refusal_a_429_with_nothing_sent(
+    aws: Aws, signup_api: Any, context: LambdaContext
+) -> None:
+    from switchboard.public_texts import PER_CLIENT
+
+    seed_topics(aws)
+    # 15 sign-ups in a second from one address, each to a different number
+    answers = [public_sign_up(signup_api, context, f"+1555777{n:04d}", "203.0.113.7") for n in range(15)]
+
+    allowed = PER_CLIENT.max_count
+    assert [status for status, _, _ in answers] == [202] * allowed + [429] * (15 - allowed)
+    for _, body, headers in answers[allowed:]:
+        assert body["error"] == "rate_limited" and int(headers["Retry-After"]) == body["retry_after_s"] > 0
+    assert len(queued_jobs(aws)) == allowed
+
+
+def test_the_agencys_daily_cap_holds_across_addresses(
+    aws: Aws, context: LambdaContext, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    monkeypatch.setenv("PUBLIC_TEXTS_PER_DAY", "2")  # CDK parameter PublicTextsPerDay
+    signup_api = request.getfixturevalue("signup_api")
+    seed_topics(aws)
+
+    answers = [public_sign_up(signup_api, context, f"+1555888{n:04d}", f"198.51.100.{n}") for n in range(4)]
+
+    assert [status for status, _, _ in answers] == [202, 202, 429, 429]
+    assert len(queued_jobs(aws)) == 2

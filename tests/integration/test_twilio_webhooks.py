@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from events import SAMPLE_CONFIG, load_event
-from tests.integration.conftest import Aws, CapturedLogs, LambdaContext
+from tests.integration.conftest import MEDIA_BUCKET, Aws, CapturedLogs, LambdaContext
 from tests.integration.signing import form_pairs, replace, sign, signed_twilio_event, without
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -178,3 +178,47 @@ def test_status_callback_signed_for_the_messages_route_is_refused(
     event["rawPath"] = "/twilio/status"
 
     assert status_webhook.handler(event, context)["statusCode"] == 403
+
+
+def a_text(body: str, sid: str) -> dict[str, Any]:
+    """The sample SMS from the same resident, with another SID and body, signed as Twilio signs it."""
+    new_body, new_sid = replace("Body", body), replace("MessageSid", sid)
+    return signed_twilio_event("apigw/twilio_messages_sms.json", lambda pairs: new_sid(new_body(pairs)))
+
+
+@pytest.mark.parametrize("size", [200_000, 900_000], ids=["200KB", "900KB"])
+def test_a_signed_oversize_text_is_kept_and_the_residents_next_text_is_stored_at_once(
+    size: int, aws: Aws, webhook: Any, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    # Given a signed text far longer than a table item can hold, then an ordinary one from the same resident
+    long_sid, next_sid = "SM" + "d4" * 16, "SM" + "e5" * 16
+    long_body = "Flooding on Elm St " * (size // 19)
+    assert webhook.handler(a_text(long_body, long_sid), context)["statusCode"] == 200
+    assert webhook.handler(a_text("Is the shelter open?", next_sid), context)["statusCode"] == 200
+    batch = aws.sqs_event("InboundQueue")
+    assert len(batch["Records"]) == 2 and all(len(r["body"]) < 16_000 for r in batch["Records"])
+
+    # When the consumer takes the resident's message group, in order
+    assert inbound_consumer.handler(batch, context) == {"batchItemFailures": []}
+
+    # Then both are stored on the first try: the long one as its start, its whole text in the media bucket
+    messages = {i["twilio_sid"]: i for i in aws.items() if i["sk"].startswith("MSG#")}
+    assert messages[next_sid]["body"] == "Is the shelter open?"
+    assert messages[long_sid]["body"] == long_body[:4096]
+    assert messages[long_sid]["full_length"] == len(long_body)
+    kept = aws.s3.get_object(Bucket=MEDIA_BUCKET, Key=f"oversize/twilio.inbound/{long_sid}.json")
+    assert json.loads(kept["Body"].read())["Body"] == long_body
+
+
+def test_a_5_mb_signed_post_is_refused_with_413_nothing_queued_nothing_logged_of_it(
+    aws: Aws, webhook: Any, context: LambdaContext, logs: CapturedLogs
+) -> None:
+    huge = a_text("Elm St flooding " * 330_000, "SM" + "f6" * 16)
+
+    response = webhook.handler(huge, context)
+
+    assert response["statusCode"] == 413
+    assert aws.queue_messages("InboundQueue") == []
+    [refused] = [r for r in logs.records() if r["message"] == "Twilio webhook rejected"]
+    assert refused["status_code"] == 413 and refused["body_bytes"] > 5_000_000
+    assert "Elm St" not in logs.text() and "5555550123" not in logs.text()

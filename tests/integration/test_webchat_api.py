@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from events import load_event
 from tests.integration.conftest import Aws, LambdaContext
 from tests.integration.fakes import FakeTwilioHttpClient
 from tests.integration.test_agent_api import api_event
@@ -46,16 +45,7 @@ def call(handler: Any, context: LambdaContext, event: dict[str, Any]) -> tuple[i
 
 
 def sqs_event(aws: Aws, queue: str) -> dict[str, Any]:
-    """What the queue holds, as the Lambda event source would deliver it (shape from the sample batch)."""
-    template = load_event("sqs/inbound_batch.json")["Records"][0]
-    records = []
-    for message in aws.queue_messages(queue):
-        record = json.loads(json.dumps(template))
-        record.update(
-            messageId=message["MessageId"], body=message["Body"], receiptHandle=message["ReceiptHandle"]
-        )
-        records.append(record)
-    return {"Records": records}
+    return aws.sqs_event(queue)  # kept for the modules that import it from here
 
 
 @pytest.fixture
@@ -93,7 +83,7 @@ def test_a_chat_message_lands_in_the_inbox_and_the_reply_reaches_the_widget_not_
     assert call(webchat_api, context, chat_event("POST", "/chat/messages", message, token))[2] == accepted
 
     # The one inbound consumer stores it in the thread model, with the web chat channel
-    assert inbound_consumer.handler(sqs_event(aws, "InboundQueue"), context) == {"batchItemFailures": []}
+    assert inbound_consumer.handler(aws.sqs_event("InboundQueue"), context) == {"batchItemFailures": []}
     [thread] = [i for i in aws.items() if i["sk"] == "META"]
     assert thread["channel"] == "webchat" and thread["resident"]["address"].startswith("webchat:")
     assert [i["body"] for i in aws.items() if i["sk"].startswith("MSG#")] == [question]
@@ -113,7 +103,7 @@ def test_a_chat_message_lands_in_the_inbox_and_the_reply_reaches_the_widget_not_
         "POST", f"/api/threads/{thread['thread_id']}/messages", body={"body": "Yes, until 5."}, claims=CLAIMS
     )
     assert agent_api.handler(reply, context)["statusCode"] == 202
-    assert sms_sender.handler(sqs_event(aws, "OutboundQueue"), context) == {"batchItemFailures": []}
+    assert sms_sender.handler(aws.sqs_event("OutboundQueue"), context) == {"batchItemFailures": []}
     assert twilio.requests == []  # a web chat reply never goes to Twilio
 
     after = updates["cursor"]
@@ -144,7 +134,7 @@ def test_continue_by_text_sends_later_replies_by_sms_in_the_same_thread(
         context,
         chat_event("POST", "/chat/messages", {"body": "hi", "client_id": "c-0002-abcdef"}, token),
     )
-    inbound_consumer.handler(sqs_event(aws, "InboundQueue"), context)
+    inbound_consumer.handler(aws.sqs_event("InboundQueue"), context)
 
     status, _, body = call(webchat_api, context, chat_event("POST", "/chat/contact", contact, token))
     assert (status, body) == (200, {"text_to_masked": "•••0142"})
@@ -160,7 +150,7 @@ def test_continue_by_text_sends_later_replies_by_sms_in_the_same_thread(
         claims=CLAIMS,
     )
     assert agent_api.handler(reply, context)["statusCode"] == 202
-    assert sms_sender.handler(sqs_event(aws, "OutboundQueue"), context) == {"batchItemFailures": []}
+    assert sms_sender.handler(aws.sqs_event("OutboundQueue"), context) == {"batchItemFailures": []}
     [request] = twilio.requests
     assert request["data"]["To"] == "+15555550142" and request["data"]["Body"] == "We will text you."
 
@@ -214,3 +204,34 @@ def test_languages_are_one_file_each(aws: Aws, webchat_api: Any, context: Lambda
     spanish = call(webchat_api, context, chat_event("GET", "/chat/i18n/es"))[2]
     assert set(english) == set(spanish) and spanish["send"] == "Enviar"
     assert call(webchat_api, context, chat_event("GET", "/chat/i18n/xx"))[0] == 404
+
+
+def test_continue_by_text_only_to_the_agencys_countries_and_within_the_public_text_limits(
+    aws: Aws, webchat_api: Any, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    from switchboard.public_texts import PER_CLIENT
+
+    tokens = []
+    for n in range(PER_CLIENT.max_count + 2):
+        token = start(webchat_api, context)
+        body = {"body": "hi", "client_id": f"c-{n:04d}-abcdef"}
+        call(webchat_api, context, chat_event("POST", "/chat/messages", body, token))
+        tokens.append(token)
+    inbound_consumer.handler(aws.sqs_event("InboundQueue"), context)
+
+    # A number abroad is refused (TEXT_COUNTRY_CODES = 1), and counts nothing
+    abroad = {"phone": "+44 20 7946 0958", "continue_by_text": True}
+    assert call(webchat_api, context, chat_event("POST", "/chat/contact", abroad, tokens[0]))[0] == 400
+    # From one address, only so many numbers may be texted in an hour: then 429, and no text_to is set
+    statuses = []
+    for n, token in enumerate(tokens):
+        contact = {"phone": f"+1555555{n:04d}", "continue_by_text": True}
+        status, headers, body = call(
+            webchat_api, context, chat_event("POST", "/chat/contact", contact, token)
+        )
+        statuses.append(status)
+        if status == 429:
+            assert body["error"] == "rate_limited" and int(headers["Retry-After"]) > 0
+    assert statuses == [200] * PER_CLIENT.max_count + [429] * 2
+    threads = [i for i in aws.items() if i["sk"] == "META" and i["pk"].startswith("THREAD#")]
+    assert sum(1 for t in threads if t.get("text_to")) == PER_CLIENT.max_count

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import json
 from urllib.parse import urlencode
 
 import pytest
 from channels.logic.accept_twilio_post import (
     INBOUND_MESSAGE,
+    INLINE_FIELD_CHARS,
+    MAX_TWILIO_POST_BYTES,
+    QUEUED_PARAMS_BUDGET,
     STATUS_CALLBACK,
     accept_twilio_post,
     resident_group_id,
@@ -154,3 +158,72 @@ def test_signature_header_is_found_whatever_its_case() -> None:
     }
 
     assert TwilioPost.from_http_api_event(event).signature == request.signature
+
+
+class InMemoryOversizeStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, content: bytes) -> None:
+        self.objects[key] = content
+
+
+def judge_with_oversize(request: TwilioPost) -> tuple[int, InMemoryPublisher, InMemoryOversizeStore]:
+    publisher, store = InMemoryPublisher(), InMemoryOversizeStore()
+    reply = accept_twilio_post(
+        request,
+        INBOUND_MESSAGE,
+        credentials=lambda: ACCOUNT,
+        public_api_url=BASE,
+        publisher=publisher,
+        received_at="T",
+        oversize=store,
+    )
+    return reply.status_code, publisher, store
+
+
+def test_a_post_over_the_cap_is_refused_before_its_signature_is_looked_at() -> None:
+    # Given a post one byte over the cap, signed or not
+    fields = [*INBOUND[:-2], ("Body", "x" * MAX_TWILIO_POST_BYTES)]
+    status, publisher, credentials = judge(post(fields))
+
+    assert (status, publisher.events, credentials.calls) == (413, [], 0)
+
+
+def test_a_short_post_is_queued_whole_and_nothing_is_set_aside() -> None:
+    status, publisher, store = judge_with_oversize(post(INBOUND))
+
+    assert status == 200 and store.objects == {}
+    assert publisher.events[0].body()["params"] == dict(INBOUND)
+    assert "oversize" not in publisher.events[0].body()
+
+
+def test_a_long_body_is_kept_whole_aside_and_queued_as_its_start() -> None:
+    # Given a signed post whose Body is 900 KB (Twilio sent it: our account signed it)
+    long_body = "é" + "long text " * 90_000
+    fields = [*INBOUND[:-2], ("Body", long_body), ("ToCity", "")]
+    status, publisher, store = judge_with_oversize(post(fields))
+
+    assert status == 200
+    [event] = publisher.events
+    sid = dict(INBOUND)["MessageSid"]
+    assert event.params["Body"] == long_body[:INLINE_FIELD_CHARS]
+    assert event.body()["oversize"] == {
+        "key": f"oversize/twilio.inbound/{sid}.json",
+        "fields": {"Body": len(long_body)},
+    }
+    assert json.loads(store.objects[f"oversize/twilio.inbound/{sid}.json"]) == dict(fields)
+
+
+def test_many_fields_just_under_the_cut_are_set_aside_until_the_message_fits() -> None:
+    # Given 60 extra fields of 4,000 quote characters (JSON doubles each): 480 KB in a queue message
+    extra = [(f"Extra{i}", '"' * 4000) for i in range(60)]
+    status, publisher, store = judge_with_oversize(post([*INBOUND, *extra]))
+
+    assert status == 200 and len(store.objects) == 1
+    event = publisher.events[0]
+    assert len(json.dumps(event.body()).encode()) <= QUEUED_PARAMS_BUDGET + 1024
+    assert {event.params[name] for name in ("MessageSid", "From", "To", "AccountSid")} == {
+        value for name, value in INBOUND if name in ("MessageSid", "From", "To", "AccountSid")
+    }
+    assert set(event.body()["oversize"]["fields"]) <= {name for name, _ in extra}

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from inbox.logic.agent_inbox import agent_from_claims, open_thread, parse_groups, read_media, reply_to_thread
 from inbox.models.conversations import Agent, Message
-from inbox.models.errors import MediaNotFound, NotAuthenticated, ThreadNotFound
+from inbox.models.errors import MediaNotFound, NotAuthenticated, ResidentOptedOut, ThreadNotFound
 from inbox.models.media import MediaBlob
 from inbox.models.records import ThreadActivity
 from switchboard.phone import parse_address
@@ -124,3 +124,28 @@ def test_unknown_or_malformed_media_is_not_found(media_id: str) -> None:
 
     with pytest.raises(MediaNotFound):
         read_media(archive, "t1", media_id)
+
+
+@pytest.mark.parametrize("opted_out_address", ["+15555550123", "+15555550999"], ids=["resident", "text-to"])
+def test_a_reply_to_a_resident_opted_out_of_everything_is_refused_and_nothing_is_stored(
+    opted_out_address: str,
+) -> None:
+    # Given a thread whose resident (or the phone a web chat continues to) texted STOP
+    inbox, queue = inbox_with_thread(), InMemoryReplyQueue()
+    inbox.threads["t1"]["text_to"] = "+15555550999"
+    before = dict(inbox.messages)
+
+    with pytest.raises(ResidentOptedOut):
+        reply_to_thread(
+            inbox,
+            queue,
+            thread_id="t1",
+            body="On our way",
+            agent=AGENT,
+            opted_out=lambda address: address == opted_out_address,
+        )
+
+    assert queue.jobs == [] and inbox.messages == before
+    # Someone else's STOP changes nothing for this thread
+    reply_to_thread(inbox, queue, thread_id="t1", body="On our way", agent=AGENT, opted_out=lambda a: False)
+    assert len(queue.jobs) == 1

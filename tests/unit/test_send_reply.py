@@ -223,12 +223,22 @@ def test_a_stopped_topic_refuses_that_topic_only() -> None:
     assert send(store, gateway, consent=consent, job=storm) is SendOutcome.SENT
 
 
-@pytest.mark.parametrize("category", ["conversational", "transactional"])
-def test_replies_and_confirmations_are_not_held_back_by_an_opt_out(category: str) -> None:
-    # The STOP confirmation itself goes to a resident who just opted out; Twilio is the backstop for the rest.
+def test_a_keywords_answer_is_not_held_back_by_an_opt_out() -> None:
+    # The STOP confirmation itself goes to a resident who just opted out.
     store, gateway = InMemoryReplyStore(replies={"MSG#a#m1": pending()}), ScriptedGateway()
-    job = ALERT.model_copy(update={"category": category})
+    job = ALERT.model_copy(update={"category": "transactional"})
     assert send(store, gateway, consent=opted_out_of("ALL"), job=job) is SendOutcome.SENT
+
+
+def test_a_staff_reply_to_a_resident_opted_out_of_everything_is_refused_before_twilio() -> None:
+    # The agent API refuses it first (409 opted_out); this catches a STOP that lands after that check.
+    store, gateway = InMemoryReplyStore(replies={"MSG#a#m1": pending()}), ScriptedGateway()
+    job = ALERT.model_copy(update={"category": "conversational"})
+    assert send(store, gateway, consent=opted_out_of("ALL"), job=job) is SendOutcome.REFUSED_OPTED_OUT
+    assert gateway.sends == [] and store.rejected == ["opted_out"]
+    # A topic stopped is no reason to hold back a conversation
+    store = InMemoryReplyStore(replies={"MSG#a#m1": pending()})
+    assert send(store, gateway, consent=opted_out_of("WATER"), job=job) is SendOutcome.SENT
 
 
 def test_twilio_21610_records_an_opt_out_in_the_ledger_and_is_not_retried() -> None:

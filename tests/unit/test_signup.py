@@ -10,6 +10,7 @@ from inbox.pipeline import InboundMessage, InboundText
 from pydantic import ValidationError
 from subscriptions.logic.signup import confirm_signup_handler, request_signup, signup_confirmation_step
 from subscriptions.models.signup import PendingSignup, SignupRequest, UnknownTopic, UnsupportedNumber
+from switchboard.public_texts import PER_CLIENT, PER_NUMBER, PublicTextGuard, TooManyTexts
 
 from tests.unit.fakes import InMemoryConsent, RecordedReplies
 
@@ -44,10 +45,33 @@ class Texts:
         self.sent.append((address, body))
 
 
-def sign_up(signups: InMemorySignups, texts: Texts, at: float, **fields: object) -> bool:
+class InMemoryCounters:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def increment(self, key: str, expires_at: int) -> int:
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key]
+
+
+def sign_up(
+    signups: InMemorySignups,
+    texts: Texts,
+    at: float,
+    guard: PublicTextGuard | None = None,
+    client: str = "203.0.113.10",
+    **fields: object,
+) -> bool:
     request = SignupRequest(**{"phone": "555-555-0123", "topics": ["water"], **fields})  # type: ignore[arg-type]
     return request_signup(
-        request, topics=TOPICS, signups=signups, texts=texts, agency="Demo County", now=lambda: at
+        request,
+        topics=TOPICS,
+        signups=signups,
+        texts=texts,
+        agency="Demo County",
+        guard=guard or PublicTextGuard(InMemoryCounters(), daily_cap=1000),
+        client_address=client,
+        now=lambda: at,
     )
 
 
@@ -148,3 +172,53 @@ def test_yes_after_the_sign_up_expired_subscribes_nobody() -> None:
         is None
     )
     assert consent.ledger == {}
+
+
+def test_fifteen_sign_ups_in_a_second_from_one_address_send_only_what_the_address_may() -> None:
+    # Given a flood: 15 sign-ups to different numbers from one client address within the same second
+    signups, texts = InMemorySignups(), Texts()
+    guard = PublicTextGuard(InMemoryCounters(), daily_cap=1000)
+    refused = 0
+    for n in range(15):
+        try:
+            sign_up(signups, texts, 1000.0, guard, phone=f"+1555555{n:04d}")
+        except TooManyTexts as error:
+            refused += 1
+            assert error.limit == PER_CLIENT and 0 < error.retry_after_s <= 3600
+    # Then only the address's allowance went out, and each refusal sent nothing and left nothing pending
+    assert len(texts.sent) == PER_CLIENT.max_count and refused == 15 - PER_CLIENT.max_count
+    assert len(signups.items) == PER_CLIENT.max_count
+
+
+def test_the_agencys_daily_cap_holds_across_addresses_and_resets_the_next_day() -> None:
+    signups, texts = InMemorySignups(), Texts()
+    guard = PublicTextGuard(InMemoryCounters(), daily_cap=3)
+    outcomes = []
+    for n in range(6):  # six different people, six different numbers
+        try:
+            outcomes.append(
+                sign_up(signups, texts, 1000.0, guard, client=f"198.51.100.{n}", phone=f"+1555666{n:04d}")
+            )
+        except TooManyTexts as error:
+            outcomes.append(error.limit.scope)
+    assert outcomes == [True, True, True, "pubtext-agency", "pubtext-agency", "pubtext-agency"]
+    assert len(texts.sent) == 3 and len(signups.items) == 3
+    # The next UTC day the agency may text again
+    assert sign_up(signups, texts, 1000.0 + 86400, guard, client="198.51.100.9", phone="+15556660009")
+
+
+def test_one_number_gets_a_few_confirmations_a_day_at_most() -> None:
+    signups, texts = InMemorySignups(), Texts()
+    guard = PublicTextGuard(InMemoryCounters(), daily_cap=1000)
+    for n in range(PER_NUMBER.max_count):  # each past the 15-minute resend rule, from another address
+        assert sign_up(signups, texts, 1000.0 + n * 16 * 60, guard, client=f"192.0.2.{n}")
+    with pytest.raises(TooManyTexts):
+        sign_up(signups, texts, 1000.0 + PER_NUMBER.max_count * 16 * 60, guard, client="192.0.2.99")
+    assert len(texts.sent) == PER_NUMBER.max_count
+
+
+def test_countries_texted_come_from_the_setting() -> None:
+    guard = PublicTextGuard(InMemoryCounters(), daily_cap=1000, allowed_prefixes=("+1", "+44"))
+    assert sign_up(InMemorySignups(), Texts(), 0.0, guard, phone="+44 20 7946 0958")
+    with pytest.raises(UnsupportedNumber):
+        sign_up(InMemorySignups(), Texts(), 0.0, guard, phone="+52 55 1234 5678")

@@ -129,10 +129,12 @@ async function submit(event) {
         "We could not find this address in our area. Check it, or give a ZIP code instead.");
       form.street_address.focus();
     }
+    const messages = {
+      400: "Please check the form and try again.",
+      429: "Too many sign-ups right now, so no text was sent. Please try again later.",
+    };
     byId("signup-error").textContent =
-      response.status === 400
-        ? "Please check the form and try again."
-        : "Sign-up is not available right now. Please try again later.";
+      messages[response.status] || "Sign-up is not available right now. Please try again later.";
   } catch {
     byId("signup-error").textContent = "No connection. Please try again.";
   } finally {

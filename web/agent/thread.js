@@ -19,7 +19,11 @@ const STATUS_LABELS = {
   undelivered: "Not delivered",
 };
 
+// Refused because the resident opted out: by our sender ("opted_out") or by Twilio (21610, e.g. after STOP).
+const OPTED_OUT_CODES = new Set(["opted_out", "21610"]);
+
 export function statusText(message) {
+  if (OPTED_OUT_CODES.has(String(message.error_code))) return `Not sent: the resident opted out (${message.error_code})`;
   const label = STATUS_LABELS[message.status] || message.status || "Unknown";
   return message.error_code ? `${label} (error ${message.error_code})` : label;
 }
@@ -204,6 +208,12 @@ export class ThreadView {
       ),
     );
     if (message.body) li.append(el("p", { class: "message-body", text: message.body }));
+    if (message.full_length) {
+      // The webhook kept a text too long for the table whole in the media bucket; this is its start.
+      const shown = message.body.length.toLocaleString();
+      const whole = message.full_length.toLocaleString();
+      li.append(el("p", { class: "message-attachment", text: `Long message: the first ${shown} of ${whole} characters are shown.` }));
+    }
     for (const media of message.media || []) li.append(this.mediaNode(media, inbound));
     let status = null;
     if (!inbound) {
@@ -277,6 +287,8 @@ export class ThreadView {
       try {
         result = await this.api.sendReply(threadId, body);
       } catch (error) {
+        // 409 opted_out: the resident texted STOP. Say why and how they can resume; never offer to send anyway.
+        if (error.data?.error === "opted_out") throw error;
         // 409: the thread is someone else's. Send only if the agent confirms.
         if (error.status !== 409 || !this.confirmTakeover || generation !== this.generation) throw error;
         if (!(await this.confirmTakeover())) {
@@ -294,6 +306,10 @@ export class ThreadView {
       this.onSent(threadId);
     } catch (error) {
       if (generation !== this.generation) return;
+      if (error.data?.error === "opted_out") {
+        setText(this.e.replyError, `Not sent: ${error.data.message} Your text is kept.`);
+        return;
+      }
       const reason = error.status === 0 ? "the connection was lost" : error.message || `error ${error.status}`;
       setText(this.e.replyError, `Your reply was not sent: ${reason}. Your text is kept; try again.`);
     } finally {

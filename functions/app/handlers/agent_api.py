@@ -50,6 +50,7 @@ from inbox.models.errors import (
     MediaNotFound,
     NotAuthenticated,
     OwnedByAnother,
+    ResidentOptedOut,
     ThreadNotFound,
     UnknownDepartment,
     UnknownStaff,
@@ -58,6 +59,7 @@ from reminders.handlers.reminder_routes import router as reminder_router
 from routing.handlers.routing_routes import router as routing_router
 from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
+from switchboard.body_caps import AGENT_API_BODY_BYTES, refuse_bodies_over
 from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden, require_role
@@ -162,6 +164,7 @@ def post_reply(thread_id: str, reply: ReplyRequest) -> Response[ReplyAccepted]:
         body=reply.body,
         agent=agent,
         confirm_takeover=reply.confirm_takeover,
+        opted_out=lambda address: deps.consent.load_state(address).opted_out_all,
     )
     workspace_logic.claim_on_reply(deps.workspace, agent, thread_id)
     deps.workspace.audit.record(
@@ -239,6 +242,21 @@ _ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
 answer_errors(app, _ERROR_RESPONSES)
 
 
+@app.exception_handler(ResidentOptedOut)
+def resident_opted_out(error: ResidentOptedOut) -> Response[dict[str, Any]]:
+    """409 with a code the page recognises, the reason, and how the resident can receive texts again."""
+    return Response(
+        status_code=409,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "error": "opted_out",
+            "message": "This resident has opted out of all texts from the agency (they texted STOP), so "
+            "nothing was sent. They can text START to this number to receive texts again.",
+            "resume_keyword": "START",
+        },
+    )
+
+
 @app.exception_handler(AtCapacity)
 def at_capacity(error: AtCapacity) -> Response[dict[str, Any]]:
     """The 409 says how full the agent is, so the page can offer a supervisor the override."""
@@ -257,5 +275,6 @@ def at_capacity(error: AtCapacity) -> Response[dict[str, Any]]:
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
+@refuse_bodies_over(AGENT_API_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

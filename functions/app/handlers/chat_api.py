@@ -18,7 +18,9 @@ from inbox.dal.media_store import S3MediaStore
 from inbox.logic.agent_inbox import agent_from_claims, read_media
 from inbox.models.errors import MediaNotFound, NotAuthenticated
 from routing.dal.staff_presence import StaffPresence
+from switchboard.body_caps import CHAT_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
+from switchboard.public_texts import PublicTextGuard, TableCounters, TooManyTexts, country_prefixes
 from switchboard.settings import WebChatSettings, load_settings
 from webchat.dal.chat_table import ChatTable
 from webchat.dal.uploads import PhotoUploads
@@ -73,6 +75,7 @@ class ChatDependencies:
     photos: PhotoUploads
     media: S3MediaStore
     agents_online: AgentsOnline
+    texting: PublicTextGuard
 
 
 @cache
@@ -90,6 +93,11 @@ def dependencies() -> ChatDependencies:
         photos=PhotoUploads(s3, settings.media_bucket),
         media=S3MediaStore(s3, settings.media_bucket),
         agents_online=AgentsOnline(StaffPresence(table)),
+        texting=PublicTextGuard(
+            TableCounters(table),
+            daily_cap=settings.public_texts_per_day,
+            allowed_prefixes=country_prefixes(settings.text_country_codes),
+        ),
     )
 
 
@@ -177,7 +185,16 @@ def post_typing() -> Response[None]:
 
 @app.post("/chat/contact")
 def post_contact(update: ContactUpdate) -> dict[str, str | None]:
-    masked = chat.update_contact(dependencies().store, session(), update, now_iso=chat.utc_now_iso())
+    deps = dependencies()
+    masked = chat.update_contact(
+        deps.store,
+        session(),
+        update,
+        now_iso=chat.utc_now_iso(),
+        texting=deps.texting,
+        source_ip=source_ip(),
+        now=int(time.time()),
+    )
     return {"text_to_masked": masked}
 
 
@@ -255,6 +272,21 @@ def error_response(error: Exception) -> Response[dict[str, str]]:
 
 for _error in _ERRORS:
     app.exception_handler(_error)(error_response)
+
+
+@app.exception_handler(TooManyTexts)
+def too_many_texts(error: TooManyTexts) -> Response[dict[str, Any]]:
+    # Continue by text makes the agency text a number typed on a public page: the public text limits apply.
+    return Response(
+        status_code=429,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "error": "rate_limited",
+            "message": "We cannot text this number right now. Please try again later.",
+            "retry_after": max(1, error.retry_after_s),
+        },
+        headers={"Retry-After": str(max(1, error.retry_after_s))},
+    )
 
 
 @app.exception_handler(RateLimited)
@@ -335,5 +367,6 @@ def cors_gate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
+@refuse_bodies_over(CHAT_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return cors_gate(event, context)

@@ -26,8 +26,10 @@ from subscriptions.models.signup import (
     UnknownTopic,
     UnsupportedNumber,
 )
+from switchboard.body_caps import SIGNUP_BODY_BYTES, refuse_bodies_over
 from switchboard.languages import Language
 from switchboard.observability import logger, metrics, tracer
+from switchboard.public_texts import PublicTextGuard, TableCounters, TooManyTexts, country_prefixes
 from switchboard.settings import SignupApiSettings, load_settings
 from zones.dal.zones_table import ZonesTable
 
@@ -45,6 +47,7 @@ class SignupDependencies:
     texts: ThreadReplies
     agency_name: AgencyName
     places: ZonesTable
+    guard: PublicTextGuard
 
 
 @cache
@@ -58,6 +61,11 @@ def dependencies() -> SignupDependencies:
         ),
         agency_name=AgencyName(table, settings.agency_name),
         places=ZonesTable(table),
+        guard=PublicTextGuard(
+            TableCounters(table),
+            daily_cap=settings.public_texts_per_day,
+            allowed_prefixes=country_prefixes(settings.text_country_codes),
+        ),
     )
 
 
@@ -81,6 +89,8 @@ def post_signup(signup: SignupRequest) -> Response[SignupAccepted]:
         signups=deps.signups,
         texts=deps.texts,
         agency=deps.agency_name(),
+        guard=deps.guard,
+        client_address=app.current_event.request_context.http.source_ip,
         places=deps.places,
     )
     # The same answer whether or not a text went out: the page must not tell a stranger about a number.
@@ -91,6 +101,21 @@ def post_signup(signup: SignupRequest) -> Response[SignupAccepted]:
 def unknown_topic(error: UnknownTopic) -> Response[dict[str, str]]:
     return Response(
         status_code=400, content_type=content_types.APPLICATION_JSON, body={"message": "unknown topic"}
+    )
+
+
+@app.exception_handler(TooManyTexts)
+def too_many_texts(error: TooManyTexts) -> Response[dict[str, Any]]:
+    """Nothing was sent. The page says to try later; Retry-After says when."""
+    return Response(
+        status_code=429,
+        content_type=content_types.APPLICATION_JSON,
+        headers={"Retry-After": str(max(1, error.retry_after_s))},
+        body={
+            "error": "rate_limited",
+            "message": "too many sign-ups right now; nothing was sent, try again later",
+            "retry_after_s": max(1, error.retry_after_s),
+        },
     )
 
 
@@ -130,5 +155,6 @@ def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
+@refuse_bodies_over(SIGNUP_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -16,6 +16,7 @@ from switchboard.clock import utc_now_iso
 from switchboard.observability import logger, metrics
 from switchboard.twilio_credentials import load_twilio_credentials
 
+from channels.integrations.oversize_store import S3OversizeStore
 from channels.integrations.sqs_publisher import SqsTwilioEventPublisher
 from channels.logic.accept_twilio_post import accept_twilio_post
 from channels.models.webhooks import TwilioPost, WebhookSpec
@@ -27,11 +28,13 @@ HttpHandler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
 
 
 def twilio_post_handler(
-    spec: WebhookSpec, *, secret_arn: str, public_api_url: str, queue_url: str
+    spec: WebhookSpec, *, secret_arn: str, public_api_url: str, queue_url: str, media_bucket: str
 ) -> HttpHandler:
     @cache
     def publisher() -> SqsTwilioEventPublisher:
         return SqsTwilioEventPublisher(boto3.client("sqs"), queue_url)  # on first use, not at import
+
+    oversize = S3OversizeStore(lambda: boto3.client("s3"), media_bucket)
 
     @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
@@ -43,6 +46,7 @@ def twilio_post_handler(
             public_api_url=public_api_url,
             publisher=publisher(),
             received_at=utc_now_iso(),
+            oversize=oversize,
         ).to_http_api_response()
 
     return handler

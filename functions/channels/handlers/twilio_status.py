@@ -14,4 +14,5 @@ handler = twilio_post_handler(
     secret_arn=settings.twilio_secret_arn,
     public_api_url=settings.public_api_url,
     queue_url=settings.status_queue_url,
+    media_bucket=settings.media_bucket,
 )

@@ -54,6 +54,7 @@ class WebhookReply:
 OK_TWIML = WebhookReply(200, EMPTY_TWIML, "text/xml")
 OK_EMPTY = WebhookReply(200)
 BAD_REQUEST = WebhookReply(400, "Bad Request")
+PAYLOAD_TOO_LARGE = WebhookReply(413, "Payload Too Large")
 FORBIDDEN = WebhookReply(403, "Forbidden")
 
 
@@ -79,6 +80,12 @@ class QueuedTwilioEvent:
     params: dict[str, str]
     group_id: str | None = None
     deduplication_id: str | None = None
+    # Set when fields too long for the queue message and the table were kept whole in the media bucket:
+    # `{"key": object key, "fields": {name: full length in characters}}` (params hold their first characters).
+    oversize: dict[str, Any] | None = None
 
     def body(self) -> dict[str, Any]:
-        return {"kind": self.kind, "received_at": self.received_at, "params": self.params}
+        body = {"kind": self.kind, "received_at": self.received_at, "params": self.params}
+        if self.oversize:
+            body["oversize"] = self.oversize
+        return body

@@ -14,7 +14,13 @@ from switchboard.roles import parse_groups
 from switchboard.table_keys import message_sk
 
 from inbox.models.conversations import Agent, Message, Thread, ThreadDetail, ThreadPage, preview_of
-from inbox.models.errors import MediaNotFound, NotAuthenticated, OwnedByAnother, ThreadNotFound
+from inbox.models.errors import (
+    MediaNotFound,
+    NotAuthenticated,
+    OwnedByAnother,
+    ResidentOptedOut,
+    ThreadNotFound,
+)
 from inbox.models.media import MediaBlob, parse_media_id
 from inbox.models.records import Page, ThreadActivity, new_id
 
@@ -84,12 +90,15 @@ def reply_to_thread(
     body: str,
     agent: Agent,
     confirm_takeover: bool = False,
+    opted_out: Callable[[str], bool] | None = None,
     now: Callable[[], str] = utc_now_iso,
     make_id: Callable[[], str] = new_id,
 ) -> Message:
     """Store the reply as `accepted`, then queue it for the sender (which owns talking to Twilio).
 
-    A thread another agent owns is answered only with `confirm_takeover` (OwnedByAnother otherwise).
+    A thread another agent owns is answered only with `confirm_takeover` (OwnedByAnother otherwise). With
+    `opted_out` (address -> opted out of everything), a resident who texted STOP is not written to
+    (ResidentOptedOut, nothing stored); the sender checks again at send time in any case.
     """
     _check_thread_id(thread_id)
     thread = store.get_thread(thread_id)
@@ -98,6 +107,12 @@ def reply_to_thread(
     owner = thread.get("assignee")
     if owner and owner != agent.sub and not confirm_takeover:
         raise OwnedByAnother(thread_id)
+    # A web chat that continues by text also reaches the resident's phone (`text_to`).
+    recipients = [thread["resident"]["address"], *([thread["text_to"]] if thread.get("text_to") else [])]
+    if opted_out is not None and any(opted_out(address) for address in recipients):
+        logger.info("Reply refused: the resident opted out of every text", extra={"thread_id": thread_id})
+        metrics.add_metric(name="ReplyRefusedOptedOut", unit=MetricUnit.Count, value=1)
+        raise ResidentOptedOut(thread_id)
     created_at = now()
     message = Message(
         message_id=make_id(),

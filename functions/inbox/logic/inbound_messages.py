@@ -80,6 +80,7 @@ def store_incoming_message(
         created_at=incoming.received_at,
         author="resident",
         twilio_sid=incoming.sid,
+        full_length=incoming.full_length,
     )
     activity = ThreadActivity(
         thread_id=thread_id,

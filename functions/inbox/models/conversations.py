@@ -57,6 +57,8 @@ class Message(BaseModel):
     author: str
     error_code: str | None = None
     twilio_sid: str | None = None
+    # Set when `body` is only the start of a longer text (kept whole in the media bucket): its length.
+    full_length: int | None = None
 
 
 class ThreadPage(BaseModel):

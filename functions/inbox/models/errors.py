@@ -36,6 +36,10 @@ class OwnedByAnother(ValueError):
     """A reply to a thread another agent owns, without `confirm_takeover`."""
 
 
+class ResidentOptedOut(ValueError):
+    """A staff reply to a resident who opted out of every text (STOP): carriers refuse it (Twilio 21610)."""
+
+
 class UnknownDepartment(LookupError):
     pass
 

@@ -17,11 +17,21 @@ MAX_MEDIA = 10
 _PRIVATE = ConfigDict(frozen=True, hide_input_in_errors=True)
 
 
+class OversizeFields(BaseModel):
+    """Fields the webhook kept whole in the media bucket (`key`); params hold their first characters."""
+
+    model_config = _PRIVATE
+
+    key: str
+    fields: dict[str, int]  # name: full length in characters
+
+
 class _TwilioEnvelope(BaseModel):
     model_config = _PRIVATE
 
     received_at: str
     params: dict[str, str]
+    oversize: OversizeFields | None = None
 
     @field_validator("received_at")
     @classmethod
@@ -71,11 +81,14 @@ class IncomingMessage(BaseModel):
     body: str = ""
     media: tuple[IncomingMedia, ...] = ()
     received_at: str
+    # The whole text's length when `body` is only its start (the webhook kept the rest in the media bucket).
+    full_length: int | None = None
 
     @classmethod
     def from_envelope(cls, envelope: InboundEnvelope) -> IncomingMessage:
         params = envelope.params
         return cls(
+            full_length=envelope.oversize.fields.get("Body") if envelope.oversize else None,
             sid=params.get("MessageSid", ""),
             account_sid=params.get("AccountSid", ""),
             from_address=params.get("From", ""),

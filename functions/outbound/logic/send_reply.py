@@ -98,8 +98,10 @@ def send_reply(
         # "Continue by text": the same reply also goes by SMS, from the agency's default sender.
         reply = replace(reply, to=reply.text_to, channel="sms", agency_address=None)
 
-    # Checked now, not when the job was queued: an opt-out recorded before this read always wins.
-    if job.category == "non_transactional" and not consent.may_send(reply.to, job.topic):
+    # Checked now, not when the job was queued: an opt-out recorded before this read always wins. Only a
+    # keyword's own answer (the STOP confirmation) may reach a resident opted out of everything; a staff reply
+    # (conversational, no topic) may not, and an alert or reminder not on a topic they stopped either.
+    if job.category != "transactional" and not consent.may_send(reply.to, job.topic):
         store.record_rejected(reply, REFUSED_OPTED_OUT)
         logger.info("Send refused: the resident opted out", extra={**log_keys, "topic": job.topic})
         metrics.add_metric(name="SendRefusedOptedOut", unit=MetricUnit.Count, value=1)

@@ -21,13 +21,13 @@ from switchboard.geo.places import Place, ZoneSource, describe_zones, place_of_a
 from switchboard.geo.zones import AddressNotFound, zip_zone
 from switchboard.observability import logger, metrics, redact_address
 from switchboard.phone import parse_address
+from switchboard.public_texts import PublicTextGuard, TooManyTexts, UnsupportedCountry
 from switchboard.words import OtherKeyword
 
 from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentStore
 from subscriptions.models.signup import (
     PENDING_FOR_S,
     RESEND_AFTER_S,
-    SIGNUP_COUNTRY_PREFIXES,
     PendingSignup,
     SignupRequest,
     UnknownAddress,
@@ -58,18 +58,26 @@ def request_signup(
     signups: PendingSignups,
     texts: ConfirmationTexts,
     agency: str,
+    guard: PublicTextGuard,
+    client_address: str,
     places: ZoneSource | None = None,
     now: Callable[[], float] = time.time,
     now_iso: Callable[[], str] = utc_now_iso,
     make_id: Callable[[], str] = new_id,
 ) -> bool:
-    """True if a confirmation text was queued; False if one went to this number moments ago."""
+    """True if a confirmation text was queued; False if one went to this number moments ago.
+
+    TooManyTexts (nothing sent) past the limits per client address, per number or the agency's day.
+    """
+    guard.admit_client(client_address, int(now()))
     offered = {topic.code for topic in topics}
     if unknown := set(request.topics) - offered:
         raise UnknownTopic(", ".join(sorted(unknown)))
     address = parse_address(request.phone).value
-    if not address.startswith(SIGNUP_COUNTRY_PREFIXES):
-        raise UnsupportedNumber("country not served")
+    try:
+        guard.check_country(address)
+    except UnsupportedCountry:
+        raise UnsupportedNumber("country not served") from None
     place = Place(zones=(), names=())
     if request.address:
         try:
@@ -100,6 +108,11 @@ def request_signup(
         logger.info("Sign-up repeated too soon; no second text", extra=log_keys)
         metrics.add_metric(name="SignupThrottled", unit=MetricUnit.Count, value=1)
         return False
+    try:
+        guard.admit_text(address, moment)
+    except TooManyTexts:
+        signups.remove(address)  # no text went out: a later request may send it
+        raise
     where = _where(signup)
     texts.send_first(
         address,

@@ -74,13 +74,13 @@ class PendingSignup:
     zone_names: tuple[str, ...] = ()
 
 
-# Countries the sign-up page may text (calling-code prefixes). Texts abroad cost many times more and are the
-# usual target of SMS pumping fraud through public forms; an agency serving other countries adds theirs here.
+# Countries a subscriber import may hold (calling-code prefixes). The sign-up page texts the countries of the
+# TEXT_COUNTRY_CODES setting (CDK parameter TextCountryCodes, default 1 = US/CA: switchboard.public_texts).
 SIGNUP_COUNTRY_PREFIXES = ("+1",)
 
 
 class UnsupportedNumber(ValueError):
-    """A number outside SIGNUP_COUNTRY_PREFIXES."""
+    """A number outside the countries the agency texts."""
 
 
 class UnknownAddress(ValueError):

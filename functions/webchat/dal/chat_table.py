@@ -7,6 +7,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import put_if
+from switchboard.public_texts import TableCounters
 from switchboard.table_keys import MESSAGE_SK_PREFIX, RESIDENT_SK, THREAD_META_SK, resident_pk, thread_pk
 
 SESSION_SK = "SESSION"
@@ -24,14 +25,7 @@ class ChatTable:
     # --- rate counters (logic.rate_limits.Counters) ------------------------------------------------------
 
     def increment(self, key: str, expires_at: int) -> int:
-        response = self._table.update_item(
-            Key={"pk": f"RATE#{key}", "sk": "COUNT"},
-            UpdateExpression="ADD #count :one SET expires_at = :expires",
-            ExpressionAttributeNames={"#count": "count"},
-            ExpressionAttributeValues={":one": 1, ":expires": expires_at},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(response["Attributes"]["count"])
+        return TableCounters(self._table).increment(key, expires_at)  # the same RATE# items as public texts
 
     # --- sessions ---------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger, metrics
 from switchboard.phone import WEBCHAT_PREFIX
+from switchboard.public_texts import PublicTextGuard
 
 from webchat.dal.uploads import MEDIA_URL_SCHEME
 from webchat.logic import rate_limits
@@ -188,16 +189,32 @@ def resident_typing(store: ChatStore, session_id: str, *, now: int) -> None:
         store.mark_typing(thread_id, "resident", now + TYPING_FOR_S)
 
 
-def update_contact(store: ChatStore, session_id: str, update: ContactUpdate, *, now_iso: str) -> str | None:
-    """Save what the resident told; with continue_by_text, later replies also go to their phone by SMS."""
+def update_contact(
+    store: ChatStore,
+    session_id: str,
+    update: ContactUpdate,
+    *,
+    now_iso: str,
+    texting: PublicTextGuard,
+    source_ip: str,
+    now: int,
+) -> str | None:
+    """Save what the resident told; with continue_by_text, later replies also go to their phone by SMS.
+
+    A number someone typed on a public page is texted only in the agency's countries and within the public
+    text limits (per address, per number, the agency's day): UnsupportedCountry, TooManyTexts otherwise.
+    """
     store.save_contact(session_id, update.model_dump(exclude_none=True, exclude={"continue_by_text"}))
     if not update.continue_by_text:
         return None
     if not update.phone:
         raise ValueError("a phone number is needed to continue by text")
+    texting.check_country(update.phone)
+    texting.admit_client(source_ip, now)
     thread_id = store.thread_of(session_address(session_id))
     if thread_id is None:
         raise NoConversation(session_id)
+    texting.admit_text(update.phone, now)
     store.continue_by_text(thread_id, update.phone, now_iso)
     logger.info("Web chat continues by text", extra={"thread_id": thread_id})
     metrics.add_metric(name="WebChatContinuedByText", unit=MetricUnit.Count, value=1)

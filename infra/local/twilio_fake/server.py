@@ -10,6 +10,10 @@
   not answer a call (`call_outcome`); `{"status": 500, "after_create": true}` creates the message and then
   answers 500 (the answer lost).
 - `GET .../Messages.json?To=` lists the messages to one number, newest first.
+- Opt-outs as Twilio keeps them: an SMS whose whole text is an opt-out keyword (STOP, STOPALL, UNSUBSCRIBE,
+  CANCEL, END, QUIT, REVOKE, OPTOUT; any case, surrounding spaces) sent through `send_inbound` blocks that
+  agency number from texting that resident: messages.create answers 400, code 21610, until the resident sends
+  START, UNSTOP or YES. WhatsApp has no carrier keywords.
 """
 
 from __future__ import annotations
@@ -38,6 +42,17 @@ from infra.local.twilio_fake.calls import LocalCalls
 log = logging.getLogger("switchboard.local")
 STATIC = Path(__file__).resolve().parent / "static"
 API = "/2010-04-01/Accounts/"
+
+
+# Twilio's default opt-out and opt-in keywords (the whole message, trimmed, any case).
+OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
+UNSUBSCRIBED_RECIPIENT = {
+    "code": 21610,
+    "message": "Attempt to send to unsubscribed recipient",
+    "more_info": "https://www.twilio.com/docs/errors/21610",
+    "status": 400,
+}
 
 
 def _sid(prefix: str) -> str:
@@ -118,6 +133,7 @@ class LocalTwilio:
             str, dict[str, Any]
         ] = {}  # by recipient: {"status": "undelivered", "code": 30003}
         self.media_outage = False  # while True, media downloads answer 503 (a Twilio incident)
+        self.opted_out: set[tuple[str, str]] = set()  # (agency number, resident) pairs blocked by a STOP
         self.lock = threading.Lock()
         self.call_outcomes: dict[
             str, str
@@ -195,8 +211,18 @@ class LocalTwilio:
                 )
                 params[f"MediaContentType{index}"] = content_type
             self.inbound.append(InboundText(sid, from_, to, body, stored_media))
+            if not channel_prefix:
+                self._learn_opt_out(to, from_, body)
         status = self.post_signed(self.webhook_url, params)
         return status, sid
+
+    def _learn_opt_out(self, agency_number: str, resident: str, body: str) -> None:
+        """What Twilio does with a keyword an SMS carries, before the agency's webhook sees it."""
+        keyword = body.strip().upper()
+        if keyword in OPT_OUT_KEYWORDS:
+            self.opted_out.add((agency_number, resident))
+        elif keyword in OPT_IN_KEYWORDS:
+            self.opted_out.discard((agency_number, resident))
 
     def post_signed(self, url: str, params: dict[str, str]) -> int:
         signature = self.validator.compute_signature(url, params)
@@ -293,7 +319,11 @@ class LocalTwilio:
                 {"code": 21604, "message": "A 'To', 'From' and 'Body' are required", "status": 400},
             )
         with self.lock:
-            fault = self.faults.pop(0) if self.faults else None
+            # A Messaging Service sends from the agency number here; Twilio would key by the service.
+            unsubscribed = ((from_ or self.agency_number), to) in self.opted_out
+            fault = None if unsubscribed or not self.faults else self.faults.pop(0)
+        if unsubscribed:
+            return self._json(request, 400, UNSUBSCRIBED_RECIPIENT)
         if fault is not None and fault.get("after_create"):
             # Twilio created the message, then the answer was lost: a 5xx the sender cannot trust.
             fault = {key: value for key, value in fault.items() if key != "after_create"}

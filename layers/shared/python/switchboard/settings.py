@@ -68,11 +68,16 @@ class _TwilioWebhookSettings(_Env):
     public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
 
 
-class InboundWebhookSettings(_TwilioWebhookSettings):
+class _QueuedWebhookSettings(_TwilioWebhookSettings):
+    # Fields too long for a queue message are kept whole here, under `oversize/`.
+    media_bucket: Required = Field(alias="MEDIA_BUCKET")
+
+
+class InboundWebhookSettings(_QueuedWebhookSettings):
     inbound_queue_url: Required = Field(alias="INBOUND_QUEUE_URL")
 
 
-class StatusWebhookSettings(_TwilioWebhookSettings):
+class StatusWebhookSettings(_QueuedWebhookSettings):
     status_queue_url: Required = Field(alias="STATUS_QUEUE_URL")
 
 
@@ -99,7 +104,18 @@ class StatusConsumerSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
 
 
-class SignupApiSettings(_Env):
+class _PublicTextSettings(_Env):
+    """Public routes that make the agency text a number someone typed (switchboard.public_texts)."""
+
+    # Texts a day through public routes for the whole agency (CDK parameter PublicTextsPerDay).
+    public_texts_per_day: int = Field(default=500, ge=0, alias="PUBLIC_TEXTS_PER_DAY")
+    # Calling codes texted, comma-separated (CDK parameter TextCountryCodes): 1 = US and Canada.
+    text_country_codes: str = Field(
+        default="1", pattern=r"^\+?[1-9]\d{0,2}(,\+?[1-9]\d{0,2})*$", alias="TEXT_COUNTRY_CODES"
+    )
+
+
+class SignupApiSettings(_PublicTextSettings):
     table_name: Required = Field(alias="TABLE_NAME")
     outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
@@ -175,7 +191,7 @@ def _describe(model: type[BaseModel], error: ValidationError) -> str:
     return f"{model.__name__}: " + "; ".join(parts)
 
 
-class WebChatSettings(_Env):
+class WebChatSettings(_PublicTextSettings):
     """The web chat API (functions/webchat): public /chat routes and the agent's /api/webchat routes."""
 
     table_name: Required = Field(alias="TABLE_NAME")
