@@ -8,7 +8,10 @@ in-process `build_app({"aws:cdk:disable-asset-staging": True})`. The CLI refuses
 
 Context keys (all optional):
     publicApiUrl    base URL Twilio calls when the API sits behind a custom domain (default: the API endpoint)
-    depsLayerPath   folder of the third-party layer (default: build/layers/deps, made by `make layer`)
+    depsLayerPath   folder of the third-party layer (default: build/layers/deps, made by `make layer`; with
+                    tracing: build/layers/deps-tracing, made by `make layer-tracing`)
+    tracing         "true" turns Powertools Tracer on (the X-Ray SDK, end of support February 2027, ships in
+                    the layer); off by default: Lambda still records each invocation's segment
     sharedLayerPath folder of the shared layer (default: layers/shared)
     webAssetPath    folder of the agent page (default: web/agent)
     chatAllowedOrigins  default of the ChatAllowedOrigins parameter: origins that may embed the chat widget
@@ -32,6 +35,7 @@ from cdk_nag import AwsSolutionsChecks
 from infra.stack import AssetFolders, SwitchboardStack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+LAYER_BUILDS = REPO_ROOT / "build" / "layers"  # what `make layer` and `make layer-tracing` make
 STACK_NAME = "Switchboard"
 DEFAULT_REGION = "us-east-1"
 
@@ -54,6 +58,10 @@ def deployment_region() -> str:
     return DEFAULT_REGION
 
 
+def tracing_enabled(app: App) -> bool:
+    return str(app.node.try_get_context("tracing")).lower() == "true"
+
+
 def asset_folders(app: App) -> AssetFolders:
     def folder(context_key: str | None, default: Path, must_contain: str, remedy: str) -> Path:
         override = app.node.try_get_context(context_key) if context_key else None
@@ -74,9 +82,11 @@ def asset_folders(app: App) -> AssetFolders:
         ),
         deps_layer=folder(
             "depsLayerPath",
-            REPO_ROOT / "build" / "layers" / "deps",
+            LAYER_BUILDS / ("deps-tracing" if tracing_enabled(app) else "deps"),
             "python",
-            "run `make layer` to build the Lambda dependency layer (arm64, no Docker)",
+            "run `make layer-tracing` (with -c tracing=true) to build the Lambda dependency layer"
+            if tracing_enabled(app)
+            else "run `make layer` to build the Lambda dependency layer (arm64, no Docker)",
         ),
         web_agent=folder(
             "webAssetPath", REPO_ROOT / "web" / "agent", ".", "the agent page lives in web/agent"
@@ -103,6 +113,7 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
         public_api_url=app.node.try_get_context("publicApiUrl") or None,
         chat_allowed_origins=str(app.node.try_get_context("chatAllowedOrigins") or ""),
         chat_waf=str(app.node.try_get_context("chatWaf")).lower() == "true",
+        tracing=tracing_enabled(app),
         env=Environment(region=deployment_region()),
     )
     add_compliance_checks(app)

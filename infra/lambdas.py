@@ -24,6 +24,8 @@ AGENT_API_TIMEOUT = Duration.seconds(15)
 
 # Read by the layer asset and the code asset alike: bytecode and test folders never ship.
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", ".pytest_cache", ".mypy_cache"]
+# A layer built by `make layer` (the marker file `.built` is make's, not Lambda's).
+LAYER_EXCLUDES = [*ASSET_EXCLUDES, ".built"]
 
 
 @dataclass(frozen=True)

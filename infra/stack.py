@@ -21,7 +21,14 @@ from infra.calls import CallsConstruct
 from infra.channels import TWILIO_MESSAGES_PATH, TWILIO_STATUS_PATH, ChannelsConstruct
 from infra.inbox import InboxConstruct
 from infra.inbox_indexes import add_inbox_view_indexes
-from infra.lambdas import ARCHITECTURE, ASSET_EXCLUDES, CONSUMER_TIMEOUT, RUNTIME, FunctionKit
+from infra.lambdas import (
+    ARCHITECTURE,
+    ASSET_EXCLUDES,
+    CONSUMER_TIMEOUT,
+    LAYER_EXCLUDES,
+    RUNTIME,
+    FunctionKit,
+)
 from infra.nag import acknowledge, pin_logical_id
 from infra.notices import NoticesConstruct
 from infra.outbound import OutboundConstruct
@@ -55,6 +62,7 @@ class SwitchboardStack(Stack):
         public_api_url: str | None = None,
         chat_allowed_origins: str = "",
         chat_waf: bool = False,
+        tracing: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -224,10 +232,10 @@ class SwitchboardStack(Stack):
         deps_layer = lambda_.LayerVersion(
             self,
             "DepsLayer",
-            code=lambda_.Code.from_asset(str(assets.deps_layer), exclude=[*ASSET_EXCLUDES, ".built"]),
+            code=lambda_.Code.from_asset(str(assets.deps_layer), exclude=LAYER_EXCLUDES),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
-            description="Third-party runtime packages (layers/deps/requirements.txt) built for arm64 "
+            description="Third-party runtime packages (layers/deps/requirements*.lock) built for arm64 "
             "by `make layer`",
         )
         pin_logical_id(shared_layer, "SharedLayer")
@@ -261,6 +269,8 @@ class SwitchboardStack(Stack):
                 "ALERT_SEND_RATE": alert_send_rate.value_as_string,
                 **chat.environment(),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
+                # Powertools Tracer needs the X-Ray SDK, in the layer only with -c tracing=true.
+                "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
                 "LOG_LEVEL": "INFO",
             },
         )
