@@ -62,8 +62,10 @@ browser:
 local: setup
 	$(BIN)/python -m infra.local
 
-# Sets up and runs every test tier (unit, integration, infra, e2e, browser).
+# Sets up, then the gates, fastest first: lint, type check, then every test tier (unit, integration, infra with
+# cdk-nag and cfn-lint on the synthesized template, e2e, browser).
 test: setup browser
+	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/python -m pytest
 
 test-fast: setup

@@ -1,4 +1,4 @@
-"""The CDK app: one stack, `Switchboard`, checked by cdk-nag (AwsSolutions) at every synth.
+"""The CDK app: one stack, `Switchboard`, checked by cdk-nag (AwsSolutions, NIST 800-53 r5) at every synth.
 
     npx cdk synth --quiet --no-notices        # cdk.json runs `python -m infra.app`
     build_app({"publicApiUrl": ...}).synth()   # in-process, for tests and the local stack
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Environment, Validations
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from infra.stack import AssetFolders, SwitchboardStack
 
@@ -45,10 +45,14 @@ class MissingAssetError(FileNotFoundError):
 
 
 def add_compliance_checks(app: App) -> None:
-    """cdk-nag 3: AwsSolutions runs as a validation plugin; any unacknowledged finding fails the synth and is
-    written to <outdir>/validation-report.json. Acknowledgments are copied into the template's metadata
-    (`cdk_nag.rules_to_suppress`) so a reviewer reads every reason next to its resource."""
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
+    """cdk-nag 3: AwsSolutions and NIST 800-53 rev 5 run as validation plugins; any unacknowledged finding
+    fails the synth and is written to <outdir>/validation-report.json. Acknowledgments are copied into the
+    template's metadata (`cdk_nag.rules_to_suppress`) so a reviewer reads every reason next to its
+    resource."""
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True),
+        NIST80053R5Checks(app, write_suppressions_to_cloud_formation=True),
+    )
 
 
 def deployment_region() -> str:

@@ -180,7 +180,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "CallsFn": set(),
         "CallStatusFn": set(),
         "NoticesFn": set(),
-        "NoticeFireFn": {"AlertPlanQueue"},  # a notice occurrence starts an alert like "send now"
+        # a notice occurrence starts an alert like "send now"; Lambda dead-letters one that keeps failing
+        "NoticeFireFn": {"AlertPlanQueue", "NoticeScheduleDlq"},
     }
 
 
