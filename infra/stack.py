@@ -31,6 +31,7 @@ from infra.lambdas import (
     RUNTIME,
     FunctionKit,
 )
+from infra.monitoring import OperationsMonitoring
 from infra.nag import acknowledge, pin_logical_id
 from infra.notices import NoticesConstruct
 from infra.outbound import OutboundConstruct
@@ -457,6 +458,16 @@ class SwitchboardStack(Stack):
             logs_bucket=self.logs_bucket,
         )
 
+        # --- alarms (to the ops topic) and the dashboard, over every function above ------------------------
+        OperationsMonitoring(
+            self,
+            "Monitoring",
+            alarm_topic=self.alarm_topic,
+            http_api=api.http_api,
+            queues=queues,
+            metrics_namespace=POWERTOOLS_METRICS_NAMESPACE,
+        )
+
         # --- what the agency needs after `cdk deploy` -------------------------------------------------------
         outputs = {
             "ApiUrl": (api.endpoint, "The HTTP API's execute-api endpoint (no trailing slash)."),
@@ -499,7 +510,8 @@ class SwitchboardStack(Stack):
             ),
             "AlarmTopicArn": (
                 self.alarm_topic.topic_arn,
-                "Subscribe the on-call email or chat here: dead-letter and stuck-queue alarms publish to it.",
+                "Every alarm publishes here (KMS-encrypted): subscribe the on-call email (parameter "
+                "AlarmEmail), chat or paging tool.",
             ),
         }
         for name, queue in queues.items():

@@ -17,6 +17,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.concurrency import reserved_concurrency
 from infra.lambdas import (
     AGENT_API_TIMEOUT,
     LOG_RETENTION,
@@ -219,6 +220,7 @@ class WebChatConstruct(Construct):
             service="webchat",
             description="Web chat: the widget's /chat routes (session token, CORS) and /api/webchat for "
             "agents",
+            reserved_concurrency=reserved_concurrency(self, "webChatConcurrency"),  # a cap: public route
         )
         grant_table_read_write(table, self.chat_fn)
         inbound_queue.grant_send_messages(self.chat_fn)
