@@ -3,36 +3,56 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export TZ := UTC
 
-.PHONY: setup local test test-fast lint typecheck synth layer bench replay-dlq browser clean
+.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench replay-dlq browser clean
 
 # Virtualenv, Python packages, the CDK CLI, and the Lambda dependency layer. Idempotent and quick when done already.
+# Every Python package comes from a lock with hashes (pip refuses anything unpinned or with another hash), the
+# CDK CLI from package-lock.json (`npm ci`).
 setup: $(BIN)/.installed node_modules/.installed build/layers/deps/.built
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Third-party runtime packages for Lambda (arm64, python3.12), installed without Docker. The Lambda runtime provides
-# boto3/botocore/s3transfer (pulled in by aws-xray-sdk), most of the layer's size: they are removed.
-build/layers/deps/.built: layers/deps/requirements.txt
-	rm -rf build/layers/deps && mkdir -p build/layers/deps/python
-	$(BIN)/pip install -q --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 \
-	  --only-binary=:all: --target build/layers/deps/python -r layers/deps/requirements.txt
-	cd build/layers/deps/python && rm -rf bin boto3 boto3-*.dist-info botocore botocore-*.dist-info \
-	  s3transfer s3transfer-*.dist-info
-	find build/layers/deps/python -name __pycache__ -type d -prune -exec rm -rf {} +
-	touch $@
+# The locks, from pyproject.toml's one list of runtime packages (+ dev and tracing extras). Run after editing
+# that list; versions already locked stay unless UPGRADE=1 (then every package moves to its newest allowed).
+# The layer's locks are resolved for Lambda's platform and leave out what its runtime provides.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --custom-compile-command "make lock" \
+	$(if $(UPGRADE),--upgrade,)
+LAYER_PLATFORM = --python-platform aarch64-manylinux2014 --python-version 3.12 \
+	--no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer
+lock: $(BIN)/.installed
+	$(UV_COMPILE) --extra dev --extra tracing --universal --python-version 3.11 -o requirements-dev.lock
+	$(UV_COMPILE) $(LAYER_PLATFORM) -o layers/deps/requirements.lock
+	$(UV_COMPILE) $(LAYER_PLATFORM) --extra tracing -o layers/deps/requirements-tracing.lock
+
+# Third-party runtime packages for Lambda (arm64, python3.12), installed from a lock without Docker or
+# dependency resolution. Reproducible: the CDK asset hash is over file paths and contents, so nothing that
+# depends on the day or the folder may stay (bytecode, console scripts with this venv's path in their shebang,
+# RECORD files listing those scripts' hashes). `make layer-tracing` adds the X-Ray SDK (`-c tracing=true`).
+define build_layer
+	rm -rf $(1) && mkdir -p $(1)/python
+	$(BIN)/pip install -q --require-hashes --no-deps --no-compile --platform manylinux2014_aarch64 \
+	  --implementation cp --python-version 3.12 --only-binary=:all: --target $(1)/python -r $(2)
+	cd $(1)/python && rm -rf bin && find . -name __pycache__ -type d -prune -exec rm -rf {} + \
+	  && find . -path '*.dist-info/RECORD' -delete
+	$(BIN)/python -m infra.tools.layer_hash $(1)
+	touch $(1)/.built
+endef
+build/layers/deps/.built: layers/deps/requirements.lock | $(BIN)/.installed
+	$(call build_layer,build/layers/deps,layers/deps/requirements.lock)
+build/layers/deps-tracing/.built: layers/deps/requirements-tracing.lock | $(BIN)/.installed
+	$(call build_layer,build/layers/deps-tracing,layers/deps/requirements-tracing.lock)
 layer: build/layers/deps/.built
+layer-tracing: build/layers/deps-tracing/.built
 
 # Chromium for the browser tests (Debian's package; Playwright drives it, it never downloads a browser).
 browser:
@@ -42,8 +62,10 @@ browser:
 local: setup
 	$(BIN)/python -m infra.local
 
-# Sets up and runs every test tier (unit, integration, infra, e2e, browser).
+# Sets up, then the gates, fastest first: lint, type check, then every test tier (unit, integration, infra with
+# cdk-nag and cfn-lint on the synthesized template, e2e, browser).
 test: setup browser
+	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/python -m pytest
 
 test-fast: setup

@@ -56,6 +56,11 @@ FREE_WHEN_IDLE = {
     "AWS::WAFv2::WebACLAssociation",
     "AWS::WAFv2::IPSet",
     "AWS::WAFv2::RuleGroup",  # billed as one rule of the web ACL that uses it
+    "AWS::WAFv2::LoggingConfiguration",  # billed as the log group's ingestion
+    # AWS Backup bills the GBs it keeps (the table's size x copies), nothing for the plan itself
+    "AWS::Backup::BackupPlan",
+    "AWS::Backup::BackupSelection",
+    "AWS::Backup::BackupVault",
 }
 
 

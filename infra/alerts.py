@@ -19,6 +19,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
+from infra.concurrency import reserved_concurrency
 from infra.lambdas import FunctionKit, contract_function, execution_role, grant_table_read_write
 from infra.nag import acknowledge, pin_logical_id
 
@@ -162,6 +163,7 @@ class AlertsConstruct(Construct):
             timeout=Duration.seconds(5),
             service="alerts",
             description="GET /r/{token}: a tracked link in an alert; counts the click, redirects to its URL",
+            reserved_concurrency=reserved_concurrency(self, "linkRedirectConcurrency"),  # a cap: public route
         )
         # Items only (a link, a click counter): no index, no query.
         self.redirect_fn.add_to_role_policy(

@@ -1,4 +1,4 @@
-"""The CDK app: one stack, `Switchboard`, checked by cdk-nag (AwsSolutions) at every synth.
+"""The CDK app: one stack, `Switchboard`, checked by cdk-nag (AwsSolutions, NIST 800-53 r5) at every synth.
 
     npx cdk synth --quiet --no-notices        # cdk.json runs `python -m infra.app`
     build_app({"publicApiUrl": ...}).synth()   # in-process, for tests and the local stack
@@ -8,7 +8,10 @@ in-process `build_app({"aws:cdk:disable-asset-staging": True})`. The CLI refuses
 
 Context keys (all optional):
     publicApiUrl    base URL Twilio calls when the API sits behind a custom domain (default: the API endpoint)
-    depsLayerPath   folder of the third-party layer (default: build/layers/deps, made by `make layer`)
+    depsLayerPath   folder of the third-party layer (default: build/layers/deps, made by `make layer`; with
+                    tracing: build/layers/deps-tracing, made by `make layer-tracing`)
+    tracing         "true" turns Powertools Tracer on (the X-Ray SDK, end of support February 2027, ships in
+                    the layer); off by default: Lambda still records each invocation's segment
     sharedLayerPath folder of the shared layer (default: layers/shared)
     webAssetPath    folder of the agent page (default: web/agent)
     chatAllowedOrigins  default of the ChatAllowedOrigins parameter: origins that may embed the chat widget
@@ -27,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Environment, Validations
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from infra.stack import AssetFolders, SwitchboardStack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+LAYER_BUILDS = REPO_ROOT / "build" / "layers"  # what `make layer` and `make layer-tracing` make
 STACK_NAME = "Switchboard"
 DEFAULT_REGION = "us-east-1"
 
@@ -41,10 +45,14 @@ class MissingAssetError(FileNotFoundError):
 
 
 def add_compliance_checks(app: App) -> None:
-    """cdk-nag 3: AwsSolutions runs as a validation plugin; any unacknowledged finding fails the synth and is
-    written to <outdir>/validation-report.json. Acknowledgments are copied into the template's metadata
-    (`cdk_nag.rules_to_suppress`) so a reviewer reads every reason next to its resource."""
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
+    """cdk-nag 3: AwsSolutions and NIST 800-53 rev 5 run as validation plugins; any unacknowledged finding
+    fails the synth and is written to <outdir>/validation-report.json. Acknowledgments are copied into the
+    template's metadata (`cdk_nag.rules_to_suppress`) so a reviewer reads every reason next to its
+    resource."""
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True),
+        NIST80053R5Checks(app, write_suppressions_to_cloud_formation=True),
+    )
 
 
 def deployment_region() -> str:
@@ -52,6 +60,10 @@ def deployment_region() -> str:
         if os.environ.get(name):
             return os.environ[name]
     return DEFAULT_REGION
+
+
+def tracing_enabled(app: App) -> bool:
+    return str(app.node.try_get_context("tracing")).lower() == "true"
 
 
 def asset_folders(app: App) -> AssetFolders:
@@ -74,9 +86,11 @@ def asset_folders(app: App) -> AssetFolders:
         ),
         deps_layer=folder(
             "depsLayerPath",
-            REPO_ROOT / "build" / "layers" / "deps",
+            LAYER_BUILDS / ("deps-tracing" if tracing_enabled(app) else "deps"),
             "python",
-            "run `make layer` to build the Lambda dependency layer (arm64, no Docker)",
+            "run `make layer-tracing` (with -c tracing=true) to build the Lambda dependency layer"
+            if tracing_enabled(app)
+            else "run `make layer` to build the Lambda dependency layer (arm64, no Docker)",
         ),
         web_agent=folder(
             "webAssetPath", REPO_ROOT / "web" / "agent", ".", "the agent page lives in web/agent"
@@ -103,6 +117,7 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | None = Non
         public_api_url=app.node.try_get_context("publicApiUrl") or None,
         chat_allowed_origins=str(app.node.try_get_context("chatAllowedOrigins") or ""),
         chat_waf=str(app.node.try_get_context("chatWaf")).lower() == "true",
+        tracing=tracing_enabled(app),
         env=Environment(region=deployment_region()),
     )
     add_compliance_checks(app)

@@ -7,6 +7,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.concurrency import reserved_concurrency
 from infra.lambdas import WEBHOOK_TIMEOUT, FunctionKit, contract_function, execution_role
 from infra.nag import acknowledge
 
@@ -50,6 +51,8 @@ class ChannelsConstruct(Construct):
             service="channels",
             description="POST /twilio/messages: checks Twilio's signature, enqueues the message, answers "
             "TwiML",
+            # Reserved: residents' texts always find room, whatever the public routes are doing.
+            reserved_concurrency=reserved_concurrency(self, "twilioWebhookConcurrency"),
         )
         inbound_queue.grant_send_messages(self.twilio_webhook_fn)
         twilio_secret.grant_read(self.twilio_webhook_fn)

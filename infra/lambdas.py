@@ -22,8 +22,17 @@ WEBHOOK_TIMEOUT = Duration.seconds(10)
 CONSUMER_TIMEOUT = Duration.seconds(30)
 AGENT_API_TIMEOUT = Duration.seconds(15)
 
+# Functions without reserved concurrency share the account's unreserved pool (docs/decisions.md 22).
+UNRESERVED_REASON = (
+    "Only the Twilio webhook and the public routes reserve concurrency: each reservation is taken from "
+    "the account's pool for good (1,000 by default, of which 100 must stay unreserved), and capping staff "
+    "routes or queue consumers would throttle work a crisis needs. Queue consumers are paced by their queue."
+)
+
 # Read by the layer asset and the code asset alike: bytecode and test folders never ship.
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", ".pytest_cache", ".mypy_cache"]
+# A layer built by `make layer` (the marker file `.built` is make's, not Lambda's).
+LAYER_EXCLUDES = [*ASSET_EXCLUDES, ".built"]
 
 
 @dataclass(frozen=True)
@@ -64,11 +73,13 @@ def contract_function(
     service: str,
     description: str,
     memory_size: int = 256,
+    reserved_concurrency: int | None = None,
 ) -> lambda_.Function:
     """A function named in docs/architecture.md; its logical id is the contract's construct id.
 
     The role starts empty (no AWSLambdaBasicExecutionRole): it may write to its own log group only,
-    and the caller adds what the handler needs with grant_* methods.
+    and the caller adds what the handler needs with grant_* methods. `reserved_concurrency` both guarantees
+    and caps the function's concurrency (infra.concurrency says which functions get one and why).
     """
     log_group = logs.LogGroup(
         scope, f"{construct_id}Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.RETAIN
@@ -94,6 +105,7 @@ def contract_function(
         log_group=log_group,
         role=role,
         description=description,
+        reserved_concurrent_executions=reserved_concurrency,
     )
     log_group.grant_write(role)
     pin_logical_id(function, construct_id)
@@ -104,12 +116,12 @@ def contract_function(
             "xray:PutTelemetryRecords have no resource-level permissions, and active tracing is required.",
         },
     )
-    acknowledge(
-        cfn_resource(function),  # the CfnFunction only, not its event source mappings
-        {
-            "AwsSolutions-L1": "python3.12 is the contract runtime (docs/architecture.md): the deps layer is "
-            "built for cp312 (`make layer`). Moving runtimes is a deliberate change of layer and runtime "
-            "together.",
-        },
-    )
+    function_findings = {
+        "AwsSolutions-L1": "python3.12 is the contract runtime (docs/architecture.md): the deps layer is "
+        "built for cp312 (`make layer`). Moving runtimes is a deliberate change of layer and runtime "
+        "together.",
+    }
+    if reserved_concurrency is None:
+        function_findings["NIST.800.53.R5-LambdaConcurrency"] = UNRESERVED_REASON
+    acknowledge(cfn_resource(function), function_findings)  # the CfnFunction only, not its event sources
     return function

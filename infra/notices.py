@@ -20,7 +20,7 @@ from infra.lambdas import (
     execution_role,
     grant_table_read_write,
 )
-from infra.nag import acknowledge, pin_logical_id
+from infra.nag import acknowledge, cfn_resource, pin_logical_id
 from infra.queues import dead_letter_alarm
 
 FIRE_TIMEOUT = Duration.seconds(30)
@@ -84,8 +84,16 @@ class NoticesConstruct(Construct):
             self.dead_letters,
             alarm_topic,
             "NoticeScheduleDlq holds a notice occurrence Scheduler could not deliver to NoticeFireFn "
-            "after its retries (an hour): it was not sent. See NoticeFireFn's logs.",
+            "after its retries (an hour), or that NoticeFireFn failed three times: it was not sent. See "
+            "NoticeFireFn's logs.",
         )
+
+        # Scheduler invokes the function asynchronously: an occurrence that still fails after Lambda's two
+        # retries lands in the same dead-letter queue (and alarm) as one Scheduler could not deliver.
+        cfn_resource(self.fire_fn).add_property_override(
+            "DeadLetterConfig", {"TargetArn": self.dead_letters.queue_arn}
+        )
+        self.dead_letters.grant_send_messages(self.fire_fn)
 
         self.role = iam.Role(
             self,

@@ -16,6 +16,9 @@ MAX_RECEIVE_COUNT = 5
 VISIBILITY_PER_CONSUMER_TIMEOUT = 6
 # A message older than this means a consumer is failing or a FIFO group is blocked.
 OLDEST_MESSAGE_ALARM_AGE = Duration.minutes(15)
+DEAD_LETTER_RETENTION = Duration.days(14)
+# A dead letter this old is half-way to being deleted by SQS: re-drive it or lose it.
+DEAD_LETTER_AGE_ALARM = Duration.days(7)
 SQS_BATCH_SIZE = 10
 
 
@@ -44,6 +47,33 @@ def dead_letter_alarm(
     return alarm
 
 
+def oldest_message_alarm(
+    scope: Construct,
+    construct_id: str,
+    queue: sqs.IQueue,
+    *,
+    older_than: Duration,
+    period: Duration,
+    alarm_topic: sns.ITopic,
+    description: str,
+) -> cloudwatch.Alarm:
+    """Fires when `queue`'s oldest message is older than `older_than`, published to the ops topic."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=queue.metric_approximate_age_of_oldest_message(
+            period=period, statistic=cloudwatch.Stats.MAXIMUM
+        ),
+        threshold=older_than.to_seconds(),
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=1,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+    return alarm
+
+
 class QueueWithDeadLetters(Construct):
     """`<name>Queue` plus `<name>Dlq` (same FIFO-ness), SQS-managed SSE, TLS only, and two alarms."""
 
@@ -63,7 +93,7 @@ class QueueWithDeadLetters(Construct):
             fifo=fifo or None,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            retention_period=Duration.days(14),
+            retention_period=DEAD_LETTER_RETENTION,
         )
         self.queue = sqs.Queue(
             self,
@@ -85,7 +115,6 @@ class QueueWithDeadLetters(Construct):
         pin_logical_id(self.queue, f"{name}Queue")
         pin_logical_id(self.dead_letter_queue, f"{name}Dlq")
 
-        alarm_action = cloudwatch_actions.SnsAction(alarm_topic)
         self.dead_letter_alarm = dead_letter_alarm(
             self,
             self.dead_letter_queue,
@@ -93,20 +122,35 @@ class QueueWithDeadLetters(Construct):
             f"{name}Dlq holds messages that failed {MAX_RECEIVE_COUNT} times. Find the cause in the "
             f"consumer's logs, fix it, then re-drive: make replay-dlq QUEUE={name}Queue",
         )
-        self.age_alarm = cloudwatch.Alarm(
-            self,
-            "OldestMessageAlarm",
-            alarm_description=(
-                f"The oldest message in {name}Queue is older than {OLDEST_MESSAGE_ALARM_AGE.to_minutes()} "
-                "minutes: its consumer is failing or throttled, or a FIFO message group is blocked by a "
-                "failing message."
-            ),
-            metric=self.queue.metric_approximate_age_of_oldest_message(
-                period=Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=OLDEST_MESSAGE_ALARM_AGE.to_seconds(),
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        # Work stuck in the queue, and dead letters about to be deleted by SQS.
+        self.age_alarm, self.dead_letter_age_alarm = (
+            oldest_message_alarm(
+                self,
+                construct_id,
+                queue,
+                older_than=age,
+                period=period,
+                alarm_topic=alarm_topic,
+                description=text,
+            )
+            for construct_id, queue, age, period, text in (
+                (
+                    "OldestMessageAlarm",
+                    self.queue,
+                    OLDEST_MESSAGE_ALARM_AGE,
+                    Duration.minutes(5),
+                    f"The oldest message in {name}Queue is older than "
+                    f"{OLDEST_MESSAGE_ALARM_AGE.to_minutes()} minutes: its consumer is failing or throttled, "
+                    "or a FIFO message group is blocked by a failing message.",
+                ),
+                (
+                    "DlqOldestMessageAlarm",
+                    self.dead_letter_queue,
+                    DEAD_LETTER_AGE_ALARM,
+                    Duration.hours(1),
+                    f"A message has waited in {name}Dlq for over {DEAD_LETTER_AGE_ALARM.to_days():.0f} days; "
+                    f"SQS deletes it at {DEAD_LETTER_RETENTION.to_days():.0f}. Fix the cause, then re-drive: "
+                    f"make replay-dlq QUEUE={name}Queue",
+                ),
+            )
         )
-        self.age_alarm.add_alarm_action(alarm_action)

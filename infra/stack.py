@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -19,9 +20,18 @@ from infra.auth import AuthConstruct
 from infra.callbacks import CallbacksConstruct, CallbackTimings
 from infra.calls import CallsConstruct
 from infra.channels import TWILIO_MESSAGES_PATH, TWILIO_STATUS_PATH, ChannelsConstruct
+from infra.encryption import OperationsKey
 from infra.inbox import InboxConstruct
 from infra.inbox_indexes import add_inbox_view_indexes
-from infra.lambdas import ARCHITECTURE, ASSET_EXCLUDES, CONSUMER_TIMEOUT, RUNTIME, FunctionKit
+from infra.lambdas import (
+    ARCHITECTURE,
+    ASSET_EXCLUDES,
+    CONSUMER_TIMEOUT,
+    LAYER_EXCLUDES,
+    RUNTIME,
+    FunctionKit,
+)
+from infra.monitoring import OperationsMonitoring
 from infra.nag import acknowledge, pin_logical_id
 from infra.notices import NoticesConstruct
 from infra.outbound import OutboundConstruct
@@ -55,6 +65,7 @@ class SwitchboardStack(Stack):
         public_api_url: str | None = None,
         chat_allowed_origins: str = "",
         chat_waf: bool = False,
+        tracing: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -120,6 +131,21 @@ class SwitchboardStack(Stack):
         )
         add_inbox_view_indexes(self.table)
         pin_logical_id(self.table, "Table")
+        # Point-in-time recovery restores any second of the last 35 days but lives and dies with the table;
+        # AWS Backup keeps daily copies apart from it (35 days, billed per GB-month of backup storage).
+        table_backups = backup.BackupPlan.daily35_day_retention(self, "TableBackups")
+        table_backups.add_selection(
+            "Table", resources=[backup.BackupResource.from_dynamo_db_table(self.table)]
+        )
+        acknowledge(
+            table_backups,
+            {
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSBackupServiceRolePolicyForBackup]": "AWS Backup's own service role policy, the one AWS "
+                "documents for backup selections; it is assumed by backup.amazonaws.com only.",
+            },
+        )
+        self.operations_key = OperationsKey(self, "OperationsKey").key
 
         # Server access logs (S3) and standard logs (CloudFront). CloudFront's log delivery writes with ACLs,
         # so this one bucket keeps them enabled for its owner; the log destinations need SSE-S3.
@@ -130,8 +156,26 @@ class SwitchboardStack(Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             enforce_ssl=True,
-            lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=Duration.days(365))],
+            # Access logs are evidence: an overwrite or delete keeps the previous version for 90 days.
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=Duration.days(365),
+                    noncurrent_version_expiration=Duration.days(90),
+                )
+            ],
             removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.logs_bucket,
+            {
+                "NIST.800.53.R5-S3DefaultEncryptionKMS": "S3 server access logging and CloudFront standard "
+                "logs deliver only to buckets encrypted with SSE-S3, not SSE-KMS.",
+                "NIST.800.53.R5-S3BucketReplicationEnabled": "Access logs are kept 365 days in one region; "
+                "replicating them to a second region would double their cost for a record that is not the "
+                "agency's data.",
+            },
         )
 
         self.media_bucket = s3.Bucket(
@@ -155,6 +199,14 @@ class SwitchboardStack(Stack):
             removal_policy=RemovalPolicy.RETAIN,
         )
         pin_logical_id(self.media_bucket, "MediaBucket")
+        acknowledge(
+            self.media_bucket,
+            {
+                "NIST.800.53.R5-S3BucketReplicationEnabled": "Residents' photos are versioned (30 days) and "
+                "retained on stack deletion; a cross-region copy of personal data would need its own "
+                "retention and access review. An agency that needs one adds a replication rule.",
+            },
+        )
 
         self.twilio_secret = secretsmanager.Secret(
             self,
@@ -174,12 +226,23 @@ class SwitchboardStack(Stack):
             {
                 "AwsSolutions-SMG4": "A Twilio auth token is issued by Twilio, not by AWS: Secrets Manager "
                 "cannot rotate it. The agency rotates it in the Twilio console and updates this secret.",
+                "NIST.800.53.R5-SecretsManagerRotationEnabled": "A Twilio auth token is issued by Twilio: "
+                "Secrets Manager cannot rotate it. The agency rotates it in the Twilio console (secondary "
+                "token, then promote) and updates this secret.",
+                "NIST.800.53.R5-SecretsManagerUsingKMSKey": "Encrypted with aws/secretsmanager, which only "
+                "Secrets Manager in this account can use; who reads the secret is decided by each "
+                "function's GetSecretValue grant on this ARN, and a customer key would add a second policy "
+                "that grants the same functions.",
             },
         )
 
         # --- queues -----------------------------------------------------------------------------------------
         self.alarm_topic = sns.Topic(
-            self, "OpsAlarmTopic", display_name="Switchboard operational alarms", enforce_ssl=True
+            self,
+            "OpsAlarmTopic",
+            display_name="Switchboard operational alarms",
+            enforce_ssl=True,
+            master_key=self.operations_key,
         )
         queues = {
             name: QueueWithDeadLetters(
@@ -246,10 +309,10 @@ class SwitchboardStack(Stack):
         deps_layer = lambda_.LayerVersion(
             self,
             "DepsLayer",
-            code=lambda_.Code.from_asset(str(assets.deps_layer), exclude=[*ASSET_EXCLUDES, ".built"]),
+            code=lambda_.Code.from_asset(str(assets.deps_layer), exclude=LAYER_EXCLUDES),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
-            description="Third-party runtime packages (layers/deps/requirements.txt) built for arm64 "
+            description="Third-party runtime packages (layers/deps/requirements*.lock) built for arm64 "
             "by `make layer`",
         )
         pin_logical_id(shared_layer, "SharedLayer")
@@ -285,6 +348,8 @@ class SwitchboardStack(Stack):
                 "TEXT_COUNTRY_CODES": text_country_codes.value_as_string,
                 **chat.environment(),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
+                # Powertools Tracer needs the X-Ray SDK, in the layer only with -c tracing=true.
+                "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
                 "LOG_LEVEL": "INFO",
             },
         )
@@ -418,6 +483,16 @@ class SwitchboardStack(Stack):
             logs_bucket=self.logs_bucket,
         )
 
+        # --- alarms (to the ops topic) and the dashboard, over every function above ------------------------
+        OperationsMonitoring(
+            self,
+            "Monitoring",
+            alarm_topic=self.alarm_topic,
+            http_api=api.http_api,
+            queues=queues,
+            metrics_namespace=POWERTOOLS_METRICS_NAMESPACE,
+        )
+
         # --- what the agency needs after `cdk deploy` -------------------------------------------------------
         outputs = {
             "ApiUrl": (api.endpoint, "The HTTP API's execute-api endpoint (no trailing slash)."),
@@ -460,7 +535,8 @@ class SwitchboardStack(Stack):
             ),
             "AlarmTopicArn": (
                 self.alarm_topic.topic_arn,
-                "Subscribe the on-call email or chat here: dead-letter and stuck-queue alarms publish to it.",
+                "Every alarm publishes here (KMS-encrypted): subscribe the on-call email (parameter "
+                "AlarmEmail), chat or paging tool.",
             ),
         }
         for name, queue in queues.items():
@@ -471,3 +547,21 @@ class SwitchboardStack(Stack):
             )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
+
+        acknowledge(
+            self,
+            {
+                "NIST.800.53.R5-IAMNoInlinePolicy": "Each role is one function's or workflow's own, and CDK "
+                "grants attach its least-privilege statements to that role alone (the role's DefaultPolicy). "
+                "A managed policy is meant for reuse across roles, which these statements must never be.",
+                "NIST.800.53.R5-LambdaInsideVPC": "The functions reach only AWS APIs and Twilio over TLS, "
+                "and no resource here lives in a VPC. A VPC would need a NAT gateway for Twilio "
+                "(~$32/month per AZ even when idle) and interface endpoints for SQS, Secrets Manager and "
+                "Cognito.",
+                "NIST.800.53.R5-LambdaDLQ": "Only NoticeFireFn is invoked asynchronously, and it has a "
+                "dead-letter queue. API routes wait for the answer, queue consumers leave failed records to "
+                "their queue's dead-letter queue (alarmed), workflow steps are retried and caught by Step "
+                "Functions, and CloudFormation fails the deploy when the page's BucketDeployment handler "
+                "fails. A Lambda DLQ on them would never receive anything.",
+            },
+        )

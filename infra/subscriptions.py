@@ -7,6 +7,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.concurrency import reserved_concurrency
 from infra.lambdas import AGENT_API_TIMEOUT, FunctionKit, contract_function, grant_table_read_write
 from infra.nag import acknowledge
 
@@ -45,6 +46,7 @@ class SubscriptionsConstruct(Construct):
             timeout=AGENT_API_TIMEOUT,
             service="subscriptions",
             description="Public sign-up API: lists topics, queues a YES-to-confirm text (double opt-in)",
+            reserved_concurrency=reserved_concurrency(self, "signupConcurrency"),  # a cap: public route
         )
         grant_table_read_write(table, self.signup_fn)
         outbound_queue.grant_send_messages(self.signup_fn)

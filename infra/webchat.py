@@ -5,10 +5,11 @@ A resident's chat message goes onto the InboundQueue like a text, so the inbox s
 agent's reply to a web chat thread is marked delivered by the sender instead of going to Twilio.
 """
 
-from aws_cdk import Aws, CfnCondition, CfnParameter, Duration, Fn, Stack
+from aws_cdk import ArnFormat, Aws, CfnCondition, CfnParameter, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
@@ -16,8 +17,10 @@ from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.concurrency import reserved_concurrency
 from infra.lambdas import (
     AGENT_API_TIMEOUT,
+    LOG_RETENTION,
     FunctionKit,
     contract_function,
     execution_role,
@@ -60,6 +63,11 @@ class ChatSettings(Construct):
             {
                 "AwsSolutions-SMG4": "Rotating the key ends every open chat session (their tokens stop "
                 "verifying); an agency rotates it deliberately with put-secret-value, not on a schedule.",
+                "NIST.800.53.R5-SecretsManagerRotationEnabled": "Rotating the key ends every open chat "
+                "session (tokens are verified against the current key only); an agency rotates it "
+                "deliberately with put-secret-value, not on a schedule.",
+                "NIST.800.53.R5-SecretsManagerUsingKMSKey": "Encrypted with aws/secretsmanager, usable only "
+                "by Secrets Manager in this account; only WebChatFn is granted GetSecretValue on it.",
             },
         )
         origins = CfnParameter(
@@ -146,6 +154,46 @@ class ChatWaf(Construct):
         )
         self.web_acl.override_logical_id("ChatWebAcl")
 
+        # Blocked requests only (what an incident review needs; allowed ones would log every poll), without
+        # the chat session token or query strings. WAF writes only to groups named aws-waf-logs-*.
+        stack = Stack.of(self)
+        log_group_name = f"aws-waf-logs-{stack.stack_name}-chat"
+        logs.LogGroup(
+            self,
+            "ChatWafLogs",
+            log_group_name=log_group_name,
+            retention=LOG_RETENTION,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        logging = wafv2.CfnLoggingConfiguration(
+            self,
+            "ChatWafLogging",
+            resource_arn=self.web_acl.attr_arn,
+            log_destination_configs=[
+                stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=log_group_name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            redacted_fields=[
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"}),
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(query_string={}),
+            ],
+            logging_filter={
+                "DefaultBehavior": "DROP",
+                "Filters": [
+                    {
+                        "Behavior": "KEEP",
+                        "Requirement": "MEETS_ANY",
+                        "Conditions": [{"ActionCondition": {"Action": "BLOCK"}}],
+                    }
+                ],
+            },
+        )
+        logging.node.add_dependency(self.node.find_child("ChatWafLogs"))
+
 
 class WebChatConstruct(Construct):
     def __init__(
@@ -172,6 +220,7 @@ class WebChatConstruct(Construct):
             service="webchat",
             description="Web chat: the widget's /chat routes (session token, CORS) and /api/webchat for "
             "agents",
+            reserved_concurrency=reserved_concurrency(self, "webChatConcurrency"),  # a cap: public route
         )
         grant_table_read_write(table, self.chat_fn)
         inbound_queue.grant_send_messages(self.chat_fn)

@@ -48,6 +48,11 @@ NOT_CREATED = {
     "AWS::KMS::Alias",
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
+    "AWS::Backup::BackupVault",
+    "AWS::Backup::BackupPlan",
+    "AWS::Backup::BackupSelection",
+    "AWS::SNS::Subscription",
+    "AWS::CloudWatch::Dashboard",
 }
 
 

@@ -82,9 +82,9 @@ def forget_cached_clients() -> None:
         if not str(getattr(module, "__file__", "") or "").startswith(roots):
             continue
         for attribute in ("dependencies", "_cached_client"):
-            cached = getattr(module, attribute, None)
-            if callable(getattr(cached, "cache_clear", None)):
-                cached.cache_clear()
+            cache_clear = getattr(getattr(module, attribute, None), "cache_clear", None)
+            if callable(cache_clear):
+                cache_clear()
 
 
 class LocalStack:

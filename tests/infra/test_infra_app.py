@@ -8,12 +8,23 @@ from pathlib import Path
 
 import pytest
 
+import infra.app
 from infra.app import REPO_ROOT, MissingAssetError, build_app
 
 
 def test_missing_deps_layer_says_run_make_layer(tmp_path: Path) -> None:
     with pytest.raises(MissingAssetError, match="run `make layer`"):
         build_app({"depsLayerPath": str(tmp_path / "not-built")})
+
+
+def test_tracing_takes_the_layer_with_the_xray_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Given no layer was built (the repo's build/ folder is not read)
+    monkeypatch.setattr(infra.app, "LAYER_BUILDS", tmp_path)
+    # When tracing is asked for, the remedy names the tracing layer; without it, the plain one
+    with pytest.raises(MissingAssetError, match="deps-tracing.*make layer-tracing"):
+        build_app({"tracing": "true"})
+    with pytest.raises(MissingAssetError, match=r"deps/python is missing: run `make layer`"):
+        build_app({"tracing": "false"})
 
 
 def test_cli_entry_point_exits_with_the_remedy_not_a_traceback(tmp_path: Path) -> None:

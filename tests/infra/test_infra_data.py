@@ -55,9 +55,9 @@ def test_every_dead_letter_queue_has_a_depth_alarm_that_notifies(cfn: TemplateVi
         depth_alarms = [
             a["Properties"]
             for a in alarms
-            if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
-            and a["Properties"]["Namespace"] == "AWS/SQS"
-            and a["Properties"]["Dimensions"]
+            if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+            and a["Properties"].get("Namespace") == "AWS/SQS"
+            and a["Properties"].get("Dimensions")
             == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}]
         ]
         assert len(depth_alarms) == 1, f"{dlq} needs one depth alarm"

@@ -1,13 +1,13 @@
-"""cdk-nag (AwsSolutions): no unacknowledged finding, every acknowledgment has a reason and a real finding,
-and the check really fails a synth."""
+"""cdk-nag (AwsSolutions and NIST 800-53 r5): no unacknowledged finding, every acknowledgment has a reason
+and a real finding, and the check really fails a synth."""
 
 import json
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
-from cdk_nag import AwsSolutionsChecks
 from infra_template_view import Synthesized, TemplateView
 
 import infra.nag
@@ -38,7 +38,7 @@ def test_every_acknowledgment_gives_a_specific_reason(cfn: TemplateView) -> None
     ]
     assert acknowledged, "acknowledgments are written to the template (write_suppressions_to_cloud_formation)"
     for logical_id, rule in acknowledged:
-        assert rule["id"].startswith("AwsSolutions-"), (logical_id, rule)
+        assert rule["id"].startswith(("AwsSolutions-", "NIST.800.53.R5-")), (logical_id, rule)
         assert len(rule["reason"]) >= 40, (logical_id, rule)
 
 
@@ -66,11 +66,10 @@ def test_every_acknowledgment_matches_a_finding(
     _RecordingValidations.recorded = []
     monkeypatch.setattr(infra.nag, "Validations", _RecordingValidations)
     app = build_app(synth_context, outdir=str(tmp_path))
-    # When cdk-nag checks it
-    report = AwsSolutionsChecks().validate_scope(app)
-    findings = [
-        (v.rule_name, r.construct_path or "") for v in report.violations for r in v.violating_resources
-    ]
+    # When it is synthesized (aspects such as log group encryption run first) and both rule packs check it
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    findings = violations(tmp_path / "validation-report.json")
 
     # Then each acknowledgment names a finding on its construct or below, and nothing else is found
     def covers(scope_path: str, path: str) -> bool:
@@ -95,10 +94,12 @@ def test_every_acknowledgment_matches_a_finding(
 
 
 def test_the_check_fails_a_synth_on_an_unsafe_resource(tmp_path: Any) -> None:
-    """Proves the nag tests can fail: a queue without a DLQ or TLS enforcement must stop the synth."""
+    """Proves the nag tests can fail: a queue without a DLQ or TLS enforcement, or a log group without a
+    customer key, must stop the synth."""
     app = cdk.App(outdir=str(tmp_path))
     stack = cdk.Stack(app, "Throwaway")
     sqs.Queue(stack, "UnsafeQueue", enforce_ssl=False)
+    logs.LogGroup(stack, "PlainLogs")
     add_compliance_checks(app)
 
     with pytest.raises(RuntimeError, match="ValidationFailed"):
@@ -107,3 +108,4 @@ def test_the_check_fails_a_synth_on_an_unsafe_resource(tmp_path: Any) -> None:
     found = violations(tmp_path / "validation-report.json")
     assert ("AwsSolutions-SQS3", "Throwaway/UnsafeQueue/Resource") in found
     assert ("AwsSolutions-SQS4", "Throwaway/UnsafeQueue/Resource") in found
+    assert ("NIST.800.53.R5-CloudWatchLogGroupEncrypted", "Throwaway/PlainLogs/Resource") in found

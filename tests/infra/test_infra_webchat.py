@@ -58,6 +58,12 @@ def test_waf_flag_puts_a_rate_rule_on_the_chat_routes_in_front_of_cloudfront(
     assert (
         waf_template.template["Parameters"]["ChatAllowedOrigins"]["Default"] == "https://www.county.example"
     )
+    # Blocked requests are logged, without the session token or query strings
+    (logging,) = waf_template.of_type("AWS::WAFv2::LoggingConfiguration").values()
+    assert logging["Properties"]["ResourceArn"] == {"Fn::GetAtt": ["ChatWebAcl", "Arn"]}
+    assert "aws-waf-logs-Switchboard-chat" in json.dumps(logging["Properties"]["LogDestinationConfigs"])
+    assert logging["Properties"]["LoggingFilter"]["DefaultBehavior"] == "DROP"
+    assert {"SingleHeader": {"Name": "authorization"}} in logging["Properties"]["RedactedFields"]
 
 
 def _s3_statements(cfn: TemplateView, role_prefix: str) -> list[dict[str, Any]]:

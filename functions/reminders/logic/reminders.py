@@ -155,6 +155,7 @@ class Intake:
         now = self.now()
         due = record.due_date.isoformat()
         record_id = record_id_of(record.phone, record.kind, due)
+        created_at = format_timestamp(now)
         item = {
             "record_id": record_id,
             "kind": record.kind,
@@ -166,7 +167,7 @@ class Intake:
             "sends": [
                 {"at": at, "status": "pending"} for at in send_times(record.due_date, plan, self.zone, now)
             ],
-            "created_at": format_timestamp(now),
+            "created_at": created_at,
             "created_by": actor_sub,
         }
         created = self.store.create(item)
@@ -178,9 +179,7 @@ class Intake:
         self.result["planned"] += 1
         for other in self.store.of_resident(record.phone):
             if other["kind"] == record.kind and other["record_id"] != record_id:
-                if self.store.stop(
-                    other["record_id"], "replaced", f"due date moved to {due}", item["created_at"]
-                ):
+                if self.store.stop(other["record_id"], "replaced", f"due date moved to {due}", created_at):
                     self.result["replaced"] += 1
 
 

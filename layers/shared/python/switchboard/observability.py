@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
+from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -21,15 +22,43 @@ warnings.filterwarnings("ignore", message="No application metrics to publish", c
 _REDACTED_LENGTH = 12
 
 
+_TRUTHY = frozenset({"1", "true", "yes", "y", "on"})
+
+
+class UntracedHandlers:
+    """Powertools Tracer's decorator when tracing is off: hands the handler back unchanged.
+
+    Powertools' own disabled Tracer still imports the X-Ray SDK, which a stack synthesized without
+    `-c tracing=true` does not ship (docs/decisions.md 21). Lambda's own trace segment is recorded either way.
+    """
+
+    def capture_lambda_handler(
+        self,
+        lambda_handler: Callable[..., Any] | None = None,
+        capture_response: bool | None = None,
+        capture_error: bool | None = None,
+    ) -> Any:
+        if lambda_handler is None:
+            return lambda handler: handler
+        return lambda_handler
+
+
+def tracing_enabled() -> bool:
+    """Powertools' switch, read the same way: tracing is on unless POWERTOOLS_TRACE_DISABLED is truthy."""
+    return os.getenv("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() not in _TRUTHY
+
+
 @cache
-def _tracer() -> Tracer:
+def _tracer() -> Tracer | UntracedHandlers:
+    if not tracing_enabled():
+        return UntracedHandlers()
     from aws_lambda_powertools import Tracer
 
     # Only botocore and requests are patched: patching every supported library would import them all.
     return Tracer(patch_modules=("botocore", "requests"))
 
 
-def __getattr__(name: str) -> Tracer:
+def __getattr__(name: str) -> Tracer | UntracedHandlers:
     # `tracer` is built on first use: the X-Ray SDK creates botocore clients when imported (~150 ms here),
     # a cost the Twilio webhooks, which do not trace, should not pay at cold start.
     if name == "tracer":
