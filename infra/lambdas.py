@@ -22,7 +22,7 @@ WEBHOOK_TIMEOUT = Duration.seconds(10)
 CONSUMER_TIMEOUT = Duration.seconds(30)
 AGENT_API_TIMEOUT = Duration.seconds(15)
 
-# Functions without reserved concurrency share the account's unreserved pool (docs/decisions.md 22).
+# Functions without reserved concurrency share the account's unreserved pool (docs/decisions.md 24).
 UNRESERVED_REASON = (
     "Only the Twilio webhook and the public routes reserve concurrency: each reservation is taken from "
     "the account's pool for good (1,000 by default, of which 100 must stay unreserved), and capping staff "

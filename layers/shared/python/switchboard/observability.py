@@ -29,7 +29,7 @@ class UntracedHandlers:
     """Powertools Tracer's decorator when tracing is off: hands the handler back unchanged.
 
     Powertools' own disabled Tracer still imports the X-Ray SDK, which a stack synthesized without
-    `-c tracing=true` does not ship (docs/decisions.md 21). Lambda's own trace segment is recorded either way.
+    `-c tracing=true` does not ship (docs/decisions.md 23). Lambda's own trace segment is recorded either way.
     """
 
     def capture_lambda_handler(
