@@ -24,9 +24,12 @@ node_modules/.installed: package.json
 
 # Third-party runtime packages for Lambda (arm64, python3.12), installed without Docker. The Lambda runtime provides
 # boto3/botocore/s3transfer (pulled in by aws-xray-sdk), most of the layer's size: they are removed.
+# manylinux_2_28 as well as 2014: Pillow 13 and pillow-heif ship aarch64 wheels for glibc 2.28 only; Lambda's
+# python3.12 runtime (Amazon Linux 2023) has glibc 2.34.
 build/layers/deps/.built: layers/deps/requirements.txt
 	rm -rf build/layers/deps && mkdir -p build/layers/deps/python
-	$(BIN)/pip install -q --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 \
+	$(BIN)/pip install -q --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
+	  --implementation cp --python-version 3.12 \
 	  --only-binary=:all: --target build/layers/deps/python -r layers/deps/requirements.txt
 	cd build/layers/deps/python && rm -rf bin boto3 boto3-*.dist-info botocore botocore-*.dist-info \
 	  s3transfer s3transfer-*.dist-info

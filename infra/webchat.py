@@ -169,6 +169,8 @@ class WebChatConstruct(Construct):
             kit=kit,
             handler="webchat.handlers.chat_api.handler",
             timeout=AGENT_API_TIMEOUT,
+            # Re-encoding a resident's photo (switchboard.images) peaks at ~270 MB for a 25 MP HEIC.
+            memory_size=512,
             service="webchat",
             description="Web chat: the widget's /chat routes (session token, CORS) and /api/webchat for "
             "agents",
