@@ -22,6 +22,7 @@ from infra.channels import TWILIO_MESSAGES_PATH, TWILIO_STATUS_PATH, ChannelsCon
 from infra.inbox import InboxConstruct
 from infra.inbox_indexes import add_inbox_view_indexes
 from infra.lambdas import ARCHITECTURE, ASSET_EXCLUDES, CONSUMER_TIMEOUT, RUNTIME, FunctionKit
+from infra.log_hash import LogHashKey
 from infra.nag import acknowledge, pin_logical_id
 from infra.notices import NoticesConstruct
 from infra.outbound import OutboundConstruct
@@ -236,6 +237,7 @@ class SwitchboardStack(Stack):
         # Every function gets the whole contract environment: the names mean the same thing everywhere and the
         # local stack merges them into one process. What a function may *do* is set by its grants, not here.
         chat = ChatSettings(self, "ChatSettings", default_origins=chat_allowed_origins)
+        log_hash = LogHashKey(self, "LogHash")
         kit = FunctionKit(
             code=lambda_.Code.from_asset(str(assets.functions), exclude=[*ASSET_EXCLUDES, "**/tests"]),
             layers=(shared_layer, deps_layer),
@@ -260,6 +262,7 @@ class SwitchboardStack(Stack):
                 "ALERT_SCHEDULER_ROLE_ARN": alert_schedules.role.role_arn,
                 "ALERT_SEND_RATE": alert_send_rate.value_as_string,
                 **chat.environment(),
+                **log_hash.environment(),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
             },
@@ -380,6 +383,7 @@ class SwitchboardStack(Stack):
             media_bucket=self.media_bucket,
             inbound_consumer=inbox.inbound_consumer_fn,
         )
+        log_hash.grant_to_hashing_functions(self)
         waf = ChatWaf(self, "ChatWaf") if chat_waf else None
         web = WebConstruct(
             self,

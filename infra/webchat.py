@@ -10,12 +10,12 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.keys import generated_key
 from infra.lambdas import (
     AGENT_API_TIMEOUT,
     FunctionKit,
@@ -23,7 +23,7 @@ from infra.lambdas import (
     execution_role,
     grant_table_read_write,
 )
-from infra.nag import acknowledge, pin_logical_id
+from infra.nag import acknowledge
 
 _ORIGIN = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"
 CHAT_PATH = "/chat/{proxy+}"
@@ -46,21 +46,12 @@ class ChatSettings(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, default_origins: str) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.token_key = secretsmanager.Secret(
+        self.token_key = generated_key(
             self,
             "WebChatTokenKey",
             description="HMAC key that signs web chat session tokens (generated; never leaves the chat API)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True
-            ),
-        )
-        pin_logical_id(self.token_key, "WebChatTokenKey")
-        acknowledge(
-            self.token_key,
-            {
-                "AwsSolutions-SMG4": "Rotating the key ends every open chat session (their tokens stop "
-                "verifying); an agency rotates it deliberately with put-secret-value, not on a schedule.",
-            },
+            why_not_rotated="Rotating the key ends every open chat session (their tokens stop verifying); an "
+            "agency rotates it deliberately with put-secret-value, not on a schedule.",
         )
         origins = CfnParameter(
             stack,
