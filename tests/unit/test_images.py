@@ -162,3 +162,17 @@ def test_declared_types_and_first_bytes() -> None:
     assert stored_type_for("image/heic") == "image/jpeg" and stored_type_for("video/mp4") == "video/mp4"
     assert looks_like_image(samples.JPEG) and looks_like_image(samples.heic_header())
     assert not looks_like_image(samples.DISGUISED_HTML)
+
+
+def test_a_palette_png_keeps_its_transparency() -> None:
+    from PIL import Image
+
+    image = Image.new("P", (8, 8), 0)
+    image.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    image.paste(1, (0, 0, 4, 8))
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=0)
+
+    clean = _opened(reencode_image(out.getvalue()).content).convert("RGBA")
+    assert clean.getpixel((6, 4))[3] == 0  # still see-through
+    assert clean.getpixel((1, 4)) == (0, 0, 255, 255)

@@ -18,6 +18,7 @@ import io
 import struct
 import warnings
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -132,23 +133,24 @@ def _reencode(opened: PilImage) -> CleanImage:
         return CleanImage(_encode(_upright_srgb_pixels(opened), output_type), output_type)
 
 
+@cache
 def _register_heif() -> None:
     import pillow_heif
 
-    if not getattr(_register_heif, "done", False):
-        pillow_heif.register_heif_opener()
-        _register_heif.done = True  # type: ignore[attr-defined]
+    pillow_heif.register_heif_opener()
 
 
 def _upright_srgb_pixels(opened: PilImage) -> PilImage:
     """The decoded pixels, rotated as the Exif orientation says, in sRGB, with an empty `info`. In place where
-    Pillow allows it: a 40 MP photo is 120 MB of pixels, and each copy is another 120 MB."""
+    Pillow allows it: a 25 MP photo is 75 MB of pixels, and each copy is another 75 MB."""
     from PIL import ImageOps
 
     opened.load()
     icc = opened.info.get("icc_profile")
     ImageOps.exif_transpose(opened, in_place=True)
     pixels = opened
+    if pixels.mode == "P" and "transparency" in pixels.info:
+        pixels = pixels.convert("RGBA")  # a palette's transparency lives in `info`, which is emptied below
     if pixels.mode not in ("RGB", "RGBA", "L", "LA", "P"):
         pixels = pixels.convert("RGBA" if "A" in pixels.getbands() else "RGB")
     if icc and pixels.mode in ("RGB", "RGBA"):
