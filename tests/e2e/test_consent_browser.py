@@ -76,7 +76,7 @@ def test_the_sign_up_page_is_accessible_and_a_yes_by_text_subscribes(chromium: B
         page.get_by_role("button", name="Sign up").click()
         expect(page.get_by_label("Mobile phone number")).to_be_focused()
         expect(page.locator("#phone-error")).to_have_text(
-            "Enter a mobile number, for example +1 555 555 0100."
+            "Enter a mobile number, for example +1 202 555 0143."
         )
         expect(page.locator("#topics-error")).to_have_text("Choose at least one topic.")
         assert_axe_clean(page, "the sign-up page with errors")

@@ -81,7 +81,7 @@ async function loadTopics() {
 function validate(form) {
   let firstInvalid = null;
   const phone = normalizePhone(form.phone.value);
-  setError(form.phone, "phone-error", phone ? "" : "Enter a mobile number, for example +1 555 555 0100.");
+  setError(form.phone, "phone-error", phone ? "" : "Enter a mobile number, for example +1 202 555 0143.");
   if (!phone) firstInvalid = form.phone;
   const topics = [...form.querySelectorAll('input[name="topics"]:checked')].map((input) => input.value);
   byId("topics-error").textContent = topics.length ? "" : "Choose at least one topic.";
