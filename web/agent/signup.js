@@ -124,6 +124,11 @@ async function submit(event) {
       return;
     }
     const problem = response.status === 400 ? await response.json().catch(() => ({})) : {};
+    // The server decides what a phone number is (the page only checks its shape): say so at the field.
+    if ((problem.fields || []).includes("phone")) {
+      setError(form.phone, "phone-error", "This is not a mobile number we can text. Check it and try again.");
+      form.phone.focus();
+    }
     if ((problem.fields || []).includes("address")) {
       setError(form.street_address, "address-error",
         "We could not find this address in our area. Check it, or give a ZIP code instead.");
