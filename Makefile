@@ -27,7 +27,7 @@ node_modules/.installed: package-lock.json
 # The layer's locks are resolved for Lambda's platform and leave out what its runtime provides.
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --custom-compile-command "make lock" \
 	$(if $(UPGRADE),--upgrade,)
-LAYER_PLATFORM = --python-platform aarch64-manylinux2014 --python-version 3.12 \
+LAYER_PLATFORM = --python-platform aarch64-manylinux_2_28 --python-version 3.12 \
 	--no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer
 lock: $(BIN)/.installed
 	$(UV_COMPILE) --extra dev --extra tracing --universal --python-version 3.11 -o requirements-dev.lock
@@ -38,10 +38,12 @@ lock: $(BIN)/.installed
 # dependency resolution. Reproducible: the CDK asset hash is over file paths and contents, so nothing that
 # depends on the day or the folder may stay (bytecode, console scripts with this venv's path in their shebang,
 # RECORD files listing those scripts' hashes). `make layer-tracing` adds the X-Ray SDK (`-c tracing=true`).
+# manylinux_2_28 as well as 2014: Pillow 13 and pillow-heif ship aarch64 wheels for glibc 2.28 only; Lambda's
+# python3.12 runtime (Amazon Linux 2023) has glibc 2.34.
 define build_layer
 	rm -rf $(1) && mkdir -p $(1)/python
 	$(BIN)/pip install -q --require-hashes --no-deps --no-compile --platform manylinux2014_aarch64 \
-	  --implementation cp --python-version 3.12 --only-binary=:all: --target $(1)/python -r $(2)
+	  --platform manylinux_2_28_aarch64 --implementation cp --python-version 3.12 --only-binary=:all: --target $(1)/python -r $(2)
 	cd $(1)/python && rm -rf bin && find . -name __pycache__ -type d -prune -exec rm -rf {} + \
 	  && find . -path '*.dist-info/RECORD' -delete
 	$(BIN)/python -m infra.tools.layer_hash $(1)

@@ -136,6 +136,8 @@ def resolve_environment(stack: Stack, physical: dict[str, str] | None = None) ->
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "POWERTOOLS_TRACE_DISABLED": "true",
+        # The bench's residents and agency number are +1 555 (not in service), like the local stack's.
+        "SWITCHBOARD_FICTIONAL_NUMBERS": "1",
     }
     for function in stack.app_functions():
         environment.update({name: resolve(value) for name, value in function.environment.items()})

@@ -31,6 +31,7 @@ from infra.lambdas import (
     RUNTIME,
     FunctionKit,
 )
+from infra.log_hash import LogHashKey
 from infra.monitoring import OperationsMonitoring
 from infra.nag import acknowledge, pin_logical_id
 from infra.notices import NoticesConstruct
@@ -321,6 +322,7 @@ class SwitchboardStack(Stack):
         # Every function gets the whole contract environment: the names mean the same thing everywhere and the
         # local stack merges them into one process. What a function may *do* is set by its grants, not here.
         chat = ChatSettings(self, "ChatSettings", default_origins=chat_allowed_origins)
+        log_hash = LogHashKey(self, "LogHash")
         kit = FunctionKit(
             code=lambda_.Code.from_asset(str(assets.functions), exclude=[*ASSET_EXCLUDES, "**/tests"]),
             layers=(shared_layer, deps_layer),
@@ -347,6 +349,7 @@ class SwitchboardStack(Stack):
                 "PUBLIC_TEXTS_PER_DAY": public_texts_per_day.value_as_string,
                 "TEXT_COUNTRY_CODES": text_country_codes.value_as_string,
                 **chat.environment(),
+                **log_hash.environment(),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
                 # Powertools Tracer needs the X-Ray SDK, in the layer only with -c tracing=true.
                 "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
@@ -470,6 +473,7 @@ class SwitchboardStack(Stack):
             media_bucket=self.media_bucket,
             inbound_consumer=inbox.inbound_consumer_fn,
         )
+        log_hash.grant_to_hashing_functions(self)
         waf = ChatWaf(self, "ChatWaf") if chat_waf else None
         web = WebConstruct(
             self,

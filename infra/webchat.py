@@ -11,13 +11,13 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from infra.concurrency import reserved_concurrency
+from infra.keys import generated_key
 from infra.lambdas import (
     AGENT_API_TIMEOUT,
     LOG_RETENTION,
@@ -26,7 +26,7 @@ from infra.lambdas import (
     execution_role,
     grant_table_read_write,
 )
-from infra.nag import acknowledge, pin_logical_id
+from infra.nag import acknowledge
 
 _ORIGIN = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"
 CHAT_PATH = "/chat/{proxy+}"
@@ -49,26 +49,12 @@ class ChatSettings(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, default_origins: str) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.token_key = secretsmanager.Secret(
+        self.token_key = generated_key(
             self,
             "WebChatTokenKey",
             description="HMAC key that signs web chat session tokens (generated; never leaves the chat API)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True
-            ),
-        )
-        pin_logical_id(self.token_key, "WebChatTokenKey")
-        acknowledge(
-            self.token_key,
-            {
-                "AwsSolutions-SMG4": "Rotating the key ends every open chat session (their tokens stop "
-                "verifying); an agency rotates it deliberately with put-secret-value, not on a schedule.",
-                "NIST.800.53.R5-SecretsManagerRotationEnabled": "Rotating the key ends every open chat "
-                "session (tokens are verified against the current key only); an agency rotates it "
-                "deliberately with put-secret-value, not on a schedule.",
-                "NIST.800.53.R5-SecretsManagerUsingKMSKey": "Encrypted with aws/secretsmanager, usable only "
-                "by Secrets Manager in this account; only WebChatFn is granted GetSecretValue on it.",
-            },
+            why_not_rotated="Rotating the key ends every open chat session (their tokens stop verifying); an "
+            "agency rotates it deliberately with put-secret-value, not on a schedule.",
         )
         origins = CfnParameter(
             stack,
@@ -217,6 +203,8 @@ class WebChatConstruct(Construct):
             kit=kit,
             handler="app.handlers.chat_api.handler",
             timeout=AGENT_API_TIMEOUT,
+            # Re-encoding a resident's photo (switchboard.images) peaks at ~270 MB for a 25 MP HEIC.
+            memory_size=512,
             service="webchat",
             description="Web chat: the widget's /chat routes (session token, CORS) and /api/webchat for "
             "agents",

@@ -1,6 +1,12 @@
 """Settings every tier shares."""
 
+import os
+
 from hypothesis import HealthCheck, settings
+
+# Test data uses +1 555 numbers, which are not in service, so that no real person is ever texted; the phone
+# module accepts them only with this switch (tests/unit/test_phone.py checks both ways).
+os.environ.setdefault("SWITCHBOARD_FICTIONAL_NUMBERS", "1")
 
 # Property tests check behaviour, not speed (speed lives in bench/). On CI's two loaded cores a single example
 # can take longer than hypothesis's default 200 ms deadline, which would fail a correct test.

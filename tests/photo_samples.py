@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
+from typing import Any
 
 JPEG = base64.b64decode(
     "/9j/4AAQSkZJRgABAQAAAQABAAD/4gHYSUNDX1BST0ZJTEUAAQEAAAHIAAAAAAQwAABtbnRyUkdCIFhZWiAH4AABAAEAAAAAAABh"
@@ -121,3 +122,125 @@ def heic_header() -> bytes:
 
 # An HTML page named photo.jpg: what a client that lies about the type would upload.
 DISGUISED_HTML = b"<!doctype html><script>alert(document.cookie)</script>" + b" " * 200
+
+
+# --- Files written by Pillow (and pillow-heif), the way cameras and editors write them --------------------
+# Every kind of metadata a photo can carry, each with a marker the tests look for in the re-encoded bytes.
+COMMENT = "taken at 12 Elm St"
+XMP_PACKET = (
+    b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    b'xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+    b'exif:GPSLatitude="40,26.77N"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+TRAILER = b"Exif\x00\x00GPS 40.4461N 79.9822W " + SECRET_TEXT
+LEAK_MARKERS = (b"Exif", b"GPS", b"http://ns.adobe.com/xap", COMMENT.encode(), SECRET_TEXT, b"acsp")
+
+
+def pillow_image(size: tuple[int, int] = (48, 32), mode: str = "RGB") -> Any:
+    """A picture with a distinct top edge: red above, blue below, so a rotation is visible in the pixels."""
+    from PIL import Image
+
+    image = Image.new(mode, size, "blue")
+    image.paste("red", (0, 0, size[0], size[1] // 4))
+    return image
+
+
+def pillow_exif(orientation: int = 1) -> Any:
+    """Exif as a phone writes it: orientation, a description, the camera, and a GPS block."""
+    from PIL import Image
+    from PIL.ExifTags import GPS, IFD, Base
+
+    exif = Image.Exif()
+    exif[Base.Orientation] = orientation
+    exif[Base.ImageDescription] = SECRET_TEXT.decode()
+    exif[Base.Make] = "PhoneMaker"
+    exif.get_ifd(IFD.GPSInfo).update(
+        {
+            GPS.GPSLatitudeRef: "N",
+            GPS.GPSLatitude: (40.0, 26.0, 46.0),
+            GPS.GPSLongitudeRef: "W",
+            GPS.GPSLongitude: (79.0, 58.0, 56.0),
+        }
+    )
+    return exif
+
+
+def icc_profile() -> bytes:
+    """An ICC profile (littleCMS's sRGB); every ICC file carries the signature `acsp` in its header."""
+    from PIL import ImageCms
+
+    return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+
+
+def _saved(image: Any, kind: str, **options: Any) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    image.save(out, kind, **options)
+    return out.getvalue()
+
+
+def jpeg_with_everything(orientation: int = 6) -> bytes:
+    """JPEG with Exif + GPS, XMP, an ICC profile, a comment, an MPF second image carrying its own Exif and
+    GPS, and bytes after the end marker: everything a re-encode must drop."""
+    first = pillow_image()
+    second = pillow_image((24, 16))
+    exif = pillow_exif(orientation)
+    mpo = _saved(
+        first,
+        "MPO",
+        save_all=True,
+        append_images=[second],
+        exif=exif,
+        xmp=XMP_PACKET,
+        icc_profile=icc_profile(),
+        comment=COMMENT,
+    )
+    return mpo + TRAILER
+
+
+def png_with_everything() -> bytes:
+    from PIL.PngImagePlugin import PngInfo
+
+    text = PngInfo()
+    text.add_text("Comment", COMMENT)
+    text.add_itxt("XML:com.adobe.xmp", XMP_PACKET.decode(), zip=False)
+    image = _saved(
+        pillow_image(mode="RGBA"), "PNG", pnginfo=text, exif=pillow_exif(1), icc_profile=icc_profile()
+    )
+    return image + TRAILER
+
+
+def webp_with_everything() -> bytes:
+    return _saved(pillow_image(), "WEBP", exif=pillow_exif(1), xmp=XMP_PACKET, icc_profile=icc_profile())
+
+
+def heic_with_everything(orientation: int = 6) -> bytes:
+    """An iPhone-style HEIC (pillow-heif's x265 encoder) with Exif + GPS, XMP and an ICC profile."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    return _saved(
+        pillow_image(),
+        "HEIF",
+        exif=pillow_exif(orientation),
+        xmp=XMP_PACKET,
+        icc_profile=icc_profile(),
+        quality=90,
+    )
+
+
+def gif_with_comment(frames: int = 1) -> bytes:
+    first = pillow_image().convert("P")
+    rest = [pillow_image().rotate(90 * n, expand=False).convert("P") for n in range(1, frames)]
+    return _saved(
+        first, "GIF", save_all=frames > 1, append_images=rest, comment=COMMENT, duration=200, loop=0
+    )
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims `width` x `height` pixels: a decompression bomb's header."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 64)
+    return PNG[:8] + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", pixels) + _png_chunk(b"IEND", b"")

@@ -194,6 +194,8 @@ class LocalStack:
                 "TZ": "UTC",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "false",
+                # The demo's residents and agency number are +1 555 (not in service): switchboard.phone.
+                "SWITCHBOARD_FICTIONAL_NUMBERS": "1",
             }
         )
         time.tzset()

@@ -89,13 +89,21 @@ def test_the_sign_up_page_is_accessible_and_a_yes_by_text_subscribes(chromium: B
         page.get_by_role("button", name="Sign up").click()
         expect(page.get_by_label("Mobile phone number")).to_be_focused()
         expect(page.locator("#phone-error")).to_have_text(
-            "Enter a mobile number, for example +1 555 555 0100."
+            "Enter a mobile number, for example +1 202 555 0143."
         )
         expect(page.locator("#topics-error")).to_have_text("Choose at least one topic.")
         assert_axe_clean(page, "the sign-up page with errors")
 
-        page.get_by_label("Mobile phone number").fill(phone)
+        # Ten digits the page takes for a US number, that are no number in service: the server says no
+        page.get_by_label("Mobile phone number").fill("123-456-7890")
         page.get_by_label("Water service").check()
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.locator("#phone-error")).to_have_text(
+            "This is not a mobile number we can text. Check it and try again."
+        )
+        expect(page.get_by_label("Mobile phone number")).to_be_focused()
+
+        page.get_by_label("Mobile phone number").fill(phone)
         page.get_by_label("Storm warnings").check()
         page.get_by_label("ZIP code").fill("94110")
         page.get_by_label("Language for alerts").select_option("es")

@@ -231,7 +231,7 @@ def test_a_resident_sends_a_photo_the_agent_sees_it_and_refused_files_say_why(
         expect(error).to_have_text("Only photos can be sent: JPEG, PNG, WebP or HEIC.")
         big = {"name": "huge.png", "mimeType": "image/png", "buffer": b"\0" * (4 * 1024 * 1024 + 1)}
         picker.set_input_files(files=[big])
-        expect(error).to_have_text("That photo is too large: the limit is 4 MB.")
+        expect(error).to_have_text("That photo is too large: the limit is 4 MB and 25 megapixels.")
         assert uploads == []
         # A file that claims to be a photo but is not: the server reads the bytes and refuses it.
         fake = {

@@ -20,6 +20,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
+from switchboard.log_hash import log_hash_key
 
 from events import SAMPLE_CONFIG, load_event
 from infra.inbox_indexes import INBOX_VIEW_INDEXES
@@ -78,6 +79,8 @@ ENVIRONMENT = {
     "USER_POOL_ID": "",  # set per test: moto names the pool it creates
     # The web chat signs its tokens with the whole secret string: the Twilio secret serves as a key here.
     "WEBCHAT_TOKEN_SECRET_ARN": SECRET_NAME,
+    # Likewise the key of the digests in logs and rate-limit keys: read from Secrets Manager, as in the cloud.
+    "LOG_HASH_SECRET_ARN": SECRET_NAME,
     "CHAT_ALLOWED_ORIGINS": "https://www.county.example,https://county.example",
     "CHAT_BUSINESS_HOURS": "",
     "CHAT_TIMEZONE": "America/New_York",
@@ -231,6 +234,7 @@ def _create_resources() -> Aws:
 def _clear_caches() -> None:
     # Clients and secrets cached by one test's handlers must not leak into the next test's moto.
     parameters.clear_caches()
+    log_hash_key.cache_clear()
     for module_name in [*HANDLERS.values(), "switchboard.twilio_client", *ROUTER_MODULES]:
         module = sys.modules.get(module_name)
         for attribute in ("dependencies", "_cached_client"):

@@ -10,9 +10,12 @@ from inbox.models.media import MediaBlob
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
+from tests import photo_samples
+
 
 class FakeMediaSource:
-    """Stands in for Twilio's media host: returns bytes derived from the URL, or fails as told."""
+    """Stands in for Twilio's media host: returns a phone's JPEG (Exif with GPS, XMP, ICC, a comment, a second
+    image, a trailer: tests.photo_samples; a PNG as laden for URLs ending 222…), or fails as told."""
 
     def __init__(self, fail_with: Exception | None = None) -> None:
         self.fail_with = fail_with
@@ -24,7 +27,9 @@ class FakeMediaSource:
             self.urls.append(url)
         if self.fail_with:
             raise self.fail_with
-        return MediaBlob(content=b"\xff\xd8 jpeg of " + url.encode(), content_type="image/jpeg")
+        if url.endswith("2" * 32):  # the sample MMS's second media, declared image/png
+            return MediaBlob(content=photo_samples.png_with_everything(), content_type="image/png")
+        return MediaBlob(content=photo_samples.jpeg_with_everything(), content_type="image/jpeg")
 
 
 class FakeTwilioHttpClient(HttpClient):

@@ -21,6 +21,7 @@ from requests import PreparedRequest, Response, Session
 from requests.adapters import BaseAdapter
 
 from events import SAMPLE_CONFIG, load_event
+from tests import photo_samples
 from tests.integration.conftest import MEDIA_BUCKET, REGION, TABLE_NAME, Aws, CapturedLogs, LambdaContext
 from tests.integration.fakes import FakeMediaSource
 
@@ -74,8 +75,11 @@ def test_batch_stores_residents_threads_messages_and_media(
     tid = sms_thread["thread_id"]
     assert keys == [f"media/{tid}/{MMS_SID}/0", f"media/{tid}/{MMS_SID}/1"]
     stored = aws.s3.get_object(Bucket=MEDIA_BUCKET, Key=keys[1])
-    assert stored["ContentType"] == "image/png"  # what Twilio declared for MediaUrl1
-    assert stored["Body"].read().endswith(b"/Media/ME22222222222222222222222222222222")
+    assert stored["ContentType"] == "image/png"
+    # The picture carried Exif + GPS, XMP, ICC, a comment and a trailer: it is stored re-encoded, without any.
+    photo = stored["Body"].read()
+    assert photo.startswith(b"\x89PNG") and photo != photo_samples.png_with_everything()
+    assert [marker for marker in photo_samples.LEAK_MARKERS if marker in photo] == []
 
 
 def test_redelivered_record_stores_nothing_twice(
@@ -180,16 +184,21 @@ def test_malformed_record_is_reported_not_stored(
 class TwilioMediaHost(BaseAdapter):
     """A requests transport standing in for api.twilio.com's media URLs."""
 
-    def __init__(self) -> None:
+    def __init__(self, served: dict[str, tuple[str, bytes]] | None = None) -> None:
         super().__init__()
         self.requests: list[PreparedRequest] = []
+        # media sid -> (Content-Type, bytes); any other media is an iPhone's HEIC
+        self.served = served or {}
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> Response:  # type: ignore[override]
         self.requests.append(request)
+        content_type, content = self.served.get(
+            (request.url or "").rsplit("/", 1)[-1], ("image/heic", photo_samples.heic_with_everything())
+        )
         response = Response()
         response.status_code = 200
-        response.headers["Content-Type"] = "image/jpeg"
-        response.raw = io.BytesIO(b"\xff\xd8 real-shaped jpeg")
+        response.headers["Content-Type"] = content_type
+        response.raw = io.BytesIO(content)
         response.url = request.url or ""
         response.request = request
         return response
@@ -198,10 +207,7 @@ class TwilioMediaHost(BaseAdapter):
         pass
 
 
-def test_media_is_downloaded_from_twilio_with_the_account_credentials_from_the_secret(
-    aws: Aws, inbound_consumer: Any, monkeypatch: pytest.MonkeyPatch, context: LambdaContext
-) -> None:
-    host = TwilioMediaHost()
+def _download_from(host: TwilioMediaHost, inbound_consumer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     session = Session()
     session.mount("https://", host)
     wired = inbound_consumer.dependencies
@@ -212,6 +218,13 @@ def test_media_is_downloaded_from_twilio_with_the_account_credentials_from_the_s
         return dataclasses.replace(deps, media_source=downloader)
 
     monkeypatch.setattr(inbound_consumer, "dependencies", with_session)
+
+
+def test_media_is_downloaded_from_twilio_with_the_account_credentials_from_the_secret(
+    aws: Aws, inbound_consumer: Any, monkeypatch: pytest.MonkeyPatch, context: LambdaContext
+) -> None:
+    host = TwilioMediaHost()
+    _download_from(host, inbound_consumer, monkeypatch)
 
     assert inbound_consumer.handler(batch(1), context) == {"batchItemFailures": []}
 
@@ -246,3 +259,53 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
     assert claimers == ["consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"]
     always = [c.name for c in pipeline.contracts if not c.skip_when_claimed]
     assert always == ["store", "alert_reply_link", "routing"]
+
+
+def test_mms_images_are_stored_re_encoded_and_other_media_as_they_are(
+    aws: Aws, inbound_consumer: Any, monkeypatch: pytest.MonkeyPatch, context: LambdaContext
+) -> None:
+    # Given an MMS whose first media is an iPhone HEIC carrying GPS (the webhook sample declares image/jpeg)
+    # and whose second is a video, which is no image to re-encode
+    video = b"\x00\x00\x00\x18ftypmp42 video bytes GPS Exif"
+    host = TwilioMediaHost({"ME" + "2" * 32: ("video/mp4", video)})
+    _download_from(host, inbound_consumer, monkeypatch)
+    event = batch(1)
+    envelope = json.loads(event["Records"][0]["body"])
+    envelope["params"]["MediaContentType1"] = "video/mp4"
+    event["Records"][0]["body"] = json.dumps(envelope)
+
+    assert inbound_consumer.handler(event, context) == {"batchItemFailures": []}
+
+    # Then the photo is stored as a JPEG a browser can show, with none of the HEIC's metadata
+    mms = next(m for m in by_kind(aws.items())["message"] if m["twilio_sid"] == MMS_SID)
+    assert mms["media"][0] == {"media_id": f"{MMS_SID}-0", "content_type": "image/jpeg"}
+    [photo_key, video_key] = sorted(o["Key"] for o in aws.s3.list_objects_v2(Bucket=MEDIA_BUCKET)["Contents"])
+    photo = aws.s3.get_object(Bucket=MEDIA_BUCKET, Key=photo_key)
+    assert photo["ContentType"] == "image/jpeg"
+    content = photo["Body"].read()
+    assert content.startswith(b"\xff\xd8\xff")
+    assert [marker for marker in photo_samples.LEAK_MARKERS if marker in content] == []
+    # And the video is byte for byte what Twilio served, under the type the webhook declared
+    stored_video = aws.s3.get_object(Bucket=MEDIA_BUCKET, Key=video_key)
+    assert stored_video["Body"].read() == video and stored_video["ContentType"] == "video/mp4"
+
+
+def test_an_image_that_does_not_decode_is_skipped_and_the_message_kept(
+    aws: Aws,
+    inbound_consumer: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    context: LambdaContext,
+    logs: CapturedLogs,
+) -> None:
+    garbled = photo_samples.JPEG[:300]
+    bomb = photo_samples.png_claiming(20_000, 20_000)
+    host = TwilioMediaHost({"ME" + "1" * 32: ("image/jpeg", garbled), "ME" + "2" * 32: ("image/png", bomb)})
+    _download_from(host, inbound_consumer, monkeypatch)
+
+    assert inbound_consumer.handler(batch(1), context) == {"batchItemFailures": []}
+
+    mms = next(m for m in by_kind(aws.items())["message"] if m["twilio_sid"] == MMS_SID)
+    assert mms["media"] == [] and mms["body"]
+    assert "Contents" not in aws.s3.list_objects_v2(Bucket=MEDIA_BUCKET)
+    skipped = [r for r in logs.records() if r.get("message") == "Inbound media skipped"]
+    assert [r["reason"] for r in skipped] == ["ImageNotReencoded", "ImageNotReencoded"]

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from switchboard.log_hash import keyed_digest
 
 from events import SAMPLE_CONFIG, load_event
 from tests.integration.conftest import MEDIA_BUCKET, Aws, CapturedLogs, LambdaContext
@@ -36,7 +37,9 @@ def test_signed_message_is_queued_per_resident_and_acknowledged_with_empty_twiml
     assert body["kind"] == "twilio.inbound"
     assert body["params"] == params  # every field, blank ones included
     assert body["received_at"].endswith("Z")
-    assert queued["Attributes"]["MessageGroupId"] == hashlib.sha256(params["From"].encode()).hexdigest()[:32]
+    # One group per resident, named by the deployment's keyed digest (not a reversible plain SHA-256)
+    assert queued["Attributes"]["MessageGroupId"] == keyed_digest(params["From"], 32)
+    assert queued["Attributes"]["MessageGroupId"] != hashlib.sha256(params["From"].encode()).hexdigest()[:32]
     assert queued["Attributes"]["MessageDeduplicationId"] == params["MessageSid"]
 
 

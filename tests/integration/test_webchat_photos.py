@@ -10,10 +10,12 @@ catches what S3 would have refused.
 from __future__ import annotations
 
 import base64
+import io
 import json
 from typing import Any
 
 import requests
+from PIL import Image
 
 from tests import photo_samples as samples
 from tests.integration.conftest import MEDIA_BUCKET, Aws, LambdaContext
@@ -90,9 +92,11 @@ def test_a_photo_reaches_the_agent_without_its_location_and_the_resident_sees_th
 ) -> None:
     token = start(webchat_api, context)
     session_id = token.split(".")[1]
-    # The client says PNG; the bytes are a JPEG with GPS coordinates: the type comes from the bytes
-    _, _, granted = grant(webchat_api, context, token, "image/png", 2000)
-    assert upload(granted, samples.jpeg_with_location(), "flood.png") == 204
+    # The client says PNG; the bytes are a phone's JPEG (Exif with GPS, XMP, ICC, a comment, a second image
+    # with its own GPS, data after the end marker): the type comes from the bytes
+    dirty = samples.jpeg_with_everything(orientation=6)
+    _, _, granted = grant(webchat_api, context, token, "image/png", len(dirty))
+    assert upload(granted, dirty, "flood.png") == 204
     status, _, accepted = send(webchat_api, context, token, granted["upload_id"])
     assert status == 202, accepted
     # The raw upload is gone; the checked copy is where only the chat API writes
@@ -120,9 +124,9 @@ def test_a_photo_reaches_the_agent_without_its_location_and_the_resident_sees_th
     response = agent_api.handler(event, context)
     assert response["statusCode"] == 200 and response["headers"]["Content-Type"] == "image/jpeg"
     photo = base64.b64decode(response["body"])
-    assert photo.endswith(samples.JPEG[2:])
-    for secret in (samples.GPS_LATITUDE, samples.GPS_LONGITUDE, samples.SECRET_TEXT, b"GPSLatitude"):
-        assert secret not in photo
+    assert [marker for marker in samples.LEAK_MARKERS if marker in photo] == []
+    shown = Image.open(io.BytesIO(photo))
+    assert shown.size == (32, 48) and len(shown.getexif()) == 0  # turned upright, no Exif left to say so
 
     # The widget lists the photo with the message and fetches it with the session token
     _, _, updates = call(webchat_api, context, chat_event("GET", "/chat/messages", token=token))
@@ -133,6 +137,42 @@ def test_a_photo_reaches_the_agent_without_its_location_and_the_resident_sees_th
     # Another resident's session cannot read it
     other = start(webchat_api, context)
     assert call(webchat_api, context, chat_event("GET", f"/chat/media/{media_id}", token=other))[0] == 404
+
+
+def test_a_heic_photo_reaches_the_agent_as_a_jpeg_without_its_metadata(
+    aws: Aws, webchat_api: Any, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    token = start(webchat_api, context)
+    heic = samples.heic_with_everything()
+    _, _, granted = grant(webchat_api, context, token, "image/heic", len(heic))
+    assert upload(granted, heic, "IMG_0001.HEIC") == 204
+    status, _, accepted = send(webchat_api, context, token, granted["upload_id"])
+    assert status == 202, accepted
+
+    [queued] = aws.queue_messages("InboundQueue")
+    assert json.loads(queued["Body"])["params"]["MediaContentType0"] == "image/jpeg"
+    assert inbound_consumer.handler(sqs_event(aws, "InboundQueue"), context) == {"batchItemFailures": []}
+    [message] = [i for i in aws.items() if i["sk"].startswith("MSG#")]
+    [media] = message["media"]
+    assert media["content_type"] == "image/jpeg"
+    [key] = [k for k in objects(aws) if k.startswith("media/")]
+    stored = aws.s3.get_object(Bucket=MEDIA_BUCKET, Key=key)
+    photo = stored["Body"].read()
+    assert stored["ContentType"] == "image/jpeg" and photo.startswith(b"\xff\xd8\xff")
+    assert [marker for marker in samples.LEAK_MARKERS if marker in photo] == []
+
+
+def test_a_decompression_bomb_is_refused_with_a_clear_message(
+    aws: Aws, webchat_api: Any, context: LambdaContext
+) -> None:
+    token = start(webchat_api, context)
+    bomb = samples.png_claiming(20_000, 20_000)  # 400 megapixels in under 200 bytes
+    _, _, granted = grant(webchat_api, context, token, "image/png", len(bomb))
+    assert upload(granted, bomb, "flood.png") == 204
+    status, _, body = send(webchat_api, context, token, granted["upload_id"])
+    assert (status, body["reason"]) == (413, "pixels")
+    assert body["message"] == "That photo is too large: the limit is 25 megapixels."
+    assert objects(aws) == [] and aws.queue_messages("InboundQueue") == []
 
 
 def test_a_file_disguised_as_a_photo_is_refused_and_deleted(

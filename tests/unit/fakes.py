@@ -19,6 +19,8 @@ from switchboard.statuses import STATUS_RANKS, rank_of
 from switchboard.table_keys import consent_ledger_sk, message_sk
 from switchboard.twilio_sms import RecipientRejected, Sender, SentSms
 
+from tests import photo_samples
+
 
 class InMemoryPublisher:
     def __init__(self) -> None:
@@ -135,15 +137,21 @@ class InMemoryArchive:
 
 
 class ScriptedMediaSource:
-    def __init__(self, failures: dict[str, Exception] | None = None) -> None:
+    """Serves a phone's JPEG (tests.photo_samples: Exif, GPS, XMP, ICC, comment) for every URL unless `served`
+    names other media for it, or fails as scripted."""
+
+    def __init__(
+        self, failures: dict[str, Exception] | None = None, served: dict[str, MediaBlob] | None = None
+    ) -> None:
         self.failures = failures or {}
+        self.served = served or {}
         self.urls: list[str] = []
 
     def download(self, url: str) -> MediaBlob:
         self.urls.append(url)
         if url in self.failures:
             raise self.failures[url]
-        return MediaBlob(b"bytes:" + url.encode(), "application/octet-stream")
+        return self.served.get(url) or MediaBlob(photo_samples.jpeg_with_everything(), "image/jpeg")
 
 
 class InMemoryReplyQueue:

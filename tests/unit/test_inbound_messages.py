@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 from inbox.logic.inbound_messages import store_incoming_message
-from inbox.models.media import MediaDownloadFailed, MediaTooLarge
+from inbox.models.media import MediaBlob, MediaDownloadFailed, MediaTooLarge
 from inbox.models.queue_messages import IncomingMedia, IncomingMessage
 
+from tests import photo_samples as samples
 from tests.unit.fakes import InMemoryArchive, InMemoryInbox, ScriptedMediaSource
 
 AT = "2026-11-24T10:15:00.000000Z"
@@ -133,6 +134,65 @@ def test_unavailable_media_is_skipped_so_the_message_is_not_lost(ids: itertools.
     assert (outcome.media_stored, outcome.media_skipped) == (1, 1)
     [message] = inbox.messages.values()
     assert [m["media_id"] for m in message["media"]] == ["MM1-1"]
+
+
+def test_images_are_stored_re_encoded_and_other_media_as_they_are(ids: itertools.count[int]) -> None:
+    # Given an MMS with a phone's JPEG (GPS and all), a vCard declared as such, and an iPhone HEIC
+    three = incoming("MM1", media=3)
+    vcard_ref = three.media[1].model_copy(update={"content_type": "text/vcard"})
+    message = three.model_copy(update={"media": (three.media[0], vcard_ref, three.media[2])})
+    vcard = b"BEGIN:VCARD\nFN:Dana\nNOTE:GPS Exif\nEND:VCARD\n"
+    urls = [m.url for m in message.media]
+    source = ScriptedMediaSource(
+        served={
+            urls[1]: MediaBlob(vcard, "text/x-vcard"),
+            urls[2]: MediaBlob(samples.heic_with_everything(), "image/heic"),
+        }
+    )
+    inbox, archive = InMemoryInbox(), InMemoryArchive()
+
+    outcome = store(message, inbox, archive, source, ids)
+
+    stored = {index: archive.objects[(outcome.thread_id, "MM1", index)] for index in range(3)}
+    # Then the photos hold no metadata, the HEIC is a JPEG, and the vCard is untouched under its declared type
+    for index in (0, 2):
+        assert stored[index].content_type == "image/jpeg"
+        assert stored[index].content.startswith(b"\xff\xd8\xff")
+        assert [m for m in samples.LEAK_MARKERS if m in stored[index].content] == []
+    assert (stored[1].content, stored[1].content_type) == (vcard, "text/vcard")
+    [stored_message] = inbox.messages.values()
+    assert [m["content_type"] for m in stored_message["media"]] == ["image/jpeg", "text/vcard", "image/jpeg"]
+
+
+def test_a_photo_already_re_encoded_by_the_chat_api_is_stored_as_it_is(ids: itertools.count[int]) -> None:
+    clean = MediaBlob(b"\xff\xd8\xff already clean", "image/jpeg", reencoded=True)
+    message = incoming("MM1", media=1)
+    inbox, archive = InMemoryInbox(), InMemoryArchive()
+
+    outcome = store(message, inbox, archive, ScriptedMediaSource(served={message.media[0].url: clean}), ids)
+
+    assert archive.objects[(outcome.thread_id, "MM1", 0)] == clean
+
+
+@pytest.mark.parametrize(
+    "served",
+    [
+        MediaBlob(samples.JPEG[:300], "image/jpeg"),  # cut short
+        MediaBlob(samples.png_claiming(20_000, 20_000), "image/png"),  # a decompression bomb
+        MediaBlob(b"<svg onload=alert(1)>", "application/octet-stream"),  # declared image/jpeg, is not one
+    ],
+)
+def test_an_image_that_cannot_be_re_encoded_is_skipped_and_the_message_kept(
+    ids: itertools.count[int], served: MediaBlob
+) -> None:
+    message = incoming("MM1", body="Flooding", media=1)
+    inbox, archive = InMemoryInbox(), InMemoryArchive()
+    source = ScriptedMediaSource(served={message.media[0].url: served})
+
+    outcome = store(message, inbox, archive, source, ids)
+
+    assert (outcome.media_stored, outcome.media_skipped) == (0, 1)
+    assert archive.objects == {} and len(inbox.messages) == 1
 
 
 def test_transient_download_failure_stores_nothing_and_raises_for_retry(ids: itertools.count[int]) -> None:

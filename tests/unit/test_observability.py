@@ -1,4 +1,5 @@
-"""Residents are named in logs only by a hash; failed records are logged by type, not text."""
+"""Residents are named in logs only by a keyed hash (tests/unit/test_log_hash.py); failed records are logged
+by type, not text."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ async function loadTopics() {
 function validate(form) {
   let firstInvalid = null;
   const phone = normalizePhone(form.phone.value);
-  setError(form.phone, "phone-error", phone ? "" : "Enter a mobile number, for example +1 555 555 0100.");
+  setError(form.phone, "phone-error", phone ? "" : "Enter a mobile number, for example +1 202 555 0143.");
   if (!phone) firstInvalid = form.phone;
   const topics = [...form.querySelectorAll('input[name="topics"]:checked')].map((input) => input.value);
   byId("topics-error").textContent = topics.length ? "" : "Choose at least one topic.";
@@ -124,6 +124,11 @@ async function submit(event) {
       return;
     }
     const problem = response.status === 400 ? await response.json().catch(() => ({})) : {};
+    // The server decides what a phone number is (the page only checks its shape): say so at the field.
+    if ((problem.fields || []).includes("phone")) {
+      setError(form.phone, "phone-error", "This is not a mobile number we can text. Check it and try again.");
+      form.phone.focus();
+    }
     if ((problem.fields || []).includes("address")) {
       setError(form.street_address, "address-error",
         "We could not find this address in our area. Check it, or give a ZIP code instead.");

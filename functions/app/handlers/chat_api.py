@@ -306,6 +306,7 @@ def rate_limited(error: RateLimited) -> Response[dict[str, Any]]:
 _PHOTO_REFUSALS = {
     "type": (400, "Only photos can be sent: JPEG, PNG, WebP or HEIC."),
     "size": (413, "That photo is too large: the limit is 4 MB."),
+    "pixels": (413, "That photo is too large: the limit is 25 megapixels."),
     "missing": (400, "The photo did not finish uploading. Please try again."),
 }
 

@@ -14,11 +14,11 @@ from typing import Any, Protocol
 from switchboard.audit import Actor, AuditLog
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger
-from switchboard.phone import parse_address
+from switchboard.phone import is_e164, parse_address
 from switchboard.roles import Forbidden, has_role
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from calls.models.calls import E164, CallProgress, CallStarted, describe_progress
+from calls.models.calls import CallProgress, CallStarted, describe_progress
 
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 RING_TIMEOUT_SECONDS = 30
@@ -104,7 +104,7 @@ def resident_number(thread: dict[str, Any]) -> str:
         number = str(thread.get("text_to") or "")
     else:
         number = parse_address(str(resident.get("address") or "")).number if resident.get("address") else ""
-    if not E164.match(number):
+    if not is_e164(number):
         raise NoResidentPhone("no phone number on this thread")
     return number
 
@@ -112,9 +112,9 @@ def resident_number(thread: dict[str, Any]) -> str:
 def caller_id(thread: dict[str, Any], default: str) -> str:
     agency = str(thread.get("agency_address") or "")
     number = parse_address(agency).number if agency else ""
-    if thread.get("channel") == "webchat" or not E164.match(number):
+    if thread.get("channel") == "webchat" or not is_e164(number):
         number = default
-    if not E164.match(number):
+    if not is_e164(number):
         raise NoCallerId("no agency number to call from")
     return number
 
@@ -168,7 +168,7 @@ def start_call(
     if not may_call(caller, thread, profile, store.callback_taken_by(thread_id)):
         raise Forbidden("no access to this thread")
     staff_phone = str((profile or {}).get("phone") or "")
-    if not E164.match(staff_phone):
+    if not is_e164(staff_phone):
         raise NoStaffPhone(caller.sub)
     resident = resident_number(thread)
     agency = caller_id(thread, settings.default_caller_id)

@@ -10,8 +10,8 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from switchboard.phone import normalize_phone
 
-E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 
 Leg = Literal["staff", "resident"]
@@ -39,10 +39,14 @@ def status_rank(status: str) -> int:
 
 
 def _e164(value: str) -> str:
-    compact = re.sub(r"[\s().-]", "", value)
-    if not E164.match(compact):
-        raise ValueError("must be a phone number in E.164 form, like +15555550123 (+, country code, number)")
-    return compact
+    """Written with its country code (the number rung may be abroad), valid by switchboard.phone."""
+    refusal = "must be a valid phone number in E.164 form, like +12025550143 (+, country code, number)"
+    if not value.strip().startswith("+"):
+        raise ValueError(refusal)
+    try:
+        return normalize_phone(value)
+    except ValueError:
+        raise ValueError(refusal) from None
 
 
 def _blank_to_none(value: object) -> object:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -10,6 +9,7 @@ from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 from switchboard.body_caps import body_bytes
+from switchboard.log_hash import keyed_digest
 from switchboard.observability import logger, metrics, redact_address
 from switchboard.twilio_credentials import TwilioCredentials
 from switchboard.twilio_signature import MalformedBody, is_valid_signature, parse_form_body, signed_url
@@ -101,8 +101,9 @@ def _json_size(name: str, value: str) -> int:
 
 
 def resident_group_id(from_address: str) -> str:
-    """One FIFO message group per resident: their messages stay in order, others are not held up."""
-    return hashlib.sha256(from_address.encode("utf-8")).hexdigest()[:32]
+    """One FIFO message group per resident: their messages stay in order, others are not held up. Keyed
+    (switchboard.log_hash): the group id is visible to whoever reads the queue or its dead letters."""
+    return keyed_digest(from_address, 32)
 
 
 def accept_twilio_post(

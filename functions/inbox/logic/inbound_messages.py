@@ -1,5 +1,5 @@
-"""A resident's message stored exactly once: resident and thread found or created, media copied, one
-transaction.
+"""A resident's message stored exactly once: resident and thread found or created, media copied (images
+re-encoded so that no metadata survives), one transaction.
 
 Idempotent by MessageSid: SQS (at-least-once) and Twilio (webhook retries) may both deliver a message again.
 """
@@ -11,12 +11,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
+from switchboard.images import (
+    ImageRefused,
+    is_image_type,
+    looks_like_image,
+    reencode_image,
+    stored_type_for,
+)
 from switchboard.observability import logger, metrics, redact_address
 from switchboard.phone import Address, parse_address
 from switchboard.statuses import RECEIVED
 
 from inbox.models.conversations import MediaRef, Message, preview_of
-from inbox.models.media import MediaBlob, MediaUnavailable, media_id_for
+from inbox.models.media import ImageNotReencoded, MediaBlob, MediaUnavailable, media_id_for
 from inbox.models.queue_messages import IncomingMedia, IncomingMessage
 from inbox.models.records import ThreadActivity, new_id
 
@@ -121,11 +128,11 @@ def _copy_media(
     log_keys: dict[str, str],
 ) -> MediaRef | None:
     """Copy one media to a key fixed by (thread, SID, index), so a retry rewrites the same object."""
-    ref = MediaRef(media_id=media_id_for(sid, item.index), content_type=item.content_type)
+    media_id = media_id_for(sid, item.index)
     if archive.has(thread_id, sid, item.index):
-        return ref
+        return MediaRef(media_id=media_id, content_type=stored_type_for(item.content_type))
     try:
-        downloaded = media_source.download(item.url)
+        stored = _without_image_metadata(media_source.download(item.url), item.content_type)
     except MediaUnavailable as error:
         # Losing a picture is better than losing the resident's message to the DLQ.
         logger.warning(
@@ -134,5 +141,25 @@ def _copy_media(
         )
         metrics.add_metric(name="InboundMediaSkipped", unit=MetricUnit.Count, value=1)
         return None
-    archive.put(thread_id, sid, item.index, MediaBlob(downloaded.content, item.content_type))
-    return ref
+    archive.put(thread_id, sid, item.index, stored)
+    return MediaRef(media_id=media_id, content_type=stored.content_type)
+
+
+def _without_image_metadata(downloaded: MediaBlob, declared_type: str) -> MediaBlob:
+    """An image (by its declared type, its download's type or its first bytes) re-encoded from its pixels
+    alone: no Exif, GPS, XMP, ICC or comments reach the bucket, and HEIC becomes JPEG. Other media (video,
+    audio, vCard, PDF) are stored as they are, under the type the webhook declared. A web chat photo was
+    re-encoded when the chat API checked it, and is not encoded twice."""
+    if downloaded.reencoded:
+        return downloaded
+    if not (
+        is_image_type(declared_type)
+        or is_image_type(downloaded.content_type)
+        or looks_like_image(downloaded.content)
+    ):
+        return MediaBlob(downloaded.content, declared_type)
+    try:
+        clean = reencode_image(downloaded.content)
+    except ImageRefused as refused:
+        raise ImageNotReencoded(refused.reason) from None
+    return MediaBlob(clean.content, clean.content_type, reencoded=True)

@@ -13,6 +13,7 @@ _MEDIA_ID = re.compile(r"^(?P<sid>[A-Za-z0-9]{2,64})-(?P<index>\d{1,2})$")
 class MediaBlob:
     content: bytes
     content_type: str
+    reencoded: bool = False  # an image already written from its pixels alone (switchboard.images)
 
 
 class MediaUnavailable(ValueError):
@@ -25,6 +26,10 @@ class ForbiddenMediaUrl(MediaUnavailable):
 
 class MediaTooLarge(MediaUnavailable):
     pass
+
+
+class ImageNotReencoded(MediaUnavailable):
+    """An image that does not decode, or has more pixels than allowed: never stored with its metadata."""
 
 
 class MediaDownloadFailed(RuntimeError):

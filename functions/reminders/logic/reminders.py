@@ -13,7 +13,6 @@ but another due date stops the earlier one (a renewal moved).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from switchboard.clock import format_timestamp
+from switchboard.log_hash import keyed_digest
 from switchboard.observability import logger, redact_address
 from switchboard.quiet_hours import QuietHours
 
@@ -84,7 +84,9 @@ class RecordNotFound(LookupError):
 
 
 def record_id_of(phone: str, kind: str, due_date: str) -> str:
-    return hashlib.sha256(f"{phone}|{kind}|{due_date}".encode()).hexdigest()[:32]
+    """The same record uploaded twice has one id (nothing planned twice). Keyed (switchboard.log_hash): the id
+    is logged and names executions, and a plain hash of a phone number, a kind and a date can be reversed."""
+    return keyed_digest(f"{phone}|{kind}|{due_date}", 32)
 
 
 def plans_by_kind(store: RemindersStore) -> dict[str, ReminderPlan]:

@@ -34,7 +34,7 @@ class SignupRequest(BaseModel):
         try:
             return normalize_phone(value)
         except ValueError:
-            raise ValueError("phone must be a mobile number such as +1 555 555 0100") from None
+            raise ValueError("phone must be a mobile number such as +1 202 555 0143") from None
 
     @field_validator("topics")
     @classmethod

@@ -1,8 +1,8 @@
 """The inbound consumer's media source for web chat messages: the checked photo of *this* session only.
 
 A `webchat.inbound` envelope names its photo as `MediaUrl0 = webchat-upload:{upload_id}`; the object read is
-`webchat/{session_id}/{upload_id}`, where only the chat API writes, after checking and cleaning it. Any other
-URL, or a photo of another session, is refused (the message is stored without it).
+`webchat/{session_id}/{upload_id}`, where only the chat API writes, after checking it and re-encoding it from
+its pixels. Any other URL, or a photo of another session, is refused (the message is stored without it).
 """
 
 from __future__ import annotations
@@ -29,4 +29,4 @@ class CheckedPhotoSource:
         # Checked before it was written; checked again so nothing else ever reaches an agent's page.
         if len(content) > MAX_PHOTO_BYTES or sniff(content) != content_type:
             raise MediaUnavailable("web chat photo failed its check")
-        return MediaBlob(content=content, content_type=content_type)
+        return MediaBlob(content=content, content_type=content_type, reencoded=True)

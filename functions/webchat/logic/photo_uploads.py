@@ -5,9 +5,10 @@
    the address's upload limits.
 2. The browser POSTs the file to S3.
 3. `POST /chat/messages {upload_id, body?}`: before anything is queued, the object is read back (never more
-   than the limit), its type taken from its bytes (the declared one is ignored), its metadata removed, and
-   the clean copy written where only this function writes. A file that is not what it claims is deleted and
-   the message refused with 400; nothing of it reaches an agent.
+   than the limit), its type taken from its bytes (the declared one is ignored), re-encoded from its pixels
+   alone (no metadata survives; HEIC becomes JPEG), and the clean copy written where only this function
+   writes. A file that is not what it claims is deleted and the message refused with 400; nothing of it
+   reaches an agent.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ ADDRESS_UPLOADS = rate_limits.Limit("addr-upload", 40, 600)
 
 
 class PhotoRefused(ValueError):
-    """`reason`: type (not an accepted image), size (over the limit or empty), missing (never uploaded)."""
+    """`reason`: type (not an accepted image), size (over the limit or empty), pixels (more than
+    switchboard.images.MAX_PIXELS: a decompression bomb or a very large photo), missing (never uploaded)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"photo refused: {reason}")
@@ -98,7 +100,7 @@ def check_photo(photos: PhotoStore, session_id: str, upload_id: str) -> str:
         content_type, clean = clean_photo(content)
     except NotAPhoto as error:
         photos.discard_upload(session_id, upload_id)
-        reason = "size" if str(error) == "size" else "type"
+        reason = str(error) if str(error) in ("size", "pixels") else "type"
         logger.info("Web chat photo refused", extra={"reason": str(error), "bytes": len(content)})
         metrics.add_metric(name="WebChatPhotoRefused", unit=MetricUnit.Count, value=1)
         raise PhotoRefused(reason) from None

@@ -1,14 +1,16 @@
 """Per-session and per-address limits on the public chat routes: fixed windows counted in DynamoDB.
 
 Each (scope, key, window) is one item incremented atomically with ADD and removed by the table's TTL. The
-address is hashed before it becomes a key: the table never holds a resident's IP address.
+address is hashed with the deployment's key (switchboard.log_hash) before it becomes a key: the table never
+holds a resident's IP address, nor a digest that hashing every IPv4 address would reverse.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Protocol
+
+from switchboard.log_hash import keyed_digest
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class Counters(Protocol):
 
 
 def hashed(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:24]
+    return keyed_digest(value, 24)
 
 
 def check_limit(counters: Counters, limit: Limit, subject: str, now: int) -> None:

@@ -6,22 +6,20 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from switchboard.phone import normalize_phone
 
 MAX_CHAT_MESSAGE = 1600
 _PRIVATE = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
 def _clean_phone(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    digits = re.sub(r"[\s().-]", "", value)
-    if not digits.startswith("+") and len(digits) == 10 and digits.isdigit():
-        digits = "+1" + digits  # a North American number typed without its country code
-    if not _E164.match(digits):
-        raise ValueError("phone must be a number like +1 555 555 0100")
-    return digits
+    try:
+        return normalize_phone(value)  # without a country code: a North American number
+    except ValueError:
+        raise ValueError("phone must be a number like +1 202 555 0143") from None
 
 
 class Contact(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from collections.abc import Callable
@@ -67,7 +66,10 @@ def __getattr__(name: str) -> Tracer | UntracedHandlers:
 
 
 def redact_address(address: str | None) -> str:
-    """A stable short hash of a phone number or WhatsApp address: tells residents apart, names none."""
+    """A short keyed hash of a phone number or WhatsApp address (switchboard.log_hash): tells residents apart
+    within a deployment, names none, and cannot be reversed by hashing every phone number."""
     if not address:
         return "none"
-    return hashlib.sha256(address.strip().encode("utf-8")).hexdigest()[:_REDACTED_LENGTH]
+    from switchboard.log_hash import keyed_digest
+
+    return keyed_digest(address.strip(), _REDACTED_LENGTH)

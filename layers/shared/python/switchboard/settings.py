@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+from switchboard.phone import is_e164
 
 
 class SettingsError(RuntimeError):
@@ -42,8 +42,8 @@ def _base_url(value: str) -> str:
 
 def _e164_or_empty(value: str) -> str:
     value = value.strip()
-    if value and not _E164.match(value):
-        raise ValueError("must be an E.164 number like +15555550100, or empty")
+    if value and not is_e164(value):
+        raise ValueError("must be a valid phone number in E.164 form like +12025550143, or empty")
     return value
 
 
