@@ -28,6 +28,9 @@ from inbox.logic.search_terms import phone_term, word_terms
 from inbox.models.conversations import Message
 from inbox.models.records import Page, SidRef, ThreadActivity
 
+# The thread's urgency (functions/triage) is that of its unanswered messages: a staff reply removes it.
+TRIAGE_ANSWERED_FIELDS = ("triage_level", "triage_order", "triage_reasons", "triage_at", "triage_override")
+
 
 def message_item(message: Message) -> dict[str, Any]:
     rank = RECEIVED_RANK if message.direction == "in" else rank_of(message.status)
@@ -215,7 +218,10 @@ class InboxTable:
         else:
             values[":zero"] = 0
             names["#waiting_since"] = "waiting_since"  # staff answered: nobody waits any more
-            expression = "SET " + ", ".join([*assignments, "#unread = :zero"]) + " REMOVE #waiting_since"
+            # ... and the urgency of what they answered is over (triage: later messages set it again).
+            names.update({f"#{name}": name for name in TRIAGE_ANSWERED_FIELDS})
+            removed = ", ".join(["#waiting_since", *(f"#{name}" for name in TRIAGE_ANSWERED_FIELDS)])
+            expression = "SET " + ", ".join([*assignments, "#unread = :zero"]) + " REMOVE " + removed
         return {
             "TableName": self._table.name,
             "Key": {"pk": thread_pk(activity.thread_id), "sk": THREAD_META_SK},

@@ -1,0 +1,149 @@
+"""Triage's items in the one table.
+
+- message score: on the message item (`THREAD#{id}` / `MSG#…`), `triage` = {level, reasons, rules_version}.
+- thread level: on the thread (`THREAD#{id}` / `META`), `triage_level`, `triage_order` (0 critical, 1 high,
+  2 normal: ascending = most urgent first), `triage_reasons`, `triage_rules_version`, `triage_at`,
+  `triage_override`; a staff reply removes them (inbox.dal.inbox_table.TRIAGE_ANSWERED_FIELDS).
+- crisis answer: `THREAD#{id}` / `TRIAGE#CRISIS`, `sid`, `sent_at`: one crisis answer per thread per window.
+- supervisor notice: `PAGENOTICE#supervisor` / `{at}#{sid}`, `kind` `triage.crisis`, `thread_id`, `codes`,
+  `expires_at` (TTL, a week).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+from switchboard.dynamodb import error_code, update_if
+from switchboard.table_keys import SID_SK, THREAD_META_SK, sid_pk, thread_pk
+
+from triage.models.rules import level_rank
+from triage.models.score import Score
+
+CRISIS_SK = "TRIAGE#CRISIS"
+SUPERVISOR_NOTICES_PK = "PAGENOTICE#supervisor"
+NOTICE_TTL_SECONDS = 7 * 24 * 3600
+MAX_THREAD_REASONS = 5
+
+
+def triage_order(score: Score) -> int:
+    """Ascending order of urgency: critical 0, high 1, normal 2."""
+    return 2 - level_rank(score.level)
+
+
+def reasons_attribute(score: Score) -> list[dict[str, Any]]:
+    return [
+        {"code": r.code, "text": r.text, "start": r.start, "end": r.end, "language": r.language}
+        for r in score.reasons
+    ]
+
+
+class TriageTable:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def find_message(self, sid: str) -> tuple[str, str] | None:
+        """(thread_id, message sort key) of a stored inbound message, from its SID item."""
+        item = self._table.get_item(Key={"pk": sid_pk(sid), "sk": SID_SK}, ConsistentRead=True).get("Item")
+        if not item or item.get("direction", "in") != "in" or "message_sk" not in item:
+            return None
+        return str(item["thread_id"]), str(item["message_sk"])
+
+    def store_message_score(self, thread_id: str, message_sk: str, score: Score) -> None:
+        update_if(
+            self._table,
+            {"pk": thread_pk(thread_id), "sk": message_sk},
+            UpdateExpression="SET #triage = :triage",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#triage": "triage"},
+            ExpressionAttributeValues={
+                ":triage": {
+                    "level": score.level,
+                    "reasons": reasons_attribute(score),
+                    "rules_version": score.rules_version,
+                }
+            },
+        )
+
+    def raise_thread(self, thread_id: str, score: Score, received_at: str) -> bool:
+        """The thread takes this message's level if it is higher than the level of the thread's unanswered
+        messages, and only while this message is unanswered (a staff reply since removed `waiting_since` or
+        moved it later). A staff override (`triage_override.at`) holds until a message received after it,
+        which replaces it. False when nothing changed (lower or equal level, answered, or a redelivery)."""
+        order = triage_order(score)
+        response = update_if(
+            self._table,
+            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            UpdateExpression=(
+                "SET #level = :level, #order = :order, #reasons = :reasons, #version = :version, #at = :at"
+                " REMOVE #override"
+            ),
+            ConditionExpression=(
+                "attribute_exists(#waiting) AND #waiting <= :at AND (attribute_not_exists(#order)"
+                " OR #order > :order OR (attribute_exists(#override) AND #override.#set_at < :at))"
+            ),
+            ExpressionAttributeNames={
+                "#level": "triage_level",
+                "#order": "triage_order",
+                "#reasons": "triage_reasons",
+                "#version": "triage_rules_version",
+                "#at": "triage_at",
+                "#override": "triage_override",
+                "#waiting": "waiting_since",
+                "#set_at": "at",
+            },
+            ExpressionAttributeValues={
+                ":level": score.level,
+                ":order": order,
+                ":reasons": reasons_attribute(score)[:MAX_THREAD_REASONS],
+                ":version": score.rules_version,
+                ":at": received_at,
+            },
+        )
+        return response is not None
+
+    def claim_crisis_reply(self, thread_id: str, sid: str, at: str, not_before: str) -> bool:
+        """The right to send this message's crisis answer: free when the thread had none since `not_before`,
+        or when this same message holds it (a redelivery re-sends the same answer, which the reply's fixed id
+        makes a no-op)."""
+        try:
+            self._table.put_item(
+                Item={"pk": thread_pk(thread_id), "sk": CRISIS_SK, "sid": sid, "sent_at": at},
+                ConditionExpression="attribute_not_exists(pk) OR sent_at < :not_before OR sid = :sid",
+                ExpressionAttributeValues={":not_before": not_before, ":sid": sid},
+            )
+            return True
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def put_audit(self, item: dict[str, Any]) -> None:
+        """An audit entry whose key follows from the message: a redelivery rewrites the same entry."""
+        self._table.put_item(Item=item)
+
+    def notify_supervisors(self, thread_id: str, sid: str, at: str, codes: list[str]) -> None:
+        """A notice for the supervisors' page (newest first, kept a week); keyed by the message, so a
+        redelivery rewrites it."""
+        expires = int(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()) + NOTICE_TTL_SECONDS
+        self._table.put_item(
+            Item={
+                "pk": SUPERVISOR_NOTICES_PK,
+                "sk": f"{at}#{sid}",
+                "kind": "triage.crisis",
+                "thread_id": thread_id,
+                "codes": codes,
+                "at": at,
+                "expires_at": expires,
+            }
+        )
+
+    def supervisor_notices(self, since: str, limit: int = 50) -> list[dict[str, Any]]:
+        response = self._table.query(
+            KeyConditionExpression=Key("pk").eq(SUPERVISOR_NOTICES_PK) & Key("sk").gt(since),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [dict(item) for item in response.get("Items", [])]

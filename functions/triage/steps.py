@@ -1,0 +1,26 @@
+"""What the application's assembly registers in the inbound pipeline (functions/app/pipelines.py), in one
+line:
+
+    steps.extend(triage_steps(table, replies))
+
+`replies` sends a reply and records it in the thread (`ThreadReplies.send`, functions/inbox/integrations/
+thread_replies.py); the crisis answer goes out through it like a keyword answer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from triage.dal.triage_table import TriageTable
+from triage.logic.inbound_step import CRISIS_WINDOW, RulesSource, ThreadReplySender, TriageStep
+
+
+def triage_steps(
+    table: Any,
+    replies: ThreadReplySender,
+    *,
+    rules: RulesSource | None = None,
+    crisis_window: timedelta = CRISIS_WINDOW,
+) -> list[TriageStep]:
+    return [TriageStep(TriageTable(table), replies, rules=rules, crisis_window=crisis_window)]
