@@ -158,6 +158,7 @@ def test_inbox_view_indexes_key_on_the_threads_own_fields(cfn: TemplateView) -> 
         table_keys.BY_ASSIGNEE_INDEX: (["assignee", "status"], ["last_activity_at"]),
         table_keys.BY_DEPARTMENT_INDEX: (["department_id", "status"], ["last_activity_at"]),
         table_keys.BY_DEPARTMENT_WAITING_INDEX: (["department_id", "status"], ["waiting_since"]),
+        table_keys.BY_STATUS_URGENCY_INDEX: (["status"], ["triage_order", "waiting_since"]),
     }
     for name, (partition, sort) in expected.items():
         schema = indexes[name]["KeySchema"]

@@ -105,7 +105,7 @@ def test_a_crisis_text_is_scored_raises_the_thread_and_gets_one_answer(aws: Aws,
     assert inbound["triage"]["reasons"][0]["code"] == "self_harm.method"
     assert inbound["triage"]["reasons"][0]["text"] == "took all my pills"
     meta = thread(aws, thread_id)
-    assert (meta["triage_level"], meta["triage_order"]) == ("critical", 0)
+    assert (meta["triage_level"], meta["triage_order"]) == ("critical", "0")
     assert meta["triage_rules_version"] >= 1
     # The answer is in the thread, after the resident's message, and queued for the sender.
     answer = next(m for m in stored if m["direction"] == "out")

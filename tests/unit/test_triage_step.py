@@ -41,10 +41,10 @@ class FakeTriageStore:
 
     def raise_thread(self, thread_id: str, score: Score, received_at: str) -> bool:
         waiting = self.thread.get("waiting_since")
-        order = 2 - ["normal", "high", "critical"].index(score.level)
+        order = str(2 - ["normal", "high", "critical"].index(score.level))
         if waiting is None or waiting > received_at:
             return False
-        if "triage_order" in self.thread and self.thread["triage_order"] <= order:
+        if "triage_level" in self.thread and self.thread["triage_order"] <= order:
             return False
         self.thread.update(triage_level=score.level, triage_order=order, triage_reasons=score.codes)
         return True
@@ -123,7 +123,7 @@ def test_a_self_harm_message_is_scored_raises_the_thread_and_gets_one_crisis_ans
 
     (score,) = store.scores.values()
     assert score.level == "critical" and "self_harm.method" in score.codes
-    assert store.thread["triage_level"] == "critical" and store.thread["triage_order"] == 0
+    assert store.thread["triage_level"] == "critical" and store.thread["triage_order"] == "0"
     assert replies.by_sid == {"SM1": default_rules().crisis_reply["en"]}
     assert "988" in replies.by_sid["SM1"] and "911" in replies.by_sid["SM1"]
     (entry,) = store.audit.values()

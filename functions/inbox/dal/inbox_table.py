@@ -10,6 +10,7 @@ from switchboard.phone import Address
 from switchboard.statuses import RECEIVED_RANK, forward_only_update, rank_of
 from switchboard.table_keys import (
     MESSAGE_SK_PREFIX,
+    NORMAL_TRIAGE_ORDER,
     RESIDENT_SK,
     SID_SK,
     THREAD_META_SK,
@@ -208,6 +209,10 @@ class InboxTable:
             # The resident now waits for staff, since their first message no one has answered.
             names["#waiting_since"] = "waiting_since"
             assignments.append("#waiting_since = if_not_exists(#waiting_since, :at)")
+            # ... at normal urgency until triage says otherwise ("Most urgent first" lists waiting threads).
+            names["#triage_order"] = "triage_order"
+            values[":normal_order"] = NORMAL_TRIAGE_ORDER
+            assignments.append("#triage_order = if_not_exists(#triage_order, :normal_order)")
             values[":one"] = 1
             expression = (
                 "SET " + ", ".join(assignments) + " ADD #unread :one REMOVE #snoozed_until, #closed_at"

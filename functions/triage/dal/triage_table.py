@@ -1,9 +1,10 @@
 """Triage's items in the one table.
 
 - message score: on the message item (`THREAD#{id}` / `MSG#…`), `triage` = {level, reasons, rules_version}.
-- thread level: on the thread (`THREAD#{id}` / `META`), `triage_level`, `triage_order` (0 critical, 1 high,
-  2 normal: ascending = most urgent first), `triage_reasons`, `triage_rules_version`, `triage_at`,
-  `triage_override`; a staff reply removes them (inbox.dal.inbox_table.TRIAGE_ANSWERED_FIELDS).
+- thread level: on the thread (`THREAD#{id}` / `META`), `triage_level`, `triage_order` ("0" critical, "1"
+  high, "2" normal: ascending = most urgent first; the inbox sets "2" when a resident writes),
+  `triage_reasons`, `triage_rules_version`, `triage_at`, `triage_override`; a staff reply removes them
+  (inbox.dal.inbox_table.TRIAGE_ANSWERED_FIELDS).
 - crisis answer: `THREAD#{id}` / `TRIAGE#CRISIS`, `sid`, `sent_at`: one crisis answer per thread per window.
 - supervisor notice: `PAGENOTICE#supervisor` / `{at}#{sid}`, `kind` `triage.crisis`, `thread_id`, `codes`,
   `expires_at` (TTL, a week).
@@ -28,9 +29,9 @@ NOTICE_TTL_SECONDS = 7 * 24 * 3600
 MAX_THREAD_REASONS = 5
 
 
-def triage_order(score: Score) -> int:
-    """Ascending order of urgency: critical 0, high 1, normal 2."""
-    return 2 - level_rank(score.level)
+def triage_order(score: Score) -> str:
+    """Ascending order of urgency, as the urgency index sorts it: critical "0", high "1", normal "2"."""
+    return str(2 - level_rank(score.level))
 
 
 def reasons_attribute(score: Score) -> list[dict[str, Any]]:
@@ -81,7 +82,7 @@ class TriageTable:
                 " REMOVE #override"
             ),
             ConditionExpression=(
-                "attribute_exists(#waiting) AND #waiting <= :at AND (attribute_not_exists(#order)"
+                "attribute_exists(#waiting) AND #waiting <= :at AND (attribute_not_exists(#level)"
                 " OR #order > :order OR (attribute_exists(#override) AND #override.#set_at < :at))"
             ),
             ExpressionAttributeNames={
