@@ -14,6 +14,7 @@ from typing import Any
 
 from triage.dal.triage_table import TriageTable
 from triage.logic.inbound_step import CRISIS_WINDOW, RulesSource, ThreadReplySender, TriageStep
+from triage.logic.rules_store import TableRules
 
 
 def triage_steps(
@@ -23,4 +24,6 @@ def triage_steps(
     rules: RulesSource | None = None,
     crisis_window: timedelta = CRISIS_WINDOW,
 ) -> list[TriageStep]:
-    return [TriageStep(TriageTable(table), replies, rules=rules, crisis_window=crisis_window)]
+    store = TriageTable(table)
+    # The rules an admin saved (re-read at most once a minute), else the shipped ones.
+    return [TriageStep(store, replies, rules=rules or TableRules(store), crisis_window=crisis_window)]

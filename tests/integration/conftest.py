@@ -82,7 +82,11 @@ ENVIRONMENT = {
 }
 
 # Routers the agent API includes that cache their own table objects (`dependencies`).
-ROUTER_MODULES = ["zones.handlers.zone_routes", "reminders.handlers.reminder_routes"]
+ROUTER_MODULES = [
+    "zones.handlers.zone_routes",
+    "reminders.handlers.reminder_routes",
+    "triage.handlers.triage_routes",
+]
 
 HANDLERS = {
     "webhook": "channels.handlers.twilio_webhook",

@@ -34,8 +34,8 @@ class NoMedia:
         raise AssertionError("no media in these texts")
 
 
-@pytest.fixture
-def deliver(aws: Aws) -> Any:
+def make_deliver(aws: Aws) -> Any:
+    """A resident's text stored as the inbound consumer stores it, then run through the triage step."""
     inbox = InboxTable(aws.table)
     replies = ThreadReplies(inbox, SqsReplyQueue(aws.sqs, aws.queue_urls["OutboundQueue"]))
     pipeline = InboundPipeline(triage_steps(aws.table, replies))
@@ -65,6 +65,11 @@ def deliver(aws: Aws) -> Any:
         return thread_id
 
     return deliver
+
+
+@pytest.fixture
+def deliver(aws: Aws) -> Any:
+    return make_deliver(aws)
 
 
 def thread(aws: Aws, thread_id: str) -> dict[str, Any]:

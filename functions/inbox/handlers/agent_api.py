@@ -22,6 +22,7 @@ from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden, require_role
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import answer_errors
+from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
 
 from inbox.dal.alert_replies_table import AlertRepliesTable
@@ -121,6 +122,7 @@ app.include_router(workspace_router)
 app.include_router(consent_router)
 app.include_router(inbox_router)
 app.include_router(routing_router)
+app.include_router(triage_router)
 app.include_router(callback_router)
 app.include_router(zone_router)
 app.include_router(reminder_router)

@@ -6,6 +6,8 @@
   `triage_reasons`, `triage_rules_version`, `triage_at`, `triage_override`; a staff reply removes them
   (inbox.dal.inbox_table.TRIAGE_ANSWERED_FIELDS).
 - crisis answer: `THREAD#{id}` / `TRIAGE#CRISIS`, `sid`, `sent_at`: one crisis answer per thread per window.
+- rules: `TRIAGE` / `RULES` (the current rules an admin saved: `version`, `rules` as JSON text, `updated_at`,
+  `updated_by`) and `TRIAGE` / `RULES#v{version:06d}` (every saved version, kept for the audit trail).
 - supervisor notice: `PAGENOTICE#supervisor` / `{at}#{sid}`, `kind` `triage.crisis`, `thread_id`, `codes`,
   `expires_at` (TTL, a week).
 """
@@ -17,13 +19,15 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from switchboard.dynamodb import error_code, update_if
+from switchboard.dynamodb import error_code, transact_write_if, update_if
 from switchboard.table_keys import SID_SK, THREAD_META_SK, sid_pk, thread_pk
 
-from triage.models.rules import level_rank
+from triage.models.rules import Level, level_rank
 from triage.models.score import Score
 
 CRISIS_SK = "TRIAGE#CRISIS"
+RULES_PK = "TRIAGE"
+RULES_SK = "RULES"
 SUPERVISOR_NOTICES_PK = "PAGENOTICE#supervisor"
 NOTICE_TTL_SECONDS = 7 * 24 * 3600
 MAX_THREAD_REASONS = 5
@@ -82,8 +86,9 @@ class TriageTable:
                 " REMOVE #override"
             ),
             ConditionExpression=(
-                "attribute_exists(#waiting) AND #waiting <= :at AND (attribute_not_exists(#level)"
-                " OR #order > :order OR (attribute_exists(#override) AND #override.#set_at < :at))"
+                "attribute_exists(#waiting) AND #waiting <= :at AND (attribute_exists(#override)"
+                " AND #override.#set_at < :at OR attribute_not_exists(#override)"
+                " AND (attribute_not_exists(#level) OR #order > :order))"
             ),
             ExpressionAttributeNames={
                 "#level": "triage_level",
@@ -120,6 +125,62 @@ class TriageTable:
             if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
+
+    def override_thread(
+        self, thread_id: str, level: Level, reason: str, by: str, at: str
+    ) -> dict[str, Any] | None:
+        """Staff set the level by hand; it holds until the resident's next message (raise_thread replaces
+        it) or a staff reply. None when the thread does not exist."""
+        order = str(2 - level_rank(level))
+        response = update_if(
+            self._table,
+            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            UpdateExpression="SET #level = :level, #order = :order, #override = :override",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={
+                "#level": "triage_level",
+                "#order": "triage_order",
+                "#override": "triage_override",
+            },
+            ExpressionAttributeValues={
+                ":level": level,
+                ":order": order,
+                ":override": {"level": level, "reason": reason, "by": by, "at": at},
+            },
+            ReturnValues="ALL_NEW",
+        )
+        return dict(response["Attributes"]) if response else None
+
+    def thread(self, thread_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": thread_pk(thread_id), "sk": THREAD_META_SK}).get("Item")
+        return dict(item) if item else None
+
+    def saved_rules(self) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": RULES_PK, "sk": RULES_SK}, ConsistentRead=True).get("Item")
+        return dict(item) if item else None
+
+    def save_rules(self, rules_json: str, version: int, previous: int | None, by: str, at: str) -> bool:
+        """The new current rules and their history entry, in one transaction; False when someone saved
+        another version since `previous` (None: nobody had saved any)."""
+        current = {"pk": RULES_PK, "sk": RULES_SK, "version": version, "rules": rules_json}
+        current |= {"updated_at": at, "updated_by": by}
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if previous is None
+            else {
+                "ConditionExpression": "version = :previous",
+                "ExpressionAttributeValues": {":previous": previous},
+            }
+        )
+        history = {**current, "sk": f"{RULES_SK}#v{version:06d}"}
+        return transact_write_if(
+            self._table,
+            [
+                {"Put": {"TableName": self._table.name, "Item": current, **condition}},
+                {"Put": {"TableName": self._table.name, "Item": history}},
+            ],
+            guarded=0,
+        )
 
     def put_audit(self, item: dict[str, Any]) -> None:
         """An audit entry whose key follows from the message: a redelivery rewrites the same entry."""
