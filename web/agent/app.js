@@ -17,6 +17,7 @@ import { NoticesPanel } from "./notices.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { InboxControls, PresenceControl, Sound } from "./views.js";
+import { TriagePanel } from "./triage.js";
 import { wireWebChat } from "./webchat.js";
 
 const POLL_INTERVAL_MS = 1500;
@@ -375,7 +376,10 @@ async function boot() {
     api: app.api,
     me: () => app.auth.claims.sub,
     onSent: () => app.poller.now(),
-    onPage: (page) => app.workspace?.update(page),
+    onPage: (page) => {
+      app.workspace?.update(page);
+      app.triage?.update(page);
+    },
     confirmTakeover: () => app.workspace.confirmTakeover(),
     elements: {
       empty: byId("thread-empty"),
@@ -394,6 +398,7 @@ async function boot() {
       replyError: byId("reply-error"),
     },
   });
+  app.triage = new TriagePanel({ api: app.api, onChanged: () => app.poller?.now() });
   app.controls = new InboxControls({
     api: app.api,
     onChange: viewChanged,

@@ -15,18 +15,6 @@ StatusFilter = Literal["open", "snoozed", "closed", "any"]
 Sort = Literal["newest", "oldest_waiting", "urgent"]
 
 
-class TriageReason(BaseModel):
-    code: str
-    text: str
-
-
-class TriageOverride(BaseModel):
-    level: Literal["normal", "high", "critical"]
-    reason: str
-    by: str
-    at: str
-
-
 class InboxThread(Thread):
     """A thread in a list: the workspace fields, and since when the resident has been waiting for staff."""
 
@@ -38,10 +26,6 @@ class InboxThread(Thread):
     waiting_since: str | None = None  # the resident's first message staff have not answered yet
     alert_reply_id: str | None = None  # the resident wrote in answer to this alert (its group)
     alert_reply_title: str | None = None
-    # Triage (functions/triage): the level of the messages staff have not answered, and why.
-    triage_level: Literal["normal", "high", "critical"] | None = None
-    triage_reasons: list[TriageReason] = Field(default_factory=list)
-    triage_override: TriageOverride | None = None
 
 
 class InboxPage(BaseModel):

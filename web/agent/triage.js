@@ -1,0 +1,116 @@
+// Urgency (issue 17): the level of what a resident wrote that nobody has answered yet, the words that raised it, and
+// a staff override with a reason. The words are the resident's own: hostile text, set with textContent only (dom.js).
+
+import { byId, setText } from "./dom.js";
+
+export const LEVEL_LABEL = { critical: "Critical", high: "High", normal: "Normal" };
+const ORDER = { critical: 0, high: 1 };
+const GROUP_LABEL = {
+  self_harm: "self-harm",
+  violence: "violence",
+  medical: "medical",
+  safety: "safety",
+  needs: "basic need",
+  vulnerable: "vulnerable person",
+  distress: "distress",
+};
+
+/** 0 critical, 1 high, 2 normal (also a thread nobody has scored). */
+export function urgencyOrder(thread) {
+  return ORDER[thread.triage_level] ?? 2;
+}
+
+function describe(code) {
+  const [group, detail = ""] = String(code).split(".");
+  return `${GROUP_LABEL[group] || group}: ${detail.replaceAll("_", " ")}`;
+}
+
+/** "Why: "took all my pills" (self-harm: method); "my baby" (vulnerable person: infant)". */
+export function reasonsText(reasons) {
+  const parts = (reasons || []).map((reason) => `“${reason.text}” (${describe(reason.code)})`);
+  return parts.length ? `Why: ${parts.join("; ")}` : "";
+}
+
+/** Show a level as a badge; a normal level shows nothing (most threads are normal). */
+export function setUrgencyBadge(node, level) {
+  const shown = level === "critical" || level === "high";
+  node.hidden = !shown;
+  node.className = shown ? `badge badge-${level}` : "badge";
+  setText(node, shown ? LEVEL_LABEL[level] : "");
+}
+
+/** The thread pane's urgency line, and the "Urgency" action's dialog (the toolbar's other actions: workspace.js). */
+export class TriagePanel {
+  constructor({ api, onChanged }) {
+    this.api = api;
+    this.onChanged = onChanged;
+    this.thread = null;
+    this.e = {
+      level: byId("triage-level"),
+      reasons: byId("triage-reasons"),
+      override: byId("triage-override-note"),
+      open: byId("triage-open"),
+      dialog: byId("triage-dialog"),
+      form: byId("triage-form"),
+      select: byId("triage-level-select"),
+      reason: byId("triage-reason"),
+      error: byId("triage-error"),
+    };
+    this.e.open.addEventListener("click", () => this.openDialog());
+    this.e.form.addEventListener("submit", (event) => {
+      event.preventDefault(); // the dialog closes only when the urgency was saved
+      this.save();
+    });
+  }
+
+  openDialog() {
+    if (!this.thread) return;
+    this.e.select.value = this.thread.triage_level || "normal";
+    this.e.reason.value = "";
+    setText(this.e.error, "");
+    if (!this.e.dialog.open) this.e.dialog.showModal();
+    this.e.select.focus();
+  }
+
+  update(page) {
+    if (!page?.thread) return;
+    const changed = this.thread?.thread_id !== page.thread.thread_id;
+    this.thread = page.thread;
+    if (changed && this.e.dialog.open) this.e.dialog.close();
+    this.render();
+  }
+
+  render() {
+    const t = this.thread;
+    const level = t?.triage_level || "normal";
+    setUrgencyBadge(this.e.level, level);
+    setText(this.e.reasons, reasonsText(t?.triage_reasons));
+    const override = t?.triage_override;
+    setText(this.e.override, override ? `Urgency set by staff: ${override.reason}` : "");
+    this.e.override.hidden = !override;
+  }
+
+  async save() {
+    if (!this.thread) return;
+    const reason = this.e.reason.value.trim();
+    if (reason.length < 3) {
+      setText(this.e.error, "Say why (at least 3 characters): it is kept in the audit log.");
+      this.e.reason.focus();
+      return;
+    }
+    setText(this.e.error, "");
+    try {
+      const state = await this.api.request(`/api/threads/${encodeURIComponent(this.thread.thread_id)}/triage`, {
+        method: "PUT",
+        json: { level: this.e.select.value, reason },
+      });
+      this.thread = { ...this.thread, ...state };
+      this.e.dialog.close();
+      this.render();
+      this.e.open.focus();
+      this.onChanged?.(state);
+    } catch {
+      setText(this.e.error, "The urgency could not be saved. Try again.");
+    }
+  }
+}
