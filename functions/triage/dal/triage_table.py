@@ -17,10 +17,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 from switchboard.dynamodb import error_code, transact_write_if, update_if
-from switchboard.table_keys import SID_SK, THREAD_META_SK, sid_pk, thread_pk
+from switchboard.table_keys import (
+    BY_STATUS_URGENCY_INDEX,
+    MESSAGE_SK_PREFIX,
+    SID_SK,
+    THREAD_META_SK,
+    sid_pk,
+    thread_pk,
+)
 
 from triage.models.rules import Level, level_rank
 from triage.models.score import Score
@@ -181,6 +188,81 @@ class TriageTable:
             ],
             guarded=0,
         )
+
+    # --- re-scoring open threads ----------------------------------------------------------------------------
+
+    def waiting_threads(
+        self, status: str, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Threads someone waits on, a page of the urgency index at a time; the cursor is the last thread id
+        and its sort values."""
+        query: dict[str, Any] = {
+            "IndexName": BY_STATUS_URGENCY_INDEX,
+            "KeyConditionExpression": Key("status").eq(status),
+            "Limit": limit,
+            "ProjectionExpression": "thread_id, waiting_since, triage_order, triage_override",
+        }
+        if cursor:
+            order, waiting, thread_id = cursor.split("|", 2)
+            query["ExclusiveStartKey"] = {
+                "pk": thread_pk(thread_id),
+                "sk": THREAD_META_SK,
+                "status": status,
+                "triage_order": order,
+                "waiting_since": waiting,
+            }
+        response = self._table.query(**query)
+        last = response.get("LastEvaluatedKey")
+        next_cursor = (
+            f"{last['triage_order']}|{last['waiting_since']}|{str(last['pk']).removeprefix('THREAD#')}"
+            if last
+            else None
+        )
+        return [dict(item) for item in response.get("Items", [])], next_cursor
+
+    def unanswered_messages(self, thread_id: str, since: str) -> list[dict[str, Any]]:
+        """The resident's messages since `since` (the thread's waiting_since): unanswered."""
+        items: list[dict[str, Any]] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(thread_pk(thread_id))
+            & Key("sk").between(f"{MESSAGE_SK_PREFIX}{since}", f"{MESSAGE_SK_PREFIX}~"),
+            "FilterExpression": Attr("direction").eq("in"),
+            "ProjectionExpression": "body, created_at",
+        }
+        while True:
+            response = self._table.query(**query)
+            items += [dict(item) for item in response.get("Items", [])]
+            if not response.get("LastEvaluatedKey"):
+                return items
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def set_thread_score(self, thread_id: str, score: Score, waiting_since: str) -> bool:
+        """The thread's level from a re-score: written only if nobody answered meanwhile (waiting_since is
+        the one read) and no staff override came in since. False otherwise (nothing to do)."""
+        response = update_if(
+            self._table,
+            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            UpdateExpression=(
+                "SET #level = :level, #order = :order, #reasons = :reasons, #version = :version"
+            ),
+            ConditionExpression="#waiting = :waiting AND attribute_not_exists(#override)",
+            ExpressionAttributeNames={
+                "#level": "triage_level",
+                "#order": "triage_order",
+                "#reasons": "triage_reasons",
+                "#version": "triage_rules_version",
+                "#waiting": "waiting_since",
+                "#override": "triage_override",
+            },
+            ExpressionAttributeValues={
+                ":level": score.level,
+                ":order": triage_order(score),
+                ":reasons": reasons_attribute(score)[:MAX_THREAD_REASONS],
+                ":version": score.rules_version,
+                ":waiting": waiting_since,
+            },
+        )
+        return response is not None
 
     def put_audit(self, item: dict[str, Any]) -> None:
         """An audit entry whose key follows from the message: a redelivery rewrites the same entry."""
