@@ -27,6 +27,7 @@ CONTRACT_FUNCTIONS = {
     "CallStatusFn": ("calls.handlers.call_status.handler", 10),
     "NoticesFn": ("notices.handlers.notice_routes.handler", 15),
     "NoticeFireFn": ("notices.handlers.fire_notice.handler", 30),
+    "TriageRescoreFn": ("triage.handlers.rescore.handler", 300),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -48,6 +49,7 @@ CONTRACT_ENVIRONMENT = {
     "ALERT_SCHEDULE_GROUP",
     "ALERT_SCHEDULER_ROLE_ARN",
     "ALERT_SEND_RATE",
+    "TRIAGE_RESCORE_QUEUE_URL",
     "WEBCHAT_TOKEN_SECRET_ARN",
     "CHAT_ALLOWED_ORIGINS",
     "CHAT_BUSINESS_HOURS",
@@ -165,7 +167,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "TwilioStatusFn": {"StatusQueue"},
         "InboundConsumerFn": {"OutboundQueue"},  # answers to STOP, HELP, JOIN go out through the sender
         "StatusConsumerFn": set(),
-        "AgentApiFn": {"OutboundQueue"},
+        "AgentApiFn": {"OutboundQueue", "TriageRescoreQueue"},  # a triage rules save starts the re-score
         "SignupFn": {"OutboundQueue"},  # the sign-up's YES-to-confirm text
         "SmsSenderFn": set(),
         "StaffAdminFn": set(),
@@ -180,6 +182,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "CallStatusFn": set(),
         "NoticesFn": set(),
         "NoticeFireFn": {"AlertPlanQueue"},  # a notice occurrence starts an alert like "send now"
+        "TriageRescoreFn": {"TriageRescoreQueue"},  # the rest of its walk over the open threads
     }
 
 

@@ -6,7 +6,7 @@
 - `GET /api/triage/rules` (admin) → `{"version", "rules", "updated_at", "updated_by", "shipped"}`.
 - `PUT /api/triage/rules` (admin) `{"based_on_version", "rules"}` → the saved RulesView (the next version);
   400 `{"message", "problems"}` when they do not validate, 409 when someone saved since `based_on_version`.
-  Audited `triage.rules`.
+  Audited `triage.rules`; starts the background re-score of every open thread (TriageRescoreQueue).
 - `GET /api/triage/notices?since=ISO` (supervisor) → `{"notices": [{"kind", "thread_id", "codes", "at"}]}`:
   crisis answers sent, newest first (a week is kept).
 """
@@ -29,7 +29,9 @@ from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import requires
 
 from triage.dal.triage_table import TriageTable
+from triage.integrations.rescore_queue import SqsRescoreJobs
 from triage.logic.rules_store import InvalidRules, RulesConflict, current_rules, save_rules
+from triage.models.jobs import RescoreJob
 from triage.models.views import (
     NoticeList,
     NoticeView,
@@ -55,12 +57,16 @@ class ThreadNotFound(LookupError):
 class TriageRouteDependencies:
     table: TriageTable
     audit: AuditLog
+    rescore_jobs: SqsRescoreJobs | None  # None: the stack has no re-score queue
 
 
 @cache
 def dependencies() -> TriageRouteDependencies:
-    table = boto3.resource("dynamodb").Table(load_settings(AgentApiSettings).table_name)
-    return TriageRouteDependencies(table=TriageTable(table), audit=AuditLog(table))
+    settings = load_settings(AgentApiSettings)
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    queue_url = settings.triage_rescore_queue_url
+    jobs = SqsRescoreJobs(boto3.client("sqs"), queue_url) if queue_url else None
+    return TriageRouteDependencies(table=TriageTable(table), audit=AuditLog(table), rescore_jobs=jobs)
 
 
 def _actor() -> Actor:
@@ -98,7 +104,12 @@ def put_rules(request: RulesSaveRequest) -> Response[dict[str, object]]:
     except RulesConflict:
         return _json(409, {"message": "the rules were saved by someone else meanwhile: reload them"})
     deps.audit.record(actor, "triage.rules", detail={"version": str(rules.version)})
-    logger.info("Triage rules saved", extra={"version": rules.version})
+    # Every open thread is re-scored with the new rules in the background (TriageRescoreFn).
+    if deps.rescore_jobs is not None:
+        deps.rescore_jobs.start(RescoreJob(rules_version=rules.version))
+    logger.info(
+        "Triage rules saved", extra={"version": rules.version, "rescore": deps.rescore_jobs is not None}
+    )
     return _json(200, current_rules(deps.table).model_dump(mode="json"))
 
 

@@ -15,10 +15,13 @@ from typing import Any, Protocol
 
 from switchboard.observability import logger
 
+from triage.logic.rules_store import SavedRules, TableRules
 from triage.logic.scorer import Scorer, highest
+from triage.models.jobs import RescoreJob
 from triage.models.score import Reason, Score
 
 RESCORE_PAGE = 200
+PAGES_PER_STEP = 10  # pages one invocation re-scores before it hands the rest of the walk back to the queue
 
 
 class RescoreStore(Protocol):
@@ -70,3 +73,35 @@ def rescore_page(
         },
     )
     return RescorePage(threads=len(threads), changed=changed, next_cursor=next_cursor)
+
+
+class RescoreJobs(Protocol):
+    def start(self, job: RescoreJob) -> None: ...
+
+
+class RescoreJobStore(RescoreStore, SavedRules, Protocol):
+    pass
+
+
+def run_rescore_job(
+    job: RescoreJob,
+    store: RescoreJobStore,
+    jobs: RescoreJobs,
+    pages_per_step: int = PAGES_PER_STEP,
+    page_size: int = RESCORE_PAGE,
+) -> int:
+    """Up to `pages_per_step` pages of the walk, then the rest as a new job; the number of pages done. A job
+    whose rules version is no longer current does nothing (a newer save walks with the newer rules)."""
+    scorer = TableRules(store).scorer()
+    if scorer.version != job.rules_version:
+        logger.info(
+            "Re-score job superseded", extra={"job_version": job.rules_version, "current": scorer.version}
+        )
+        return 0
+    cursor = job.cursor
+    for done in range(1, pages_per_step + 1):
+        cursor = rescore_page(store, scorer, cursor, page_size).next_cursor
+        if cursor is None:
+            return done
+    jobs.start(RescoreJob(rules_version=job.rules_version, cursor=cursor))
+    return pages_per_step
