@@ -4,6 +4,8 @@ thread, a staff override with a reason, and axe at 1366x900 and 360x740."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 import boto3
@@ -102,4 +104,31 @@ def test_most_urgent_first_shows_the_level_and_why_and_staff_can_overrule_it(
         assert_axe_clean(page, "a thread with its urgency overruled")
         assert_fits_the_screen(page, viewport)
         assert page.evaluate("window.__pwned === undefined")
+        assert_clean(watch)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x900", "phone-360"])
+def test_an_admin_edits_the_urgency_rules_on_the_page(chromium, local_stack, agent_url, viewport):  # noqa: F811
+    with new_page(chromium, viewport) as (page, watch):
+        sign_in(page, agent_url)
+        page.goto(agent_url + "#admin")
+        editor = page.get_by_label("Rules (JSON)")
+        expect(editor).to_have_value(re.compile(r'"crisis_reply"'), timeout=10_000)
+        expect(page.locator("#triage-rules-version")).to_contain_text("Version ")
+        assert_axe_clean(page, "the admin view with the urgency rules")
+        assert_fits_the_screen(page, viewport)
+
+        editor.fill("{ not json")
+        page.get_by_role("button", name="Save rules").click()
+        expect(page.locator("#triage-rules-status")).to_contain_text("not valid JSON")
+
+        before = int(page.locator("#triage-rules-version").inner_text().split()[1])
+        page.reload()
+        expect(editor).to_have_value(re.compile(r'"crisis_reply"'), timeout=10_000)
+        rules = json.loads(editor.input_value())
+        rules["rules"].append({"code": "safety.bees", "level": "high", "phrases": {"en": ["swarm of bees"]}})
+        editor.fill(json.dumps(rules, indent=2))
+        page.get_by_role("button", name="Save rules").click()
+        expect(page.locator("#triage-rules-status")).to_contain_text(f"Saved as version {before + 1}")
+        expect(page.locator("#triage-rules-version")).to_contain_text(f"Version {before + 1} (saved")
         assert_clean(watch)

@@ -17,7 +17,7 @@ import { NoticesPanel } from "./notices.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { InboxControls, PresenceControl, Sound } from "./views.js";
-import { TriagePanel } from "./triage.js";
+import { TriagePanel, TriageRulesEditor } from "./triage.js";
 import { wireWebChat } from "./webchat.js";
 
 const POLL_INTERVAL_MS = 1500;
@@ -415,6 +415,7 @@ async function boot() {
   app.poller = new Poller(tick, { interval: POLL_INTERVAL_MS, onHealth });
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
+  app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
   app.alertReplies = new AlertRepliesPanel({ api: app.api });
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });

@@ -114,3 +114,63 @@ export class TriagePanel {
     }
   }
 }
+
+/** The admin's editor of the urgency rules: the JSON of the version in force, saved as the next version. */
+export class TriageRulesEditor {
+  constructor({ api }) {
+    this.api = api;
+    this.version = null;
+    this.e = {
+      form: byId("triage-rules-form"),
+      text: byId("triage-rules-text"),
+      version: byId("triage-rules-version"),
+      status: byId("triage-rules-status"),
+    };
+    this.e.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.save();
+    });
+  }
+
+  async load() {
+    try {
+      this.show(await this.api.request("/api/triage/rules"));
+      setText(this.e.status, "");
+    } catch {
+      setText(this.e.status, "The urgency rules could not be loaded.");
+    }
+  }
+
+  show(view) {
+    this.version = view.version;
+    const { version: _version, ...rules } = view.rules; // the version is the server's to give
+    this.e.text.value = JSON.stringify(rules, null, 2);
+    const by = view.shipped ? "the rules shipped with Switchboard" : `saved ${view.updated_at || ""}`;
+    setText(this.e.version, `Version ${view.version} (${by}).`);
+  }
+
+  async save() {
+    let rules;
+    try {
+      rules = JSON.parse(this.e.text.value);
+    } catch {
+      setText(this.e.status, "The rules are not valid JSON. Check commas, quotes and brackets.");
+      this.e.text.focus();
+      return;
+    }
+    setText(this.e.status, "Saving…");
+    try {
+      const view = await this.api.request("/api/triage/rules", {
+        method: "PUT",
+        json: { based_on_version: this.version, rules },
+      });
+      this.show(view);
+      setText(this.e.status, `Saved as version ${view.version}. Open conversations are being re-scored.`);
+    } catch (error) {
+      const problems = error?.data?.problems;
+      if (error?.status === 409) setText(this.e.status, "Someone saved the rules meanwhile. Reload them, then edit.");
+      else if (problems?.length) setText(this.e.status, `Not saved: ${problems.slice(0, 3).join("; ")}`);
+      else setText(this.e.status, "The rules could not be saved. Try again.");
+    }
+  }
+}
