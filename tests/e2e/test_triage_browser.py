@@ -10,8 +10,10 @@ import time
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
-from triage.dal.triage_table import TriageTable
+from switchboard.clock import utc_now_iso
+from triage.dal.triage_table import SUPERVISOR_NOTICES_PK, TriageTable
 from triage.logic.scorer import Scorer, default_rules
 
 from infra.local.stack import REGION
@@ -132,3 +134,40 @@ def test_an_admin_edits_the_urgency_rules_on_the_page(chromium, local_stack, age
         expect(page.locator("#triage-rules-status")).to_contain_text(f"Saved as version {before + 1}")
         expect(page.locator("#triage-rules-version")).to_contain_text(f"Version {before + 1} (saved")
         assert_clean(watch)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x900", "phone-360"])
+def test_supervisors_see_a_crisis_answer_and_open_the_conversation(
+    chromium,  # noqa: F811
+    local_stack,
+    agent_url,
+    viewport,
+):
+    address = resident_number()
+    resident_texts(local_stack, address, "routine text before the crisis")
+    thread_id = scored_as_the_step_scores_it(local_stack, address, "routine text before the crisis")
+    table = boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
+        local_stack.outputs["TableName"]
+    )
+    sid = "SM" + thread_id[:32].ljust(32, "0")
+    # What the step leaves for supervisors when it sends a crisis answer (it runs in the inbound pipeline).
+    TriageTable(table).notify_supervisors(thread_id, sid, utc_now_iso(), ["self_harm.method"])
+    try:
+        with new_page(chromium, viewport) as (page, watch):
+            sign_in(page, agent_url)
+            notices = page.get_by_role("region", name="Residents in crisis")
+            expect(notices).to_be_visible(timeout=15_000)
+            expect(notices).to_contain_text(
+                "A resident in crisis (self-harm: method) got the automatic answer"
+            )
+            assert_axe_clean(page, "a crisis notice for supervisors")
+            notices.get_by_role("button", name="Open conversation").first.click()
+            expect(page.get_by_role("heading", name=address)).to_be_visible()
+            notices.get_by_role("button", name="Dismiss").click()
+            expect(notices).to_be_hidden()
+            assert_fits_the_screen(page, viewport)
+            assert_clean(watch)
+    finally:
+        # Other browser tests in this session sign in as the same supervisor: leave them no notice.
+        for item in table.query(KeyConditionExpression=Key("pk").eq(SUPERVISOR_NOTICES_PK))["Items"]:
+            table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})

@@ -17,7 +17,7 @@ import { NoticesPanel } from "./notices.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { InboxControls, PresenceControl, Sound } from "./views.js";
-import { TriagePanel, TriageRulesEditor } from "./triage.js";
+import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
 import { wireWebChat } from "./webchat.js";
 
 const POLL_INTERVAL_MS = 1500;
@@ -211,6 +211,7 @@ async function tick() {
     wantCounts ? app.api.counts(app.controls.filters().status).catch(() => null) : null,
   ]);
   if (counts) app.controls.showCounts(counts);
+  if (wantCounts) app.crisis?.poll(); // supervisors: crisis answers sent (triage.js)
   if (generation !== app.generation) return; // the agent switched view meanwhile
   byId("threads-loading").hidden = true;
   const freshThreads = app.list.merge(page, { isFirstPage: true }).filter((t) => t.thread_id !== app.view.threadId);
@@ -416,6 +417,12 @@ async function boot() {
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
+  app.crisis = new CrisisNotices({
+    api: app.api,
+    isSupervisor: () => (app.auth.claims["cognito:groups"] || []).some((g) => g === "supervisor" || g === "admin"),
+    openThread,
+    announce,
+  });
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
   app.alertReplies = new AlertRepliesPanel({ api: app.api });
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });

@@ -1,7 +1,7 @@
 // Urgency (issue 17): the level of what a resident wrote that nobody has answered yet, the words that raised it, and
 // a staff override with a reason. The words are the resident's own: hostile text, set with textContent only (dom.js).
 
-import { byId, setText } from "./dom.js";
+import { byId, el, setText } from "./dom.js";
 
 export const LEVEL_LABEL = { critical: "Critical", high: "High", normal: "Normal" };
 const ORDER = { critical: 0, high: 1 };
@@ -171,6 +171,56 @@ export class TriageRulesEditor {
       if (error?.status === 409) setText(this.e.status, "Someone saved the rules meanwhile. Reload them, then edit.");
       else if (problems?.length) setText(this.e.status, `Not saved: ${problems.slice(0, 3).join("; ")}`);
       else setText(this.e.status, "The rules could not be saved. Try again.");
+    }
+  }
+}
+
+const NOTICE_LOOKBACK_MS = 60 * 60 * 1000; // at sign-in, the crisis answers of the last hour
+
+/** Supervisors: a notice when a resident in crisis got the automatic answer, with a way to open the conversation. */
+export class CrisisNotices {
+  constructor({ api, isSupervisor, openThread, announce }) {
+    this.api = api;
+    this.isSupervisor = isSupervisor;
+    this.openThread = openThread;
+    this.announce = announce;
+    this.since = new Date(Date.now() - NOTICE_LOOKBACK_MS).toISOString();
+    this.seen = new Set();
+    this.e = { region: byId("crisis-notices"), list: byId("crisis-notice-list"), dismiss: byId("crisis-dismiss") };
+    this.e.list.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-thread-id]");
+      if (button) this.openThread(button.dataset.threadId);
+    });
+    this.e.dismiss.addEventListener("click", () => {
+      this.e.list.replaceChildren();
+      this.e.region.hidden = true;
+    });
+  }
+
+  async poll() {
+    if (!this.isSupervisor()) return;
+    let notices;
+    try {
+      ({ notices } = await this.api.request(`/api/triage/notices?since=${encodeURIComponent(this.since)}`));
+    } catch {
+      return; // the next tick tries again
+    }
+    const fresh = notices.filter((n) => !this.seen.has(`${n.at}|${n.thread_id}`)).reverse();
+    for (const notice of fresh) {
+      this.seen.add(`${notice.at}|${notice.thread_id}`);
+      const what = notice.codes.map(describe).join(", ");
+      this.e.list.prepend(
+        el(
+          "li",
+          { class: "crisis-notice" },
+          el("span", { text: `A resident in crisis (${what}) got the automatic answer with crisis resources.` }),
+          el("button", { type: "button", class: "button button-small", "data-thread-id": notice.thread_id }, "Open conversation"),
+        ),
+      );
+    }
+    if (fresh.length) {
+      this.e.region.hidden = false;
+      this.announce(`A resident in crisis got the automatic answer. ${fresh.length > 1 ? `${fresh.length} new.` : ""}`);
     }
   }
 }
