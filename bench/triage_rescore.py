@@ -71,9 +71,16 @@ def main(threads: int) -> None:
                 break
         elapsed = time.perf_counter() - began
         levels: dict[str, int] = {}
-        for item in aws.table.scan(ProjectionExpression="triage_level, sk")["Items"]:
-            if item["sk"] == "META":
-                levels[str(item.get("triage_level"))] = levels.get(str(item.get("triage_level")), 0) + 1
+        scan: dict[str, Any] = {"ProjectionExpression": "triage_level, sk"}
+        while True:  # every page: a Scan stops at 1 MB
+            response = aws.table.scan(**scan)
+            for item in response["Items"]:
+                if item["sk"] == "META":
+                    level = str(item.get("triage_level"))
+                    levels[level] = levels.get(level, 0) + 1
+            if "LastEvaluatedKey" not in response:
+                break
+            scan["ExclusiveStartKey"] = response["LastEvaluatedKey"]
     print(f"seeded {threads} threads x 3 messages in {seeded:.1f} s")
     per_thread = 1000 * elapsed / max(seen, 1)
     print(f"re-scored {seen} open threads in {elapsed:.1f} s ({per_thread:.2f} ms per thread)")
