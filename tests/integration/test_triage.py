@@ -20,8 +20,10 @@ from switchboard.table_keys import THREAD_META_SK, thread_pk
 from triage.dal.triage_table import CRISIS_SK, SUPERVISOR_NOTICES_PK, TriageTable
 from triage.steps import triage_steps
 
+from events import load_event
 from tests.integration.conftest import Aws
 from tests.integration.fakes import FakeMediaSource
+from tests.integration.test_sms_sender import twilio  # noqa: F401 - the fake Twilio fixture
 
 RESIDENT = "+15555550142"
 
@@ -179,3 +181,28 @@ def test_a_message_answered_before_it_was_scored_does_not_raise_the_thread(aws: 
     # Then the message has its score, and the answered thread is not raised
     assert "triage_level" not in thread(aws, outcome.thread_id)
     assert TriageTable(aws.table).find_message(incoming.sid) is not None
+
+
+def test_the_crisis_answer_reaches_a_resident_who_opted_out_of_everything(
+    aws: Aws,
+    sms_sender: Any,
+    twilio: Any,  # noqa: F811 - the fixture imported above
+    context: Any,
+) -> None:
+    # Given a resident who opted out of every text (their carrier reported a STOP)
+    from subscriptions.dal.consent_table import ConsentTable
+    from subscriptions.logic.consent_changes import ConsentGate
+
+    gate = ConsentGate(ConsentTable(aws.table))
+    gate.record_carrier_opt_out(RESIDENT, "sms", "2026-12-07T08:00:00.000000Z", "earlier-message")
+    assert not gate.may_send(RESIDENT, None)
+    # When they write that they took all their pills, and the sender takes the queued answer
+    make_deliver(aws)("SM" + "d" * 32, "I took all my pills", "2026-12-07T09:00:00.000000Z")
+    (queued,) = aws.queue_messages("OutboundQueue")
+    event = load_event("sqs/outbound_batch.json")
+    event["Records"][0]["body"] = queued["Body"]
+    assert sms_sender.handler(event, context) == {"batchItemFailures": []}
+    # Then Twilio is asked to send the crisis resources to them: a conversational answer, not marketing
+    (request,) = twilio.requests
+    assert request["data"]["To"] == RESIDENT
+    assert "988" in request["data"]["Body"] and "911" in request["data"]["Body"]
