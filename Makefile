@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export CDK_DISABLE_CLI_TELEMETRY := true
 export TZ := UTC
 
-.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench replay-dlq browser clean
+.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench triage-eval replay-dlq browser clean
 
 # Virtualenv, Python packages, the CDK CLI, and the Lambda dependency layer. Idempotent and quick when done already.
 # Every Python package comes from a lock with hashes (pip refuses anything unpinned or with another hash), the
@@ -85,6 +85,13 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# How the urgency scorer does on a labelled set (text<TAB>level[<TAB>note]): make triage-eval [FILE=path.tsv].
+# Pure Python (no AWS, no network): it needs only the venv of `make setup`, and never reinstalls it.
+FILE ?= tests/data/triage/labelled.tsv
+triage-eval:
+	@test -x $(BIN)/python || { echo "triage-eval: run make setup first" >&2; exit 1; }
+	PYTHONPATH=functions:layers/shared/python $(BIN)/python -m triage.eval $(FILE)
 
 # Re-drives a dead-letter queue to its source queue: make replay-dlq QUEUE=InboundQueue [LOCAL=1]
 LOCAL_AWS = AWS_ENDPOINT_URL=http://127.0.0.1:$${SWITCHBOARD_MOTO_PORT:-5055} AWS_ACCESS_KEY_ID=local \

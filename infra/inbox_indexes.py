@@ -26,6 +26,9 @@ INBOX_VIEW_INDEXES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "by_assignee": (("assignee", "status"), ("last_activity_at",)),
     "by_department": (("department_id", "status"), ("last_activity_at",)),
     "by_department_waiting": (("department_id", "status"), ("waiting_since",)),
+    # Most urgent first (issue 17): level, then oldest waiting. One index, not one per department too:
+    # CloudFormation adds one GSI per stack update, and a department is a filter on it (see decisions.md).
+    "by_status_urgency": (("status",), ("triage_order", "waiting_since")),
 }
 
 

@@ -40,6 +40,7 @@ from infra.queues import QueueWithDeadLetters
 from infra.reminders import RemindersConstruct
 from infra.staff import StaffConstruct
 from infra.subscriptions import SubscriptionsConstruct
+from infra.triage import RESCORE_TIMEOUT, TriageConstruct
 from infra.web import WebConstruct
 from infra.webchat import CHAT_PATH_PATTERN, ChatSettings, ChatWaf, WebChatConstruct
 
@@ -257,6 +258,9 @@ class SwitchboardStack(Stack):
             queues[name] = QueueWithDeadLetters(
                 self, name, fifo=False, consumer_timeout=timeout, alarm_topic=self.alarm_topic
             )
+        queues["TriageRescore"] = QueueWithDeadLetters(
+            self, "TriageRescore", fifo=False, consumer_timeout=RESCORE_TIMEOUT, alarm_topic=self.alarm_topic
+        )
         alert_schedules = AlertSchedulerPieces(self, "AlertScheduling", plan_queue=queues["AlertPlan"].queue)
         alert_send_rate = CfnParameter(
             self,
@@ -348,6 +352,7 @@ class SwitchboardStack(Stack):
                 "ALERT_SEND_RATE": alert_send_rate.value_as_string,
                 "PUBLIC_TEXTS_PER_DAY": public_texts_per_day.value_as_string,
                 "TEXT_COUNTRY_CODES": text_country_codes.value_as_string,
+                "TRIAGE_RESCORE_QUEUE_URL": queues["TriageRescore"].queue.queue_url,
                 **chat.environment(),
                 **log_hash.environment(),
                 "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
@@ -430,6 +435,14 @@ class SwitchboardStack(Stack):
             self, "Reminders", kit=kit, table=self.table, outbound_queue=outbound.queue
         )
         reminders.allow_planning(inbox.agent_api_fn)
+        TriageConstruct(
+            self,
+            "Triage",
+            kit=kit,
+            table=self.table,
+            rescore_queue=queues["TriageRescore"].queue,
+            agent_api_fn=inbox.agent_api_fn,
+        )
         AlertsConstruct(
             self,
             "Alerts",

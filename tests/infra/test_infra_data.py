@@ -8,6 +8,7 @@ CONTRACT_QUEUES = {
     "OutboundQueue": True,
     "AlertPlanQueue": False,
     "AlertSendQueue": False,
+    "TriageRescoreQueue": False,
 }  # name -> FIFO
 
 
@@ -106,12 +107,17 @@ def test_event_source_mappings_batch_ten_and_report_item_failures(cfn: TemplateV
         "OutboundQueue": "SmsSenderFn",
         "AlertPlanQueue": "AlertPlannerFn",
         "AlertSendQueue": "AlertSenderFn",
+        "TriageRescoreQueue": "TriageRescoreFn",
     }
     for mapping in mappings:
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        # One alert per planner invocation: its audience may take minutes to enqueue.
-        planner = cfn.target(mapping["Properties"]["FunctionName"]) == "AlertPlannerFn"
-        assert mapping["Properties"]["BatchSize"] == (1 if planner else 10)
+        # One alert per planner invocation: its audience may take minutes to enqueue; one re-score step
+        # per TriageRescoreFn invocation: a step is a few pages of open threads.
+        one_at_a_time = cfn.target(mapping["Properties"]["FunctionName"]) in {
+            "AlertPlannerFn",
+            "TriageRescoreFn",
+        }
+        assert mapping["Properties"]["BatchSize"] == (1 if one_at_a_time else 10)
 
 
 def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(cfn: TemplateView) -> None:
@@ -158,6 +164,7 @@ def test_inbox_view_indexes_key_on_the_threads_own_fields(cfn: TemplateView) -> 
         table_keys.BY_ASSIGNEE_INDEX: (["assignee", "status"], ["last_activity_at"]),
         table_keys.BY_DEPARTMENT_INDEX: (["department_id", "status"], ["last_activity_at"]),
         table_keys.BY_DEPARTMENT_WAITING_INDEX: (["department_id", "status"], ["waiting_since"]),
+        table_keys.BY_STATUS_URGENCY_INDEX: (["status"], ["triage_order", "waiting_since"]),
     }
     for name, (partition, sort) in expected.items():
         schema = indexes[name]["KeySchema"]

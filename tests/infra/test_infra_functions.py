@@ -27,6 +27,7 @@ CONTRACT_FUNCTIONS = {
     "CallStatusFn": ("channels.handlers.call_status.handler", 10),
     "NoticesFn": ("app.handlers.notice_routes.handler", 15),
     "NoticeFireFn": ("app.handlers.fire_notice.handler", 30),
+    "TriageRescoreFn": ("triage.handlers.rescore.handler", 300),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -50,6 +51,7 @@ CONTRACT_ENVIRONMENT = {
     "ALERT_SEND_RATE",
     "PUBLIC_TEXTS_PER_DAY",
     "TEXT_COUNTRY_CODES",
+    "TRIAGE_RESCORE_QUEUE_URL",
     "WEBCHAT_TOKEN_SECRET_ARN",
     "CHAT_ALLOWED_ORIGINS",
     "CHAT_BUSINESS_HOURS",
@@ -170,7 +172,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "TwilioStatusFn": {"StatusQueue"},
         "InboundConsumerFn": {"OutboundQueue"},  # answers to STOP, HELP, JOIN go out through the sender
         "StatusConsumerFn": set(),
-        "AgentApiFn": {"OutboundQueue"},
+        "AgentApiFn": {"OutboundQueue", "TriageRescoreQueue"},  # a triage rules save starts the re-score
         "SignupFn": {"OutboundQueue"},  # the sign-up's YES-to-confirm text
         "SmsSenderFn": set(),
         "StaffAdminFn": set(),
@@ -186,6 +188,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "NoticesFn": set(),
         # a notice occurrence starts an alert like "send now"; Lambda dead-letters one that keeps failing
         "NoticeFireFn": {"AlertPlanQueue", "NoticeScheduleDlq"},
+        "TriageRescoreFn": {"TriageRescoreQueue"},  # the rest of its walk over the open threads
     }
 
 

@@ -43,6 +43,7 @@ QUEUES = {
     "OutboundQueue": "switchboard-OutboundQueue.fifo",
     "AlertPlanQueue": "switchboard-AlertPlanQueue",
     "AlertSendQueue": "switchboard-AlertSendQueue",
+    "TriageRescoreQueue": "switchboard-TriageRescoreQueue",
 }
 ALERT_SCHEDULE_GROUP = "switchboard-alerts"
 
@@ -60,6 +61,7 @@ ENVIRONMENT = {
     "ALERT_PLAN_QUEUE_URL": queue_url(QUEUES["AlertPlanQueue"]),
     "ALERT_PLAN_QUEUE_ARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{QUEUES['AlertPlanQueue']}",
     "ALERT_SEND_QUEUE_URL": queue_url(QUEUES["AlertSendQueue"]),
+    "TRIAGE_RESCORE_QUEUE_URL": queue_url(QUEUES["TriageRescoreQueue"]),
     "ALERT_SCHEDULE_GROUP": ALERT_SCHEDULE_GROUP,
     "ALERT_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/switchboard-alert-scheduler",
     "ALERT_SEND_RATE": "50",
@@ -87,7 +89,11 @@ ENVIRONMENT = {
 }
 
 # Routers the agent API includes that cache their own table objects (`dependencies`).
-ROUTER_MODULES = ["zones.handlers.zone_routes", "reminders.handlers.reminder_routes"]
+ROUTER_MODULES = [
+    "zones.handlers.zone_routes",
+    "reminders.handlers.reminder_routes",
+    "triage.handlers.triage_routes",
+]
 
 HANDLERS = {
     "webhook": "channels.handlers.twilio_webhook",
@@ -103,6 +109,7 @@ HANDLERS = {
     "alert_planner": "alerts.handlers.alert_planner",
     "alert_sender": "alerts.handlers.alert_sender",
     "link_redirect": "alerts.handlers.link_redirect",
+    "triage_rescore": "triage.handlers.rescore",
 }
 
 
@@ -277,6 +284,7 @@ alerts_api = _handler_fixture("alerts_api")
 alert_planner = _handler_fixture("alert_planner")
 alert_sender = _handler_fixture("alert_sender")
 link_redirect = _handler_fixture("link_redirect")
+triage_rescore = _handler_fixture("triage_rescore")
 
 
 @pytest.fixture

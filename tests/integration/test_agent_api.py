@@ -105,6 +105,10 @@ def test_threads_are_listed_newest_activity_first_and_paged_with_an_opaque_curso
         "labels",
         "snoozed_until",
         "resident_name",
+        # urgency (issue 17)
+        "triage_level",
+        "triage_reasons",
+        "triage_override",
     }
     assert sms_thread["consent_flag"] is None
     assert (sms_thread["unread"], sms_thread["status"], sms_thread["channel"]) == (2, "open", "sms")

@@ -252,6 +252,7 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("callback_keywords", 310),
         ("reminder_keywords", 320),
         ("revocation_flag", 390),
+        ("triage", 500),
         ("alert_reply_link", 600),
         ("routing", 700),
     ]

@@ -17,6 +17,7 @@ import { NoticesPanel } from "./notices.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { InboxControls, PresenceControl, Sound } from "./views.js";
+import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
 import { wireWebChat } from "./webchat.js";
 
 const POLL_INTERVAL_MS = 1500;
@@ -210,6 +211,7 @@ async function tick() {
     wantCounts ? app.api.counts(app.controls.filters().status).catch(() => null) : null,
   ]);
   if (counts) app.controls.showCounts(counts);
+  if (wantCounts) app.crisis?.poll(); // supervisors: crisis answers sent (triage.js)
   if (generation !== app.generation) return; // the agent switched view meanwhile
   byId("threads-loading").hidden = true;
   const freshThreads = app.list.merge(page, { isFirstPage: true }).filter((t) => t.thread_id !== app.view.threadId);
@@ -375,7 +377,10 @@ async function boot() {
     api: app.api,
     me: () => app.auth.claims.sub,
     onSent: () => app.poller.now(),
-    onPage: (page) => app.workspace?.update(page),
+    onPage: (page) => {
+      app.workspace?.update(page);
+      app.triage?.update(page);
+    },
     confirmTakeover: () => app.workspace.confirmTakeover(),
     elements: {
       empty: byId("thread-empty"),
@@ -394,6 +399,7 @@ async function boot() {
       replyError: byId("reply-error"),
     },
   });
+  app.triage = new TriagePanel({ api: app.api, onChanged: () => app.poller?.now() });
   app.controls = new InboxControls({
     api: app.api,
     onChange: viewChanged,
@@ -410,6 +416,13 @@ async function boot() {
   app.poller = new Poller(tick, { interval: POLL_INTERVAL_MS, onHealth });
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
+  app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
+  app.crisis = new CrisisNotices({
+    api: app.api,
+    isSupervisor: () => (app.auth.claims["cognito:groups"] || []).some((g) => g === "supervisor" || g === "admin"),
+    openThread,
+    announce,
+  });
   app.callbacks = new CallbackPanel({ api: app.api, auth: app.auth });
   app.alertReplies = new AlertRepliesPanel({ api: app.api });
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });

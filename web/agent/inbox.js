@@ -4,6 +4,7 @@
 // without walking through every conversation.
 
 import { el, moveBefore, setAddress, setText, timeAgo } from "./dom.js";
+import { reasonsText, setUrgencyBadge, urgencyOrder } from "./triage.js";
 
 export function channelLabel(channel) {
   if (channel === "webchat") return "Web chat";
@@ -24,6 +25,16 @@ function compareWaiting(a, b) {
   return compareActivity(a, b);
 }
 
+/** Most urgent first: critical, then high, then normal, each oldest waiting first (as the server orders them). */
+function compareUrgent(a, b) {
+  const ua = urgencyOrder(a);
+  const ub = urgencyOrder(b);
+  if (ua !== ub) return ua - ub;
+  return compareWaiting(a, b);
+}
+
+const COMPARE = { newest: compareActivity, oldest_waiting: compareWaiting, urgent: compareUrgent };
+
 function waitingLabel(thread) {
   return thread.waiting_since ? `waiting ${timeAgo(thread.waiting_since).replace(/ ago$/, "")}` : "";
 }
@@ -40,6 +51,8 @@ function signature(thread) {
     thread.unread,
     thread.waiting_since,
     thread.assignee,
+    thread.triage_level,
+    JSON.stringify(thread.triage_reasons || []),
   ].join("\u0000");
 }
 
@@ -117,7 +130,7 @@ export class ThreadList {
   }
 
   render() {
-    const ordered = [...this.threads.values()].sort(this.sortMode === "oldest_waiting" ? compareWaiting : compareActivity);
+    const ordered = [...this.threads.values()].sort(COMPARE[this.sortMode] || compareActivity);
     let cursor = this.listEl.firstChild;
     for (const thread of ordered) {
       const row = this.row(thread);
@@ -167,17 +180,20 @@ export class ThreadList {
     const preview = el("span", { class: "thread-preview" });
     const waiting = el("span", { class: "thread-waiting" });
     const alert = el("span", { class: "thread-alert" });
+    const urgency = el("span", { class: "badge", hidden: true });
+    const reasons = el("span", { class: "thread-reasons" });
     const unreadCount = el("span");
     const unread = el("span", { class: "unread" }, unreadCount, el("span", { class: "visually-hidden", text: " unread" }));
     const button = el(
       "button",
       { type: "button", class: "thread-button", "data-thread-id": threadId },
-      el("span", { class: "thread-line" }, address, time),
+      el("span", { class: "thread-line" }, urgency, address, time),
       el("span", { class: "thread-line" }, badge, preview, unread),
       el("span", { class: "thread-line" }, waiting, alert),
+      el("span", { class: "thread-line" }, reasons),
     );
     const li = el("li", { class: "thread-item" }, button);
-    return { li, button, address, badge, time, preview, waiting, alert, unread, unreadCount, sig: null };
+    return { li, button, address, badge, time, preview, waiting, alert, unread, unreadCount, urgency, reasons, sig: null };
   }
 
   fill(row, thread) {
@@ -193,6 +209,9 @@ export class ThreadList {
     row.waiting.hidden = !thread.waiting_since;
     setText(row.alert, thread.alert_reply_title ? `Reply to alert: ${thread.alert_reply_title}` : "");
     row.alert.hidden = !thread.alert_reply_title;
+    setUrgencyBadge(row.urgency, thread.triage_level);
+    setText(row.reasons, reasonsText(thread.triage_reasons));
+    row.reasons.hidden = !row.reasons.textContent;
     const unread = Number(thread.unread) || 0;
     row.unread.hidden = unread === 0;
     setText(row.unreadCount, String(unread));

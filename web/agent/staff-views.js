@@ -134,6 +134,7 @@ export class StaffViews {
   // --- admin --------------------------------------------------------------------------------------------------
 
   async showAdmin() {
+    this.triageRules?.load(); // the urgency rules editor (triage.js), when the page has one
     await this.loadDepartments();
     this.loadStaff();
     this.loadSettings();

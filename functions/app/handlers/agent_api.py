@@ -65,6 +65,7 @@ from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden, require_role
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import answer_errors
+from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ app.include_router(workspace_router)
 app.include_router(consent_router)
 app.include_router(inbox_router)
 app.include_router(routing_router)
+app.include_router(triage_router)
 app.include_router(callback_router)
 app.include_router(zone_router)
 app.include_router(reminder_router)

@@ -28,6 +28,7 @@ from subscriptions.dal.signup_table import SignupTable
 from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentKeywordsStep, RevocationFlagStep
 from subscriptions.logic.signup import signup_confirmation_step
 from switchboard.phone import Address
+from triage.steps import triage_steps
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
 from zones.dal.zones_table import ZonesTable
@@ -84,6 +85,7 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield RevocationFlagStep(consent)
+    yield from triage_steps(table, replies)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
 

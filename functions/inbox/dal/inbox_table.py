@@ -10,6 +10,7 @@ from switchboard.phone import Address
 from switchboard.statuses import RECEIVED_RANK, forward_only_update, rank_of
 from switchboard.table_keys import (
     MESSAGE_SK_PREFIX,
+    NORMAL_TRIAGE_ORDER,
     RESIDENT_SK,
     SID_SK,
     THREAD_META_SK,
@@ -27,6 +28,9 @@ from inbox.dal.inbox_views_table import message_postings
 from inbox.logic.search_terms import phone_term, word_terms
 from inbox.models.conversations import Message
 from inbox.models.records import Page, SidRef, ThreadActivity
+
+# The thread's urgency (functions/triage) is that of its unanswered messages: a staff reply removes it.
+TRIAGE_ANSWERED_FIELDS = ("triage_level", "triage_order", "triage_reasons", "triage_at", "triage_override")
 
 
 def message_item(message: Message) -> dict[str, Any]:
@@ -205,6 +209,10 @@ class InboxTable:
             # The resident now waits for staff, since their first message no one has answered.
             names["#waiting_since"] = "waiting_since"
             assignments.append("#waiting_since = if_not_exists(#waiting_since, :at)")
+            # ... at normal urgency until triage says otherwise ("Most urgent first" lists waiting threads).
+            names["#triage_order"] = "triage_order"
+            values[":normal_order"] = NORMAL_TRIAGE_ORDER
+            assignments.append("#triage_order = if_not_exists(#triage_order, :normal_order)")
             values[":one"] = 1
             expression = (
                 "SET " + ", ".join(assignments) + " ADD #unread :one REMOVE #snoozed_until, #closed_at"
@@ -215,7 +223,10 @@ class InboxTable:
         else:
             values[":zero"] = 0
             names["#waiting_since"] = "waiting_since"  # staff answered: nobody waits any more
-            expression = "SET " + ", ".join([*assignments, "#unread = :zero"]) + " REMOVE #waiting_since"
+            # ... and the urgency of what they answered is over (triage: later messages set it again).
+            names.update({f"#{name}": name for name in TRIAGE_ANSWERED_FIELDS})
+            removed = ", ".join(["#waiting_since", *(f"#{name}" for name in TRIAGE_ANSWERED_FIELDS)])
+            expression = "SET " + ", ".join([*assignments, "#unread = :zero"]) + " REMOVE " + removed
         return {
             "TableName": self._table.name,
             "Key": {"pk": thread_pk(activity.thread_id), "sk": THREAD_META_SK},

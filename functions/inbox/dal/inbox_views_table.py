@@ -29,6 +29,7 @@ MAX_FILTERED_READS = 5  # Query calls one page may take when a filter (label, ch
 FILTERED_FIRST_PAGE, FILTERED_GROWTH, FILTERED_MAX_PAGE = 50, 4, 1000
 COUNT_CAP = 1000  # counts read at most this many index entries; beyond it the page shows "1000+"
 THREAD_POSTING_PREFIX = "THREAD#"
+SORT_VALUE_SEPARATOR = "#"  # between the values of a multi-attribute sort key (none of them holds it)
 LABEL_MEMBERS_CAP = 2000  # threads read for a label filter; a label on more threads falls back to the indexes
 
 
@@ -53,6 +54,15 @@ class IndexQuery:
     sort_attr: str
     newest_first: bool = True
     filter: ConditionBase | None = None
+    then_attrs: tuple[str, ...] = ()  # further sort key attributes of a multi-attribute sort key
+
+    @property
+    def sort_attrs(self) -> tuple[str, ...]:
+        return (self.sort_attr, *self.then_attrs)
+
+    def sort_value(self, item: dict[str, Any]) -> str:
+        """The item's place in the index order, as one string ("2#2026-…" for a two-attribute sort key)."""
+        return SORT_VALUE_SEPARATOR.join(str(item.get(name, "")) for name in self.sort_attrs)
 
     def condition(self) -> ConditionBase:
         items = list(self.key.items())
@@ -63,11 +73,11 @@ class IndexQuery:
 
     def start_key_of(self, item: dict[str, Any]) -> dict[str, str]:
         """The ExclusiveStartKey that resumes this query right after `item`."""
-        names = {"pk", "sk", *self.key, self.sort_attr} if self.index else {"pk", "sk"}
+        names = {"pk", "sk", *self.key, *self.sort_attrs} if self.index else {"pk", "sk"}
         return {name: str(item[name]) for name in names}
 
     def key_names(self) -> tuple[str, ...]:
-        return tuple(sorted({"pk", "sk", *self.key, self.sort_attr})) if self.index else ("pk", "sk")
+        return tuple(sorted({"pk", "sk", *self.key, *self.sort_attrs})) if self.index else ("pk", "sk")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The agent API's inbox routes (a Router the agent API includes): views, counts per view, search.
 
 - `GET /api/inbox?view=mine|unassigned|departments|all&status=open|snoozed|closed|any&department=
-  &channel=&label=&sort=newest|oldest_waiting&limit=25&cursor=`
+  &channel=&label=&sort=newest|oldest_waiting|urgent&limit=25&cursor=` (urgent: most urgent first, triage)
   → `{"view", "threads": [InboxThread], "next_cursor"}`
 - `GET /api/inbox/counts?status=open` → `{"status", "counts": {view: {"count", "capped"}}}`
 - `GET /api/inbox/search?q=…&status=any&department=&channel=&label=` → `{"query_kind", "threads", "more"}`

@@ -27,7 +27,9 @@ from switchboard.table_keys import (
     BY_DEPARTMENT_INDEX,
     BY_DEPARTMENT_WAITING_INDEX,
     BY_STATUS_INDEX,
+    BY_STATUS_URGENCY_INDEX,
     BY_STATUS_WAITING_INDEX,
+    NORMAL_TRIAGE_ORDER,
     THREAD_META_SK,
     THREADS_GSI,
     THREADS_GSI_PK,
@@ -35,7 +37,7 @@ from switchboard.table_keys import (
 )
 
 from inbox.dal.cursors import decode_cursor, encode_cursor
-from inbox.dal.inbox_views_table import Count, IndexQuery, Slice
+from inbox.dal.inbox_views_table import SORT_VALUE_SEPARATOR, Count, IndexQuery, Slice
 from inbox.logic.search_terms import digits_of, looks_like_phone, phone_candidates, phone_term, word_terms
 from inbox.models.conversations import Agent
 from inbox.models.errors import InvalidCursor
@@ -119,7 +121,9 @@ def plan_view(view: View, agent: Agent, filters: Filters, my_departments: list[s
         raise Forbidden("the All view needs the supervisor role")
     if filters.status == "any" and (view != "all" or filters.department or filters.sort != "newest"):
         raise InvalidView('status "any" is for the All view, newest first, without a department')
-    waiting = filters.sort == "oldest_waiting"
+    if filters.sort == "urgent" and view != "mine":
+        return _urgent_plan(view, agent, filters, my_departments)
+    waiting = filters.sort != "newest"
     newest_first = not waiting
     common = _common_filter(filters)
     by_status = BY_STATUS_WAITING_INDEX if waiting else BY_STATUS_INDEX
@@ -170,6 +174,35 @@ def plan_view(view: View, agent: Agent, filters: Filters, my_departments: list[s
     return {"_": IndexQuery(by_status, {"status": filters.status}, sort_attr, newest_first, common)}
 
 
+def _urgent_plan(
+    view: View, agent: Agent, filters: Filters, my_departments: list[str]
+) -> dict[str, IndexQuery]:
+    """Most urgent first: the status partition of the urgency index (level, then oldest waiting); a
+    department is a filter on it. Critical and high threads sort first, so the filter rarely reads far."""
+    departments: list[str] = []
+    if filters.department:
+        if view == "departments" and filters.department not in my_departments:
+            if not has_role(agent.groups, "supervisor"):
+                raise Forbidden("not one of your departments")
+        departments = [filters.department]
+    elif view == "departments":
+        departments = my_departments
+        if not departments:
+            return {}
+    in_departments = Attr("department_id").is_in(departments) if departments else None
+    unassigned = Attr("assignee").not_exists() if view == "unassigned" else None
+    return {
+        "_": IndexQuery(
+            BY_STATUS_URGENCY_INDEX,
+            {"status": filters.status},
+            "triage_order",
+            newest_first=False,
+            filter=_and(in_departments, unassigned, _common_filter(filters)),
+            then_attrs=("waiting_since",),
+        )
+    }
+
+
 # --- compact cursors: per partition, the last thread shown ("sort value|thread id"), TOP or DONE ---
 
 
@@ -177,15 +210,23 @@ def _start_key(query: IndexQuery, position: str) -> dict[str, str]:
     sort_value, _, thread_id = position.rpartition("|")
     if not _THREAD_ID.match(thread_id) or not _SORT_VALUE.match(sort_value):
         raise InvalidCursor("cursor is not valid")
-    return {"pk": thread_pk(thread_id), "sk": THREAD_META_SK, **query.key, query.sort_attr: sort_value}
+    values = sort_value.split(SORT_VALUE_SEPARATOR, len(query.sort_attrs) - 1)
+    if len(values) != len(query.sort_attrs):
+        raise InvalidCursor("cursor is not valid")
+    return {
+        "pk": thread_pk(thread_id),
+        "sk": THREAD_META_SK,
+        **query.key,
+        **dict(zip(query.sort_attrs, values, strict=True)),
+    }
 
 
 def _position(query: IndexQuery, item: dict[str, Any]) -> str:
-    return f"{item[query.sort_attr]}|{item['thread_id']}"
+    return f"{query.sort_value(item)}|{item['thread_id']}"
 
 
 def _position_of_key(query: IndexQuery, key: dict[str, Any]) -> str:
-    return f"{key[query.sort_attr]}|{str(key['pk']).removeprefix('THREAD#')}"
+    return f"{query.sort_value(key)}|{str(key['pk']).removeprefix('THREAD#')}"
 
 
 TOP = "^"  # cursor value: this partition starts from its top
@@ -197,8 +238,8 @@ def list_view(
 ) -> InboxPage:
     my_departments = store.staff_departments(agent.sub) if view == "departments" else []
     plan = plan_view(view, agent, filters, my_departments)
-    if view == "mine" and filters.sort == "oldest_waiting":
-        return _mine_oldest_waiting(store, plan["_"], view)
+    if view == "mine" and filters.sort != "newest":
+        return _mine_oldest_waiting(store, plan["_"], view, urgent=filters.sort == "urgent")
     if filters.label and view != "mine":
         labelled = _labelled_view(store, plan, view, filters, limit, cursor)
         if labelled is not None:
@@ -216,7 +257,7 @@ def list_view(
     # Merge the partitions in the view's order and keep the first `limit`.
     newest_first = next(iter(plan.values())).newest_first
     tagged = [
-        (str(item.get(plan[label].sort_attr, "")), label, index, item)
+        (plan[label].sort_value(item), label, index, item)
         for label, page in slices.items()
         for index, item in enumerate(page.items)
     ]
@@ -273,16 +314,16 @@ def _labelled_view(
         return (
             filters.matches(thread)
             and any(all(thread.get(k) == v for k, v in q.key.items()) for q in queries)
-            and bool(thread.get(first.sort_attr))  # the index is sparse on its sort key
+            and all(thread.get(name) for name in first.sort_attrs)  # the index is sparse on its sort key
             and (view != "unassigned" or not thread.get("assignee"))
         )
 
     def position(thread: dict[str, Any]) -> str:
-        return f"{thread[first.sort_attr]}|{thread['thread_id']}"
+        return f"{first.sort_value(thread)}|{thread['thread_id']}"
 
     ordered = sorted(
         (t for t in store.threads(ids) if shown(t)),
-        key=lambda t: (str(t[first.sort_attr]), str(t["thread_id"])),
+        key=lambda t: (first.sort_value(t), str(t["thread_id"])),
         reverse=first.newest_first,
     )
     if cursor:
@@ -293,9 +334,7 @@ def _labelled_view(
         if resume is None:  # the last one shown has moved or gone: resume where it would sort
             key = tuple(after.rsplit("|", 1))
             resume = sum(
-                1
-                for t in ordered
-                if ((str(t[first.sort_attr]), str(t["thread_id"])) > key) == first.newest_first
+                1 for t in ordered if ((first.sort_value(t), str(t["thread_id"])) > key) == first.newest_first
             )
         ordered = ordered[resume:]
     page = ordered[:limit]
@@ -307,10 +346,17 @@ def _labelled_view(
     )
 
 
-def _mine_oldest_waiting(store: ViewsStore, query: IndexQuery, view: View) -> InboxPage:
+def _mine_oldest_waiting(
+    store: ViewsStore, query: IndexQuery, view: View, *, urgent: bool = False
+) -> InboxPage:
     page = store.read(query, MINE_SORT_WINDOW, None)
     waiting = sorted(
-        page.items, key=lambda item: (item.get("waiting_since") is None, item.get("waiting_since") or "")
+        page.items,
+        key=lambda item: (
+            item.get("waiting_since") is None,
+            str(item.get("triage_order") or NORMAL_TRIAGE_ORDER) if urgent else "",
+            item.get("waiting_since") or "",
+        ),
     )
     return InboxPage(view=view, threads=[_thread(item) for item in waiting], next_cursor=None)
 

@@ -22,6 +22,18 @@ class MediaRef(BaseModel):
     content_type: str
 
 
+class TriageReason(BaseModel):
+    code: str
+    text: str  # the resident's words that raised it: hostile text, shown with textContent only
+
+
+class TriageOverride(BaseModel):
+    level: Literal["normal", "high", "critical"]
+    reason: str
+    by: str
+    at: str
+
+
 class Thread(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -42,6 +54,10 @@ class Thread(BaseModel):
     labels: list[str] = Field(default_factory=list)
     snoozed_until: str | None = None
     resident_name: str | None = None
+    # Triage (functions/triage): the level of the messages staff have not answered, and why.
+    triage_level: Literal["normal", "high", "critical"] | None = None
+    triage_reasons: list[TriageReason] = Field(default_factory=list)
+    triage_override: TriageOverride | None = None
 
 
 class Message(BaseModel):

@@ -11,7 +11,8 @@ from inbox.models.conversations import Thread
 View = Literal["mine", "unassigned", "departments", "all"]
 VIEWS: tuple[View, ...] = ("mine", "unassigned", "departments", "all")
 StatusFilter = Literal["open", "snoozed", "closed", "any"]
-Sort = Literal["newest", "oldest_waiting"]
+# urgent: "Most urgent first", critical, then high, then normal, each oldest waiting first (functions/triage)
+Sort = Literal["newest", "oldest_waiting", "urgent"]
 
 
 class InboxThread(Thread):

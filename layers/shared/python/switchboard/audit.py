@@ -52,6 +52,9 @@ AuditAction = Literal[
     "reminders.upload",
     "reminders.complete",
     "reminders.plan",
+    "triage.crisis_reply",
+    "triage.override",
+    "triage.rules",
 ]
 
 

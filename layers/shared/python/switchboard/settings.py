@@ -133,6 +133,13 @@ class AgentApiSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
     media_bucket: Required = Field(alias="MEDIA_BUCKET")
     outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
+    # Triage: where a rules save starts the background re-score of open threads (none: no re-score).
+    triage_rescore_queue_url: str | None = Field(default=None, alias="TRIAGE_RESCORE_QUEUE_URL")
+
+
+class TriageRescoreSettings(_Env):
+    table_name: Required = Field(alias="TABLE_NAME")
+    triage_rescore_queue_url: Required = Field(alias="TRIAGE_RESCORE_QUEUE_URL")
 
 
 class StaffAdminSettings(_Env):

@@ -98,6 +98,11 @@ BY_STATUS_WAITING_INDEX = "by_status_waiting"  # status | waiting_since (sparse:
 BY_ASSIGNEE_INDEX = "by_assignee"  # assignee + status | last_activity_at
 BY_DEPARTMENT_INDEX = "by_department"  # department_id + status | last_activity_at
 BY_DEPARTMENT_WAITING_INDEX = "by_department_waiting"  # department_id + status | waiting_since
+# status | triage_order ("0" critical, "1" high, "2" normal), waiting_since: "Most urgent first" (sparse:
+# threads awaiting staff; the inbox sets "2" when a resident writes, triage raises it, a staff reply
+# removes it)
+BY_STATUS_URGENCY_INDEX = "by_status_urgency"
+NORMAL_TRIAGE_ORDER = "2"
 TERM_PK_PREFIX = "TERM#"
 
 

@@ -1,0 +1,91 @@
+"""Re-scoring every open thread after a rules change (issue 17 item 2), timed on moto in this process with the
+local stack's Query patch (infra/local/moto_indexes.py): `python -m bench.triage_rescore [THREADS]`.
+
+Writes THREADS waiting threads (default 10,000), each with three unanswered resident messages drawn from the
+labelled set's texts, then runs the re-score a page (200 threads) at a time, as the background job would, and
+prints the time and the levels it found. Not part of `make bench` yet (the job has no queue in the CDK app).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "triage" / "labelled.tsv"
+
+
+def main(threads: int) -> None:
+    import boto3
+    from moto import mock_aws
+    from triage.dal.triage_table import TriageTable
+    from triage.logic.rescore import rescore_page
+    from triage.logic.scorer import Scorer, default_rules
+
+    from infra.local import moto_indexes
+    from tests.integration.conftest import _create_resources
+
+    texts = [
+        line.split("\t")[0]
+        for line in LABELLED.read_text(encoding="utf-8").splitlines()
+        if line and line[0] != "#"
+    ]
+    rng = random.Random(17)
+    moto_indexes.install()
+    with mock_aws():
+        boto3.setup_default_session(region_name="us-east-1")
+        aws = _create_resources()
+        began = time.perf_counter()
+        with aws.table.batch_writer() as batch:
+            for n in range(threads):
+                waiting = f"2026-12-07T0{n % 10}:{n % 60:02d}:{n % 59:02d}.{n:06d}Z"
+                item: dict[str, Any] = {
+                    "pk": f"THREAD#r{n:06d}",
+                    "sk": "META",
+                    "thread_id": f"r{n:06d}",
+                    "status": "open",
+                    "waiting_since": waiting,
+                    "triage_order": "2",
+                }
+                batch.put_item(Item=item)
+                for m in range(3):
+                    batch.put_item(
+                        Item={
+                            "pk": f"THREAD#r{n:06d}",
+                            "sk": f"MSG#{waiting}#{m}",
+                            "direction": "in",
+                            "body": rng.choice(texts),
+                        }
+                    )
+        seeded = time.perf_counter() - began
+        store, scorer = TriageTable(aws.table), Scorer(default_rules())
+        began = time.perf_counter()
+        cursor, seen = None, 0
+        while True:
+            page = rescore_page(store, scorer, cursor)
+            seen += page.threads
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        elapsed = time.perf_counter() - began
+        levels: dict[str, int] = {}
+        scan: dict[str, Any] = {"ProjectionExpression": "triage_level, sk"}
+        while True:  # every page: a Scan stops at 1 MB
+            response = aws.table.scan(**scan)
+            for item in response["Items"]:
+                if item["sk"] == "META":
+                    level = str(item.get("triage_level"))
+                    levels[level] = levels.get(level, 0) + 1
+            if "LastEvaluatedKey" not in response:
+                break
+            scan["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    print(f"seeded {threads} threads x 3 messages in {seeded:.1f} s")
+    per_thread = 1000 * elapsed / max(seen, 1)
+    print(f"re-scored {seen} open threads in {elapsed:.1f} s ({per_thread:.2f} ms per thread)")
+    print(f"levels: {dict(sorted(levels.items()))}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
