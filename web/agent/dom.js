@@ -92,3 +92,48 @@ export function announce(text) {
     region.textContent = text;
   }, 50);
 }
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** One icon from the page's inline sprite (index.html), decorative: screen readers read the text beside it. */
+export function icon(name) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const use = document.createElementNS(SVG_NS, "use");
+  use.setAttribute("href", `#i-${name}`); // a fragment of this document, never data
+  svg.append(use);
+  return svg;
+}
+
+/** A stable colour index (0-5) for a string, so a resident or a label keeps its colour everywhere. */
+export function toneOf(text) {
+  let hash = 0;
+  for (const char of String(text)) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return String(hash % 6);
+}
+
+/** Up to two initials of a name ("Ana María López" -> "AM"); "" when there is no name to take them from. */
+export function initials(name) {
+  const words = String(name || "").trim().split(/\s+/).filter((w) => /\p{L}/u.test(w));
+  return words.slice(0, 2).map((w) => [...w.replace(/^[^\p{L}]+/u, "")][0].toUpperCase()).join("");
+}
+
+/** Fill an avatar: the name's initials on a colour of its own, or a person icon when the name is unknown. */
+export function fillAvatar(node, name, key) {
+  const letters = initials(name);
+  node.dataset.tone = toneOf(key || name || "");
+  if (letters) {
+    node.classList.remove("avatar-icon");
+    setText(node, letters);
+  } else if (!node.classList.contains("avatar-icon")) {
+    node.classList.add("avatar-icon");
+    node.replaceChildren(icon("person"));
+  }
+}
+
+/** A label as a coloured chip (its colour follows its text). */
+export function chip(label, tag = "li") {
+  return el(tag, { class: "chip", "data-tone": toneOf(label.toLowerCase()), text: label });
+}
