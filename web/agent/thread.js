@@ -45,21 +45,39 @@ export function isAutomatic(message) {
 }
 
 const CALL_START = /^Call: started/;
+const second = (at) => String(at).slice(0, 19); // Twilio reports progress to the second
 
-/** Staff-only notes as timeline entries: a click-to-call's progress notes fold into one call entry. */
+/** Where a call step sits in a call's life, for steps reported within the same second. */
+function callRank(body) {
+  if (CALL_START.test(body)) return 0;
+  const resident = /^Call: the resident/.test(body) ? 2 : 0; // the second leg, after the staff phone
+  if (/ended|not answer|busy|could not|cancel|failed/.test(body)) return 9;
+  if (/answered/.test(body)) return 3 + resident;
+  return 1 + resident; // ringing, dialling
+}
+
+function compareSteps(a, b) {
+  if (second(a.created_at) !== second(b.created_at)) return second(a.created_at) < second(b.created_at) ? -1 : 1;
+  return callRank(a.body) - callRank(b.body);
+}
+
+/** Staff-only notes as timeline entries: a click-to-call's progress notes fold into one call entry (each step
+ * belongs to the latest call its author started at or before that second). */
 export function noteEntries(notes) {
   const entries = [];
-  let call = null;
-  for (const note of [...notes].sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0))) {
-    if (note.kind === "call") {
-      if (!call || CALL_START.test(note.body) || call.author_sub !== note.author_sub) {
-        call = { kind: "call", key: `c:${note.note_id}`, at: note.created_at, author_sub: note.author_sub, author_email: note.author_email, steps: [] };
-        entries.push(call);
-      }
-      call.steps.push(note);
-    } else {
-      entries.push({ kind: note.kind || "note", key: `n:${note.note_id}`, at: note.created_at, note });
+  const calls = [];
+  const steps = notes.filter((n) => n.kind === "call").sort(compareSteps);
+  for (const note of steps) {
+    let call = CALL_START.test(note.body) ? null : calls.findLast((c) => c.author_sub === note.author_sub);
+    if (!call) {
+      call = { kind: "call", key: `c:${note.note_id}`, at: note.created_at, author_sub: note.author_sub, author_email: note.author_email, steps: [] };
+      calls.push(call);
+      entries.push(call);
     }
+    call.steps.push(note);
+  }
+  for (const note of notes) {
+    if (note.kind !== "call") entries.push({ kind: note.kind || "note", key: `n:${note.note_id}`, at: note.created_at, note });
   }
   return entries;
 }
@@ -136,6 +154,7 @@ export class ThreadView {
     this.thread = null;
     this.messages.clear();
     this.notes = [];
+    this.notesShown = false;
     this.rows.clear();
     this.nextCursor = null;
     this.e.list.replaceChildren();
@@ -171,7 +190,7 @@ export class ThreadView {
     if (initial) this.setCursor(page.next_cursor);
     const stick = initial || this.nearBottom();
     const fresh = this.merge(page.messages || [], { announce: !initial });
-    if (stick) this.scrollToEnd();
+    if (stick) this.scrollToEnd(initial);
     return fresh;
   }
 
@@ -211,10 +230,12 @@ export class ThreadView {
 
   /** The thread's notes (all of them, as GET .../notes returns them): shown in the timeline in time order. */
   setNotes(notes) {
-    const stick = this.nearBottom();
+    const first = !this.notesShown; // the thread just opened: show its end, notes included
+    const stick = first || this.nearBottom();
+    this.notesShown = true;
     this.notes = notes;
     this.renderTimeline();
-    if (stick) this.scrollToEnd();
+    if (stick) this.scrollToEnd(first);
   }
 
   renderTimeline() {
@@ -362,9 +383,9 @@ export class ThreadView {
     return s.scrollHeight - s.scrollTop - s.clientHeight < slack;
   }
 
-  scrollToEnd() {
+  scrollToEnd(instant = false) {
     const s = this.e.scroller;
-    s.scrollTo({ top: s.scrollHeight, behavior: prefersReducedMotion() ? "auto" : "smooth" });
+    s.scrollTo({ top: s.scrollHeight, behavior: instant || prefersReducedMotion() ? "auto" : "smooth" });
   }
 
   updateComposer() {

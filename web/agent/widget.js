@@ -157,9 +157,13 @@ h2{font-size:17px;margin:0}
 .err{margin:0;padding:6px 12px;color:#9b1c1c;font-size:14px}
 form.send{display:flex;gap:8px;padding:8px 12px;border-top:1px solid #c4c4c4}
 .attach{background:#fff;color:#0b4f8a;border:2px solid #0b4f8a;padding:6px 10px}
+.attach svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
+@media (max-width:480px){.attach{padding:0;width:44px;flex:none}.attach .label{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.attach svg{display:block;margin:auto}}
+@media (min-width:481px){.attach svg{display:none}}
 .log img{display:block;max-width:100%;max-height:200px;margin-top:4px;border-radius:6px}
 label{font-size:14px;font-weight:600;display:block}
-textarea{flex:1;min-height:44px;max-height:120px;resize:vertical;font-size:16px;padding:8px;border:1px solid #6b6b6b;border-radius:6px;color:#1a1a1a}
+textarea{flex:1;min-width:0;min-height:44px;max-height:120px;resize:vertical;font-size:16px;padding:8px;border:1px solid #6b6b6b;border-radius:6px;color:#1a1a1a}
 input[type=text],input[type=email],input[type=tel]{width:100%;font-size:16px;padding:6px;border:1px solid #6b6b6b;border-radius:6px;margin-bottom:6px}
 .btn{background:#0b4f8a;color:#fff;border:0;border-radius:6px;padding:8px 14px;font-size:16px;font-weight:600;cursor:pointer;min-height:44px}
 details{position:relative;padding:6px 12px;border-top:1px solid #c4c4c4;font-size:14px}
@@ -199,6 +203,16 @@ form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty
   const input = el("textarea", { id: "sb-input", rows: "2", maxlength: "1600", autocomplete: "off" });
   const sendBtn = el("button", { type: "submit", class: "btn" });
   const attachBtn = el("button", { type: "button", class: "btn attach" });
+  // On a phone the button is a paperclip (its words stay for screen readers), so the message box keeps its width.
+  const clip = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  clip.setAttribute("viewBox", "0 0 24 24");
+  clip.setAttribute("aria-hidden", "true");
+  clip.setAttribute("focusable", "false");
+  const clipPath = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  clipPath.setAttribute("d", "M20 11l-8.5 8.5a5 5 0 0 1-7-7L13 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L14 7");
+  clip.append(clipPath);
+  const attachLabel = el("span", { class: "label" });
+  attachBtn.append(clip, attachLabel);
   const fileInput = el("input", { type: "file", accept: PHOTO_TYPES.join(","), hidden: "", tabindex: "-1" });
   form.append(inputLabel, input, attachBtn, fileInput, sendBtn);
 
@@ -236,7 +250,7 @@ form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty
     log.setAttribute("aria-label", t.messages);
     inputLabel.textContent = t.input;
     sendBtn.textContent = t.send;
-    attachBtn.textContent = t.attach;
+    attachLabel.textContent = t.attach;
     fileInput.setAttribute("aria-label", t.attach);
     summary.textContent = t.details;
     for (const name of ["name", "email", "phone"]) fields[name].label.textContent = t[name];
