@@ -55,6 +55,7 @@ synth: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/tsc -p tsconfig.json  # the agent page's JavaScript, // @ts-check (tsc --noEmit --checkJs)
 
 typecheck: setup
 	$(BIN)/mypy functions layers/shared/python infra

@@ -1,3 +1,4 @@
+// @ts-check
 // The alert composer, reached by #alerts (supervisors and admins; the API checks the role again): topics, zones,
 // a text per language, a preview of the audience and of the SMS segments per language (naming the character that
 // forced Unicode), send now or at a time, emergency with a reason; then each alert's live delivery figures and

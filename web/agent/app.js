@@ -1,3 +1,4 @@
+// @ts-check
 // Switchboard agent page: entry point. Wires sign-in, the thread list, the open thread and the poller together.
 // Modules: dom.js (safe DOM), auth.js (Cognito), api.js (agent API), poller.js (live updates), inbox.js (thread
 // list), thread.js (open thread and composer), segments.js (SMS segment hint). No framework, no build step.

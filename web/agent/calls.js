@@ -1,3 +1,4 @@
+// @ts-check
 // Click-to-call (docs/architecture.md, "Click-to-call"). Call, on a conversation or on a callback the agent took,
 // asks the server to ring the agent's own phone and then connect the resident from the agency number: the agent never
 // sees the resident's number and the resident never sees the agent's. The agent's phone is set in the Callbacks view.

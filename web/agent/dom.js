@@ -1,3 +1,4 @@
+// @ts-check
 // Safe DOM building. Resident text is hostile: everything that comes from data goes in through textContent or
 // createTextNode, never through innerHTML, insertAdjacentHTML, document.write or an attribute that navigates or runs.
 
@@ -33,10 +34,16 @@ export function setText(node, text) {
   if (node.textContent !== value) node.textContent = value;
 }
 
+/** The element with this id (index.html has it, or the page is broken: thrown). Typed `any` by default because the
+ * ids name inputs, forms, dialogs and plain elements alike; a caller that wants checking passes the type.
+ * @template [T=any]
+ * @param {string} id
+ * @returns {T}
+ */
 export function byId(id) {
   const node = document.getElementById(id);
   if (!node) throw new Error(`#${id} is missing from index.html`);
-  return node;
+  return /** @type {T} */ (/** @type {unknown} */ (node));
 }
 
 /** Show a resident address so that a narrow screen wraps it after "whatsapp:" instead of inside the number. */
@@ -50,7 +57,7 @@ export function setAddress(node, address) {
 /** Move `node` before `reference` without losing focus inside it (moveBefore keeps state where the browser has it). */
 export function moveBefore(parent, node, reference) {
   if (node === reference || (node.parentNode === parent && node.nextSibling === reference)) return;
-  const focused = document.activeElement;
+  const focused = /** @type {HTMLElement | null} */ (document.activeElement);
   const hadFocus = focused && node.contains(focused);
   if (typeof parent.moveBefore === "function" && node.parentNode === parent) parent.moveBefore(node, reference);
   else parent.insertBefore(node, reference);

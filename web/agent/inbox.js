@@ -1,3 +1,4 @@
+// @ts-check
 // The thread list: newest activity first, one <button> per thread, keyed by thread_id. A refresh only touches the rows
 // whose data changed and only moves rows whose place changed, so keyboard focus and screen-reader position survive it.
 // One button is in the Tab order (roving tabindex); arrow keys move between threads, so Tab reaches the open thread
@@ -60,6 +61,8 @@ export class ThreadList {
     this.loadedPages = 0;
     this.loaded = false;
     this.sortMode = "newest";
+    /** @type {Set<string>} */
+    this.knownLabels = new Set();
     this.listEl.addEventListener("focusin", (event) => {
       const button = event.target.closest("button[data-thread-id]");
       if (button) this.setTabStop(button.dataset.threadId);
@@ -134,7 +137,6 @@ export class ThreadList {
 
   /** Every label seen on the list feeds the label pickers' autocomplete (the #known-labels datalist). */
   rememberLabels() {
-    this.knownLabels ||= new Set();
     const before = this.knownLabels.size;
     for (const thread of this.threads.values()) for (const label of thread.labels || []) this.knownLabels.add(label);
     if (this.knownLabels.size === before) return;

@@ -1,3 +1,4 @@
+// @ts-check
 // Supervisor and admin views, reached by #supervisor and #admin: the audit log, transcript exports and canned
 // replies (supervisors); staff invitations, roles, departments and agency settings (admins). The API checks every
 // role again; these views only spare people buttons that would answer 403. Data goes in through textContent only.

@@ -1,3 +1,4 @@
+// @ts-check
 // The open thread: one timeline, oldest to newest, of resident messages, staff replies, automatic replies, internal
 // notes, transfers, assignment changes and calls (a call is one entry that updates as it rings, connects and ends);
 // delivery status of replies; MMS photos through blob: URLs (the API wants the Bearer token, which an <img src>

@@ -1,3 +1,4 @@
+// @ts-check
 // The thread list's controls: views (Mine, Unassigned, My departments, All for supervisors) with their counts,
 // search, filters and order; and the top bar's presence and sound toggle. Data goes in through textContent only.
 
@@ -21,7 +22,7 @@ export class InboxControls {
     this.onChange = onChange;
     this.view = "mine";
     this.searchText = "";
-    this.tabs = [...document.querySelectorAll("button.view-tab")];
+    this.tabs = [...document.querySelectorAll("button.view-tab")].map((b) => /** @type {HTMLButtonElement} */ (b));
     this.status = byId("filter-status");
     this.channel = byId("filter-channel");
     this.department = byId("filter-department");
@@ -147,7 +148,7 @@ export class InboxControls {
   }
 
   showCounts(body) {
-    for (const node of document.querySelectorAll("[data-count]")) {
+    for (const node of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-count]"))) {
       const count = body.counts?.[node.dataset.count];
       setText(node, count ? `(${count.count}${count.capped ? "+" : ""})` : "");
     }

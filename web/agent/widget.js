@@ -1,3 +1,4 @@
+// @ts-check
 /* Switchboard web chat widget. One tag on any page:
  *   <script src="https://<stack>/widget.js" async data-title="…" data-lang="es"></script>
  * Shadow DOM: the host page's styles cannot reach in, ours cannot leak out (open, so axe and assistive tech see it).
@@ -5,9 +6,10 @@
  * The words come from /chat/i18n/<lang> (one JSON file per language on the server). */
 (() => {
   "use strict";
-  const script = document.currentScript;
-  if (!script || window.__switchboardChat) return;
-  window.__switchboardChat = true;
+  const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+  const page = /** @type {any} */ (window); // the flag that stops a second copy of the tag
+  if (!script || page.__switchboardChat) return;
+  page.__switchboardChat = true;
   const base = new URL(script.src).origin;
   const data = script.dataset;
   const storeKey = "switchboard-chat:" + base;

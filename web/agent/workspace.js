@@ -1,3 +1,4 @@
+// @ts-check
 // The workspace around the open thread: owner and department, who else is viewing or typing, assign, transfer with
 // a note, internal notes, labels, snooze, close/reopen, canned replies, export, and the keyboard shortcuts.
 // Data from the API goes into the page through textContent only (dom.js), never as HTML.
@@ -200,6 +201,7 @@ export class Workspace {
   }
 
   /** Run an action on the open thread; the answer is the thread's new workspace state. */
+  /** @param {string} path @param {{ method?: string, json?: object, done?: string }} [options] */
   async act(path, { method = "POST", json = {}, done } = {}) {
     const threadId = this.getThreadId();
     if (!threadId) return null;
@@ -544,7 +546,7 @@ export class Workspace {
   }
 
   moveThread(step) {
-    const buttons = [...document.querySelectorAll("#thread-list button[data-thread-id]")];
+    const buttons = [...document.querySelectorAll("#thread-list button[data-thread-id]")].map((b) => /** @type {HTMLButtonElement} */ (b));
     if (!buttons.length) return;
     const current = buttons.findIndex((b) => b.dataset.threadId === this.getThreadId());
     const next = buttons[Math.min(buttons.length - 1, Math.max(0, current === -1 ? 0 : current + step))];
@@ -686,7 +688,8 @@ export class Workspace {
       }
     });
     document.addEventListener("pointerdown", (event) => {
-      if (!menu.hidden && !event.target.closest(".more")) this.closeMenu(false);
+      const target = /** @type {Element} */ (event.target);
+      if (!menu.hidden && !target.closest(".more")) this.closeMenu(false);
     });
   }
 
