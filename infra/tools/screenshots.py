@@ -1,4 +1,5 @@
-"""`make screenshots`: the agent page and the web chat widget, desktop and phone, into docs/screenshots/.
+"""`make screenshots`: the agent page (a busy conversation, staff admin) and the Spanish chat widget, desktop
+and phone, into docs/screenshots/.
 
 Starts the local stack on free ports (as the e2e tests do), seeds the demo agency, builds one busy
 conversation (resident texts, an automatic HELP answer, a staff reply, a note, a call that rang and ended,
@@ -130,24 +131,15 @@ def capture(stack: LocalStack, thread_id: str, out: Path = OUT) -> list[Path]:
 
         desktop = page_at(DESKTOP)
         shoot(desktop, "desktop-busy-thread", f"#thread/{thread_id}")
-        shoot(desktop, "desktop-alerts", "#alerts")
         shoot(desktop, "desktop-staff-admin", "#admin")
         phone = page_at(PHONE)
-        shoot(phone, "phone-inbox", "#inbox")
         shoot(phone, "phone-busy-thread", f"#thread/{thread_id}")
-        phone.get_by_role("button", name="More actions").click()
-        phone.get_by_role("button", name="Resident details").click()
-        phone.wait_for_timeout(500)
-        phone.screenshot(path=str(out / "phone-resident.png"))
-        shots.append(out / "phone-resident.png")
-        for lang in ("", "es"):
-            widget = browser.new_context(viewport=PHONE).new_page()
-            widget.goto(f"{demo_site.origin()}/{lang}")
-            widget.locator("[data-switchboard-chat]").locator("button.launch").click()
-            widget.wait_for_timeout(1000)
-            path = out / f"phone-widget-{lang or 'en'}.png"
-            widget.screenshot(path=str(path))
-            shots.append(path)
+        widget = browser.new_context(viewport=PHONE).new_page()
+        widget.goto(f"{demo_site.origin()}/es")
+        widget.locator("[data-switchboard-chat]").locator("button.launch").click()
+        widget.wait_for_timeout(1000)
+        widget.screenshot(path=str(out / "phone-widget-es.png"))
+        shots.append(out / "phone-widget-es.png")
         browser.close()
     return shots
 

@@ -135,7 +135,8 @@ def test_new_text_appears_within_two_seconds_and_the_reply_is_delivered(chromium
         expect(sent.locator(".message-author")).to_have_text("You")
         expect(sent.locator(".status")).to_have_text("Delivered", timeout=20_000)
         expect(reply).to_have_value("")
-        expect(thread_button(page, address)).to_contain_text("You: Yes, it opens at 6 pm.")
+        # The row says a reply went out, never "You": automatic answers are replies too.
+        expect(thread_button(page, address)).to_contain_text("Sent: Yes, it opens at 6 pm.")
         assert_clean(watch)
 
 

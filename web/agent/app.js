@@ -302,10 +302,8 @@ function openThread(threadId) {
 function markSection() {
   const hash = location.hash.startsWith("#thread/") || !location.hash ? "#inbox" : location.hash;
   for (const link of document.querySelectorAll(".rail-link")) {
-    if (link.getAttribute("href") === hash) {
-      link.setAttribute("aria-current", "page");
-      link.scrollIntoView({ block: "nearest", inline: "nearest" }); // the phone's strip scrolls sideways
-    } else link.removeAttribute("aria-current");
+    if (link.getAttribute("href") === hash) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
   }
 }
 

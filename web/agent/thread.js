@@ -52,7 +52,8 @@ const second = (at) => String(at).slice(0, 19); // Twilio reports progress to th
 function callRank(body) {
   if (CALL_START.test(body)) return 0;
   const resident = /^Call: the resident/.test(body) ? 2 : 0; // the second leg, after the staff phone
-  if (/ended|not answer|busy|could not|cancel|failed/.test(body)) return 9;
+  // The resident's leg ends inside the staff leg (the parent call), which ends last.
+  if (/ended|not answer|busy|could not|cancel|failed/.test(body)) return resident ? 9 : 10;
   if (/answered/.test(body)) return 3 + resident;
   return 1 + resident; // ringing, dialling
 }
