@@ -126,6 +126,8 @@ def describe_violations(violations: list[dict]) -> str:
 
 def thread_action(page: Page, name: str) -> Locator:
     """A conversation action: on the toolbar, or (when the pane is too narrow) in the More menu, opened."""
+    # Two frames: the toolbar has measured itself (a ResizeObserver) since the conversation opened.
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     button = page.locator("#tool-row, #more-menu").get_by_role("button", name=name, exact=True)
     if not button.is_visible():
         more = page.get_by_role("button", name="More actions")

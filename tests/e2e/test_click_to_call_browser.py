@@ -83,11 +83,11 @@ def test_the_call_button_fits_a_phone_screen_and_explains_a_missing_number(chrom
         expect(button).to_be_visible(timeout=15_000)
         button.click()
         call = thread_action(page, "Call")
+        box = call.bounding_box()  # on the toolbar or in the open More menu: on the screen either way
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
         call.focus()
         page.keyboard.press("Enter")
         expect(page.locator("#call-status")).to_contain_text("Add your phone number")
-        box = call.bounding_box()
-        assert box is not None and box["x"] + box["width"] <= 360
         violations = axe_violations(page)
         assert violations == [], describe_violations(violations)
         assert_clean(watch)

@@ -94,8 +94,9 @@ def test_assign_then_transfer_with_a_note_reaches_the_colleague(chromium, local_
             ["Resident on Oak Ave; <b>check</b> the main."]
         )
         assert page.locator("#message-list .note b").count() == 0  # a note is text, never markup
-        # The note is for staff: it is not a message in the conversation.
-        expect(page.locator("#message-list")).not_to_contain_text("Resident on Oak Ave")
+        # The note is for staff: it sits in the timeline as a note, never as a message to the resident.
+        expect(page.locator("#message-list .message")).not_to_contain_text(["Resident on Oak Ave"])
+        expect(page.locator("#message-list .message")).to_have_count(1)
         assert_clean(watch)
 
     with new_page(chromium, DESKTOP) as (page, watch):
@@ -332,7 +333,7 @@ def test_a_prepared_answer_is_filled_in_and_the_toolbar_is_one_tab_stop(chromium
         expect(picker).to_be_focused()
         assert_axe_clean(page, "the saved replies picker")
         page.keyboard.type("office")
-        expect(page.get_by_role("option")).to_have_count(1)
+        expect(page.locator("#canned-options").get_by_role("option")).to_have_count(1)
         page.keyboard.press("Enter")
         expect(page.get_by_label("Reply")).to_have_value(
             "Hi there, we are open Mon-Fri 8am-6pm, Sat 9am-1pm. - Dana (demo), Demo County"

@@ -10,8 +10,10 @@ conversation tall on a phone and speaks the agency's hours in the resident's lan
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -315,3 +317,37 @@ def test_the_widget_keeps_its_conversation_tall_on_a_phone_and_speaks_the_agency
         assert message_box is not None and message_box["width"] >= 150
         assert_axe_clean(page, "the Spanish widget on a phone")
         assert watch.page_errors == []
+
+
+def test_the_status_an_agent_chose_is_put_back_when_the_page_opens_again(
+    chromium: Any, local_stack: LocalStack
+) -> None:
+    token = local_stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
+
+    def server_presence(value: str | None = None) -> str:
+        method, body = ("PUT", json.dumps({"presence": value}).encode()) if value else ("GET", None)
+        request = urllib.request.Request(f"{local_stack.api_url}/api/presence", data=body, method=method)  # noqa: S310
+        request.add_header("Authorization", f"Bearer {token}")
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - 127.0.0.1
+            return str(json.loads(response.read())["presence"])
+
+    with new_page(chromium, LAPTOP) as (page, watch):
+        sign_in(page, local_stack.api_url.rstrip("/") + "/")
+        try:
+            # Given the agent chose Away, and the server later forgot it (a new session, an admin, a restart)
+            page.get_by_label("My status").select_option("away")
+            expect(page.locator("#presence-dot")).to_have_attribute("data-presence", "away")
+            assert server_presence("offline") == "offline"
+
+            # When the page opens again, the agent's own choice comes back, on the page and on the server
+            page.reload()
+            expect(page.get_by_label("My status")).to_have_value("away")
+            deadline = time.monotonic() + 10
+            while server_presence() != "away" and time.monotonic() < deadline:
+                page.wait_for_timeout(100)
+            assert server_presence() == "away"
+        finally:
+            page.evaluate("localStorage.removeItem('switchboard.presence')")
+            server_presence("offline")  # as the other tests expect the demo agent
+        assert_clean(watch)
