@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export CDK_DISABLE_CLI_TELEMETRY := true
 export TZ := UTC
 
-.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench triage-eval replay-dlq browser clean
+.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench triage-eval replay-dlq browser screenshots clean
 
 # Virtualenv, Python packages, the CDK CLI, and the Lambda dependency layer. Idempotent and quick when done already.
 # Every Python package comes from a lock with hashes (pip refuses anything unpinned or with another hash), the
@@ -79,6 +79,7 @@ synth: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/tsc -p tsconfig.json  # the agent page's JavaScript, // @ts-check (tsc --noEmit --checkJs)
 
 typecheck: setup
 	$(BIN)/mypy functions layers/shared/python infra
@@ -92,6 +93,10 @@ FILE ?= tests/data/triage/labelled.tsv
 triage-eval:
 	@test -x $(BIN)/python || { echo "triage-eval: run make setup first" >&2; exit 1; }
 	PYTHONPATH=functions:layers/shared/python $(BIN)/python -m triage.eval $(FILE)
+
+# The agent page and the chat widget, desktop and phone, from a fresh local stack, into docs/screenshots/.
+screenshots: setup browser
+	$(BIN)/python -m infra.tools.screenshots
 
 # Re-drives a dead-letter queue to its source queue: make replay-dlq QUEUE=InboundQueue [LOCAL=1]
 LOCAL_AWS = AWS_ENDPOINT_URL=http://127.0.0.1:$${SWITCHBOARD_MOTO_PORT:-5055} AWS_ACCESS_KEY_ID=local \

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Route
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, Playwright, Route
 
 CHROMIUM_PATH = os.environ.get("SWITCHBOARD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -122,3 +122,15 @@ def describe_violations(violations: list[dict]) -> str:
         for node in violation["nodes"][:5]:
             lines.append(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}")
     return "\n".join(lines)
+
+
+def thread_action(page: Page, name: str) -> Locator:
+    """A conversation action: on the toolbar, or (when the pane is too narrow) in the More menu, opened."""
+    # Two frames: the toolbar has measured itself (a ResizeObserver) since the conversation opened.
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    button = page.locator("#tool-row, #more-menu").get_by_role("button", name=name, exact=True)
+    if not button.is_visible():
+        more = page.get_by_role("button", name="More actions")
+        if more.get_attribute("aria-expanded") != "true":
+            more.click()
+    return button

@@ -66,6 +66,9 @@ def test_a_supervisor_previews_sends_and_follows_an_alert_then_schedules_and_can
         assert_axe_clean(page, "the alert composer with a preview")
         expect(send).to_have_text("Send to 2 residents")
         send.click()
+        # Sent now, and said so (it once read "scheduled for Jan 1, 1970").
+        expect(page.locator("#alerts-status")).to_have_text(f"“{title}”: sending now.")
+        expect(page.locator("#alerts-status")).not_to_contain_text("1970")
 
         item = page.locator("#alert-list li.notice", has_text=title)
         expect(item.locator(".alert-figures")).to_contain_text("2 delivered", timeout=30_000)

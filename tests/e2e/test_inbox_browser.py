@@ -108,6 +108,20 @@ def test_views_counts_search_and_waiting_time(chromium, local_stack, agent_url):
         expect(thread_button(page, address)).to_be_visible()
         page.get_by_role("button", name="Clear").click()
         expect(page.get_by_label("Search by phone number, name or words")).to_be_focused()
+
+        # A search that finds nothing says so (not "No conversations yet"), and offers to start over.
+        page.get_by_label("Search by phone number, name or words").fill("zzqxnothingmatches")
+        page.get_by_role("button", name="Search", exact=True).click()
+        expect(page.locator("#threads-empty")).to_contain_text("No conversations match “zzqxnothingmatches”")
+        page.get_by_role("button", name="Clear the search and filters").click()
+        expect(page.get_by_label("Search by phone number, name or words")).to_have_value("")
+        expect(thread_button(page, address)).to_be_visible()
+        # Web chat is one of the channels to filter by; a filter that leaves nothing says which.
+        page.locator("details.filters").evaluate("details => { details.open = true; }")
+        page.get_by_label("Channel").select_option(label="Web chat")
+        page.get_by_label("Label", exact=True).fill("no-such-label")
+        page.get_by_label("Label", exact=True).press("Tab")  # the filter applies when the field is left
+        expect(page.locator("#threads-empty")).to_contain_text("on Web chat, labelled “no-such-label”")
         assert_clean(watch)
 
 

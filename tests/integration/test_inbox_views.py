@@ -240,3 +240,17 @@ def test_a_label_on_too_many_threads_falls_back_to_the_indexes(
     monkeypatch.setattr(inbox_views_table, "LABEL_MEMBERS_CAP", 3)
     status, body = inbox(agent_api, context, SUPERVISOR, view="all", label="follow-up", limit="100")
     assert status == 200 and ids(body) == [f"t{n:03d}" for n in range(24, 15, -1)]
+
+
+def test_the_channel_filter_takes_web_chat_as_threads_store_it(
+    aws: Aws, agent_api: Any, context: LambdaContext
+) -> None:
+    # Given one web chat thread among SMS ones (the filter once accepted only "web", which no thread has)
+    chat = thread(1, channel="webchat", resident={"address": "webchat:f7f5a1", "channel": "webchat"})
+    for item in (thread(0), chat, thread(2)):
+        aws.table.put_item(Item=item)
+
+    status, body = inbox(agent_api, context, SUPERVISOR, view="all", channel="webchat")
+
+    assert status == 200 and ids(body) == ["t001"]
+    assert inbox(agent_api, context, SUPERVISOR, view="all", channel="web")[0] == 422

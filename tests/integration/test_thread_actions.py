@@ -112,6 +112,16 @@ def test_assign_to_me_to_a_colleague_and_unassign(
     assert act(agent_api, context, "POST", "/api/threads/missing/assign", {})[0] == 404
     actions = [a for a, _ in audit_actions(agent_api, context)]
     assert actions.count("thread.assign") == 2 and actions.count("thread.unassign") == 1
+    # Each change of owner is in the thread's timeline, in order; refused ones left nothing.
+    notes = act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes")[1]["notes"]
+    assert [(n["kind"], n["author_sub"], n.get("assignee")) for n in notes] == [
+        ("assignment", AGENT_A["sub"], AGENT_A["sub"]),
+        ("assignment", AGENT_A["sub"], AGENT_B["sub"]),
+        ("assignment", AGENT_A["sub"], None),
+    ]
+    # Unassigning an unassigned thread changes nothing, so it adds nothing to the timeline.
+    act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", {"agent_sub": None})
+    assert len(act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes")[1]["notes"]) == 3
 
 
 def test_a_transfer_moves_the_thread_and_leaves_an_internal_note_atomically(
@@ -130,7 +140,7 @@ def test_a_transfer_moves_the_thread_and_leaves_an_internal_note_atomically(
     assert status == 200
     assert state["department_id"] == "water" and state["assignee"] is None  # back in the department's queue
     notes = act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes", claims=AGENT_B)[1]["notes"]
-    assert [(n["kind"], n["body"], n["author_sub"]) for n in notes] == [
+    assert [(n["kind"], n["body"], n["author_sub"]) for n in notes if n["kind"] != "assignment"] == [
         ("transfer", "Brown water: needs the water team, resident is elderly", AGENT_A["sub"])
     ]
     # To an agent directly, who need not be signed in.
@@ -153,7 +163,8 @@ def test_a_transfer_moves_the_thread_and_leaves_an_internal_note_atomically(
         {"department_id": "roads", "note": "x"},
     )
     assert bad == (400, {"message": "unknown department"})
-    assert len(act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes")[1]["notes"]) == 2
+    notes = act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes")[1]["notes"]
+    assert [n["kind"] for n in notes if n["kind"] != "assignment"] == ["transfer", "transfer"]
 
 
 def test_internal_notes_are_never_messages_and_never_sent(
@@ -183,6 +194,8 @@ def test_replying_to_someone_elses_thread_needs_confirmation_and_the_first_repli
     assert (
         act(agent_api, context, "GET", f"/api/threads/{thread_id}")[1]["thread"]["assignee"] == AGENT_A["sub"]
     )
+    notes = act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes")[1]["notes"]
+    assert [(n["kind"], n.get("assignee")) for n in notes] == [("assignment", AGENT_A["sub"])]
 
     # When agent B replies without confirming, nothing is stored or sent.
     status, body = act(
@@ -322,10 +335,12 @@ def test_supervisors_export_a_thread_or_a_date_range_and_the_export_is_audited(
     assert response["headers"]["Content-Type"].startswith("text/csv")
     assert response["headers"]["Content-Disposition"] == f'attachment; filename="transcript-{thread_id}.csv"'
     rows = list(csv.DictReader(io.StringIO(response["body"])))
-    assert [(r["kind"], r["body"]) for r in rows][-2:] == [
+    assert [(r["kind"], r["body"]) for r in rows if r["kind"] != "assignment"][-2:] == [
         ("note", "'=cmd|' /C calc'!A0"),
         ("message", "'@SUM(1)"),
     ]
+    # Replying claimed the thread: the export says so, as its own kind of row.
+    assert [r["body"] for r in rows if r["kind"] == "assignment"] == [f"Assigned to {AGENT_A['sub']}"]
     assert rows[0]["resident_address"] == "'" + RESIDENT
 
     today = datetime.now(UTC).date().isoformat()

@@ -111,3 +111,51 @@ def test_a_range_too_large_for_one_request_is_refused(monkeypatch: pytest.Monkey
 
     with pytest.raises(ExportTooLarge):
         export_range(store, date(2026, 11, 24), date(2026, 11, 24), "csv", NOW)
+
+
+def test_a_change_of_owner_is_its_own_kind_of_row_and_says_to_whom() -> None:
+    # Given a message, then an assignment to an agent, then an unassignment
+    def assignment(at: str, assignee: str | None) -> dict[str, Any]:
+        item = {"sk": f"NOTE#{at}#n", "created_at": at, "body": "Assigned", "kind": "assignment"}
+        return {
+            **item,
+            "author_sub": "sub-a",
+            **({"assignee": assignee} if assignee else {"body": "Unassigned"}),
+        }
+
+    store = FakeStore(
+        [
+            message("2026-11-24T10:00:00.000000Z", "Hello"),
+            assignment("2026-11-24T10:01:00.000000Z", "sub-b"),
+            assignment("2026-11-24T10:02:00.000000Z", None),
+        ]
+    )
+
+    rows = json.loads(export_thread(store, "t1", "json", NOW).body)["rows"]
+
+    assert [(r["kind"], r["direction"], r["body"]) for r in rows] == [
+        ("message", "in", "Hello"),
+        ("assignment", "internal", "Assigned to sub-b"),
+        ("assignment", "internal", "Unassigned"),
+    ]
+
+
+def test_replies_nobody_wrote_are_marked_automatic() -> None:
+    from inbox.models.conversations import Message
+
+    def reply(author: str, direction: str = "out") -> Message:
+        return Message.model_validate(
+            {
+                "message_id": "m",
+                "thread_id": "t1",
+                "direction": direction,
+                "status": "sent",
+                "created_at": "x",
+                "author": author,
+            }
+        )
+
+    assert reply("switchboard").model_dump()["automatic"] is True  # a keyword answer (STOP, HELP, JOIN)
+    assert reply("workflow:callbacks").automatic is True  # a workflow's text
+    assert reply("0b1c2d3e-agent-sub").automatic is False  # a person
+    assert reply("resident", "in").automatic is False

@@ -108,3 +108,21 @@ def test_a_chat_message_needs_text_and_a_client_id() -> None:
 def test_a_web_chat_session_is_an_address_on_its_own_channel() -> None:
     address = parse_address("webchat:" + "a" * 32)
     assert (address.channel, address.value) == ("webchat", "webchat:" + "a" * 32)
+
+
+def test_availability_names_the_agency_time_zone_so_the_widget_shows_its_clock() -> None:
+    # Given hours on Los Angeles time, asked on a Sunday (closed) and on a Monday morning (open)
+    from webchat.logic.chat import availability
+
+    hours = parse_hours("Mon-Fri 08:00-17:00", "America/Los_Angeles")
+    sunday = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    monday = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # 09:00 in Los Angeles
+
+    closed = availability(hours, "Mon-Fri 08:00-17:00", sunday)
+    opened = availability(hours, "Mon-Fri 08:00-17:00", monday)
+
+    assert (closed.open, closed.timezone) == (False, "America/Los_Angeles")
+    assert closed.next_open == "2026-12-07T08:00:00-08:00"
+    assert (opened.open, opened.timezone) == (True, "America/Los_Angeles")
+    # Always staffed: no hours, no zone to show
+    assert availability(None, "", sunday).timezone is None

@@ -1,3 +1,4 @@
+// @ts-check
 // Replies to alerts, reached by #alert-replies: residents who wrote back after an alert, grouped per alert
 // ("212 replies to Water shut-off, Elm St"), and one answer to everyone in a group still waiting (each gets it in
 // their own conversation; the server never texts anyone twice for one answer). Data goes in through textContent.

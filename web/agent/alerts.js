@@ -1,3 +1,4 @@
+// @ts-check
 // The alert composer, reached by #alerts (supervisors and admins; the API checks the role again): topics, zones,
 // a text per language, a preview of the audience and of the SMS segments per language (naming the character that
 // forced Unicode), send now or at a time, emergency with a reason; then each alert's live delivery figures and
@@ -22,6 +23,14 @@ const FIGURES = [
 ];
 
 const languageName = (code) => LANGUAGE_NAMES[code] || code;
+/** An alert with no send time (or one already past) goes out now: it is never "scheduled for Jan 1, 1970". */
+export function alertState(alert, now = Date.now()) {
+  const at = alert.send_at ? Date.parse(alert.send_at) : Number.NaN;
+  if (alert.status === "scheduled" && !Number.isNaN(at) && at > now) return `Scheduled for ${whenLabel(alert.send_at)}`;
+  if (alert.status === "scheduled" || alert.status === "sending") return "Sending now";
+  return `${alert.status[0].toUpperCase()}${alert.status.slice(1)}`;
+}
+
 const plural = (n, one, many) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 export class AlertsPanel {
@@ -195,7 +204,8 @@ export class AlertsPanel {
     try {
       const { alert } = await this.api.request("/api/alerts", { method: "POST", json });
       this.reset();
-      const message = alert.status === "scheduled" ? `“${alert.title}” is scheduled for ${whenLabel(alert.send_at)}.` : `“${alert.title}” is being sent.`;
+      const state = alertState(alert);
+      const message = state.startsWith("Scheduled") ? `“${alert.title}” is ${state[0].toLowerCase()}${state.slice(1)}.` : `“${alert.title}”: sending now.`;
       setText(byId("alerts-status"), message);
       announce(message);
       this.loadList();
@@ -233,7 +243,7 @@ export class AlertsPanel {
     byId("alert-list").replaceChildren(
       ...alerts.map((alert) => {
         const heading = el("h4", { class: "notice-title", text: alert.title });
-        const status = alert.status === "scheduled" ? `Scheduled for ${whenLabel(alert.send_at)}` : `${alert.status[0].toUpperCase()}${alert.status.slice(1)}`;
+        const status = alertState(alert);
         const details = el("p", {
           class: "help",
           text: `${status} · ${alert.emergency ? `Emergency (${alert.emergency_reason})` : "Not an emergency"} · created ${whenLabel(alert.created_at)} · audience ${(alert.audience_total ?? 0).toLocaleString()}`,

@@ -1,3 +1,4 @@
+// @ts-check
 // The agent API (docs/architecture.md, "HTTP routes"). Every call carries the Cognito ID token as a Bearer token;
 // a 401 gets one refresh-and-retry, then the page signs out.
 
@@ -18,6 +19,7 @@ export class Api {
     this.onSessionEnded = onSessionEnded;
   }
 
+  /** @param {string} path @param {{ method?: string, json?: any, signal?: AbortSignal, as?: string }} [options] */
   async request(path, { method = "GET", json, signal, as = "json" } = {}) {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const token = await this.auth.freshIdToken();

@@ -1,3 +1,4 @@
+// @ts-check
 // Switchboard agent page: entry point. Wires sign-in, the thread list, the open thread and the poller together.
 // Modules: dom.js (safe DOM), auth.js (Cognito), api.js (agent API), poller.js (live updates), inbox.js (thread
 // list), thread.js (open thread and composer), segments.js (SMS segment hint). No framework, no build step.
@@ -16,14 +17,16 @@ import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
-import { InboxControls, PresenceControl, Sound } from "./views.js";
+import { ResidentPanel } from "./resident.js";
 import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
+import { DesktopNotifications, InboxControls, PresenceControl, Sound } from "./views.js";
 import { wireWebChat } from "./webchat.js";
 
 const POLL_INTERVAL_MS = 1500;
 const COUNTS_EVERY_TICKS = 4; // view counts refresh every ~6 s; the list itself every tick
 const THREAD_ID = /^[A-Za-z0-9._:-]{1,200}$/;
-const PHONE_LAYOUT = window.matchMedia("(max-width: 720px)");
+// Under 1024 px the workspace shows one pane at a time (app.css uses the same breakpoint).
+const PHONE_LAYOUT = window.matchMedia("(max-width: 1023.98px)");
 
 const app = {
   auth: null,
@@ -126,6 +129,7 @@ function showSignIn(message = "") {
   byId("workspace").hidden = true;
   byId("sign-out").hidden = true;
   byId("whoami").hidden = true;
+  byId("shortcuts-open").hidden = true;
   signin.view.hidden = false;
   for (const input of signin.view.querySelectorAll("input[type=password], #mfa-code")) input.value = "";
   showSignInStep("password");
@@ -140,13 +144,16 @@ function enterWorkspace({ moveFocus = true } = {}) {
   signin.view.hidden = true;
   byId("workspace").hidden = false;
   byId("sign-out").hidden = false;
+  byId("shortcuts-open").hidden = false;
   const email = app.auth.claims.email;
   byId("whoami").hidden = !email;
   setText(byId("whoami"), email ? `Signed in as ${email}` : "");
+  byId("whoami").title = email || "";
   app.list.reset();
   app.controls.start();
   app.presence.start();
   app.sound.show();
+  app.notifications.show();
   byId("threads-loading").hidden = false;
   // The sign-in form just vanished: put focus somewhere meaningful instead of on <body>.
   if (moveFocus) byId("threads-heading").focus();
@@ -218,6 +225,8 @@ async function tick() {
   app.controls.describe(app.list.threads.size, Boolean(page.more || page.next_cursor));
   announceNew(freshThreads, freshInThread);
   if (freshThreads.length || freshInThread.length) app.sound.play();
+  const openOne = freshInThread.length && app.view.thread ? [{ ...app.view.thread, last_message_preview: freshInThread.at(-1).body }] : [];
+  app.notifications.notify([...freshThreads, ...openOne]);
   updateTitle();
 }
 
@@ -232,6 +241,8 @@ function viewChanged() {
 
 async function refreshOpenThread() {
   if (!app.view.isOpen) return [];
+  // Notes, transfers and call progress from colleagues and Twilio reach the timeline every other poll.
+  if (app.ticks % 2 === 0) app.workspace.loadNotes();
   try {
     return await app.view.refresh();
   } catch (error) {
@@ -289,7 +300,17 @@ function openThread(threadId) {
   else location.hash = hash;
 }
 
+/** The section rail says which section is shown (aria-current), whichever module shows it. */
+function markSection() {
+  const hash = location.hash.startsWith("#thread/") || !location.hash ? "#inbox" : location.hash;
+  for (const link of document.querySelectorAll(".rail-link")) {
+    if (link.getAttribute("href") === hash) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
 function route() {
+  markSection();
   if (byId("workspace").hidden) return;
   // In-page anchors such as the skip link's #main are not routes: leave the view as it is.
   if (!/^(#?|#inbox|#thread\/.*)$/.test(location.hash)) return;
@@ -298,6 +319,7 @@ function route() {
   if (!threadId) {
     const previous = app.view.threadId;
     app.view.close();
+    app.resident.clear();
     app.list.select(null);
     workspace.dataset.view = "list";
     if (previous && PHONE_LAYOUT.matches) app.list.focusThread(previous);
@@ -341,6 +363,9 @@ function wireWorkspace() {
   byId("back").addEventListener("click", () => {
     location.hash = "#inbox";
   });
+  // Under 1024 px the resident panel is a pane of its own, reached from the conversation and left with Back.
+  byId("resident-open").addEventListener("click", () => app.resident.showPane(true));
+  byId("resident-back").addEventListener("click", () => app.resident.showPane(false));
   window.addEventListener("hashchange", route);
 }
 
@@ -372,6 +397,7 @@ async function boot() {
     empty: byId("threads-empty"),
     loadMore: byId("load-more"),
     onOpen: openThread,
+    emptyReason: () => app.controls.emptyReason(),
   });
   app.view = new ThreadView({
     api: app.api,
@@ -386,6 +412,7 @@ async function boot() {
       empty: byId("thread-empty"),
       content: byId("thread-content"),
       heading: byId("thread-heading"),
+      avatar: byId("thread-avatar"),
       channel: byId("thread-channel"),
       consentFlag: byId("thread-consent-flag"),
       scroller: byId("message-scroller"),
@@ -396,6 +423,7 @@ async function boot() {
       count: byId("reply-count"),
       hint: byId("reply-hint"),
       send: byId("send"),
+      sendText: byId("send-text"),
       replyError: byId("reply-error"),
     },
   });
@@ -413,8 +441,21 @@ async function boot() {
     },
   });
   app.sound = new Sound();
+  app.notifications = new DesktopNotifications({ me: () => app.auth.claims.sub, onOpen: openThread });
   app.poller = new Poller(tick, { interval: POLL_INTERVAL_MS, onHealth });
   app.workspace = new Workspace({ api: app.api, auth: app.auth, view: app.view, getThreadId: () => app.view.threadId });
+  app.resident = new ResidentPanel({
+    api: app.api,
+    staffName: (sub) => app.workspace.staffName(sub),
+    departmentName: (id) => app.workspace.departments.get(id)?.name || id,
+    getThreadId: () => app.view.threadId,
+    onChange: (state) => {
+      if (app.workspace.thread) Object.assign(app.workspace.thread, state);
+      if (app.view.thread) app.view.setHeader({ ...app.view.thread, ...state });
+      app.poller.now();
+    },
+  });
+  app.workspace.onRender = (thread) => app.resident.update(thread);
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
   app.crisis = new CrisisNotices({

@@ -1,3 +1,4 @@
+// @ts-check
 // Cognito sign-in for staff: InitiateAuth (USER_PASSWORD_AUTH) on the public app client, plus the two challenges the
 // pool can ask for (NEW_PASSWORD_REQUIRED for admin-created users, SOFTWARE_TOKEN_MFA when TOTP is on).
 //

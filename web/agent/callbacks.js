@@ -1,3 +1,4 @@
+// @ts-check
 // Callback tasks, reached by #callbacks: callbacks whose slot has come ("call Ana back now"), escalated ones for
 // supervisors, and the calls an agent is on. Take = the workflow's task token is answered (SendTaskSuccess, on the
 // server; the token never reaches the page); then the agent reports Done or No answer. Data goes in through

@@ -1,9 +1,10 @@
+// @ts-check
 // Click-to-call (docs/architecture.md, "Click-to-call"). Call, on a conversation or on a callback the agent took,
 // asks the server to ring the agent's own phone and then connect the resident from the agency number: the agent never
 // sees the resident's number and the resident never sees the agent's. The agent's phone is set in the Callbacks view.
 // Messages come from the server's answers and go in through textContent only.
 
-import { announce, byId, el, setText } from "./dom.js";
+import { announce, byId, el, icon, setText } from "./dom.js";
 
 const enc = encodeURIComponent;
 const FOLLOW_MS = 120_000;
@@ -34,12 +35,12 @@ export class CallControls {
     this.refreshNotes = refreshNotes; // the call's progress arrives as staff-only notes in the thread
     this.followTimer = null;
     this.status = el("p", { id: "call-status", class: "help call-status", role: "status" });
-    this.button = el("button", { id: "call-resident", type: "button", class: "button button-small" }, "Call");
+    this.button = el("button", { id: "call-resident", type: "button", class: "button button-small" }, icon("phone"), "Call");
     this.button.setAttribute("aria-describedby", "call-status");
     // One more button of the conversation's toolbar: reached with the arrow keys (one Tab stop for the toolbar).
     this.button.tabIndex = -1;
     byId("tool-row").insertBefore(this.button, byId("export-thread"));
-    byId("tool-row").after(this.status);
+    byId("thread-presence").after(this.status);
     this.button.addEventListener("click", () => this.call());
     this.phoneForm = this.buildPhoneForm();
     byId("callbacks-view").append(this.phoneForm);
@@ -66,7 +67,6 @@ export class CallControls {
   follow(threadId) {
     window.clearInterval(this.followTimer);
     const until = Date.now() + FOLLOW_MS;
-    byId("notes-panel").open = true;
     this.refreshNotes();
     this.followTimer = window.setInterval(() => {
       if (Date.now() > until || this.getThreadId() !== threadId) window.clearInterval(this.followTimer);

@@ -1,3 +1,4 @@
+// @ts-check
 // Safe DOM building. Resident text is hostile: everything that comes from data goes in through textContent or
 // createTextNode, never through innerHTML, insertAdjacentHTML, document.write or an attribute that navigates or runs.
 
@@ -33,10 +34,16 @@ export function setText(node, text) {
   if (node.textContent !== value) node.textContent = value;
 }
 
+/** The element with this id (index.html has it, or the page is broken: thrown). Typed `any` by default because the
+ * ids name inputs, forms, dialogs and plain elements alike; a caller that wants checking passes the type.
+ * @template [T=any]
+ * @param {string} id
+ * @returns {T}
+ */
 export function byId(id) {
   const node = document.getElementById(id);
   if (!node) throw new Error(`#${id} is missing from index.html`);
-  return node;
+  return /** @type {T} */ (/** @type {unknown} */ (node));
 }
 
 /** Show a resident address so that a narrow screen wraps it after "whatsapp:" instead of inside the number. */
@@ -50,7 +57,7 @@ export function setAddress(node, address) {
 /** Move `node` before `reference` without losing focus inside it (moveBefore keeps state where the browser has it). */
 export function moveBefore(parent, node, reference) {
   if (node === reference || (node.parentNode === parent && node.nextSibling === reference)) return;
-  const focused = document.activeElement;
+  const focused = /** @type {HTMLElement | null} */ (document.activeElement);
   const hadFocus = focused && node.contains(focused);
   if (typeof parent.moveBefore === "function" && node.parentNode === parent) parent.moveBefore(node, reference);
   else parent.insertBefore(node, reference);
@@ -91,4 +98,49 @@ export function announce(text) {
   window.setTimeout(() => {
     region.textContent = text;
   }, 50);
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** One icon from the page's inline sprite (index.html), decorative: screen readers read the text beside it. */
+export function icon(name) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const use = document.createElementNS(SVG_NS, "use");
+  use.setAttribute("href", `#i-${name}`); // a fragment of this document, never data
+  svg.append(use);
+  return svg;
+}
+
+/** A stable colour index (0-5) for a string, so a resident or a label keeps its colour everywhere. */
+export function toneOf(text) {
+  let hash = 0;
+  for (const char of String(text)) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return String(hash % 6);
+}
+
+/** Up to two initials of a name ("Ana María López" -> "AM"); "" when there is no name to take them from. */
+export function initials(name) {
+  const words = String(name || "").trim().split(/\s+/).filter((w) => /\p{L}/u.test(w));
+  return words.slice(0, 2).map((w) => [...w.replace(/^[^\p{L}]+/u, "")][0].toUpperCase()).join("");
+}
+
+/** Fill an avatar: the name's initials on a colour of its own, or a person icon when the name is unknown. */
+export function fillAvatar(node, name, key) {
+  const letters = initials(name);
+  node.dataset.tone = toneOf(key || name || "");
+  if (letters) {
+    node.classList.remove("avatar-icon");
+    setText(node, letters);
+  } else if (!node.classList.contains("avatar-icon")) {
+    node.classList.add("avatar-icon");
+    node.replaceChildren(icon("person"));
+  }
+}
+
+/** A label as a coloured chip (its colour follows its text). */
+export function chip(label, tag = "li") {
+  return el(tag, { class: "chip", "data-tone": toneOf(label.toLowerCase()), text: label });
 }

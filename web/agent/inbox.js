@@ -1,9 +1,10 @@
+// @ts-check
 // The thread list: newest activity first, one <button> per thread, keyed by thread_id. A refresh only touches the rows
 // whose data changed and only moves rows whose place changed, so keyboard focus and screen-reader position survive it.
 // One button is in the Tab order (roving tabindex); arrow keys move between threads, so Tab reaches the open thread
 // without walking through every conversation.
 
-import { el, moveBefore, setAddress, setText, timeAgo } from "./dom.js";
+import { chip, el, fillAvatar, moveBefore, setAddress, setText, timeAgo } from "./dom.js";
 import { reasonsText, setUrgencyBadge, urgencyOrder } from "./triage.js";
 
 export function channelLabel(channel) {
@@ -53,12 +54,15 @@ function signature(thread) {
     thread.assignee,
     thread.triage_level,
     JSON.stringify(thread.triage_reasons || []),
+    thread.resident_name,
+    (thread.labels || []).join(","),
   ].join("\u0000");
 }
 
 export class ThreadList {
-  constructor({ list, empty, loadMore, onOpen }) {
+  constructor({ list, empty, loadMore, onOpen, emptyReason }) {
     this.listEl = list;
+    this.emptyReason = emptyReason; // () => { text, reset }: why the list is empty, in words
     this.emptyEl = empty;
     this.loadMoreButton = loadMore;
     this.onOpen = onOpen;
@@ -70,6 +74,8 @@ export class ThreadList {
     this.loadedPages = 0;
     this.loaded = false;
     this.sortMode = "newest";
+    /** @type {Set<string>} */
+    this.knownLabels = new Set();
     this.listEl.addEventListener("focusin", (event) => {
       const button = event.target.closest("button[data-thread-id]");
       if (button) this.setTabStop(button.dataset.threadId);
@@ -139,6 +145,16 @@ export class ThreadList {
     }
     this.setTabStop(this.tabStopId);
     this.renderChrome();
+    this.rememberLabels();
+  }
+
+  /** Every label seen on the list feeds the label pickers' autocomplete (the #known-labels datalist). */
+  rememberLabels() {
+    const before = this.knownLabels.size;
+    for (const thread of this.threads.values()) for (const label of thread.labels || []) this.knownLabels.add(label);
+    if (this.knownLabels.size === before) return;
+    const list = document.getElementById("known-labels");
+    list?.replaceChildren(...[...this.knownLabels].sort().map((label) => el("option", { value: label })));
   }
 
   /** Make one thread's button the list's Tab stop: the one asked for, else the open one, else the first. */
@@ -155,6 +171,11 @@ export class ThreadList {
 
   renderChrome() {
     this.emptyEl.hidden = !this.loaded || this.threads.size > 0;
+    if (!this.emptyEl.hidden && this.emptyReason) {
+      const { text, reset } = this.emptyReason();
+      setText(this.emptyEl.querySelector("p"), text);
+      this.emptyEl.querySelector("button").hidden = !reset;
+    }
     this.loadMoreButton.hidden = !this.nextCursor;
   }
 
@@ -184,26 +205,37 @@ export class ThreadList {
     const reasons = el("span", { class: "thread-reasons" });
     const unreadCount = el("span");
     const unread = el("span", { class: "unread" }, unreadCount, el("span", { class: "visually-hidden", text: " unread" }));
+    const avatar = el("span", { class: "avatar", "aria-hidden": "true" });
+    const chips = el("span", { class: "thread-line chips thread-chips" });
     const button = el(
       "button",
       { type: "button", class: "thread-button", "data-thread-id": threadId },
+      avatar,
       el("span", { class: "thread-line" }, urgency, address, time),
       el("span", { class: "thread-line" }, badge, preview, unread),
       el("span", { class: "thread-line" }, waiting, alert),
       el("span", { class: "thread-line" }, reasons),
+      chips,
     );
     const li = el("li", { class: "thread-item" }, button);
-    return { li, button, address, badge, time, preview, waiting, alert, unread, unreadCount, urgency, reasons, sig: null };
+    return {
+      li, button, avatar, address, badge, time, preview, waiting, alert, unread, unreadCount, urgency, reasons, chips, sig: null,
+    };
   }
 
   fill(row, thread) {
     const channel = thread.channel || thread.resident?.channel;
-    setAddress(row.address, thread.resident?.address || "Unknown sender");
+    const address = thread.resident?.address || "Unknown sender";
+    // A name staff gave (or a web chat resident typed) reads better than a number; the number stays searchable.
+    if (thread.resident_name) setText(row.address, thread.resident_name);
+    else setAddress(row.address, address);
+    fillAvatar(row.avatar, thread.resident_name, address);
     setText(row.badge, channelLabel(channel));
     row.badge.className = `badge badge-${channel === "whatsapp" || channel === "webchat" ? channel : "sms"}`;
     row.time.setAttribute("datetime", thread.last_activity_at || "");
     setText(row.time, timeAgo(thread.last_activity_at));
-    const prefix = thread.last_direction === "out" ? "You: " : "";
+    // An answer may be an agent's or an automatic one: the row does not know which, so it never says "You".
+    const prefix = thread.last_direction === "out" ? "Sent: " : "";
     setText(row.preview, prefix + (thread.last_message_preview || ""));
     setText(row.waiting, waitingLabel(thread));
     row.waiting.hidden = !thread.waiting_since;
@@ -215,6 +247,7 @@ export class ThreadList {
     const unread = Number(thread.unread) || 0;
     row.unread.hidden = unread === 0;
     setText(row.unreadCount, String(unread));
+    row.chips.replaceChildren(...(thread.labels || []).map((label) => chip(label, "span")));
   }
 
   /** Refresh the "n min ago" labels without touching anything else. */

@@ -1,3 +1,4 @@
+// @ts-check
 // Recurring notices, reached by #notices (supervisors and admins; the API checks the role again): a topic, optional
 // zones, a text per language and an EventBridge Scheduler rate/cron schedule in a time zone. Each time one is due the
 // server turns it into an alert, so consent and quiet hours apply as for any alert. Data goes in through textContent.

@@ -1,7 +1,10 @@
+// @ts-check
 // Live updates by polling (docs/decisions.md, 6): one tick every ~1.5 s while the tab is visible, never two at once,
 // paused while hidden, exponential backoff with jitter on errors, and a status callback for the connection banner.
 
 export class Poller {
+  /** @param {() => Promise<void>} tick
+   * @param {{ interval?: number, maxDelay?: number, onHealth?: (health: any) => void }} [options] */
   constructor(tick, { interval = 1500, maxDelay = 30_000, onHealth = () => {} } = {}) {
     this.tick = tick;
     this.interval = interval;

@@ -1,3 +1,4 @@
+// @ts-check
 // Reminders, reached by #reminders: each record's state (planned, sent, done, completed...) and its planned
 // texts; Complete stops a record's reminders; supervisors upload a CSV of records. Data goes in through
 // textContent only.

@@ -1,3 +1,4 @@
+// @ts-check
 // SMS segment arithmetic, so the agent sees what a reply costs before sending it (GSM-7: 160 characters, 153 when split;
 // any character outside GSM-7, such as a smart quote or an emoji, makes the whole message UCS-2: 70, 67 when split).
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The residents' sign-up page: topics from the agency, a phone number, an optional ZIP and a language.
 // Nothing from the server or the resident is ever written as HTML: text goes through textContent only.
 
@@ -14,6 +15,7 @@ const LANGUAGE_NAMES = {
   ht: "Kreyòl ayisyen",
 };
 
+/** @type {(id: string) => any} the form's fields, buttons and lists alike */
 const byId = (id) => document.getElementById(id);
 
 function setError(input, errorId, message) {

@@ -1,11 +1,14 @@
+// @ts-check
 // Supervisor and admin views, reached by #supervisor and #admin: the audit log, transcript exports and canned
 // replies (supervisors); staff invitations, roles, departments and agency settings (admins). The API checks every
 // role again; these views only spare people buttons that would answer 403. Data goes in through textContent only.
 
 import { announce, byId, el, setText } from "./dom.js";
+import { FilteredTable } from "./tables.js";
 import { download, hasRole } from "./workspace.js";
 
 const ROLES = ["agent", "supervisor", "admin"];
+const VIEWS = ["supervisor", "reports", "admin"];
 const enc = encodeURIComponent;
 
 function today() {
@@ -21,6 +24,21 @@ export class StaffViews {
     this.api = api;
     this.auth = auth;
     this.departments = [];
+    this.auditTable = new FilteredTable({
+      prefix: "audit",
+      columns: ["When", "Who", "Action", "Conversation", "Details"],
+      pageSize: 50,
+      noun: ["entry", "entries"],
+    });
+    this.staffTable = new FilteredTable({
+      prefix: "staff",
+      columns: ["Email", "Name", "Roles", "Departments", "Status", "Actions"],
+      noun: ["staff member", "staff members"],
+    });
+    this.auditEntries = [];
+    this.auditCursor = null;
+    /** @type {{ load(): void } | null} the urgency rules editor (triage.js), set by app.js for admins */
+    this.triageRules = null;
     this.wire();
   }
 
@@ -29,50 +47,61 @@ export class StaffViews {
   /** Show the view the hash names, if the signed-in person may see it; otherwise the inbox. */
   route() {
     if (byId("workspace").hidden) return this.hide();
-    const name = { "#supervisor": "supervisor", "#admin": "admin" }[location.hash];
-    if (!name || !hasRole(this.auth.claims, name)) return this.hide();
+    const name = { "#supervisor": "supervisor", "#reports": "reports", "#admin": "admin" }[location.hash];
+    const role = name === "reports" ? "supervisor" : name;
+    if (!name || !hasRole(this.auth.claims, role)) return this.hide();
     document.body.dataset.tool = name;
-    byId("supervisor-view").hidden = name !== "supervisor";
-    byId("admin-view").hidden = name !== "admin";
+    for (const view of VIEWS) byId(`${view}-view`).hidden = view !== name;
     byId(`${name}-heading`).focus();
     if (name === "supervisor") this.showSupervisor();
+    else if (name === "reports") this.showReports();
     else this.showAdmin();
   }
 
   hide() {
-    delete document.body.dataset.tool;
-    byId("supervisor-view").hidden = true;
-    byId("admin-view").hidden = true;
+    if (VIEWS.includes(document.body.dataset.tool)) delete document.body.dataset.tool;
+    for (const view of VIEWS) byId(`${view}-view`).hidden = true;
   }
 
   // --- supervisor -----------------------------------------------------------------------------------------------
 
   showSupervisor() {
     if (!byId("audit-day").value) byId("audit-day").value = today();
-    if (!byId("export-from").value) byId("export-from").value = today();
-    if (!byId("export-to").value) byId("export-to").value = today();
     this.loadAudit();
     this.loadCanned();
   }
 
-  async loadAudit() {
+  showReports() {
+    if (!byId("export-from").value) byId("export-from").value = today();
+    if (!byId("export-to").value) byId("export-to").value = today();
+  }
+
+  /** One day of the audit log, newest first: 200 entries at a time from the server, filtered and paged here. */
+  async loadAudit({ more = false } = {}) {
     const day = byId("audit-day").value || today();
     setText(byId("audit-status"), "Loading…");
     try {
-      const { entries } = await this.api.request(`/api/audit?day=${enc(day)}&limit=200`);
-      const rows = entries.map((e) =>
-        el(
-          "tr",
-          {},
-          el("td", { text: new Date(e.at).toLocaleString() }),
-          el("td", { text: e.actor_email || e.actor_sub }),
-          el("td", { text: e.action }),
-          el("td", { text: e.thread_id || "" }),
-          el("td", { text: Object.entries(e.detail || {}).map(([k, v]) => `${k}: ${v}`).join("; ") }),
-        ),
+      const query = new URLSearchParams({ day, limit: "200" });
+      if (more && this.auditCursor) query.set("cursor", this.auditCursor);
+      const { entries, next_cursor: cursor } = await this.api.request(`/api/audit?${query}`);
+      this.auditEntries = more ? [...this.auditEntries, ...entries] : entries;
+      this.auditCursor = cursor || null;
+      byId("audit-more").hidden = !this.auditCursor;
+      this.auditTable.setRows(
+        this.auditEntries.map((e) => ({
+          cells: [
+            new Date(e.at).toLocaleString(),
+            e.actor_email || e.actor_sub,
+            e.action,
+            e.thread_id || "",
+            Object.entries(e.detail || {}).map(([k, v]) => `${k}: ${v}`).join("; "),
+          ],
+        })),
+        { keepPage: more },
       );
-      byId("audit-rows").replaceChildren(...rows);
-      setText(byId("audit-status"), `${entries.length} entr${entries.length === 1 ? "y" : "ies"} on ${day}.`);
+      const count = this.auditEntries.length;
+      const what = count ? `${count}${this.auditCursor ? "+" : ""} entr${count === 1 ? "y" : "ies"}` : "No entries";
+      setText(byId("audit-status"), `${what} on ${day} (UTC).`);
     } catch (error) {
       setText(byId("audit-status"), `The audit log could not be loaded: ${failure(error)}.`);
     }
@@ -168,31 +197,33 @@ export class StaffViews {
     try {
       const { staff } = await this.api.request("/api/admin/staff");
       const names = new Map(this.departments.map((d) => [d.department_id, d.name]));
-      const rows = staff.map((member) => {
-        const edit = el("button", { type: "button", class: "button button-small", text: "Edit" });
-        edit.setAttribute("aria-label", `Edit ${member.email}`);
-        edit.addEventListener("click", () => this.editStaff(member));
-        const toggle = el("button", {
-          type: "button",
-          class: "button button-small",
-          text: member.enabled ? "Disable" : "Enable",
-        });
-        toggle.setAttribute("aria-label", `${member.enabled ? "Disable" : "Enable"} ${member.email}`);
-        toggle.addEventListener("click", () => this.setEnabled(member, !member.enabled));
-        return el(
-          "tr",
-          {},
-          el("td", { text: member.email }),
-          el("td", { text: member.name || "" }),
-          el("td", { text: member.groups.join(", ") }),
-          el("td", { text: member.departments.map((d) => names.get(d) || d).join(", ") }),
-          el("td", {
-            text: !member.enabled ? "Disabled" : member.status === "FORCE_CHANGE_PASSWORD" ? "Invited" : "Active",
-          }),
-          el("td", { class: "row-actions" }, edit, " ", toggle),
-        );
-      });
-      byId("staff-rows").replaceChildren(...rows);
+      this.staffTable.setRows(
+        staff.map((member) => {
+          const edit = el("button", { type: "button", class: "button button-small", text: "Edit" });
+          edit.setAttribute("aria-label", `Edit ${member.email}`);
+          edit.addEventListener("click", () => this.editStaff(member));
+          const toggle = el("button", {
+            type: "button",
+            class: "button button-small",
+            text: member.enabled ? "Disable" : "Enable",
+          });
+          toggle.setAttribute("aria-label", `${member.enabled ? "Disable" : "Enable"} ${member.email}`);
+          toggle.addEventListener("click", () => this.setEnabled(member, !member.enabled));
+          const status = !member.enabled ? "Disabled" : member.status === "FORCE_CHANGE_PASSWORD" ? "Invited" : "Active";
+          return {
+            cells: [
+              member.email,
+              member.name || "",
+              member.groups.join(", "),
+              member.departments.map((d) => names.get(d) || d).join(", "),
+              status,
+            ],
+            actions: [edit, toggle],
+          };
+        }),
+        { keepPage: true },
+      );
+      setText(byId("staff-list-status"), `${staff.length} staff member${staff.length === 1 ? "" : "s"}.`);
     } catch (error) {
       setText(byId("staff-status"), `Staff could not be loaded: ${failure(error)}.`);
     }
@@ -316,6 +347,7 @@ export class StaffViews {
       });
     }
     byId("staff-cancel").addEventListener("click", () => this.resetStaffForm());
+    byId("audit-more").addEventListener("click", () => this.loadAudit({ more: true }));
     window.addEventListener("hashchange", () => this.route());
   }
 }

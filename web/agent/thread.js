@@ -1,7 +1,10 @@
-// The open thread: messages oldest to newest, delivery status of replies, MMS photos through blob: URLs (the API wants
-// the Bearer token, which an <img src> cannot send), and the reply composer.
+// @ts-check
+// The open thread: one timeline, oldest to newest, of resident messages, staff replies, automatic replies, internal
+// notes, transfers, assignment changes and calls (a call is one entry that updates as it rings, connects and ends);
+// delivery status of replies; MMS photos through blob: URLs (the API wants the Bearer token, which an <img src>
+// cannot send); and the reply composer.
 
-import { clockTime, el, moveBefore, prefersReducedMotion, setAddress, setText } from "./dom.js";
+import { clockTime, el, fillAvatar, icon, moveBefore, prefersReducedMotion, setAddress, setText } from "./dom.js";
 import { channelLabel } from "./inbox.js";
 import { MAX_REPLY_LENGTH, segmentHint } from "./segments.js";
 
@@ -34,9 +37,61 @@ function statusClass(status) {
   return "status status-pending";
 }
 
-function compareMessages(a, b) {
-  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
-  return a.message_id < b.message_id ? -1 : 1;
+function compareEntries(a, b) {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  return a.key < b.key ? -1 : 1;
+}
+
+/** Replies the system sent by itself (keyword answers, workflow texts): never shown as a person's. */
+export function isAutomatic(message) {
+  if (message.direction !== "out") return false;
+  if (typeof message.automatic === "boolean") return message.automatic;
+  return message.author === "switchboard" || String(message.author || "").startsWith("workflow:");
+}
+
+const CALL_START = /^Call: started/;
+const second = (at) => String(at).slice(0, 19); // Twilio reports progress to the second
+
+/** Where a call step sits in a call's life, for steps reported within the same second. */
+function callRank(body) {
+  if (CALL_START.test(body)) return 0;
+  const resident = /^Call: the resident/.test(body) ? 2 : 0; // the second leg, after the staff phone
+  // The resident's leg ends inside the staff leg (the parent call), which ends last.
+  if (/ended|not answer|busy|could not|cancel|failed/.test(body)) return resident ? 9 : 10;
+  if (/answered/.test(body)) return 3 + resident;
+  return 1 + resident; // ringing, dialling
+}
+
+function compareSteps(a, b) {
+  if (second(a.created_at) !== second(b.created_at)) return second(a.created_at) < second(b.created_at) ? -1 : 1;
+  return callRank(a.body) - callRank(b.body);
+}
+
+/** Staff-only notes as timeline entries: a click-to-call's progress notes fold into one call entry (each step
+ * belongs to the latest call its author started at or before that second). */
+export function noteEntries(notes) {
+  const entries = [];
+  const calls = [];
+  const steps = notes.filter((n) => n.kind === "call").sort(compareSteps);
+  for (const note of steps) {
+    let call = CALL_START.test(note.body) ? null : calls.findLast((c) => c.author_sub === note.author_sub);
+    if (!call) {
+      call = { kind: "call", key: `c:${note.note_id}`, at: note.created_at, author_sub: note.author_sub, author_email: note.author_email, steps: [] };
+      calls.push(call);
+      entries.push(call);
+    }
+    call.steps.push(note);
+  }
+  for (const note of notes) {
+    if (note.kind !== "call") entries.push({ kind: note.kind || "note", key: `n:${note.note_id}`, at: note.created_at, note });
+  }
+  return entries;
+}
+
+/** "Call: staff answered; dialling the resident." -> "Staff answered; dialling the resident" */
+function callWords(body) {
+  const words = String(body).replace(/^Call:\s*/, "").replace(/\.$/, "");
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 export class ThreadView {
@@ -50,6 +105,8 @@ export class ThreadView {
     this.threadId = null;
     this.thread = null;
     this.messages = new Map();
+    this.notes = []; // staff-only notes (workspace.js loads them): interleaved with the messages
+    this.staffName = (sub) => sub; // set by the workspace: a colleague's name for a sub
     this.rows = new Map();
     this.nextCursor = null;
     this.objectUrls = [];
@@ -102,6 +159,8 @@ export class ThreadView {
     this.threadId = null;
     this.thread = null;
     this.messages.clear();
+    this.notes = [];
+    this.notesShown = false;
     this.rows.clear();
     this.nextCursor = null;
     this.e.list.replaceChildren();
@@ -115,7 +174,10 @@ export class ThreadView {
   setHeader(thread) {
     this.thread = thread;
     const channel = thread.channel || thread.resident?.channel;
-    setAddress(this.e.heading, thread.resident?.address || "Unknown sender");
+    const address = thread.resident?.address || "Unknown sender";
+    if (thread.resident_name) setText(this.e.heading, thread.resident_name);
+    else setAddress(this.e.heading, address);
+    fillAvatar(this.e.avatar, thread.resident_name, address);
     setText(this.e.channel, channelLabel(channel));
     this.e.channel.className = `badge badge-${channel === "whatsapp" || channel === "webchat" ? channel : "sms"}`;
     // A free-text "please stop texting me" (STOP itself is handled by the system): staff decide.
@@ -134,7 +196,7 @@ export class ThreadView {
     if (initial) this.setCursor(page.next_cursor);
     const stick = initial || this.nearBottom();
     const fresh = this.merge(page.messages || [], { announce: !initial });
-    if (stick) this.scrollToEnd();
+    if (stick) this.scrollToEnd(initial);
     return fresh;
   }
 
@@ -168,42 +230,119 @@ export class ThreadView {
       if (!known && announce && message.direction === "in") fresh.push(message);
       this.messages.set(message.message_id, message);
     }
-    const ordered = [...this.messages.values()].sort(compareMessages);
-    let cursor = this.e.list.firstChild;
-    for (const message of ordered) {
-      const row = this.row(message);
-      if (row.li !== cursor) moveBefore(this.e.list, row.li, cursor);
-      cursor = row.li.nextSibling;
-    }
+    this.renderTimeline();
     return fresh;
   }
 
-  row(message) {
-    let row = this.rows.get(message.message_id);
-    if (!row) {
-      row = this.createRow(message);
-      this.rows.set(message.message_id, row);
+  /** The thread's notes (all of them, as GET .../notes returns them): shown in the timeline in time order. */
+  setNotes(notes) {
+    const first = !this.notesShown; // the thread just opened: show its end, notes included
+    const stick = first || this.nearBottom();
+    this.notesShown = true;
+    this.notes = notes;
+    this.renderTimeline();
+    if (stick) this.scrollToEnd(first);
+  }
+
+  renderTimeline() {
+    const entries = [
+      ...[...this.messages.values()].map((message) => ({ kind: "message", key: `m:${message.message_id}`, at: message.created_at, message })),
+      ...noteEntries(this.notes),
+    ];
+    // Notes older than the earliest message loaded wait until "Load earlier" reaches their time.
+    const oldest = this.nextCursor ? [...this.messages.values()].reduce((min, m) => (m.created_at < min ? m.created_at : min), "\uffff") : "";
+    const shown = entries.filter((entry) => entry.kind === "message" || entry.at >= oldest).sort(compareEntries);
+    const keep = new Set(shown.map((entry) => entry.key));
+    for (const [key, row] of this.rows) {
+      if (!keep.has(key)) {
+        row.li.remove();
+        this.rows.delete(key);
+      }
     }
+    let cursor = this.e.list.firstChild;
+    for (const entry of shown) {
+      const row = this.row(entry);
+      if (row.li !== cursor) moveBefore(this.e.list, row.li, cursor);
+      cursor = row.li.nextSibling;
+    }
+  }
+
+  row(entry) {
+    let row = this.rows.get(entry.key);
+    if (!row) {
+      row = this.createEntry(entry);
+      this.rows.set(entry.key, row);
+    }
+    if (entry.kind === "call") this.fillCall(row, entry);
     if (row.status) {
-      setText(row.status, statusText(message));
-      row.status.className = statusClass(message.status);
+      setText(row.status, statusText(entry.message));
+      row.status.className = statusClass(entry.message.status);
     }
     return row;
   }
 
-  createRow(message) {
-    const inbound = message.direction === "in";
-    let who = "Resident";
-    if (!inbound) who = message.author && message.author === this.me() ? "You" : "Agent";
-    if (!inbound && message.author === "switchboard") who = "Automatic reply"; // STOP, HELP, JOIN answers
+  createEntry(entry) {
+    if (entry.kind === "message") return this.createRow(entry.message);
+    if (entry.kind === "call") return this.createCall(entry);
+    const note = entry.note;
+    const who = this.staffName(note.author_sub) || note.author_email || "A colleague";
+    const time = el("time", { datetime: note.created_at, text: clockTime(note.created_at) });
+    if (note.kind === "assignment") {
+      // An assignment change is an event line, not a note: "Dana assigned this to Sam · 10:02"
+      const target = note.assignee ? this.staffName(note.assignee) || "a colleague" : "";
+      const text = note.assignee ? (note.assignee === note.author_sub ? `${who} took this conversation` : `${who} assigned this to ${target}`) : `${who} unassigned this conversation`;
+      const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+      return { li: el("li", { class: "event event-assignment", "data-entry": entry.key }, el("span", { class: "event-text" }, icon("assign"), " ", sentence, " · ", time)), status: null };
+    }
+    const transfer = note.kind === "transfer";
     const li = el(
       "li",
-      { class: `message ${inbound ? "message-in" : "message-out"}`, "data-message-id": message.message_id },
+      { class: `note ${transfer ? "note-transfer" : "note-plain"}`, "data-entry": entry.key },
+      el("p", { class: "note-meta" }, icon(transfer ? "transfer" : "note"), `${transfer ? "Transfer note" : "Internal note"} by ${who} · `, time),
+      el("p", { class: "note-body", text: note.body }),
+    );
+    return { li, status: null };
+  }
+
+  createCall(entry) {
+    const title = el("p", { class: "call-title" });
+    const state = el("p", { class: "call-state", role: "status" });
+    const steps = el("ol");
+    const li = el(
+      "li",
+      { class: "call", "data-entry": entry.key },
+      icon("phone"),
+      title,
+      state,
+      el("details", { class: "call-steps" }, el("summary", { text: "Every step" }), steps),
+    );
+    return { li, status: null, title, state, steps, count: 0 };
+  }
+
+  fillCall(row, entry) {
+    if (row.count === entry.steps.length) return;
+    row.count = entry.steps.length;
+    const who = this.staffName(entry.author_sub) || entry.author_email || "A colleague";
+    row.title.replaceChildren(`Call by ${who} · `, el("time", { datetime: entry.at, text: clockTime(entry.at) }));
+    setText(row.state, callWords(entry.steps.at(-1).body));
+    row.steps.replaceChildren(
+      ...entry.steps.map((step) => el("li", {}, el("time", { datetime: step.created_at, text: clockTime(step.created_at) }), ` ${callWords(step.body)}`)),
+    );
+  }
+
+  createRow(message) {
+    const inbound = message.direction === "in";
+    const automatic = isAutomatic(message);
+    let who = "Resident";
+    if (!inbound) who = message.author && message.author === this.me() ? "You" : this.staffName(message.author) || "Agent";
+    if (automatic) who = "Automatic reply"; // STOP, HELP, JOIN answers, callback workflow texts
+    const li = el(
+      "li",
+      { class: `message ${inbound ? "message-in" : "message-out"}${automatic ? " message-auto" : ""}`, "data-message-id": message.message_id, "data-entry": `m:${message.message_id}` },
       el(
         "p",
         { class: "message-meta" },
         el("span", { class: "message-author", text: who }),
-        " ",
         el("time", { datetime: message.created_at, text: clockTime(message.created_at) }),
       ),
     );
@@ -256,9 +395,9 @@ export class ThreadView {
     return s.scrollHeight - s.scrollTop - s.clientHeight < slack;
   }
 
-  scrollToEnd() {
+  scrollToEnd(instant = false) {
     const s = this.e.scroller;
-    s.scrollTo({ top: s.scrollHeight, behavior: prefersReducedMotion() ? "auto" : "smooth" });
+    s.scrollTo({ top: s.scrollHeight, behavior: instant || prefersReducedMotion() ? "auto" : "smooth" });
   }
 
   updateComposer() {
@@ -280,7 +419,7 @@ export class ThreadView {
     const generation = this.generation;
     this.sending = true;
     this.e.send.setAttribute("aria-disabled", "true");
-    setText(this.e.send, "Sending…");
+    setText(this.e.sendText, "Sending…");
     setText(this.e.replyError, "");
     try {
       let result;
@@ -315,7 +454,7 @@ export class ThreadView {
     } finally {
       this.sending = false;
       this.e.send.removeAttribute("aria-disabled");
-      setText(this.e.send, "Send");
+      setText(this.e.sendText, "Send");
     }
   }
 }

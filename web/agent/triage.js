@@ -1,3 +1,4 @@
+// @ts-check
 // Urgency (issue 17): the level of what a resident wrote that nobody has answered yet, the words that raised it, and
 // a staff override with a reason. The words are the resident's own: hostile text, set with textContent only (dom.js).
 

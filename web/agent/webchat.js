@@ -1,3 +1,4 @@
+// @ts-check
 // Web chat on the agent page: the one line an agency pastes into its site (and which sites may use it), and the
 // "agent is typing" signal a web chat resident sees while the agent writes a reply.
 

@@ -1,3 +1,4 @@
+// @ts-check
 /* Switchboard web chat widget. One tag on any page:
  *   <script src="https://<stack>/widget.js" async data-title="…" data-lang="es"></script>
  * Shadow DOM: the host page's styles cannot reach in, ours cannot leak out (open, so axe and assistive tech see it).
@@ -5,9 +6,10 @@
  * The words come from /chat/i18n/<lang> (one JSON file per language on the server). */
 (() => {
   "use strict";
-  const script = document.currentScript;
-  if (!script || window.__switchboardChat) return;
-  window.__switchboardChat = true;
+  const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+  const page = /** @type {any} */ (window); // the flag that stops a second copy of the tag
+  if (!script || page.__switchboardChat) return;
+  page.__switchboardChat = true;
   const base = new URL(script.src).origin;
   const data = script.dataset;
   const storeKey = "switchboard-chat:" + base;
@@ -43,6 +45,35 @@
     return node;
   };
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
+
+  // Days and times in the resident's language, on the agency's clock (the server says which zone).
+  let agencyZone;
+  const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  const format = (options, value) => {
+    try {
+      return new Intl.DateTimeFormat(t.lang, options).format(value);
+    } catch (_) {
+      // an unknown zone or language: the browser's own
+      return new Intl.DateTimeFormat(undefined, { ...options, timeZone: options.timeZone === "UTC" ? "UTC" : undefined }).format(value);
+    }
+  };
+  const dayName = (abbr) => {
+    const index = DAYS.indexOf(abbr.toLowerCase());
+    if (index < 0) return abbr;
+    // 1 January 2024 was a Monday.
+    return format({ weekday: "short", timeZone: "UTC" }, Date.UTC(2024, 0, 1 + index)).replace(/\.$/, "");
+  };
+  const clock = (hhmm) => {
+    const [h, m] = hhmm.split(":").map(Number);
+    return format({ hour: "numeric", minute: "2-digit", timeZone: "UTC" }, Date.UTC(2024, 0, 1, h, m));
+  };
+  /** "Mon-Fri 08:00-17:00" -> "lun-vie 8:00-17:00" in Spanish; anything else stays as the agency wrote it. */
+  const localHours = (text) => {
+    const match = /^(\w{3})(?:-(\w{3}))?\s+(\d{2}:\d{2})-(\d{2}:\d{2})$/.exec(String(text || "").trim());
+    if (!match) return text;
+    const days = dayName(match[1]) + (match[2] ? "-" + dayName(match[2]) : "");
+    return `${days} ${clock(match[3])}-${clock(match[4])}`;
+  };
 
   const load = () => {
     try {
@@ -128,17 +159,24 @@ h2{font-size:17px;margin:0}
 .err{margin:0;padding:6px 12px;color:#9b1c1c;font-size:14px}
 form.send{display:flex;gap:8px;padding:8px 12px;border-top:1px solid #c4c4c4}
 .attach{background:#fff;color:#0b4f8a;border:2px solid #0b4f8a;padding:6px 10px}
+.attach svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
+@media (max-width:480px){.attach{padding:0;width:44px;flex:none}.attach .label{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.attach svg{display:block;margin:auto}}
+@media (min-width:481px){.attach svg{display:none}}
 .log img{display:block;max-width:100%;max-height:200px;margin-top:4px;border-radius:6px}
 label{font-size:14px;font-weight:600;display:block}
-textarea{flex:1;min-height:44px;max-height:120px;resize:vertical;font-size:16px;padding:8px;border:1px solid #6b6b6b;border-radius:6px;color:#1a1a1a}
+textarea{flex:1;min-width:0;min-height:44px;max-height:120px;resize:vertical;font-size:16px;padding:8px;border:1px solid #6b6b6b;border-radius:6px;color:#1a1a1a}
 input[type=text],input[type=email],input[type=tel]{width:100%;font-size:16px;padding:6px;border:1px solid #6b6b6b;border-radius:6px;margin-bottom:6px}
 .btn{background:#0b4f8a;color:#fff;border:0;border-radius:6px;padding:8px 14px;font-size:16px;font-weight:600;cursor:pointer;min-height:44px}
-details{padding:6px 12px;border-top:1px solid #c4c4c4;font-size:14px}
+details{position:relative;padding:6px 12px;border-top:1px solid #c4c4c4;font-size:14px}
+details[open]>form{position:absolute;left:0;right:0;bottom:100%;max-height:min(70vh,420px);overflow-y:auto;padding:10px 12px;
+background:#fff;border-top:1px solid #6b6b6b;box-shadow:0 -6px 18px rgba(0,0,0,.2)}
 summary{cursor:pointer;font-weight:600;min-height:24px}
 .check{display:flex;gap:6px;align-items:center;font-weight:400;margin:4px 0}
 .hint,.ok{font-size:13px;color:#3b3b3b;margin:2px 0 6px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0}.head{border-radius:0}}
+@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;height:100dvh;border-radius:0}.head{border-radius:0}
+form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty{min-height:0}}
 `;
   if (root.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function") {
     const sheet = new CSSStyleSheet();
@@ -167,6 +205,16 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
   const input = el("textarea", { id: "sb-input", rows: "2", maxlength: "1600", autocomplete: "off" });
   const sendBtn = el("button", { type: "submit", class: "btn" });
   const attachBtn = el("button", { type: "button", class: "btn attach" });
+  // On a phone the button is a paperclip (its words stay for screen readers), so the message box keeps its width.
+  const clip = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  clip.setAttribute("viewBox", "0 0 24 24");
+  clip.setAttribute("aria-hidden", "true");
+  clip.setAttribute("focusable", "false");
+  const clipPath = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  clipPath.setAttribute("d", "M20 11l-8.5 8.5a5 5 0 0 1-7-7L13 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L14 7");
+  clip.append(clipPath);
+  const attachLabel = el("span", { class: "label" });
+  attachBtn.append(clip, attachLabel);
   const fileInput = el("input", { type: "file", accept: PHOTO_TYPES.join(","), hidden: "", tabindex: "-1" });
   form.append(inputLabel, input, attachBtn, fileInput, sendBtn);
 
@@ -204,7 +252,7 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
     log.setAttribute("aria-label", t.messages);
     inputLabel.textContent = t.input;
     sendBtn.textContent = t.send;
-    attachBtn.textContent = t.attach;
+    attachLabel.textContent = t.attach;
     fileInput.setAttribute("aria-label", t.attach);
     summary.textContent = t.details;
     for (const name of ["name", "email", "phone"]) fields[name].label.textContent = t[name];
@@ -215,16 +263,16 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
   }
 
   function showAvailability(availability) {
+    if (availability && availability.timezone) agencyZone = availability.timezone;
     if (!availability || availability.open) {
       notice.textContent = "";
       return;
     }
-    const when = new Date(availability.next_open).toLocaleString(t.lang, {
-      weekday: "long",
-      hour: "numeric",
-      minute: "2-digit",
-    });
-    notice.textContent = fill(t.closed, { hours: availability.hours, when });
+    const when = format(
+      { weekday: "long", hour: "numeric", minute: "2-digit", timeZone: agencyZone },
+      new Date(availability.next_open),
+    );
+    notice.textContent = fill(t.closed, { hours: localHours(availability.hours), when });
   }
 
   function showError(status, json) {
@@ -243,7 +291,7 @@ summary{cursor:pointer;font-weight:600;min-height:24px}
     item.append(el("span", { class: "who" }, message.direction === "in" ? t.you : t.agency));
     item.append(document.createTextNode(message.body));
     for (const media of message.media || []) item.append(photo(media, message.direction === "in"));
-    const time = new Date(message.created_at).toLocaleTimeString(t.lang, { hour: "numeric", minute: "2-digit" });
+    const time = format({ hour: "numeric", minute: "2-digit", timeZone: agencyZone }, new Date(message.created_at));
     item.append(el("span", { class: "meta" }, time));
     if (waiting) pending.delete(message.sid);
     else log.append(item);

@@ -1,8 +1,10 @@
+// @ts-check
 // The workspace around the open thread: owner and department, who else is viewing or typing, assign, transfer with
 // a note, internal notes, labels, snooze, close/reopen, canned replies, export, and the keyboard shortcuts.
 // Data from the API goes into the page through textContent only (dom.js), never as HTML.
 
-import { announce, byId, clockTime, el, setText } from "./dom.js";
+import { announce, byId, chip, clockTime, el, moveBefore, setText } from "./dom.js";
+import { describeInstant, parseLocalInput, snoozePresets, toLocalInput } from "./zoned.js";
 
 const HEARTBEAT_MS = 5000;
 const TYPING_WINDOW_MS = 4000;
@@ -50,8 +52,15 @@ export class Workspace {
     this.staff = new Map();
     this.departments = new Map();
     this.lastTyped = 0;
+    this.agencyZone = Intl.DateTimeFormat().resolvedOptions().timeZone; // until the agency's own is known
+    this.pendingLabels = [];
     this.heartbeatTimer = null;
     this.running = false;
+    this.onRender = null; // (thread) => void: the resident panel shows the same state
+    view.staffName = (sub) => {
+      const name = this.staffName(sub);
+      return name === "you" ? "You" : name;
+    };
     this.wire();
   }
 
@@ -66,6 +75,7 @@ export class Workspace {
     const claims = this.auth.claims;
     byId("staff-nav").hidden = false;
     byId("nav-supervisor").hidden = !hasRole(claims, "supervisor");
+    byId("nav-reports").hidden = !hasRole(claims, "supervisor");
     byId("nav-admin").hidden = !hasRole(claims, "admin");
     byId("export-thread").hidden = !hasRole(claims, "supervisor");
     this.heartbeatTimer = window.setInterval(() => this.heartbeat(), HEARTBEAT_MS);
@@ -82,11 +92,13 @@ export class Workspace {
 
   async loadDirectory() {
     try {
-      const [staff, departments, canned] = await Promise.all([
+      const [staff, departments, canned, chat] = await Promise.all([
         this.api.request("/api/staff"),
         this.api.request("/api/departments"),
         this.api.request("/api/canned-replies"),
+        this.api.request("/api/webchat/config").catch(() => null), // the agency's time zone
       ]);
+      if (chat?.timezone) this.agencyZone = chat.timezone;
       this.staff = new Map(staff.staff.map((s) => [s.sub, s]));
       this.departments = new Map(departments.departments.map((d) => [d.department_id, d]));
       this.fillCanned(canned.canned_replies);
@@ -97,10 +109,8 @@ export class Workspace {
   }
 
   fillCanned(replies) {
-    const select = byId("canned-select");
-    const options = [el("option", { value: "", text: "Choose…" })];
-    for (const reply of replies) options.push(el("option", { value: reply.canned_id, text: reply.title }));
-    select.replaceChildren(...options);
+    this.cannedReplies = replies;
+    if (!byId("canned-picker").hidden) this.filterCanned();
   }
 
   staffName(sub) {
@@ -128,7 +138,6 @@ export class Workspace {
   closed() {
     this.thread = null;
     this.viewers = [];
-    byId("note-list").replaceChildren();
   }
 
   render() {
@@ -143,9 +152,11 @@ export class Workspace {
     const owner = byId("thread-owner");
     setText(owner, parts.join(" · "));
     owner.classList.toggle("owned-by-other", Boolean(t.assignee && t.assignee !== this.me));
-    setText(byId("assign-toggle"), t.assignee === this.me ? "Unassign" : "Assign to me");
-    setText(byId("close-toggle"), t.status === "closed" ? "Reopen" : "Close");
+    setText(byId("assign-toggle").querySelector("span"), t.assignee === this.me ? "Unassign" : "Assign to me");
+    setText(byId("close-toggle").querySelector("span"), t.status === "closed" ? "Reopen" : "Close");
     this.renderPresence();
+    this.fitToolbar?.();
+    this.onRender?.(t);
   }
 
   renderPresence() {
@@ -176,28 +187,21 @@ export class Workspace {
     }
   }
 
+  /** The thread's notes, transfers, assignment changes and call progress go into the timeline (thread.js). */
   async loadNotes() {
     const threadId = this.getThreadId();
     if (!threadId) return;
     try {
       const { notes } = await this.api.request(`/api/threads/${enc(threadId)}/notes`);
       if (threadId !== this.getThreadId()) return;
-      const items = notes.map((note) =>
-        el(
-          "li",
-          { class: `note note-${note.kind === "transfer" ? "transfer" : "plain"}` },
-          el("p", { class: "note-meta", text: `${{ transfer: "Transfer note", call: "Call" }[note.kind] || "Note"} by ${this.staffName(note.author_sub) || note.author_email} · ${clockTime(note.created_at)}` }),
-          el("p", { class: "note-body", text: note.body }),
-        ),
-      );
-      byId("note-list").replaceChildren(...items);
-      setText(byId("notes-summary"), `Internal notes (staff only): ${notes.length}`);
-    } catch {
-      setText(byId("notes-summary"), "Internal notes (staff only): could not be loaded");
+      this.view.setNotes(notes);
+    } catch (error) {
+      if (error.status !== 401 && error.name !== "AbortError") announce("Internal notes could not be loaded.");
     }
   }
 
   /** Run an action on the open thread; the answer is the thread's new workspace state. */
+  /** @param {string} path @param {{ method?: string, json?: object, done?: string }} [options] */
   async act(path, { method = "POST", json = {}, done } = {}) {
     const threadId = this.getThreadId();
     if (!threadId) return null;
@@ -242,18 +246,38 @@ export class Workspace {
       el("option", { value: "", text: "Keep the department" }),
       ...[...this.departments.values()].map((d) => el("option", { value: d.department_id, text: d.name })),
     );
-    const agents = byId("transfer-agent");
-    agents.replaceChildren(
-      el("option", { value: "", text: "Nobody: the department’s queue" }),
-      ...[...this.staff.values()]
-        .filter((s) => s.sub !== this.me)
-        .map((s) => el("option", { value: s.sub, text: s.name ? `${s.name} (${s.email})` : s.email })),
-    );
+    this.fillTransferAgents();
     byId("transfer-note").value = "";
     byId("transfer-override").value = "";
     byId("transfer-override-field").hidden = true;
     setText(byId("transfer-error"), "");
     openDialog(byId("transfer-dialog"), departments);
+  }
+
+  /** Only agents of the destination department (the chosen one, else the thread's own) can be picked. */
+  fillTransferAgents() {
+    const agents = byId("transfer-agent");
+    const chosen = byId("transfer-department").value;
+    const department = chosen || this.thread?.department_id || "";
+    const members = [...this.staff.values()].filter(
+      (s) => s.sub !== this.me && (!department || (s.departments || []).includes(department)),
+    );
+    const name = this.departments.get(department)?.name || department;
+    const previous = agents.value;
+    agents.replaceChildren(
+      el("option", { value: "", text: "Nobody: the department’s queue" }),
+      ...members.map((s) => el("option", { value: s.sub, text: s.name ? `${s.name} (${s.email})` : s.email })),
+    );
+    if (members.some((s) => s.sub === previous)) agents.value = previous;
+    setText(
+      byId("transfer-agent-help"),
+      department
+        ? members.length
+          ? `Agents in ${name}.`
+          : `Nobody else is in ${name}: the conversation waits in its queue.`
+        : "Every agent (the conversation has no department).",
+    );
+    byId("transfer-override-field").hidden = true;
   }
 
   async submitTransfer() {
@@ -307,58 +331,178 @@ export class Workspace {
     try {
       await this.api.request(`/api/threads/${enc(this.getThreadId())}/notes`, { method: "POST", json: { body } });
       byId("note-dialog").close();
-      byId("notes-panel").open = true;
       announce("Note saved.");
-      this.loadNotes();
+      await this.loadNotes();
+      this.view.scrollToEnd();
     } catch (error) {
       this.dialogError("note", error.message || "The note was not saved.");
     }
   }
 
+  // --- labels: chips with an autocomplete of the labels in use -------------------------------------------------
+
   openLabels() {
     if (!this.thread) return;
-    byId("labels-text").value = (this.thread.labels || []).join(", ");
+    this.pendingLabels = [...(this.thread.labels || [])];
+    byId("labels-text").value = "";
     setText(byId("labels-error"), "");
+    this.renderLabelChips();
     openDialog(byId("labels-dialog"), byId("labels-text"));
   }
 
+  renderLabelChips() {
+    const chips = this.pendingLabels.map((label) => {
+      const remove = el("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${label}`, text: "×" });
+      remove.addEventListener("click", () => {
+        this.pendingLabels = this.pendingLabels.filter((l) => l !== label);
+        this.renderLabelChips();
+        byId("labels-text").focus();
+      });
+      const item = chip(label);
+      item.append(remove);
+      return item;
+    });
+    byId("labels-chips").replaceChildren(...chips);
+    byId("labels-none").hidden = chips.length > 0;
+  }
+
+  addLabel() {
+    const input = byId("labels-text");
+    const label = input.value.trim().replace(/\s+/g, " ").toLowerCase(); // labels are kept in lower case
+    if (!label) return;
+    if (!/^[\p{L}\p{N}_][\p{L}\p{N}_ .:/-]{0,31}$/u.test(label)) {
+      return this.dialogError("labels", "Up to 32 letters, digits, spaces and . : / - (starting with a letter or digit).", input);
+    }
+    if (this.pendingLabels.length >= 10) return this.dialogError("labels", "Up to 10 labels.", input);
+    if (!this.pendingLabels.some((l) => l.toLowerCase() === label.toLowerCase())) this.pendingLabels.push(label);
+    input.value = "";
+    setText(byId("labels-error"), "");
+    this.renderLabelChips();
+  }
+
   async submitLabels() {
-    const labels = byId("labels-text").value.split(",").map((l) => l.trim()).filter(Boolean);
+    if (byId("labels-text").value.trim()) this.addLabel(); // typed but not yet added: the agent meant it
     try {
-      await this.act("labels", { method: "PUT", json: { labels }, done: "Labels saved." });
+      await this.act("labels", { method: "PUT", json: { labels: this.pendingLabels }, done: "Labels saved." });
       byId("labels-dialog").close();
     } catch (error) {
       this.dialogError("labels", error.status === 422 ? "A label has a character that is not allowed, or there are more than 10." : error.message);
     }
   }
 
+  // --- snooze: presets on the agency's clock, or a chosen time -----------------------------------------------
+
   openSnooze() {
     if (!this.thread) return;
-    const inOneHour = new Date(Date.now() + 3600_000 - new Date().getTimezoneOffset() * 60_000);
-    byId("snooze-at").value = inOneHour.toISOString().slice(0, 16);
+    const zone = this.agencyZone;
+    const now = Date.now();
+    setText(byId("snooze-zone"), `Times are the agency’s (${zone}).`);
+    byId("snooze-presets").replaceChildren(
+      ...snoozePresets(now, zone).map((preset) => {
+        const button = el(
+          "button",
+          { type: "button", class: "button button-quiet", "data-preset": preset.id },
+          el("span", { text: preset.label }),
+          el("span", { class: "preset-when", text: describeInstant(preset.at, zone) }),
+        );
+        button.addEventListener("click", () => this.snoozeUntil(preset.at));
+        return button;
+      }),
+    );
+    byId("snooze-at").value = toLocalInput(now + 3600_000, zone);
     setText(byId("snooze-error"), "");
-    openDialog(byId("snooze-dialog"), byId("snooze-at"));
+    openDialog(byId("snooze-dialog"), byId("snooze-presets").querySelector("button"));
   }
 
   async submitSnooze(clear = false) {
-    let until = null;
-    if (!clear) {
-      const local = new Date(byId("snooze-at").value);
-      if (Number.isNaN(local.getTime())) return this.dialogError("snooze", "Choose a date and time.", byId("snooze-at"));
-      until = local.toISOString();
-    }
+    if (clear) return this.snoozeUntil(null);
+    const at = parseLocalInput(byId("snooze-at").value, this.agencyZone);
+    if (Number.isNaN(at)) return this.dialogError("snooze", "Choose a date and time.", byId("snooze-at"));
+    if (at <= Date.now()) return this.dialogError("snooze", "Choose a time in the future.", byId("snooze-at"));
+    return this.snoozeUntil(at);
+  }
+
+  async snoozeUntil(at) {
+    const until = at === null ? null : new Date(at).toISOString();
+    const done = at === null ? "Conversation woken." : `Conversation snoozed until ${describeInstant(at, this.agencyZone)}.`;
     try {
-      await this.act("snooze", { method: "PUT", json: { until }, done: clear ? "Conversation woken." : "Conversation snoozed." });
+      await this.act("snooze", { method: "PUT", json: { until }, done });
       byId("snooze-dialog").close();
     } catch (error) {
       this.dialogError("snooze", error.message || "The snooze was not saved.");
     }
   }
 
-  async insertCanned() {
-    const cannedId = byId("canned-select").value;
+  // --- saved replies: "/" in an empty reply box, or the bookmark button, opens a searchable list -------------------
+
+  openCanned() {
+    if (!this.getThreadId()) return;
+    byId("canned-picker").hidden = false;
+    byId("canned-open").setAttribute("aria-expanded", "true");
+    byId("canned-search").value = "";
+    this.filterCanned();
+    byId("canned-search").focus();
+  }
+
+  closeCanned(returnFocus = true) {
+    byId("canned-picker").hidden = true;
+    byId("canned-open").setAttribute("aria-expanded", "false");
+    if (returnFocus) byId("reply-text").focus();
+  }
+
+  filterCanned() {
+    const words = byId("canned-search").value.toLowerCase().split(/\s+/).filter(Boolean);
+    const matches = (this.cannedReplies || []).filter((reply) => {
+      const text = `${reply.title} ${reply.body}`.toLowerCase();
+      return words.every((word) => text.includes(word));
+    });
+    const options = matches.map((reply, index) => {
+      const option = el(
+        "li",
+        { id: `canned-option-${index}`, class: "canned-option", role: "option", "aria-selected": String(index === 0), "data-canned-id": reply.canned_id },
+        el("span", { class: "canned-option-title", text: reply.title }),
+        el("span", { class: "canned-option-body", text: reply.body }),
+      );
+      option.addEventListener("click", () => this.insertCanned(reply.canned_id));
+      return option;
+    });
+    byId("canned-options").replaceChildren(...options);
+    byId("canned-empty").hidden = options.length > 0;
+    this.setActiveCanned(options.length ? 0 : -1);
+  }
+
+  setActiveCanned(index) {
+    const options = [...byId("canned-options").children];
+    const search = byId("canned-search");
+    options.forEach((option, i) => option.setAttribute("aria-selected", String(i === index)));
+    if (index < 0) return search.removeAttribute("aria-activedescendant");
+    search.setAttribute("aria-activedescendant", options[index].id);
+    options[index].scrollIntoView({ block: "nearest" });
+  }
+
+  onCannedKey(event) {
+    const options = [...byId("canned-options").children];
+    const current = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!options.length) return;
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      this.setActiveCanned((current + step + options.length) % options.length);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (current >= 0) this.insertCanned(options[current].dataset.cannedId);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      this.closeCanned();
+    }
+  }
+
+  /** The server fills the variables ({resident_name}, {agent_name}, ...) for this thread. */
+  async insertCanned(cannedId) {
     const threadId = this.getThreadId();
     if (!cannedId || !threadId) return;
+    this.closeCanned(false);
     try {
       const { body } = await this.api.request(`/api/threads/${enc(threadId)}/canned-replies/${enc(cannedId)}`);
       const box = byId("reply-text");
@@ -367,7 +511,7 @@ export class Workspace {
       box.dispatchEvent(new Event("input", { bubbles: true }));
       box.focus();
     } catch (error) {
-      if (error.status !== 401) announce("The canned reply could not be inserted.");
+      if (error.status !== 401) announce("The saved reply could not be inserted.");
     }
   }
 
@@ -402,7 +546,7 @@ export class Workspace {
   }
 
   moveThread(step) {
-    const buttons = [...document.querySelectorAll("#thread-list button[data-thread-id]")];
+    const buttons = [...document.querySelectorAll("#thread-list button[data-thread-id]")].map((b) => /** @type {HTMLButtonElement} */ (b));
     if (!buttons.length) return;
     const current = buttons.findIndex((b) => b.dataset.threadId === this.getThreadId());
     const next = buttons[Math.min(buttons.length - 1, Math.max(0, current === -1 ? 0 : current + step))];
@@ -448,6 +592,7 @@ export class Workspace {
     byId("assign-toggle").addEventListener("click", () => this.toggleAssign());
     byId("close-toggle").addEventListener("click", () => this.toggleClose());
     byId("transfer-open").addEventListener("click", () => this.openTransfer());
+    byId("transfer-department").addEventListener("change", () => this.fillTransferAgents());
     byId("transfer-agent").addEventListener("change", () => {
       byId("transfer-override-field").hidden = true; // a cap override is for the agent it was asked about
     });
@@ -455,7 +600,21 @@ export class Workspace {
     byId("labels-open").addEventListener("click", () => this.openLabels());
     byId("snooze-open").addEventListener("click", () => this.openSnooze());
     byId("export-thread").addEventListener("click", () => this.exportThread());
-    byId("canned-insert").addEventListener("click", () => this.insertCanned());
+    byId("canned-open").addEventListener("click", () => (byId("canned-picker").hidden ? this.openCanned() : this.closeCanned()));
+    byId("canned-search").addEventListener("input", () => this.filterCanned());
+    byId("canned-search").addEventListener("keydown", (event) => this.onCannedKey(event));
+    byId("canned-picker").addEventListener("focusout", (event) => {
+      if (!byId("canned-picker").hidden && !byId("canned-picker").contains(event.relatedTarget) && event.relatedTarget !== byId("canned-open")) {
+        this.closeCanned(false);
+      }
+    });
+    byId("reply-text").addEventListener("keydown", (event) => {
+      // "/" at the start of an empty reply opens the saved replies (a "/" anywhere else is just a slash).
+      if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !event.target.value.trim()) {
+        event.preventDefault();
+        this.openCanned();
+      }
+    });
     byId("shortcuts-open").addEventListener("click", () => this.openHelp());
     byId("shortcuts-enabled").addEventListener("change", (event) => {
       localStorage.setItem(SHORTCUTS_KEY, event.target.checked ? "on" : "off");
@@ -478,11 +637,72 @@ export class Workspace {
       });
     }
     byId("snooze-clear").addEventListener("click", () => this.submitSnooze(true));
+    byId("labels-add").addEventListener("click", () => this.addLabel());
+    byId("labels-text").addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault(); // Enter adds the label; Save labels saves them all
+        this.addLabel();
+      }
+    });
     for (const button of document.querySelectorAll("dialog .dialog-cancel")) {
       button.addEventListener("click", () => button.closest("dialog").close());
     }
     document.addEventListener("keydown", (event) => this.onKey(event));
     this.wireToolbar(byId("tool-row"));
+    this.wireOverflow();
+  }
+
+  /** What does not fit on the action row moves, from the end, into the More menu; Assign and Close (data-keep)
+   * always stay. Runs whenever the row's room or a button's label changes, so no action is ever out of reach. */
+  wireOverflow() {
+    const row = byId("tool-row");
+    const menu = byId("more-menu");
+    const more = byId("more-actions");
+    this.fitToolbar = () => {
+      for (const button of [...menu.children]) moveBefore(row, button, null);
+      const shown = (b) => !b.hidden && getComputedStyle(b).display !== "none";
+      // The rest go first; Assign and Close only when even they do not fit (a very narrow pane).
+      const movable = () => {
+        const rest = [...row.querySelectorAll("button:not([data-keep])")];
+        return rest.length ? rest : [...row.querySelectorAll("button")].slice(1);
+      };
+      more.hidden = false; // measured with the More button in place, as it will be
+      while (row.scrollWidth > row.clientWidth + 1 && movable().length) {
+        moveBefore(menu, movable().at(-1), menu.firstChild);
+      }
+      more.hidden = ![...menu.children].some(shown);
+      if (more.hidden) this.closeMenu(false);
+      const rowButtons = [...row.querySelectorAll("button")].filter(shown);
+      if (!rowButtons.some((b) => b.tabIndex === 0)) rowButtons.forEach((b, i) => (b.tabIndex = i === 0 ? 0 : -1));
+      for (const button of menu.children) button.tabIndex = 0;
+    };
+    new ResizeObserver(() => this.fitToolbar()).observe(row.parentElement);
+    more.addEventListener("click", () => (menu.hidden ? this.openMenu() : this.closeMenu(true)));
+    menu.addEventListener("click", (event) => {
+      if (event.target.closest("button")) this.closeMenu(false);
+    });
+    menu.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.stopPropagation();
+        this.closeMenu(true);
+      }
+    });
+    document.addEventListener("pointerdown", (event) => {
+      const target = /** @type {Element} */ (event.target);
+      if (!menu.hidden && !target.closest(".more")) this.closeMenu(false);
+    });
+  }
+
+  openMenu() {
+    byId("more-menu").hidden = false;
+    byId("more-actions").setAttribute("aria-expanded", "true");
+    byId("more-menu").querySelector("button:not([hidden])")?.focus();
+  }
+
+  closeMenu(returnFocus) {
+    byId("more-menu").hidden = true;
+    byId("more-actions").setAttribute("aria-expanded", "false");
+    if (returnFocus) byId("more-actions").focus();
   }
 
   /** The actions are one Tab stop (WAI-ARIA toolbar): arrow keys, Home and End move between them. */

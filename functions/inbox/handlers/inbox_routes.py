@@ -32,7 +32,7 @@ AGENT = [requires("agent")]
 
 Cursor = Annotated[str | None, Query(max_length=1024)]
 DepartmentId = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-Channel = Annotated[str | None, Query(pattern=r"^(sms|whatsapp|web)$")]
+Channel = Annotated[str | None, Query(pattern=r"^(sms|whatsapp|webchat)$")]  # as threads store it
 Label = Annotated[str | None, Query(min_length=1, max_length=40)]
 
 

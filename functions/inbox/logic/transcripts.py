@@ -70,19 +70,24 @@ def _rows(thread: dict[str, Any], items: list[dict[str, Any]]) -> list[dict[str,
     rows = []
     for item in items:
         note = str(item["sk"]).startswith("NOTE#")
+        # A change of owner is a note of its own kind: the body says to whom, not just "Assigned".
+        assignment = note and item.get("kind") == "assignment"
+        body = item.get("body", "")
+        if assignment:
+            body = f"Assigned to {item['assignee']}" if item.get("assignee") else "Unassigned"
         rows.append(
             {
                 "thread_id": thread["thread_id"],
                 "resident_address": resident.get("address", ""),
                 "channel": thread.get("channel", ""),
-                "kind": "note" if note else "message",
+                "kind": ("assignment" if assignment else "note") if note else "message",
                 "direction": "internal" if note else item.get("direction", ""),
                 "created_at": item.get("created_at", ""),
                 "author": item.get("author_email") or item.get("author_sub")
                 if note
                 else item.get("author", ""),
                 "status": "" if note else item.get("status", ""),
-                "body": item.get("body", ""),
+                "body": body,
                 "media_count": 0 if note else len(item.get("media") or []),
             }
         )

@@ -263,18 +263,32 @@ def assign(
     target: str | None,
     override_reason: str | None = None,
 ) -> ThreadState:
-    """Assign to `target` ("me" = the caller), or unassign with None."""
+    """Assign to `target` ("me" = the caller), or unassign with None. A change of owner leaves an
+    assignment note, so the thread's timeline shows who handed it to whom and when."""
+    thread = _thread(deps.store, thread_id)
     if target is None:
-        return _update(deps, agent, thread_id, "thread.unassign", {}, ("assignee",))
+        state = _update(deps, agent, thread_id, "thread.unassign", {}, ("assignee",))
+        if thread.get("assignee"):
+            _assignment_note(deps, agent, thread_id, None)
+        return state
     sub = agent.sub if target == "me" else target
     if sub != agent.sub:
         _check_staff(deps.store, sub)
-    override = _within_cap(deps, agent, thread_id, _thread(deps.store, thread_id), sub, override_reason)
+    override = _within_cap(deps, agent, thread_id, thread, sub, override_reason)
     state = _update(
         deps, agent, thread_id, "thread.assign", {"assignee": sub}, detail={"assignee": sub, **override}
     )
     deps.store.count_toward_load(sub, thread_id)
+    if thread.get("assignee") != sub:
+        _assignment_note(deps, agent, thread_id, sub)
     return state
+
+
+def _assignment_note(deps: WorkspaceDependencies, agent: Agent, thread_id: str, assignee: str | None) -> None:
+    note = _note(deps, agent, thread_id, "Assigned" if assignee else "Unassigned", "assignment")
+    if assignee:
+        note["assignee"] = assignee
+    deps.store.add_note({k: v for k, v in note.items() if v is not None})
 
 
 def claim_on_reply(deps: WorkspaceDependencies, agent: Agent, thread_id: str) -> None:
@@ -283,6 +297,7 @@ def claim_on_reply(deps: WorkspaceDependencies, agent: Agent, thread_id: str) ->
         deps.audit.record(
             actor_of(agent), "thread.assign", thread_id=thread_id, detail={"assignee": agent.sub}
         )
+        _assignment_note(deps, agent, thread_id, agent.sub)
 
 
 def _note(deps: WorkspaceDependencies, agent: Agent, thread_id: str, body: str, kind: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 from switchboard.phone import Channel
 
 Direction = Literal["in", "out"]
@@ -60,6 +60,15 @@ class Thread(BaseModel):
     triage_override: TriageOverride | None = None
 
 
+# Authors of replies the system sends by itself: keyword answers and workflows ("workflow:<name>").
+SYSTEM_AUTHOR = "switchboard"
+WORKFLOW_AUTHOR_PREFIX = "workflow:"
+
+
+def is_automatic_author(author: str) -> bool:
+    return author == SYSTEM_AUTHOR or author.startswith(WORKFLOW_AUTHOR_PREFIX)
+
+
 class Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -75,6 +84,12 @@ class Message(BaseModel):
     twilio_sid: str | None = None
     # Set when `body` is only the start of a longer text (kept whole in the media bucket): its length.
     full_length: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def automatic(self) -> bool:
+        """An outbound reply no person wrote (the agent page marks it automatic, never "You")."""
+        return self.direction == "out" and is_automatic_author(self.author)
 
 
 class ThreadPage(BaseModel):

@@ -93,7 +93,10 @@ class Note(BaseModel):
     author_sub: str
     author_email: str | None = None
     created_at: str
-    kind: Literal["note", "transfer", "call"] = "note"  # call: click-to-call progress (calls area)
+    # call: click-to-call progress (calls area); assignment: a change of owner (logic.workspace.assign)
+    kind: Literal["note", "transfer", "call", "assignment"] = "note"
+    # An assignment note names who now owns the thread (None: unassigned), for the timeline.
+    assignee: str | None = None
 
 
 class NoteList(BaseModel):

@@ -72,10 +72,19 @@ def session_address(session_id: str) -> str:
 def availability(
     hours: BusinessHours | None, hours_text: str, now: datetime, *, agents_online: bool = True
 ) -> Availability:
-    if hours is None or hours.is_open(now):
+    if hours is None:
         return Availability(open=True, next_open=None, hours=hours_text, agents_online=agents_online)
+    zone = hours.zone.key
+    if hours.is_open(now):
+        return Availability(
+            open=True, next_open=None, hours=hours_text, timezone=zone, agents_online=agents_online
+        )
     return Availability(
-        open=False, next_open=hours.next_open(now).isoformat(), hours=hours_text, agents_online=agents_online
+        open=False,
+        next_open=hours.next_open(now).isoformat(),
+        hours=hours_text,
+        timezone=zone,
+        agents_online=agents_online,
     )
 
 

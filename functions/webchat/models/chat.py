@@ -98,6 +98,8 @@ class Availability(BaseModel):
     open: bool
     next_open: str | None  # ISO instant with offset; None when open now or always staffed
     hours: str
+    # The agency's IANA time zone: the widget shows hours and times on its clock (None: always staffed).
+    timezone: str | None = None
     # Whether any agent has set themselves available (who, and how many, is never told).
     agents_online: bool = True
 

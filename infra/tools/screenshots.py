@@ -1,0 +1,164 @@
+"""`make screenshots`: the agent page (a busy conversation, staff admin) and the Spanish chat widget, desktop
+and phone, into docs/screenshots/.
+
+Starts the local stack on free ports (as the e2e tests do), seeds the demo agency, builds one busy
+conversation (resident texts, an automatic HELP answer, a staff reply, a note, a call that rang and ended,
+a transfer, labels and a name), then drives Debian's chromium through Playwright. Nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from infra.local import demo_site
+from infra.local.seed import seed_demo
+from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, LocalStack, LocalStackConfig
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+BUSY_RESIDENT = "+15555550177"
+STAFF_PHONE = "+15555550178"
+
+
+def api(stack: LocalStack, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(stack.api_url + path, data=data, method=method)  # noqa: S310 - 127.0.0.1
+    request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - 127.0.0.1
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+def eventually(check: Callable[[], Any], timeout_s: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the local stack did not get there in time")
+        time.sleep(0.1)
+    return value
+
+
+def thread_id_of(stack: LocalStack, token: str, address: str) -> str | None:
+    threads = api(stack, "GET", "/api/threads?limit=100", token)[1]["threads"]
+    return next((t["thread_id"] for t in threads if t["resident"]["address"] == address), None)
+
+
+def build_busy_thread(stack: LocalStack, token: str, address: str = BUSY_RESIDENT) -> str:
+    """One conversation with every kind of timeline entry; returns its thread id."""
+    stack.send_inbound(address, "Hi, the water on Elm St has been brown since this morning. Is it safe?")
+    thread_id = eventually(lambda: thread_id_of(stack, token, address))
+    stack.send_inbound(address, "HELP")  # answered automatically by the keyword flow
+    eventually(lambda: len(api(stack, "GET", f"/api/threads/{thread_id}", token)[1]["messages"]) >= 3)
+    api(
+        stack,
+        "POST",
+        f"/api/threads/{thread_id}/messages",
+        token,
+        {
+            "body": "Thanks for telling us. Please "
+            "do not drink it for now; we are sending the water team. Can we call you?"
+        },
+    )
+    stack.send_inbound(address, "Yes please, any time today.")
+    api(stack, "POST", f"/api/threads/{thread_id}/notes", token, {"body": "Third report from Elm St today."})
+    api(stack, "PUT", "/api/calls/phone", token, {"phone": STAFF_PHONE})
+    api(stack, "POST", f"/api/calls/threads/{thread_id}", token)
+
+    def call_ended() -> bool:
+        notes = api(stack, "GET", f"/api/threads/{thread_id}/notes", token)[1]["notes"]
+        return any(n["kind"] == "call" and "ended" in n["body"] for n in notes)
+
+    eventually(call_ended)
+    api(stack, "PUT", f"/api/threads/{thread_id}/resident-name", token, {"name": "Ana López"})
+    api(stack, "PUT", f"/api/threads/{thread_id}/labels", token, {"labels": ["water quality", "elm st"]})
+    transfer = {"department_id": "water", "note": "Spoke to Ana: brown water since 7 am, two neighbours too."}
+    api(stack, "POST", f"/api/threads/{thread_id}/transfer", token, transfer)
+    api(stack, "POST", f"/api/threads/{thread_id}/assign", token, {})
+    return thread_id
+
+
+def capture(stack: LocalStack, thread_id: str, out: Path = OUT) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    base = stack.api_url.rstrip("/") + "/"
+    shots: list[Path] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+
+        def page_at(viewport: ViewportSize) -> Any:
+            context = browser.new_context(viewport=viewport)
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(("http://127.0.0.1", "blob:", "data:"))
+                    else route.abort()
+                ),
+            )
+            page = context.new_page()
+            page.goto(base)
+            page.get_by_label("Email", exact=True).fill(DEMO_AGENT_EMAIL)
+            page.get_by_label("Password", exact=True).fill(DEMO_AGENT_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.locator("#threads-loading").wait_for(state="hidden")
+            return page
+
+        def shoot(page: Any, name: str, hash_: str) -> None:
+            page.evaluate("hash => { location.hash = hash; }", hash_)
+            page.wait_for_timeout(1500)
+            path = out / f"{name}.png"
+            page.screenshot(path=str(path))
+            shots.append(path)
+
+        desktop = page_at(DESKTOP)
+        shoot(desktop, "desktop-busy-thread", f"#thread/{thread_id}")
+        shoot(desktop, "desktop-staff-admin", "#admin")
+        phone = page_at(PHONE)
+        shoot(phone, "phone-busy-thread", f"#thread/{thread_id}")
+        widget = browser.new_context(viewport=PHONE).new_page()
+        widget.goto(f"{demo_site.origin()}/es")
+        widget.locator("[data-switchboard-chat]").locator("button.launch").click()
+        widget.wait_for_timeout(1000)
+        widget.screenshot(path=str(out / "phone-widget-es.png"))
+        shots.append(out / "phone-widget-es.png")
+        browser.close()
+    return shots
+
+
+def main() -> int:
+    config = LocalStackConfig.on_free_ports()
+    config.parameters["ChatAllowedOrigins"] = demo_site.origin()
+    with contextlib.ExitStack() as cleanup:  # stopped last-started first, whatever fails
+        stack = LocalStack(config).start()
+        cleanup.callback(stack.stop)
+        site = demo_site.serve(f"{stack.api_url}/widget.js")
+        cleanup.callback(site.server_close)
+        cleanup.callback(site.shutdown)
+        seed_demo(stack)
+        token = stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
+        for path in capture(stack, build_busy_thread(stack, token)):
+            print(path.relative_to(OUT.parents[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
