@@ -163,12 +163,20 @@ def test_arbitrary_bodies_parse_or_raise_malformed_body_only(body: str, is_base6
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in form.pairs)
 
 
-@given(st.binary(max_size=200))
-def test_arbitrary_bytes_in_base64_parse_or_raise_malformed_body_only(raw: bytes) -> None:
+@given(st.one_of(st.binary(max_size=200), pairs.map(lambda fields: urlencode(fields).encode())))
+def test_a_base64_body_parses_exactly_as_its_decoded_text(raw: bytes) -> None:
+    # Base64 is only a wrapping: the form is what the UTF-8 text inside says, and bytes that are not
+    # UTF-8 (or not a form) are MalformedBody, never another error and never a partial form.
     try:
-        parse_form_body(base64.b64encode(raw).decode(), True)
+        text = raw.decode("utf-8")
+        expected: FormBody | None = parse_form(text)
+    except (UnicodeDecodeError, MalformedBody):
+        expected = None
+    try:
+        parsed: FormBody | None = parse_form_body(base64.b64encode(raw).decode(), True)
     except MalformedBody:
-        pass
+        parsed = None
+    assert parsed == expected
 
 
 def test_an_empty_auth_token_refuses_even_a_signature_made_with_it() -> None:
