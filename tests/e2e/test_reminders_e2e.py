@@ -13,15 +13,10 @@ import pytest
 
 from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, REGION, LocalStack
 from infra.local.workflows import TimeScale
-from tests.e2e.browser import chromium_available
 from tests.e2e.test_consent_e2e import bodies_to, eventually, resident
 from tests.e2e.test_local_stack_api import call
 
 pytestmark = pytest.mark.e2e
-
-chromium_needed = pytest.mark.skipif(
-    not chromium_available(), reason="chromium is not installed (make browser)"
-)
 
 # A day of workflow time in under two seconds: the plan's waits (days) fit a test.
 FAST = 50_000
@@ -139,7 +134,6 @@ def test_done_by_text_and_complete_by_staff_stop_the_reminders(local_stack: Loca
 
 
 @pytest.mark.browser
-@chromium_needed
 def test_staff_upload_and_follow_reminders_on_the_agent_page(chromium, local_stack: LocalStack) -> None:
     from playwright.sync_api import expect
 
