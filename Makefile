@@ -7,7 +7,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export TZ := UTC
 
-.PHONY: setup local test test-fast lint typecheck synth layer bench replay-dlq browser clean
+.PHONY: setup local test test-fast lint typecheck synth layer bench mutation replay-dlq browser clean
 
 # Virtualenv, Python packages, the CDK CLI, and the Lambda dependency layer. Idempotent and quick when done already.
 setup: $(BIN)/.installed node_modules/.installed build/layers/deps/.built
@@ -61,6 +61,11 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Mutation testing of the modules that guard residents (tests/mutation/targets.toml): only modules whose code or
+# tests changed since the last run; writes docs/mutation.md. Not part of `make test`. ARGS="--all" reruns all.
+mutation: setup
+	$(BIN)/python -m tests.mutation $(ARGS)
 
 # Re-drives a dead-letter queue to its source queue: make replay-dlq QUEUE=InboundQueue [LOCAL=1]
 LOCAL_AWS = AWS_ENDPOINT_URL=http://127.0.0.1:$${SWITCHBOARD_MOTO_PORT:-5055} AWS_ACCESS_KEY_ID=local \

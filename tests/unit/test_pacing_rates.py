@@ -98,6 +98,29 @@ def test_tokens_are_taken_a_quarter_second_at_a_time_at_ten_per_second() -> None
     assert writes == [2, 2, 2, 2, 2]  # 10 // 4: whole tokens, a quarter of the second's at most
 
 
+@pytest.mark.parametrize(
+    ("rate", "upcoming", "expected_writes"),
+    [(100, 100, [25, 25, 25, 25]), (10, 1, [1]), (3, 1, [1]), (3, 10, [1, 1, 1])],
+)
+def test_each_write_takes_a_quarter_second_at_most_and_no_more_than_the_batch_needs(
+    rate: int, upcoming: int, expected_writes: list[int]
+) -> None:
+    writes: list[int] = []
+
+    class Recording(SharedWindows):
+        def take(self, window: int, want: int, limit: int) -> int:
+            writes.append(want)
+            return super().take(window, want, limit)
+
+    limiter = RateLimiter(Recording(), rate, clock=lambda: START, sleep=lambda s: None)
+    for _ in range(sum(expected_writes)):
+        if upcoming == 1:
+            limiter.acquire()  # the default: one message, one token
+        else:
+            limiter.acquire(upcoming=upcoming)
+    assert writes == expected_writes
+
+
 def test_a_sender_that_never_waited_says_so_and_one_that_slept_says_so() -> None:
     windows, now = SharedWindows(), [START]
     limiter = RateLimiter(windows, 1, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
