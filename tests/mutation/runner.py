@@ -119,12 +119,8 @@ def _scopes(tree: ast.Module) -> tuple[dict[int, str], set[int]]:
                     mark(arg.annotation, skip)
         if isinstance(node, ast.AnnAssign):
             mark(node.annotation, skip)
-        if isinstance(node, ast.Call):
-            func = node.func
-            while isinstance(func, ast.Attribute):
-                func = func.value
-            if isinstance(func, ast.Name) and func.id in UNMUTATED_CALLS:
-                mark(node, skip)
+        if _is_observability(node):
+            mark(node, skip)
         scope[order[id(node)]] = name or "<module>"
         for child in ast.iter_child_nodes(node):
             visit(child, name)
@@ -135,6 +131,18 @@ def _scopes(tree: ast.Module) -> tuple[dict[int, str], set[int]]:
 
 def _is_docstring_or_ellipsis(statement: ast.stmt) -> bool:
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+
+
+def _is_observability(node: ast.AST) -> bool:
+    """A call on `logger` or `metrics` (or a statement that is only one): it changes text, not outcomes."""
+    if isinstance(node, ast.Expr):
+        node = node.value
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return isinstance(func, ast.Name) and func.id in UNMUTATED_CALLS
 
 
 Site = tuple[str, str, Callable[[ast.AST], None]] | tuple[str, str, Callable[[ast.AST], None], int]
@@ -214,6 +222,9 @@ def _sites(node: ast.AST, in_function: bool) -> Iterator[Site]:
             if not isinstance(statements, list) or isinstance(node, ast.ClassDef):
                 continue
             for i, statement in enumerate(statements):
+                if _is_observability(statement):
+                    yield "delete", "observability", _is_observability, -1
+                    continue
                 if _is_docstring_or_ellipsis(statement) or isinstance(
                     statement, ast.Pass | ast.FunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom
                 ):
@@ -245,7 +256,7 @@ def mutants_of(source: str) -> tuple[list[Mutant], int]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             in_function = True
         for kind, description, how, *at in _sites(node, in_function):
-            if position in skip:
+            if position in skip or at == [-1]:
                 skipped += 1
                 continue
             line = at[0] if at else getattr(node, "lineno", 0)

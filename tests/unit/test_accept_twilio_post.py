@@ -154,3 +154,11 @@ def test_signature_header_is_found_whatever_its_case() -> None:
     }
 
     assert TwilioPost.from_http_api_event(event).signature == request.signature
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "MessageStatus", "AccountSid"])
+def test_a_status_callback_missing_any_required_field_is_a_bad_request(missing: str) -> None:
+    fields = [(k, v) for k, v in STATUS if k != missing]
+    status, publisher, _ = judge(post(fields, "/twilio/status"), STATUS_CALLBACK)
+
+    assert (status, publisher.events) == (400, [])
