@@ -115,8 +115,11 @@ def _scopes(tree: ast.Module) -> tuple[dict[int, str], set[int]]:
                 mark(decorator, skip)
             if not isinstance(node, ast.ClassDef):
                 mark(node.returns, skip)
-                for arg in [*node.args.args, *node.args.kwonlyargs, *node.args.posonlyargs]:
+                arguments = node.args
+                for arg in [*arguments.args, *arguments.kwonlyargs, *arguments.posonlyargs]:
                     mark(arg.annotation, skip)
+                for rest in (arguments.vararg, arguments.kwarg):
+                    mark(rest.annotation if rest else None, skip)
         if isinstance(node, ast.AnnAssign):
             mark(node.annotation, skip)
         if _is_observability(node):
@@ -223,7 +226,7 @@ def _sites(node: ast.AST, in_function: bool) -> Iterator[Site]:
                 continue
             for i, statement in enumerate(statements):
                 if _is_observability(statement):
-                    yield "delete", "observability", _is_observability, -1
+                    yield "delete", "observability", lambda n: None, -1  # counted as left alone
                     continue
                 if _is_docstring_or_ellipsis(statement) or isinstance(
                     statement, ast.Pass | ast.FunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom
@@ -407,10 +410,10 @@ def render(targets: list[Target], state: dict[str, Any], equivalent: dict[str, d
         "A mutant is one small change to a module (a flipped comparison, a number off by one, `and` for",
         "`or`, a dropped `not`, a swapped operator, an element dropped from a literal set, a deleted",
         "statement, a dropped keyword argument); it is killed when the module's tests (last column) fail.",
-        "`log/metric` counts sites inside `logger.*`/`metrics.*` calls, which are not mutated. `killed %` is",
-        "of the non-equivalent mutants.",
+        "`left alone` counts sites inside `logger.*`/`metrics.*` calls and type annotations, which are not",
+        "mutated. `killed %` is of the non-equivalent mutants.",
         "",
-        "| module | mutants | killed | equivalent | survived | killed % | log/metric | tests | run |",
+        "| module | mutants | killed | equivalent | survived | killed % | left alone | tests | run |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     details: list[str] = []

@@ -109,3 +109,9 @@ def test_the_count_reports_characters_and_each_forcing_character_once() -> None:
     assert (count.characters, count.forced_by) == (6, ("’", "😀"))
     assert count_segments("~").segments == 1 and count_segments("\f" * 80).segments == 1
     assert count_segments("\f" * 81).segments == 2
+
+
+def test_segment_counts_are_whole_numbers_in_both_encodings() -> None:
+    # Staff see the figure and the API sends it as JSON: 3, never 3.0.
+    for text in ("’" + "a" * 134, "a" * 307, "😀" * 40):
+        assert type(count_segments(text).segments) is int

@@ -161,6 +161,13 @@ def test_registered_keywords_are_found_by_their_first_word() -> None:
     assert first_keyword("a very long message that is not a keyword") is None
 
 
+def test_a_registered_keyword_takes_at_most_three_more_words() -> None:
+    four = first_keyword("callback monday at 3pm")
+    assert four is not None and four.rest == ("MONDAY", "AT", "3PM")
+    assert first_keyword("callback on monday at 3pm") is None
+    assert first_keyword(" ... ") is None
+
+
 @pytest.mark.parametrize(
     "text",
     [
