@@ -170,39 +170,35 @@ def test_stop_with_a_filler_records_an_opt_out_of_everything(text: str) -> None:
     assert resident.state.opted_out_all
 
 
+def after(*texts: str) -> Resident:
+    """A resident who has sent these texts, in order."""
+    resident = Resident()
+    for text in texts:
+        resident.texts(text)
+    return resident
+
+
 def test_join_water_stop_all_stop_water_then_start_keeps_water_off() -> None:
     # The STOP of everything suspended WATER; the later STOP WATER must take it out of what START resumes.
-    resident = Resident()
-    resident.texts("JOIN WATER")
-    resident.texts("STOP")
-    resident.texts("STOP WATER")
-    resident.texts("START")
+    resident = after("JOIN WATER", "STOP", "STOP WATER", "START")
     assert "WATER" not in resident.state.topics and resident.state.suspended_topics == frozenset()
 
 
 def test_rejoining_a_stopped_topic_clears_the_stop() -> None:
-    resident = Resident()
-    resident.texts("JOIN WATER")
-    resident.texts("STOP WATER")
-    resident.texts("JOIN WATER")
+    resident = after("JOIN WATER", "STOP WATER", "JOIN WATER")
     assert resident.state.topics == {"WATER"} and resident.state.stopped_topics == frozenset()
     assert resident.state.may_receive("WATER")
 
 
 def test_joining_after_stop_takes_the_topic_out_of_the_suspended_ones() -> None:
-    resident = Resident()
-    resident.texts("JOIN WATER")
-    resident.texts("STOP")
+    resident = after("JOIN WATER", "STOP")
     assert resident.state.suspended_topics == {"WATER"}
     resident.texts("JOIN WATER")
     assert resident.state.suspended_topics == frozenset() and resident.state.topics == {"WATER"}
 
 
 def test_start_clears_every_stop_and_suspension_and_each_change_is_stamped() -> None:
-    resident = Resident()
-    resident.texts("JOIN WATER")
-    resident.texts("STOP STORM")
-    resident.texts("STOP")
+    resident = after("JOIN WATER", "STOP STORM", "STOP")
     assert resident.state.updated_at == "2026-11-25T10:00:03.000000Z" and resident.state.version == 3
     resident.texts("START")
     assert (resident.state.stopped_topics, resident.state.suspended_topics) == (frozenset(), frozenset())
