@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from alerts.logic import pacing
-from alerts.logic.delivery import DeliveryDependencies, DeliveryOutcome, StillInFlight, deliver
+from alerts.logic.delivery import DeliveryDependencies, DeliveryOutcome, StillInFlight, bucket_of, deliver
 from alerts.models.alerts import Alert
 from outbound.models.replies import Sender, SentSms, TransientSendFailure
 
-from tests.unit.test_alert_delivery import ALERT, NOON, Recorder, Sms, Store, deps, job
+from tests.unit.test_alert_delivery import ALERT, NOON, SUBSCRIBED, Recorder, Sms, Store, deps, job
 
 RESIDENT = "+15555550100"
 
@@ -183,3 +183,78 @@ def test_a_lost_claim_sends_nothing() -> None:
     store, sms = Losing(), Sms()
     assert deliver(job(), deps(store, sms, NOON)) is DeliveryOutcome.LOST_CLAIM
     assert sms.sent == []
+
+
+def test_twilio_statuses_are_read_whatever_their_case_and_spacing() -> None:
+    assert [bucket_of(s) for s in (" Delivered ", "READ", "Undelivered\n", " failed")] == [
+        "delivered",
+        "delivered",
+        "undelivered",
+        "failed",
+    ]
+
+
+def test_an_opted_out_delivery_is_final_even_after_the_resident_opts_back_in() -> None:
+    store, sms = Store(consent={"opted_out_all": True, "topics": []}), Sms()
+    assert deliver(job(), deps(store, sms, NOON)) is DeliveryOutcome.OPTED_OUT
+    store.consent = SUBSCRIBED  # START texted after the alert went out: this alert is still not sent
+    assert deliver(job(), deps(store, sms, NOON)) is DeliveryOutcome.DUPLICATE
+    assert sms.sent == []
+
+
+class CountingWindows:
+    def __init__(self) -> None:
+        self.wanted: list[int] = []
+
+    def take(self, window: int, want: int, limit: int) -> int:
+        self.wanted.append(want)
+        return want
+
+
+def test_one_delivery_alone_takes_one_token_and_a_batch_takes_a_quarter_second() -> None:
+    windows = CountingWindows()
+    base = deps(Store(), Sms(), NOON)
+    limiter = pacing.RateLimiter(windows, 10, clock=lambda: 1000.0, sleep=lambda s: None)
+    deliver(job(), DeliveryDependencies(**{**base.__dict__, "limiter": limiter}))
+    other = DeliveryDependencies(**{**deps(Store(), Sms(), NOON).__dict__, "limiter": limiter})
+    deliver(job(), other, upcoming=10)
+    assert windows.wanted == [1, 2]
+
+
+class WaveStore(Store):
+    def __init__(self) -> None:
+        super().__init__()
+        self.waves: list[dict[str, Any]] = []
+
+    def decide(self, *args: Any, wave: Any = None, **kw: Any) -> bool:
+        if wave is not None:
+            self.waves.append(wave)
+        return super().decide(*args, wave=wave, **kw)
+
+
+def test_a_held_delivery_joins_the_wave_woken_at_eight_local() -> None:
+    store, sms = WaveStore(), Sms()
+    night = datetime.fromisoformat("2026-12-05T03:30:00+00:00")  # 22:30 in New York
+    assert deliver(job(zones=("zip:10001",)), deps(store, sms, night)) is DeliveryOutcome.WAITING
+    assert store.waves == [
+        {
+            "pk": f"ALERTWAKE#{ALERT.alert_id}#2026-12-05T13:00Z",
+            "sk": f"TO#{RESIDENT}",
+            "address": RESIDENT,
+            "language": "es",
+            "zones": ["zip:10001"],
+        }
+    ]
+
+
+def test_an_old_claim_is_looked_up_at_twilio_from_a_minute_before_it() -> None:
+    store, sms = Store(), FlakySms([])
+    claim_at = NOON - timedelta(minutes=10)
+    store.deliveries[RESIDENT] = {
+        "state": "sending",
+        "figure": "queued",
+        "claim_at": claim_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "claim_token": "x",
+    }
+    assert deliver(job(), deps(store, sms, NOON)) is DeliveryOutcome.SENT
+    assert sms.looked_since == [claim_at - timedelta(seconds=60)]
