@@ -258,3 +258,44 @@ def test_an_old_claim_is_looked_up_at_twilio_from_a_minute_before_it() -> None:
     }
     assert deliver(job(), deps(store, sms, NOON)) is DeliveryOutcome.SENT
     assert sms.looked_since == [claim_at - timedelta(seconds=60)]
+
+
+class StatusSms(Sms):
+    """Twilio answering with a given status: `scheduled` is one this product does not rank."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__()
+        self.status = status
+
+    def send(self, *, to: str, sender: Sender, body: str) -> SentSms:
+        super().send(to=to, sender=sender, body=body)
+        return SentSms(sid="SM" + "9" * 32, status=self.status)
+
+
+@pytest.mark.parametrize(("status", "rank"), [("scheduled", 0), ("queued", 1), ("sent", 3)])
+def test_the_sent_record_ranks_twilios_status_and_an_unranked_one_is_zero(status: str, rank: int) -> None:
+    store = RecordingStore()
+    assert deliver(job(), deps(store, StatusSms(status), NOON)) is DeliveryOutcome.SENT
+    assert (store.sent_with["status"], store.sent_with["rank"]) == (status, rank)
+
+
+class RejectionStore(Store):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rejected_with: dict[str, Any] = {}
+
+    def record_rejected(self, alert_id: str, address: str, **kw: Any) -> bool:
+        self.rejected_with = dict(kw)
+        return super().record_rejected(alert_id, address, **kw)
+
+
+def test_a_rejection_is_recorded_with_its_code_and_time() -> None:
+    store = RejectionStore()
+    assert deliver(job(), deps(store, Sms(reject="21211"), NOON)) is DeliveryOutcome.REJECTED
+    kw = store.rejected_with
+    assert (kw["reason"], kw["bucket"], kw["leave"], kw["at"]) == (
+        "21211",
+        "failed",
+        "queued",
+        "2026-12-04T17:00:00.000000Z",
+    )
