@@ -423,16 +423,15 @@ def render(targets: list[Target], state: dict[str, Any], equivalent: dict[str, d
             lines.append(f"| {target.path} | not run yet | | | | | | | |")
             continue
         reasons = equivalent.get(target.path, {})
-        results = entry["results"]
-        killed = [r for r in results if r["outcome"] != "survived"]
-        survivors = [r for r in results if r["outcome"] == "survived"]
+        survivors = entry["survivors"]
+        killed = entry["mutants"] - len(survivors)
         equivalents = [r for r in survivors if r["key"] in reasons]
         open_ = [r for r in survivors if r["key"] not in reasons]
-        counted = len(results) - len(equivalents)
-        percent = 100.0 * len(killed) / counted if counted else 100.0
+        counted = entry["mutants"] - len(equivalents)
+        percent = 100.0 * killed / counted if counted else 100.0
         tests = ", ".join(Path(t).name for t in target.tests)
         lines.append(
-            f"| {target.path} | {len(results)} | {len(killed)} | {len(equivalents)} | {len(open_)} | "
+            f"| {target.path} | {entry['mutants']} | {killed} | {len(equivalents)} | {len(open_)} | "
             f"{percent:.1f}% | {entry['skipped']} | {tests} | {entry['ran_at']}, {entry['seconds']:.0f} s |"
         )
         if survivors:
@@ -487,8 +486,12 @@ def main(argv: list[str]) -> int:
             "ran_at": time.strftime("%Y-%m-%d", time.gmtime()),
             "seconds": time.monotonic() - clock,
             "skipped": skipped,
-            "results": [
-                {"key": m.key, "line": m.line, "outcome": o} for m, o in zip(mutants, outcomes, strict=True)
+            "mutants": len(mutants),
+            "timeouts": outcomes.count("timeout"),
+            "survivors": [
+                {"key": m.key, "line": m.line}
+                for m, o in zip(mutants, outcomes, strict=True)
+                if o == "survived"
             ],
         }
         survived = sum(o == "survived" for o in outcomes)
