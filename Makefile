@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export CDK_DISABLE_CLI_TELEMETRY := true
 export TZ := UTC
 
-.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench triage-eval replay-dlq browser screenshots clean
+.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench triage-eval mutation replay-dlq browser screenshots clean
 
 # Virtualenv, Python packages, the CDK CLI, and the Lambda dependency layer. Idempotent and quick when done already.
 # Every Python package comes from a lock with hashes (pip refuses anything unpinned or with another hash), the
@@ -97,6 +97,11 @@ triage-eval:
 # The agent page and the chat widget, desktop and phone, from a fresh local stack, into docs/screenshots/.
 screenshots: setup browser
 	$(BIN)/python -m infra.tools.screenshots
+
+# Mutation testing of the modules that guard residents (tests/mutation/targets.toml): only modules whose code or
+# tests changed since the last run; writes docs/mutation.md. Not part of `make test`. ARGS="--all" reruns all.
+mutation: setup
+	$(BIN)/python -m tests.mutation $(ARGS)
 
 # Re-drives a dead-letter queue to its source queue: make replay-dlq QUEUE=InboundQueue [LOCAL=1]
 LOCAL_AWS = AWS_ENDPOINT_URL=http://127.0.0.1:$${SWITCHBOARD_MOTO_PORT:-5055} AWS_ACCESS_KEY_ID=local \

@@ -11,7 +11,11 @@ os.environ.setdefault("SWITCHBOARD_FICTIONAL_NUMBERS", "1")
 # Property tests check behaviour, not speed (speed lives in bench/). On CI's two loaded cores a single example
 # can take longer than hypothesis's default 200 ms deadline, which would fail a correct test.
 settings.register_profile("switchboard", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("switchboard")
+# The mutation runner (make mutation) runs these tests once per mutant: fewer examples, no example database.
+settings.register_profile(
+    "mutation", parent=settings.get_profile("switchboard"), max_examples=25, database=None
+)
+settings.load_profile(os.environ.get("SWITCHBOARD_HYPOTHESIS_PROFILE", "switchboard"))
 
 
 def pytest_collection_modifyitems(items: list) -> None:

@@ -295,6 +295,7 @@ class LocalScheduler(threading.Thread):
         self.stopping = threading.Event()
         self.tracked: dict[tuple[str, str], _Tracked] = {}
         self.fired: list[tuple[str, str]] = []
+        self.passes = 0  # completed ticks: a test that moves `now` waits for a pass that saw it
 
     def schedule_time(self, tracked: _Tracked, real: dt.datetime) -> dt.datetime:
         return tracked.anchor + (real - tracked.anchor) * TimeScale.factor
@@ -337,6 +338,7 @@ class LocalScheduler(threading.Thread):
                     self.scheduler.delete_schedule(GroupName=group, Name=summary["Name"])
         for key in set(self.tracked) - seen:
             del self.tracked[key]
+        self.passes += 1
         return fired
 
     def _groups(self) -> list[str]:

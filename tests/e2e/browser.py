@@ -48,17 +48,31 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
+MISSING_CHROMIUM = f"chromium is not installed at {CHROMIUM_PATH} (make browser)"
+
+
 def chromium_available() -> bool:
     return Path(CHROMIUM_PATH).is_file() and os.access(CHROMIUM_PATH, os.X_OK)
 
 
+def on_ci() -> bool:
+    """CI=true (GitHub Actions, GitLab and most runners set it): a browser test must run there, never skip."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
 def browser_test_marks() -> list[pytest.MarkDecorator]:
-    """`pytestmark` of a browser test module: marked, and skipped where there is no chromium."""
-    return [
-        pytest.mark.browser,
-        pytest.mark.e2e,
-        pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-    ]
+    """`pytestmark` of a browser test module. Without chromium, tests/e2e/conftest.py skips these tests on a
+    workstation (the summary lists each skip and why) and fails them under CI=true."""
+    return [pytest.mark.browser, pytest.mark.e2e]
+
+
+def require_chromium() -> None:
+    """Before a `browser` test: skip it where chromium is missing, fail it on CI."""
+    if chromium_available():
+        return
+    if on_ci():
+        pytest.fail(f"{MISSING_CHROMIUM}: under CI=true browser tests fail, never skip", pytrace=False)
+    pytest.skip(MISSING_CHROMIUM)
 
 
 def launch_chromium(playwright: Playwright) -> Browser:

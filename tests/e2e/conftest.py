@@ -9,8 +9,16 @@ from playwright.sync_api import Browser, sync_playwright
 
 from infra.local.seed import seed_demo
 from infra.local.stack import DEMO_AGENCY_NUMBER, LocalStack, LocalStackConfig
-from tests.e2e.browser import launch_chromium
+from tests.e2e.browser import launch_chromium, require_chromium
 from tests.e2e.widget_hosts import DEMO_SITE_ORIGIN, WIDGET_HOST_ORIGIN
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Every test marked `browser`, whatever its module says: skipped without chromium on a workstation (and
+    listed in the summary by `-ra`), failed under CI=true. Before any fixture, so no stack starts for it."""
+    if item.get_closest_marker("browser") is not None:
+        require_chromium()
 
 
 @pytest.fixture(scope="session")

@@ -19,17 +19,13 @@ from tests.e2e.browser import (
     PHONE,
     PageWatch,
     axe_violations,
-    chromium_available,
+    browser_test_marks,
     describe_violations,
     launch_chromium,
     new_page,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-]
+pytestmark = browser_test_marks()
 
 AGENT_EMAIL = "agent@demo.switchboard.local"
 AGENT_PASSWORD = "Demo-Agent-2026!"  # noqa: S105 - the documented local demo login

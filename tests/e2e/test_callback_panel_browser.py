@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import test_agent_browser
 from tests.e2e.browser import (
     DESKTOP,
     axe_violations,
-    chromium_available,
+    browser_test_marks,
     describe_violations,
     new_page,
 )
@@ -20,11 +19,7 @@ from tests.e2e.test_agent_browser import sign_in
 from tests.e2e.test_callback_workflow import book, execution, thread_of
 from tests.e2e.test_local_stack_api import eventually, resident
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-]
+pytestmark = browser_test_marks()
 
 
 chromium = test_agent_browser.chromium  # the same module-scoped browser fixture

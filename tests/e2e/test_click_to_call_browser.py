@@ -4,7 +4,6 @@ what happens next, and the call's progress appears among the thread's staff-only
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import test_agent_browser
@@ -12,7 +11,7 @@ from tests.e2e.browser import (
     DESKTOP,
     PHONE,
     axe_violations,
-    chromium_available,
+    browser_test_marks,
     describe_violations,
     new_page,
     thread_action,
@@ -20,11 +19,7 @@ from tests.e2e.browser import (
 from tests.e2e.test_agent_browser import assert_clean, sign_in, thread_button
 from tests.e2e.test_local_stack_api import eventually, resident
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-]
+pytestmark = browser_test_marks()
 
 chromium = test_agent_browser.chromium  # the same module-scoped browser fixture
 AGENT_PHONE = "+15555550144"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from tests.e2e.browser import DESKTOP, chromium_available, launch_chromium, new_page
+from tests.e2e.browser import DESKTOP, browser_test_marks, launch_chromium, new_page
 from tests.e2e.test_agent_browser import (
     assert_axe_clean,
     assert_clean,
@@ -18,11 +18,7 @@ from tests.e2e.test_agent_browser import (
     thread_button,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-]
+pytestmark = browser_test_marks()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from tests.e2e.browser import DESKTOP, PHONE, new_page
+from tests.e2e.browser import DESKTOP, PHONE, browser_test_marks, new_page
 from tests.e2e.test_agent_browser import (
     AGENT_EMAIL,
     AGENT_PASSWORD,
@@ -27,7 +27,7 @@ from tests.e2e.test_agent_browser import (
     thread_button,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+pytestmark = browser_test_marks()
 LIVE_DEADLINE_S = 2.0
 
 

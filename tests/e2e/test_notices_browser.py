@@ -3,7 +3,6 @@ resumes it, is told what is wrong with a bad schedule, and deletes it; axe is cl
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import test_agent_browser
@@ -11,17 +10,13 @@ from tests.e2e.browser import (
     DESKTOP,
     PHONE,
     axe_violations,
-    chromium_available,
+    browser_test_marks,
     describe_violations,
     new_page,
 )
 from tests.e2e.test_agent_browser import assert_clean, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-]
+pytestmark = browser_test_marks()
 
 chromium = test_agent_browser.chromium  # the same module-scoped browser fixture
 

@@ -6,7 +6,6 @@ the rest."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, timedelta
 
 import boto3
@@ -14,15 +13,10 @@ import pytest
 
 from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, REGION, LocalStack
 from infra.local.workflows import TimeScale
-from tests.e2e.browser import chromium_available
 from tests.e2e.test_consent_e2e import bodies_to, eventually, resident
 from tests.e2e.test_local_stack_api import call
 
 pytestmark = pytest.mark.e2e
-
-chromium_needed = pytest.mark.skipif(
-    not chromium_available(), reason="chromium is not installed (make browser)"
-)
 
 # A day of workflow time in under two seconds: the plan's waits (days) fit a test.
 FAST = 50_000
@@ -41,6 +35,13 @@ def upload(stack: LocalStack, token: str, csv: str) -> dict[str, object]:
     status, _, body = call(stack, "POST", "/api/reminders/records", token, {"csv": csv})
     assert status == 200, body
     return dict(json.loads(body))
+
+
+def execution_status(stack: LocalStack, record_id: object) -> str:
+    """The reminder workflow's execution for one record (named after it): RUNNING, SUCCEEDED, ..."""
+    sfn = boto3.client("stepfunctions", endpoint_url=stack.moto_url, region_name=REGION)
+    arn = stack.state_machine_arn("ReminderWorkflow").replace(":stateMachine:", ":execution:")
+    return str(sfn.describe_execution(executionArn=f"{arn}:{record_id}")["status"])
 
 
 def records(stack: LocalStack, token: str) -> dict[str, dict[str, object]]:
@@ -84,17 +85,11 @@ def test_uploaded_reminders_arrive_once_each_in_the_residents_language(
         ),
         timeout_s=20,
     )
-    time.sleep(1.0)  # nothing more arrives
+    # Nothing more arrives: every workflow has ended and every queue is drained (not a pause and a hope).
+    assert [execution_status(local_stack, record["record_id"]) for record in planned] == ["SUCCEEDED"] * 2
+    local_stack.wait_until_idle(timeout_s=30)
     assert sum("su permiso vence" in b for b in bodies_to(local_stack, ana)) == 2
     assert sum("your parking permit ends" in b for b in bodies_to(local_stack, ben)) == 2
-    sfn = boto3.client("stepfunctions", endpoint_url=local_stack.moto_url, region_name=REGION)
-    for record in planned:
-        arn = (
-            local_stack.state_machine_arn("ReminderWorkflow").replace(":stateMachine:", ":execution:")
-            + ":"
-            + str(record["record_id"])
-        )
-        assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
 
 
 def test_done_by_text_and_complete_by_staff_stop_the_reminders(local_stack: LocalStack, fast: None) -> None:
@@ -121,18 +116,24 @@ def test_done_by_text_and_complete_by_staff_stop_the_reminders(local_stack: Loca
         )
     )
 
-    time.sleep(12)  # past the first reminder's time
-    assert not any("a payment is due" in b for b in bodies_to(local_stack, ana) + bodies_to(local_stack, ben))
     mine = {
         r["name"]: r
         for r in records(local_stack, supervisor).values()
         if r["name"] in ("Ana", "Ben") and r["kind"] == "payment_due"
     }
     assert mine["Ana"]["status"] == "done" and mine["Ben"]["status"] == "completed"
+    # Each workflow wakes at the first reminder's time, finds its record closed and ends without sending:
+    # wait for that end (and the queues to drain) instead of sleeping past the time.
+    eventually(
+        lambda: all(execution_status(local_stack, r["record_id"]) != "RUNNING" for r in mine.values()),
+        timeout_s=40,
+    )
+    assert {execution_status(local_stack, r["record_id"]) for r in mine.values()} == {"SUCCEEDED"}
+    local_stack.wait_until_idle(timeout_s=30)
+    assert not any("a payment is due" in b for b in bodies_to(local_stack, ana) + bodies_to(local_stack, ben))
 
 
 @pytest.mark.browser
-@chromium_needed
 def test_staff_upload_and_follow_reminders_on_the_agent_page(chromium, local_stack: LocalStack) -> None:
     from playwright.sync_api import expect
 

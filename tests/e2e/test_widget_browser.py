@@ -18,7 +18,7 @@ from tests.e2e.browser import (
     DESKTOP,
     PHONE,
     axe_violations,
-    chromium_available,
+    browser_test_marks,
     describe_violations,
     launch_chromium,
     new_page,
@@ -26,11 +26,7 @@ from tests.e2e.browser import (
 from tests.e2e.test_agent_browser import sign_in
 from tests.e2e.widget_hosts import DEMO_SITE_PORT, UNLISTED_HOST_PORT, WIDGET_HOST_PORT
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-]
+pytestmark = browser_test_marks()
 
 ANSWER_DEADLINE_S = 2.0
 # A host page that tries to break the widget: global button and text styles, and its own lang.

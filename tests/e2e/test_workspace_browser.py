@@ -15,7 +15,7 @@ from switchboard.table_keys import STAFF_GSI_PK, THREADS_GSI
 
 from infra.local.seed import DEMO_AGENT2_EMAIL
 from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, REGION
-from tests.e2e.browser import DESKTOP, PHONE, chromium_available, launch_chromium, new_page, thread_action
+from tests.e2e.browser import DESKTOP, PHONE, browser_test_marks, launch_chromium, new_page, thread_action
 from tests.e2e.test_agent_browser import (
     assert_axe_clean,
     assert_clean,
@@ -25,11 +25,7 @@ from tests.e2e.test_agent_browser import (
     thread_button,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.skipif(not chromium_available(), reason="chromium is not installed (make browser)"),
-]
+pytestmark = browser_test_marks()
 
 
 @pytest.fixture(scope="module")

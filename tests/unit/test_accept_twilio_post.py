@@ -227,3 +227,11 @@ def test_many_fields_just_under_the_cut_are_set_aside_until_the_message_fits() -
         value for name, value in INBOUND if name in ("MessageSid", "From", "To", "AccountSid")
     }
     assert set(event.body()["oversize"]["fields"]) <= {name for name, _ in extra}
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "MessageStatus", "AccountSid"])
+def test_a_status_callback_missing_any_required_field_is_a_bad_request(missing: str) -> None:
+    fields = [(k, v) for k, v in STATUS if k != missing]
+    status, publisher, _ = judge(post(fields, "/twilio/status"), STATUS_CALLBACK)
+
+    assert (status, publisher.events) == (400, [])

@@ -76,3 +76,42 @@ def test_links_are_rewritten_to_the_redirect_with_one_token_per_url() -> None:
     assert texts["es"] == "Vea https://api.example/r/tok001"
     assert links == {"tok001": "https://city.gov/water", "tok002": "https://city.gov/water/map"}
     assert find_links("no links here") == []
+
+
+def test_segment_counts_match_twilios_published_examples() -> None:
+    # "{" is an extension character (two septets): with 158 more it fills one 160-septet segment.
+    assert (count_segments("{" + "a" * 158).encoding, count_segments("{" + "a" * 158).segments) == (
+        "GSM-7",
+        1,
+    )
+    assert count_segments("{" + "a" * 159).segments == 2
+    # An emoji is two UTF-16 units: with 68 more it fills one 70-unit UCS-2 segment.
+    assert (count_segments("😀" + "a" * 68).encoding, count_segments("😀" + "a" * 68).segments) == (
+        "UCS-2",
+        1,
+    )
+    assert count_segments("😀" + "a" * 69).segments == 2
+    assert count_segments("1" * 306).segments == 2
+    assert count_segments("1" * 307).segments == 3
+    assert count_segments("1" * 459).segments == 3
+    assert count_segments("1" * 460).segments == 4
+
+
+def test_multipart_ucs2_is_67_units_a_part() -> None:
+    assert count_segments("’" + "a" * 133).segments == 2  # 134 units
+    assert count_segments("’" + "a" * 134).segments == 3  # 135 units
+    assert count_segments("😀" + "a" * 132).segments == 2  # 134 units
+    assert count_segments("😀" + "a" * 133).segments == 3
+
+
+def test_the_count_reports_characters_and_each_forcing_character_once() -> None:
+    count = count_segments("a’b’c😀")
+    assert (count.characters, count.forced_by) == (6, ("’", "😀"))
+    assert count_segments("~").segments == 1 and count_segments("\f" * 80).segments == 1
+    assert count_segments("\f" * 81).segments == 2
+
+
+def test_segment_counts_are_whole_numbers_in_both_encodings() -> None:
+    # Staff see the figure and the API sends it as JSON: 3, never 3.0.
+    for text in ("’" + "a" * 134, "a" * 307, "😀" * 40):
+        assert type(count_segments(text).segments) is int

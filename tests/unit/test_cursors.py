@@ -44,12 +44,29 @@ def test_overlong_cursor_is_refused() -> None:
         decode_cursor("A" * 2000, keys=("pk", "sk"))
 
 
-@given(st.text(min_size=1, max_size=300))
-def test_any_text_decodes_or_raises_invalid_cursor_only(cursor: str) -> None:
+@given(
+    st.one_of(
+        st.text(min_size=1, max_size=300),
+        st.builds(
+            lambda k: encode_cursor(k) or "",
+            st.fixed_dictionaries({"pk": st.text(max_size=20), "sk": st.text(max_size=20)}),
+        ),
+        st.binary(max_size=200).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")),
+    )
+)
+def test_any_text_decodes_to_exactly_the_asked_keys_or_raises_invalid_cursor(cursor: str) -> None:
+    # Forged or real, random or base64: a cursor is refused, or it names exactly pk and sk as strings, and
+    # encoding it again gives the same key back (so nothing but a key can ride in a cursor).
     try:
-        decode_cursor(cursor, keys=("pk", "sk"))
+        key = decode_cursor(cursor, keys=("pk", "sk"))
     except InvalidCursor:
-        pass
+        return
+    if not cursor:
+        assert key is None  # no cursor: the first page
+        return
+    assert key is not None and sorted(key) == ["pk", "sk"]
+    assert all(isinstance(value, str) for value in key.values())
+    assert decode_cursor(encode_cursor(key), keys=("pk", "sk")) == key
 
 
 @given(st.dictionaries(st.sampled_from(["pk", "sk"]), st.text(max_size=50), min_size=2))

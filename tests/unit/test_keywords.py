@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -116,24 +118,53 @@ def test_messages_for_staff_are_not_commands(text: str) -> None:
 
 
 @given(st.text(max_size=200))
-def test_any_text_parses_or_is_left_for_staff(text: str) -> None:
+def test_only_the_words_decide_and_long_messages_are_for_staff(text: str) -> None:
     command = parse_command(text, TOPICS)
-    if len(words_of(text)) > 2:
+    words = words_of(text)
+    # Case, spacing and punctuation never change the reading: the bare words read the same.
+    assert parse_command(" ".join(words), TOPICS) == command
+    if len(words) > 2:
         assert command is None
+    if isinstance(command, OptOut):
+        # Only a carrier stop word, "OPT OUT" or "PLEASE <stop word>" ever stops anything.
+        carrier = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT")
+        assert (
+            words[0] in carrier or words == ("OPT", "OUT") or (words[0] == "PLEASE" and words[1] in carrier)
+        )
 
 
-@given(st.text(max_size=200))
-def test_a_stop_word_alone_is_always_a_full_stop(noise: str) -> None:
-    # Whatever surrounds it, if only a stop word survives normalization, it is a STOP.
-    words = words_of(noise)
-    if len(words) == 1 and words[0] in STOP_WORDS:
-        assert parse_command(noise, TOPICS) == OptOut()
+def _no_letters_after_normalizing(ch: str) -> bool:
+    return not any(c.isalnum() for c in unicodedata.normalize("NFKC", ch).upper())
+
+
+NOISE = st.text(
+    st.characters(categories=["P", "S", "Z", "Cc"]).filter(_no_letters_after_normalizing), max_size=12
+)
+
+
+@given(
+    word=st.sampled_from(
+        ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"]
+    ).flatmap(any_case),
+    before=NOISE,
+    after=NOISE,
+)
+def test_a_stop_word_alone_in_any_noise_is_always_a_full_stop(word: str, before: str, after: str) -> None:
+    # Emoji, symbols, any punctuation or spacing around it: a carrier stop word alone is a STOP.
+    assert parse_command(before + word + after, TOPICS) == OptOut()
 
 
 def test_registered_keywords_are_found_by_their_first_word() -> None:
     keyword = first_keyword("callback tomorrow 3pm")
     assert keyword is not None and keyword.keyword == "CALLBACK" and keyword.rest == ("TOMORROW", "3PM")
     assert first_keyword("a very long message that is not a keyword") is None
+
+
+def test_a_registered_keyword_takes_at_most_three_more_words() -> None:
+    four = first_keyword("callback monday at 3pm")
+    assert four is not None and four.rest == ("MONDAY", "AT", "3PM")
+    assert first_keyword("callback on monday at 3pm") is None
+    assert first_keyword(" ... ") is None
 
 
 @pytest.mark.parametrize(

@@ -83,3 +83,43 @@ def test_zone_for_takes_the_first_real_zone() -> None:
     assert zone_for(None, default="America/New_York") == NY
     assert is_valid_zone("Europe/Paris")
     assert not is_valid_zone("../etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("local", "quiet"),
+    [((20, 59, 59), False), ((21, 0, 0), True), ((23, 59, 59), True), ((0, 0, 0), True),
+     ((7, 59, 59), True), ((8, 0, 0), False), ((8, 0, 1), False), ((12, 0, 0), False)],
+)  # fmt: skip
+def test_the_default_window_is_21_00_inclusive_to_08_00_exclusive(
+    local: tuple[int, int, int], quiet: bool
+) -> None:
+    moment = datetime(2026, 6, 1, *local, tzinfo=NY)
+    assert QUIET.is_quiet(moment, NY) is quiet
+    assert (QUIET.next_allowed(moment, NY) == moment) is not quiet
+
+
+@pytest.mark.parametrize(
+    ("local", "wake"),
+    [((21, 0), utc(2026, 6, 2, 12, 0)), ((23, 59), utc(2026, 6, 2, 12, 0)), ((0, 0), utc(2026, 6, 1, 12, 0)),
+     ((7, 59), utc(2026, 6, 1, 12, 0))],
+)  # fmt: skip
+def test_the_wake_after_each_edge_is_the_next_local_eight(local: tuple[int, int], wake: datetime) -> None:
+    assert QUIET.next_allowed(datetime(2026, 6, 1, *local, tzinfo=NY), NY) == wake
+
+
+@pytest.mark.parametrize(
+    ("local", "quiet"), [((11, 59), False), ((12, 0), True), ((12, 59), True), ((13, 0), False)]
+)
+def test_a_window_inside_one_day_has_the_same_edges(local: tuple[int, int], quiet: bool) -> None:
+    lunch = QuietHours(time(12, 0), time(13, 0))
+    moment = datetime(2026, 6, 1, *local, tzinfo=NY)
+    assert lunch.is_quiet(moment, NY) is quiet
+    if quiet:
+        assert lunch.next_allowed(moment, NY) == utc(2026, 6, 1, 17, 0)  # 13:00 EDT, the same day
+
+
+def test_a_window_ending_at_midnight_wakes_the_next_day() -> None:
+    evening = QuietHours(time(21, 0), time(0, 0))
+    assert evening.is_quiet(datetime(2026, 6, 1, 23, 30, tzinfo=NY), NY)
+    assert not evening.is_quiet(datetime(2026, 6, 2, 0, 0, tzinfo=NY), NY)
+    assert evening.next_allowed(datetime(2026, 6, 1, 23, 30, tzinfo=NY), NY) == utc(2026, 6, 2, 4, 0)

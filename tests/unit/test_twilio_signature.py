@@ -18,6 +18,7 @@ from switchboard.twilio_signature import (
     parse_form_body,
     signed_url,
 )
+from twilio.request_validator import RequestValidator
 
 from events import SAMPLE_CONFIG, load_event
 
@@ -162,9 +163,38 @@ def test_arbitrary_bodies_parse_or_raise_malformed_body_only(body: str, is_base6
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in form.pairs)
 
 
-@given(st.binary(max_size=200))
-def test_arbitrary_bytes_in_base64_parse_or_raise_malformed_body_only(raw: bytes) -> None:
+@given(st.one_of(st.binary(max_size=200), pairs.map(lambda fields: urlencode(fields).encode())))
+def test_a_base64_body_parses_exactly_as_its_decoded_text(raw: bytes) -> None:
+    # Base64 is only a wrapping: the form is what the UTF-8 text inside says, and bytes that are not
+    # UTF-8 (or not a form) are MalformedBody, never another error and never a partial form.
     try:
-        parse_form_body(base64.b64encode(raw).decode(), True)
+        text = raw.decode("utf-8")
+        expected: FormBody | None = parse_form(text)
+    except (UnicodeDecodeError, MalformedBody):
+        expected = None
+    try:
+        parsed: FormBody | None = parse_form_body(base64.b64encode(raw).decode(), True)
     except MalformedBody:
-        pass
+        parsed = None
+    assert parsed == expected
+
+
+def test_an_empty_auth_token_refuses_even_a_signature_made_with_it() -> None:
+    # An unset token must not turn into an HMAC key anyone can use: "" signs as well as any other key.
+    signature = compute_signature("", URL, FORM)
+    assert not is_valid_signature("", URL, FORM, signature)
+
+
+def test_an_error_inside_validation_fails_closed() -> None:
+    # A URL whose port is not a number makes Twilio's validator raise (urlparse().port): that is "not signed".
+    url = "https://api.example.gov:port/twilio/messages"
+    signature = compute_signature(TOKEN, url, FORM)
+    with pytest.raises(ValueError, match="Port"):
+        RequestValidator(TOKEN).validate(url, {}, signature)
+    assert is_valid_signature(TOKEN, url, FORM, signature) is False
+
+
+def test_a_form_of_more_than_512_fields_is_malformed_and_512_is_not() -> None:
+    assert len(parse_form("&".join(f"f{n}=x" for n in range(512))).pairs) == 512
+    with pytest.raises(MalformedBody):
+        parse_form("&".join(f"f{n}=x" for n in range(513)))
