@@ -60,9 +60,9 @@ from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
 from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
-from switchboard.roles import Forbidden, require_role
+from switchboard.roles import Forbidden
 from switchboard.settings import AgentApiSettings, load_settings
-from switchboard.staff_routes import answer_errors
+from switchboard.staff_routes import answer_errors, table_gate
 from zones.handlers.zone_routes import router as zone_router
 
 if TYPE_CHECKING:
@@ -99,23 +99,18 @@ def dependencies() -> AgentApiDependencies:
     )
 
 
-# Routes anyone signed in may call; every other route needs a staff role (at least `agent`).
-_NO_ROLE_NEEDED = {"/api/me"}
+# Every request passes the gate first (switchboard.access: signed in, not disabled, at least `agent`, and the
+# department scope of a route on one thread); /api/me needs no role.
+gate = table_gate(settings.table_name, "agent", open_paths=frozenset({"/api/me"}))
 
 
-def require_agent(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
-    # API Gateway's authorizer has checked the JWT; an event without claims did not come through it.
+def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
-    workspace = dependencies().workspace
-    if app.current_event.path not in _NO_ROLE_NEEDED:
-        require_role(agent.groups, "agent")
-        if workspace_logic.is_disabled(workspace, agent.sub):
-            raise Forbidden("staff member is disabled")
-    app.append_context(agent=agent, workspace=workspace, consent=dependencies().consent)
+    app.append_context(agent=agent, workspace=dependencies().workspace, consent=dependencies().consent)
     return next_middleware(app)
 
 
-app.use(middlewares=[require_agent])
+app.use(middlewares=[provide_context])
 app.include_router(workspace_router)
 app.include_router(consent_router)
 app.include_router(inbox_router)
@@ -258,4 +253,4 @@ def at_capacity(error: AtCapacity) -> Response[dict[str, Any]]:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return gate.resolve(app, event, context)

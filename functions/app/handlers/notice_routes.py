@@ -43,7 +43,7 @@ from switchboard.audit import Actor, AuditLog
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import NoticesApiSettings, load_settings
-from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, requires
+from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, table_gate
 from zones.dal.zones_table import ZonesTable
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 settings = load_settings(NoticesApiSettings)
 app = APIGatewayHttpResolver(enable_validation=True)
-app.use(middlewares=[requires("supervisor")])
+gate = table_gate(settings.table_name, "supervisor")  # every route: signed in, not disabled, supervisor
 
 NoticeId = Annotated[str, Path(pattern=NOTICE_ID.pattern)]
 
@@ -176,4 +176,4 @@ answer_errors(
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return gate.resolve(app, event, context)

@@ -23,7 +23,7 @@ from switchboard.audit import AuditLog
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden, groups_from_claims
 from switchboard.settings import ClickToCallSettings, load_settings
-from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, requires
+from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, table_gate
 from switchboard.twilio_client import twilio_client_from_secret
 
 from calls.dal.call_table import CallTable
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 settings = load_settings(ClickToCallSettings)
 app = APIGatewayHttpResolver(enable_validation=True)
-app.use(middlewares=[requires("agent")])
+gate = table_gate(settings.table_name, "agent")  # every route: signed in, not disabled, agent
 
 ThreadId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -127,4 +127,4 @@ answer_errors(
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return gate.resolve(app, event, context)

@@ -26,6 +26,7 @@ from inbox.models.errors import (
     AtCapacity,
     CannedReplyNotFound,
     InvalidAction,
+    TakeOverNeeded,
     ThreadNotFound,
     UnknownDepartment,
     UnknownStaff,
@@ -256,20 +257,44 @@ def _within_cap(
     return {"cap_override": f"{load + 1} of {cap}", "override_reason": override_reason}
 
 
+def _take_over(
+    deps: WorkspaceDependencies,
+    agent: Agent,
+    thread_id: str,
+    thread: dict[str, Any],
+    new_assignee: str | None,
+    confirmed: bool,
+) -> None:
+    """Taking a thread from the colleague who holds it needs the caller's explicit confirmation (a 409 the
+    page turns into a confirm dialog) and is audited as `thread.takeover`; the holder handing it on needs
+    none."""
+    holder = thread.get("assignee")
+    if not holder or holder in (agent.sub, new_assignee):
+        return
+    if not confirmed:
+        raise TakeOverNeeded(str(holder))
+    detail = {"from": str(holder), "assignee": new_assignee or ""}
+    deps.audit.record(actor_of(agent), "thread.takeover", thread_id=thread_id, detail=detail)
+    logger.info("Thread taken over", extra={"thread_id": thread_id})
+
+
 def assign(
     deps: WorkspaceDependencies,
     agent: Agent,
     thread_id: str,
     target: str | None,
     override_reason: str | None = None,
+    take_over: bool = False,
 ) -> ThreadState:
     """Assign to `target` ("me" = the caller), or unassign with None."""
-    if target is None:
-        return _update(deps, agent, thread_id, "thread.unassign", {}, ("assignee",))
+    thread = _thread(deps.store, thread_id)
     sub = agent.sub if target == "me" else target
-    if sub != agent.sub:
+    if sub is not None and sub != agent.sub:
         _check_staff(deps.store, sub)
-    override = _within_cap(deps, agent, thread_id, _thread(deps.store, thread_id), sub, override_reason)
+    _take_over(deps, agent, thread_id, thread, sub, take_over)
+    if sub is None:
+        return _update(deps, agent, thread_id, "thread.unassign", {}, ("assignee",))
+    override = _within_cap(deps, agent, thread_id, thread, sub, override_reason)
     state = _update(
         deps, agent, thread_id, "thread.assign", {"assignee": sub}, detail={"assignee": sub, **override}
     )
@@ -312,6 +337,7 @@ def transfer(
         if not deps.store.department_exists(request.department_id):
             raise UnknownDepartment(request.department_id)
         set_fields["department_id"] = request.department_id
+    _take_over(deps, agent, thread_id, thread, request.agent_sub, request.take_over)
     if request.agent_sub is not None:
         _check_staff(deps.store, request.agent_sub)
         override = _within_cap(deps, agent, thread_id, thread, request.agent_sub, request.override_reason)

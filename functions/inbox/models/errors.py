@@ -14,6 +14,7 @@ __all__ = [
     "MediaNotFound",
     "NotAuthenticated",
     "OwnedByAnother",
+    "TakeOverNeeded",
     "ThreadNotFound",
     "UnknownDepartment",
     "UnknownStaff",
@@ -34,6 +35,14 @@ class InvalidCursor(ValueError):
 
 class OwnedByAnother(ValueError):
     """A reply to a thread another agent owns, without `confirm_takeover`."""
+
+
+class TakeOverNeeded(ValueError):
+    """Assigning, unassigning or transferring a thread someone else holds, without `take_over`."""
+
+    def __init__(self, assignee: str) -> None:
+        super().__init__("thread held by someone else")
+        self.assignee = assignee
 
 
 class UnknownDepartment(LookupError):
