@@ -33,6 +33,7 @@ from inbox.logic.agent_inbox import (
     read_media,
     reply_to_thread,
 )
+from inbox.logic.inbox_views import Visibility
 from inbox.logic.workspace import WorkspaceDependencies
 from inbox.models.alert_replies import (
     AlertReplyGroupDetail,
@@ -62,7 +63,7 @@ from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import AgentApiSettings, load_settings
-from switchboard.staff_routes import answer_errors, table_gate
+from switchboard.staff_routes import answer_errors, current_staff, table_gate
 from zones.handlers.zone_routes import router as zone_router
 
 if TYPE_CHECKING:
@@ -132,7 +133,12 @@ def get_me() -> Agent:
 
 @app.get("/api/threads")
 def get_threads(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Cursor = None) -> ThreadPage:
-    return list_threads(dependencies().store, limit, cursor)
+    """Newest activity first, keeping the threads the caller may open (a scoped caller's page may hold fewer
+    than `limit`; the inbox views read their departments' partitions instead)."""
+    page = list_threads(dependencies().store, limit, cursor)
+    seen = Visibility(current_staff(app), app.context.get("supervisor_scope", "all"))
+    page.threads = [thread for thread in page.threads if seen.shows(thread.model_dump())]
+    return page
 
 
 @app.get("/api/threads/<thread_id>")
