@@ -173,25 +173,6 @@ def record_read(deps: WorkspaceDependencies, agent: Agent, thread_id: str) -> No
     _recent_reads.add(key)
 
 
-_profile_cache: dict[str, tuple[float, bool]] = {}
-PROFILE_CACHE_S = 60.0
-
-
-def is_disabled(deps: WorkspaceDependencies, sub: str) -> bool:
-    """Whether an admin disabled this person. Cognito stops new sign-ins at once, but an ID token already
-    issued lives out its hour: the API checks the staff profile too (cached a minute per warm function)."""
-    now = deps.now().timestamp()
-    cached = _profile_cache.get(sub)
-    if cached and now - cached[0] < PROFILE_CACHE_S:
-        return cached[1]
-    profile = deps.store.get_staff(sub)
-    disabled = profile is not None and profile.get("enabled") is False
-    if len(_profile_cache) > 10_000:
-        _profile_cache.clear()
-    _profile_cache[sub] = (now, disabled)
-    return disabled
-
-
 # --- thread actions -----------------------------------------------------------------------------------
 
 
