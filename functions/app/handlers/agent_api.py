@@ -126,6 +126,11 @@ def current_agent() -> Agent:
     return agent
 
 
+def _visibility() -> Visibility:
+    """Whose threads the caller may see: the staff gate's answer (switchboard.access)."""
+    return Visibility(current_staff(app), app.context.get("supervisor_scope", "all"))
+
+
 @app.get("/api/me")
 def get_me() -> Agent:
     return current_agent()
@@ -136,7 +141,7 @@ def get_threads(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Cursor 
     """Newest activity first, keeping the threads the caller may open (a scoped caller's page may hold fewer
     than `limit`; the inbox views read their departments' partitions instead)."""
     page = list_threads(dependencies().store, limit, cursor)
-    seen = Visibility(current_staff(app), app.context.get("supervisor_scope", "all"))
+    seen = _visibility()
     page.threads = [thread for thread in page.threads if seen.shows(thread.model_dump())]
     return page
 
@@ -201,7 +206,7 @@ def get_alert_reply_groups() -> AlertReplyGroups:
 @app.get("/api/alert-replies/<alert_id>")
 def get_alert_reply_group(alert_id: AlertId) -> AlertReplyGroupDetail:
     deps = dependencies()
-    return alert_replies.group_detail(deps.alert_replies, deps.views, alert_id)
+    return alert_replies.group_detail(deps.alert_replies, deps.views, alert_id, _visibility().shows)
 
 
 @app.post("/api/alert-replies/<alert_id>/answer")
@@ -218,6 +223,7 @@ def post_alert_group_answer(alert_id: AlertId, request: GroupAnswerRequest) -> G
         agent=current_agent(),
         alert_id=alert_id,
         request=request,
+        shows=_visibility().shows,
     )
 
 
