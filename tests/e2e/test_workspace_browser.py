@@ -60,17 +60,23 @@ def open_thread(page: Page, address: str) -> None:
     expect(page.locator("#thread-owner")).not_to_be_empty()
 
 
-def route_to_water(local_stack, address: str) -> None:
-    """What a routing rule would do: put the resident's thread in the water department."""
+def update_resident_thread(local_stack, address: str, **fields: Any) -> None:
+    """Set fields on a resident's thread in the local table, as another part of the system would."""
     table = boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
         local_stack.outputs["TableName"]
     )
     thread_id = table.get_item(Key={"pk": f"ADDR#{address}", "sk": "RESIDENT"})["Item"]["thread_id"]
     table.update_item(
         Key={"pk": f"THREAD#{thread_id}", "sk": "META"},
-        UpdateExpression="SET department_id = :water",
-        ExpressionAttributeValues={":water": "water"},
+        UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in fields),
+        ExpressionAttributeNames={f"#{name}": name for name in fields},
+        ExpressionAttributeValues={f":{name}": value for name, value in fields.items()},
     )
+
+
+def route_to_water(local_stack, address: str) -> None:
+    """What a routing rule would do: put the resident's thread in the water department."""
+    update_resident_thread(local_stack, address, department_id="water")
 
 
 def new_resident(local_stack, text: str) -> str:
