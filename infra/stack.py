@@ -344,6 +344,8 @@ class SwitchboardStack(Stack):
                 "TWILIO_API_BASE_URL": "",
                 "AGENCY_NAME": agency_name.value_as_string,
                 "AGENCY_TIME_ZONE": str(self.node.try_get_context("agencyTimeZone") or "America/New_York"),
+                # Whose threads supervisors see: "all" departments or "departments" (their own); docs "Auth".
+                "SUPERVISOR_SCOPE": str(self.node.try_get_context("supervisorScope") or "all"),
                 "ALERT_PLAN_QUEUE_URL": queues["AlertPlan"].queue.queue_url,
                 "ALERT_PLAN_QUEUE_ARN": queues["AlertPlan"].queue.queue_arn,
                 "ALERT_SEND_QUEUE_URL": queues["AlertSend"].queue.queue_url,

@@ -7,11 +7,10 @@ from __future__ import annotations
 import secrets
 import time
 
-import boto3
 from playwright.sync_api import expect
 from switchboard.clock import utc_now_iso
 
-from infra.local.stack import DEMO_AGENT_EMAIL, REGION
+from infra.local.stack import DEMO_AGENT_EMAIL
 from tests.e2e.browser import DESKTOP, PHONE, browser_test_marks, new_page
 from tests.e2e.test_agent_browser import (
     assert_axe_clean,
@@ -20,7 +19,7 @@ from tests.e2e.test_agent_browser import (
     resident_number,
     resident_texts,
 )
-from tests.e2e.test_workspace_browser import sign_in_as
+from tests.e2e.test_workspace_browser import sign_in_as, update_resident_thread
 
 pytestmark = browser_test_marks()
 
@@ -28,14 +27,8 @@ pytestmark = browser_test_marks()
 def alert_reaches(local_stack, address: str, alert_id: str, title: str) -> None:
     """What the alert sender leaves on a recipient's thread (the alerts data contract), for a resident whose
     thread exists."""
-    table = boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
-        local_stack.outputs["TableName"]
-    )
-    thread_id = table.get_item(Key={"pk": f"ADDR#{address}", "sk": "RESIDENT"})["Item"]["thread_id"]
-    table.update_item(
-        Key={"pk": f"THREAD#{thread_id}", "sk": "META"},
-        UpdateExpression="SET last_alert_id = :a, last_alert_title = :t, last_alert_at = :at",
-        ExpressionAttributeValues={":a": alert_id, ":t": title, ":at": utc_now_iso()},
+    update_resident_thread(
+        local_stack, address, last_alert_id=alert_id, last_alert_title=title, last_alert_at=utc_now_iso()
     )
 
 

@@ -30,7 +30,14 @@ def thread_of(stack: LocalStack, address: str) -> str:
     table = boto3.resource("dynamodb", endpoint_url=stack.moto_url, region_name=REGION).Table(
         stack.outputs["TableName"]
     )
-    return str(table.get_item(Key={"pk": f"ADDR#{address}", "sk": "RESIDENT"})["Item"]["thread_id"])
+    thread_id = str(table.get_item(Key={"pk": f"ADDR#{address}", "sk": "RESIDENT"})["Item"]["thread_id"])
+    # Routed to water, the callback's department and the agent's: agents open their departments' threads.
+    table.update_item(
+        Key={"pk": f"THREAD#{thread_id}", "sk": "META"},
+        UpdateExpression="SET department_id = :water",
+        ExpressionAttributeValues={":water": "water"},
+    )
+    return thread_id
 
 
 def book(stack: LocalStack, thread_id: str, slot_in: timedelta, remind_before: timedelta) -> str:

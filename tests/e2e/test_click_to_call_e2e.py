@@ -66,6 +66,10 @@ def test_an_agent_without_a_phone_or_access_is_told_and_nothing_is_dialled(
     address = resident()
     local_stack.send_inbound(address, "Hello")
     thread = eventually(lambda: thread_of(local_stack, token, address))
+    # In water, Sam's department: Sam may work it (an agent works their departments' threads).
+    to_water = {"department_id": "water", "note": "A water question"}
+    transfer = f"/api/threads/{thread['thread_id']}/transfer"
+    assert call(local_stack, "POST", transfer, token, to_water)[0] == 200
     sam = local_stack.sign_in("agent2@demo.switchboard.local", DEMO_AGENT_PASSWORD)
     before = len(local_stack.twilio.calls)
     call(local_stack, "PUT", "/api/calls/phone", sam, {"phone": None})

@@ -56,6 +56,25 @@ def open_thread(page: Page, address: str) -> None:
     expect(page.locator("#thread-owner")).not_to_be_empty()
 
 
+def update_resident_thread(local_stack, address: str, **fields: Any) -> None:
+    """Set fields on a resident's thread in the local table, as another part of the system would."""
+    table = boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
+        local_stack.outputs["TableName"]
+    )
+    thread_id = table.get_item(Key={"pk": f"ADDR#{address}", "sk": "RESIDENT"})["Item"]["thread_id"]
+    table.update_item(
+        Key={"pk": f"THREAD#{thread_id}", "sk": "META"},
+        UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in fields),
+        ExpressionAttributeNames={f"#{name}": name for name in fields},
+        ExpressionAttributeValues={f":{name}": value for name, value in fields.items()},
+    )
+
+
+def route_to_water(local_stack, address: str) -> None:
+    """What a routing rule would do: put the resident's thread in the water department."""
+    update_resident_thread(local_stack, address, department_id="water")
+
+
 def new_resident(local_stack, text: str) -> str:
     address = resident_number()
     resident_texts(local_stack, address, text)
@@ -176,6 +195,7 @@ def test_two_agents_in_one_thread_see_each_other_and_a_reply_to_the_owners_threa
         new_page(chromium, DESKTOP) as (owner, owner_watch),
         new_page(chromium, DESKTOP) as (other, other_watch),
     ):
+        route_to_water(local_stack, address)  # Sam's department: agents open only their departments' threads
         sign_in_as(owner, agent_url, DEMO_AGENT_EMAIL)
         open_thread(owner, address)
         owner.get_by_role("button", name="Assign to me").click()
@@ -214,6 +234,15 @@ def test_two_agents_in_one_thread_see_each_other_and_a_reply_to_the_owners_threa
             1, timeout=5_000
         )
         expect(other.locator("#thread-owner")).to_contain_text("Assigned to Dana (demo)")
+
+        # Taking the thread over asks too; leaving it keeps it Dana's, confirming makes it Sam's.
+        other.get_by_role("button", name="Assign to me").click()
+        expect(confirm).to_contain_text("Take it over?")
+        confirm.get_by_role("button", name="Leave it").click()
+        expect(other.locator("#thread-owner")).to_contain_text("Assigned to Dana (demo)")
+        other.get_by_role("button", name="Assign to me").click()
+        confirm.get_by_role("button", name="Take it over").click()
+        expect(other.locator("#thread-owner")).to_contain_text("Assigned to you")
         assert_clean(owner_watch)
         assert_clean(other_watch)
 

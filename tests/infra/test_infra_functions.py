@@ -43,6 +43,7 @@ CONTRACT_ENVIRONMENT = {
     "TWILIO_API_BASE_URL",
     "AGENCY_NAME",
     "AGENCY_TIME_ZONE",
+    "SUPERVISOR_SCOPE",
     "ALERT_PLAN_QUEUE_URL",
     "ALERT_PLAN_QUEUE_ARN",
     "ALERT_SEND_QUEUE_URL",
@@ -114,6 +115,7 @@ def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> 
         assert variables["TWILIO_API_BASE_URL"] == ""  # only the local stack points the SDK elsewhere
         assert variables["TABLE_NAME"] == {"Ref": "Table"}
         assert variables["USER_POOL_ID"] == {"Ref": "UserPool"}
+        assert variables["SUPERVISOR_SCOPE"] == "all"  # supervisors see every department unless configured
         assert variables["INBOUND_QUEUE_URL"] == {"Ref": "InboundQueue"}
         assert variables["STATUS_QUEUE_URL"] == {"Ref": "StatusQueue"}
         assert variables["OUTBOUND_QUEUE_URL"] == {"Ref": "OutboundQueue"}

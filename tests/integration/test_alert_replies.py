@@ -19,6 +19,11 @@ from tests.integration.test_consent import inbound_event
 ALERT_AT = "2026-11-25T08:00:00.000000Z"
 AGENT = {"sub": "aaaaaaaa-0000-4000-8000-00000000000a", "email": "a@example.gov", "cognito:groups": "[agent]"}
 OTHER = "bbbbbbbb-0000-4000-8000-00000000000b"
+ROADS_AGENT = {
+    "sub": "cccccccc-0000-4000-8000-00000000000c",
+    "email": "r@example.gov",
+    "cognito:groups": "[agent]",
+}
 
 
 def alert_sent(
@@ -31,7 +36,7 @@ def alert_sent(
     aws.table.update_item(
         Key={"pk": thread_pk(thread_id), "sk": "META"},
         UpdateExpression="SET thread_id = :t, #r = if_not_exists(#r, :r), "
-        "created_at = if_not_exists(created_at, :at), "
+        "created_at = if_not_exists(created_at, :at), department_id = :water, "
         "last_alert_id = :a, last_alert_title = :title, last_alert_at = :at",
         ExpressionAttributeNames={"#r": "resident"},
         ExpressionAttributeValues={
@@ -40,6 +45,7 @@ def alert_sent(
             ":at": ALERT_AT,
             ":a": alert_id,
             ":title": title,
+            ":water": "water",  # routed to the water department, the agents' (switchboard.access)
         },
     )
     return thread_id
@@ -55,8 +61,15 @@ def resident_writes(
     assert inbound_consumer.handler(event, context) == {"batchItemFailures": []}
 
 
-def api(agent_api: Any, context: LambdaContext, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    return call(agent_api, context, api_event(method, path, body=body, claims=AGENT))
+def api(
+    agent_api: Any,
+    context: LambdaContext,
+    method: str,
+    path: str,
+    body: Any = None,
+    claims: dict[str, Any] = AGENT,
+) -> tuple[int, Any]:
+    return call(agent_api, context, api_event(method, path, body=body, claims=claims))
 
 
 def outbound_bodies(aws: Aws) -> list[tuple[str, str]]:
@@ -70,6 +83,15 @@ def outbound_bodies(aws: Aws) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def group(aws: Aws, inbound_consumer: Any, context: LambdaContext) -> dict[str, str]:
+    for claims, department in ((AGENT, "water"), (ROADS_AGENT, "roads")):
+        aws.table.put_item(
+            Item={
+                "pk": f"STAFF#{claims['sub']}",
+                "sk": "PROFILE",
+                "departments": [department],
+                "enabled": True,
+            }
+        )
     threads = {name: alert_sent(aws, f"+1555555{n:04d}") for n, name in enumerate(["ana", "ben", "cy"])}
     alert_sent(aws, "+15555559999", alert_id="older", title="Boil notice")
     resident_writes(
@@ -180,3 +202,14 @@ def test_a_resident_who_opted_out_is_not_answered(
     result = api(agent_api, context, "POST", "/api/alert-replies/alert1/answer", answer)[1]
     assert (result["answered"], result["opted_out"]) == (1, 1)
     assert [body for _, body in outbound_bodies(aws)[before:]] == ["Water is back."]
+
+
+def test_an_agent_of_another_department_neither_sees_nor_answers_the_group(
+    aws: Aws, agent_api: Any, context: LambdaContext, group: dict[str, str]
+) -> None:
+    status, detail = api(agent_api, context, "GET", "/api/alert-replies/alert1", claims=ROADS_AGENT)
+    assert status == 200 and (detail["waiting"], detail["threads"]) == (0, [])
+    answer = {"answer_id": "answer-0009", "body": "Roads crew here."}
+    result = api(agent_api, context, "POST", "/api/alert-replies/alert1/answer", answer, ROADS_AGENT)[1]
+    assert (result["answered"], result["outside_your_departments"]) == (0, 2)
+    assert outbound_bodies(aws) == []

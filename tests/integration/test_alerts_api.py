@@ -54,7 +54,7 @@ def test_agents_get_403_on_every_alert_route(
     status, answer = alerts_call(alerts_api, method, path, body, claims=AGENT)
 
     assert status == 403
-    assert answer["error"] == "forbidden"
+    assert answer["message"] == "forbidden"  # the staff gate's answer (switchboard.staff_routes)
     assert aws.queue_messages("AlertPlanQueue") == []
 
 

@@ -72,6 +72,21 @@ def status_event(**fields: str) -> dict[str, Any]:
     return sign(event)
 
 
+def seed_water_thread(aws: Aws) -> None:
+    """The sample conversation, routed to water, the department of AGENT (switchboard.access)."""
+    seed_conversation(aws.table)
+    aws.table.update_item(
+        Key={"pk": f"THREAD#{THREAD_ID}", "sk": "META"},
+        UpdateExpression="SET department_id = :water",
+        ExpressionAttributeValues={":water": "water"},
+    )
+    aws.table.update_item(
+        Key={"pk": f"STAFF#{AGENT['sub']}", "sk": "PROFILE"},
+        UpdateExpression="SET departments = :water",
+        ExpressionAttributeValues={":water": ["water"]},
+    )
+
+
 def notes(aws: Aws) -> list[dict[str, Any]]:
     return [i for i in aws.items() if i["pk"] == f"THREAD#{THREAD_ID}" and i["sk"].startswith("NOTE#")]
 
@@ -83,7 +98,7 @@ def set_phone(calls_api: Any, context: LambdaContext, claims: dict[str, Any], ph
 def test_an_agent_calls_a_resident_through_their_own_phone(
     aws: Aws, calls_api: Any, twilio: FakeTwilioHttpClient, context: LambdaContext
 ) -> None:
-    seed_conversation(aws.table)
+    seed_water_thread(aws)
     assert set_phone(calls_api, context, AGENT, "+1 555 555 0177") == (200, {"phone": STAFF_PHONE})
     assert call(calls_api, context, calls_event("GET", "/api/calls/phone", AGENT)) == (
         200,
@@ -108,7 +123,7 @@ def test_an_agent_calls_a_resident_through_their_own_phone(
 def test_without_a_phone_on_the_profile_the_agent_is_told_what_to_do(
     aws: Aws, calls_api: Any, twilio: FakeTwilioHttpClient, context: LambdaContext
 ) -> None:
-    seed_conversation(aws.table)
+    seed_water_thread(aws)
     status, body = call(calls_api, context, calls_event("POST", f"/api/calls/threads/{THREAD_ID}", AGENT))
     assert status == 409 and "Add your phone number" in body["message"]
     assert twilio.requests == []
@@ -125,7 +140,7 @@ def test_a_phone_that_is_not_e164_is_a_400_and_nothing_is_stored(
 def test_only_staff_who_may_work_the_thread_may_call_it(
     aws: Aws, calls_api: Any, twilio: FakeTwilioHttpClient, context: LambdaContext
 ) -> None:
-    seed_conversation(aws.table)
+    seed_water_thread(aws)
     aws.table.update_item(
         Key={"pk": f"THREAD#{THREAD_ID}", "sk": "META"},
         UpdateExpression="SET assignee = :a, department_id = :d",
@@ -145,7 +160,7 @@ def test_only_staff_who_may_work_the_thread_may_call_it(
 def test_a_twilio_refusal_is_a_502_and_no_call_is_recorded(
     aws: Aws, calls_api: Any, twilio: FakeTwilioHttpClient, context: LambdaContext
 ) -> None:
-    seed_conversation(aws.table)
+    seed_water_thread(aws)
     twilio.answers = [twilio_error(400, 21215, "Geo permission")]
     set_phone(calls_api, context, AGENT, STAFF_PHONE)
     status, body = call(calls_api, context, calls_event("POST", f"/api/calls/threads/{THREAD_ID}", AGENT))
@@ -156,7 +171,7 @@ def test_a_twilio_refusal_is_a_502_and_no_call_is_recorded(
 def test_signed_progress_lands_in_the_thread_once_and_unsigned_is_refused(
     aws: Aws, calls_api: Any, call_status: Any, context: LambdaContext
 ) -> None:
-    seed_conversation(aws.table)
+    seed_water_thread(aws)
     set_phone(calls_api, context, AGENT, STAFF_PHONE)
     call(calls_api, context, calls_event("POST", f"/api/calls/threads/{THREAD_ID}", AGENT))
 
@@ -190,7 +205,7 @@ def test_signed_progress_lands_in_the_thread_once_and_unsigned_is_refused(
 def test_progress_for_a_call_we_did_not_place_is_acknowledged_and_ignored(
     aws: Aws, call_status: Any, context: LambdaContext
 ) -> None:
-    seed_conversation(aws.table)
+    seed_water_thread(aws)
     assert call_status.handler(status_event(), context)["statusCode"] == 200
     assert notes(aws) == []
     malformed = status_event(CallSid="not-a-sid!")
@@ -200,7 +215,7 @@ def test_progress_for_a_call_we_did_not_place_is_acknowledged_and_ignored(
 def test_the_agent_sees_call_events_among_the_threads_notes(
     aws: Aws, calls_api: Any, agent_api: Any, context: LambdaContext
 ) -> None:
-    seed_conversation(aws.table)
+    seed_water_thread(aws)
     set_phone(calls_api, context, AGENT, STAFF_PHONE)
     call(calls_api, context, calls_event("POST", f"/api/calls/threads/{THREAD_ID}", AGENT))
     status, body = call(agent_api, context, api_event("GET", f"/api/threads/{THREAD_ID}/notes", claims=AGENT))
@@ -228,7 +243,7 @@ def test_an_admin_editing_a_staff_member_keeps_their_phone(
 def test_no_phone_number_reaches_the_logs(
     aws: Aws, calls_api: Any, call_status: Any, context: LambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    seed_conversation(aws.table)
+    seed_water_thread(aws)
     set_phone(calls_api, context, AGENT, STAFF_PHONE)
     call(calls_api, context, calls_event("POST", f"/api/calls/threads/{THREAD_ID}", AGENT))
     call_status.handler(status_event(CallSid=CALL_SID, CallStatus="completed", CallDuration="5"), context)

@@ -94,16 +94,25 @@ def test_unassigned_pages_through_every_open_unassigned_thread_once(
         cursor = body["next_cursor"]
         if not cursor:
             break
-    assert seen == [f"t{n:03d}" for n in range(24, 9, -1)]
+    # The agent's department is water (even numbers): health's unassigned threads are not theirs to see.
+    assert seen == [f"t{n:03d}" for n in range(24, 9, -2)]
+    status, body = inbox(agent_api, context, SUPERVISOR, view="unassigned", limit="100")
+    assert ids(body) == [f"t{n:03d}" for n in range(24, 9, -1)]  # supervisors: every department (default)
+    assert inbox(agent_api, context, AGENT, view="unassigned", department="health")[0] == 403
 
 
 def test_oldest_waiting_first_orders_by_waiting_since_and_leaves_out_threads_nobody_waits_on(
     threads: None, agent_api: Any, context: LambdaContext
 ) -> None:
-    status, body = inbox(agent_api, context, AGENT, view="unassigned", sort="oldest_waiting")
+    status, body = inbox(agent_api, context, SUPERVISOR, view="unassigned", sort="oldest_waiting")
     assert status == 200
     assert ids(body) == ["t024", "t023", "t022", "t021", "t020"]
     assert body["threads"][0]["waiting_since"] == "2026-11-25T09:35:00.000000Z"
+    assert ids(inbox(agent_api, context, AGENT, view="unassigned", sort="oldest_waiting")[1]) == [
+        "t024",
+        "t022",
+        "t020",
+    ]
 
 
 def test_my_departments_merges_department_partitions_and_filters_by_label(
@@ -135,7 +144,8 @@ def test_counts_per_view(threads: None, agent_api: Any, context: LambdaContext) 
     status, body = call(agent_api, context, api_event("GET", "/api/inbox/counts", claims=AGENT))
     assert status == 200
     counts = {view: c["count"] for view, c in body["counts"].items()}
-    assert counts == {"mine": 5, "unassigned": 15, "departments": 13}  # no "all" for an agent
+    # No "all" for an agent; unassigned counts their department's only (water: 10, 12, ..., 24).
+    assert counts == {"mine": 5, "unassigned": 8, "departments": 13}
     status, body = call(agent_api, context, api_event("GET", "/api/inbox/counts", claims=SUPERVISOR))
     assert body["counts"]["all"] == {"count": 25, "capped": False}
 
@@ -155,9 +165,9 @@ def test_search_finds_threads_by_words_phone_and_last_digits(
     word = max((w for w in sample["body"].split() if w.isalpha()), key=len)
     address = next(t for t in threads if t["thread_id"] == sample["thread_id"])["resident"]["address"]
 
-    def search(q: str) -> dict[str, Any]:
+    def search(q: str, claims: dict[str, Any] = SUPERVISOR) -> dict[str, Any]:
         status, body = call(
-            agent_api, context, api_event("GET", "/api/inbox/search", query={"q": q}, claims=AGENT)
+            agent_api, context, api_event("GET", "/api/inbox/search", query={"q": q}, claims=claims)
         )
         assert status == 200, body
         return body
@@ -168,6 +178,9 @@ def test_search_finds_threads_by_words_phone_and_last_digits(
     by_number = search(address.removeprefix("whatsapp:"))
     assert by_number["query_kind"] == "phone" and ids(by_number) == [sample["thread_id"]]
     assert sample["thread_id"] in ids(search(address[-4:]))
+    # An agent finds only threads of their departments or their own: these are not routed yet.
+    assert search(word.upper(), claims=AGENT)["threads"] == []
+    assert search(address.removeprefix("whatsapp:"), claims=AGENT)["threads"] == []
 
 
 def test_a_resident_named_by_staff_is_found_by_name(
@@ -209,7 +222,7 @@ def _all_pages(agent_api: Any, context: LambdaContext, claims: dict[str, Any], *
         {"view": "departments", "sort": "oldest_waiting"},
         {"view": "unassigned"},
         {"view": "unassigned", "sort": "oldest_waiting"},
-        {"view": "unassigned", "department": "health"},
+        {"view": "unassigned", "department": "water"},
         {"view": "all", "status": "closed"},
         {"view": "all", "status": "any"},
         {"view": "all", "channel": "sms"},

@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from switchboard.staff_routes import PROFILE_CACHE_S
 
 from tests.integration.conftest import REGION, Aws, LambdaContext
 from tests.integration.test_agent_api import api_event, call
@@ -26,6 +27,21 @@ AGENT = {
     "email": "agent@example.gov",
     "cognito:groups": "[agent]",
 }
+
+
+class FakeClock:
+    """The staff gate's monotonic clock, moved by the test (no sleeps)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 NOBODY = {"sub": "00000000-0000-4000-8000-000000000004", "email": "new@example.gov"}
 
 ADMIN_ROUTES = [
@@ -219,20 +235,23 @@ def test_agency_settings_are_kept_for_canned_replies(
 def test_a_disabled_agent_is_refused_even_with_a_token_issued_before(
     aws: Aws, staff_admin: Any, agent_api: Any, context: LambdaContext
 ) -> None:
-    from inbox.logic import workspace
-
-    workspace._profile_cache.clear()
+    clock = FakeClock()
+    agent_api.gate.clock = clock
     member = admin_call(staff_admin, context, "POST", "/api/admin/staff", {"email": "e@example.gov"})[1]
     claims = {"sub": member["sub"], "email": "e@example.gov", "cognito:groups": "[agent]"}
-    assert call(agent_api, context, api_event("GET", "/api/threads", claims=claims))[0] == 200
+    threads = api_event("GET", "/api/threads", claims=claims)
+    assert call(agent_api, context, threads)[0] == 200
 
+    # Given the admin disables them: a warm function re-reads the profile once its few seconds are up.
     admin_call(staff_admin, context, "POST", f"/api/admin/staff/{member['sub']}/disable")
-    workspace._profile_cache.clear()  # a warm function re-reads the profile within a minute
+    clock.advance(PROFILE_CACHE_S)
+    assert call(agent_api, context, threads) == (403, {"message": "forbidden"})
+    assert call(agent_api, context, api_event("GET", "/api/me", claims=claims))[0] == 403
 
-    assert call(agent_api, context, api_event("GET", "/api/threads", claims=claims)) == (
-        403,
-        {"message": "forbidden"},
-    )
+    # And re-enabled, they work again within the same few seconds.
+    admin_call(staff_admin, context, "POST", f"/api/admin/staff/{member['sub']}/enable")
+    clock.advance(PROFILE_CACHE_S)
+    assert call(agent_api, context, threads)[0] == 200
 
 
 def test_a_disabled_admin_cannot_administer_with_a_token_issued_before(
@@ -242,9 +261,12 @@ def test_a_disabled_admin_cannot_administer_with_a_token_issued_before(
         staff_admin, context, "POST", "/api/admin/staff", {"email": "admin2@example.gov", "groups": ["admin"]}
     )[1]
     claims = {"sub": other["sub"], "email": "admin2@example.gov", "cognito:groups": "[admin]"}
+    clock = FakeClock()
+    staff_admin.gate.clock = clock
     assert admin_call(staff_admin, context, "GET", "/api/admin/staff", None, claims)[0] == 200
 
     admin_call(staff_admin, context, "POST", f"/api/admin/staff/{other['sub']}/disable")
+    clock.advance(PROFILE_CACHE_S)
 
     assert admin_call(staff_admin, context, "GET", "/api/admin/staff", None, claims) == (
         403,

@@ -67,6 +67,12 @@ def thread_id(aws: Aws, inbound_consumer: Any, media: FakeMediaSource, context: 
         }
     )
     (thread,) = [i for i in aws.items() if i["sk"] == "META" and i["resident"]["address"] == RESIDENT]
+    # Routed to the agents' department: agents act on their departments' threads (switchboard.access).
+    aws.table.update_item(
+        Key={"pk": thread["pk"], "sk": "META"},
+        UpdateExpression="SET department_id = :water",
+        ExpressionAttributeValues={":water": "water"},
+    )
     return str(thread["thread_id"])
 
 
@@ -99,11 +105,12 @@ def test_assign_to_me_to_a_colleague_and_unassign(
     thread = act(agent_api, context, "GET", f"/api/threads/{thread_id}")[1]["thread"]
     assert thread["assignee"] == AGENT_B["sub"]
 
+    # Taking it back from B needs an explicit confirmation (the page asks), and is audited.
+    status, answer = act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", {"agent_sub": None})
+    assert (status, answer["error"], answer["assignee"]) == (409, "take_over_required", AGENT_B["sub"])
+    unassign = {"agent_sub": None, "take_over": True}
     assert (
-        act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", {"agent_sub": None})[1][
-            "assignee"
-        ]
-        is None
+        act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", unassign)[1]["assignee"] is None
     )
     assert (
         act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", {"agent_sub": "nobody-here"})[0]
@@ -112,6 +119,7 @@ def test_assign_to_me_to_a_colleague_and_unassign(
     assert act(agent_api, context, "POST", "/api/threads/missing/assign", {})[0] == 404
     actions = [a for a, _ in audit_actions(agent_api, context)]
     assert actions.count("thread.assign") == 2 and actions.count("thread.unassign") == 1
+    assert actions.count("thread.takeover") == 1
     # Each change of owner is in the thread's timeline, in order; refused ones left nothing.
     notes = act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes")[1]["notes"]
     assert [(n["kind"], n["author_sub"], n.get("assignee")) for n in notes] == [
@@ -120,7 +128,7 @@ def test_assign_to_me_to_a_colleague_and_unassign(
         ("assignment", AGENT_A["sub"], None),
     ]
     # Unassigning an unassigned thread changes nothing, so it adds nothing to the timeline.
-    act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", {"agent_sub": None})
+    act(agent_api, context, "POST", f"/api/threads/{thread_id}/assign", unassign)
     assert len(act(agent_api, context, "GET", f"/api/threads/{thread_id}/notes")[1]["notes"]) == 3
 
 

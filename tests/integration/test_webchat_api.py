@@ -13,7 +13,9 @@ from tests.integration.fakes import FakeTwilioHttpClient
 from tests.integration.test_agent_api import api_event
 
 ORIGIN = "https://www.county.example"
-CLAIMS = {"sub": "agent-1", "email": "agent@county.example", "cognito:groups": "[agent]"}
+# A supervisor: these chats are not routed to a department, and an agent sees only their departments' threads
+# (switchboard.access; tests/integration/test_staff_access_walk.py walks the agent routes as every role).
+CLAIMS = {"sub": "agent-1", "email": "agent@county.example", "cognito:groups": "[supervisor]"}
 
 
 def chat_event(

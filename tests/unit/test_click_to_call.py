@@ -34,6 +34,8 @@ SMS_THREAD = {
     "channel": "sms",
     "resident": {"address": "+15555550123", "channel": "sms"},
     "agency_address": "+15555550100",
+    "department_id": "water",
+    "assignee": "agent-1",  # the agent's own: theirs to call (switchboard.access)
 }
 SETTINGS = CallSettings(
     status_callback_url="https://api.example.gov/twilio/calls/status", default_caller_id=""
@@ -47,7 +49,6 @@ class MemoryCalls:
         self.calls: dict[str, dict[str, Any]] = {}
         self.notes: list[dict[str, Any]] = []
         self.seen: set[tuple[str, str, str]] = set()
-        self.taker: str | None = None
 
     def get_thread(self, thread_id: str) -> dict[str, Any] | None:
         return self.thread
@@ -57,9 +58,6 @@ class MemoryCalls:
 
     def set_phone(self, sub: str, phone: str | None, now: str) -> None:
         self.profile = {**(self.profile or {}), "phone": phone}
-
-    def callback_taken_by(self, thread_id: str) -> str | None:
-        return self.taker
 
     def record_call(self, call: dict[str, Any], note: dict[str, Any]) -> None:
         self.calls[call["call_sid"]] = call
@@ -101,12 +99,15 @@ class AuditTable:
 
 def test_supervisors_call_any_thread_and_agents_only_threads_they_may_work() -> None:
     other = {**SMS_THREAD, "assignee": "someone-else", "department_id": "roads"}
-    assert may_call(SUPERVISOR, other, None, None)
-    assert not may_call(AGENT, other, {"departments": ["water"]}, None)
-    assert may_call(AGENT, other, {"departments": ["roads"]}, None)
-    assert may_call(AGENT, other, None, callback_taker="agent-1")
-    assert may_call(AGENT, {**SMS_THREAD, "assignee": "agent-1"}, None, None)
-    assert may_call(AGENT, SMS_THREAD, None, None)  # unassigned: the queue every agent works
+    assert may_call(SUPERVISOR, other, None).allowed
+    assert not may_call(AGENT, other, {"departments": ["water"]}).allowed
+    assert may_call(AGENT, other, {"departments": ["roads"]}).allowed
+    assert may_call(AGENT, {**SMS_THREAD, "assignee": "agent-1"}, None).allowed
+    # Not routed to a department yet: the supervisors' to route (switchboard.access), not every agent's.
+    unrouted = {k: v for k, v in SMS_THREAD.items() if k not in ("department_id", "assignee")}
+    assert not may_call(AGENT, unrouted, {"departments": ["water"]}).allowed
+    assert may_call(AGENT, {**SMS_THREAD, "assignee": None}, {"departments": ["water"]}).allowed
+    assert not may_call(SUPERVISOR, other, {"enabled": False}).allowed
 
 
 def test_the_number_to_dial_comes_from_the_thread_never_from_the_page() -> None:

@@ -224,9 +224,14 @@ export class Workspace {
     if (this.thread.assignee === this.me) {
       return this.act("assign", { json: { agent_sub: null }, done: "Conversation unassigned." }).catch(() => {});
     }
-    return this.act("assign", { json: {}, done: "Conversation assigned to you." }).catch((error) => {
+    const assignToMe = (json) => this.act("assign", { json, done: "Conversation assigned to you." });
+    return assignToMe({}).catch(async (error) => {
       if (error.data?.error === "at_capacity") {
         announce(`You already have ${error.data.load} open conversations, your cap is ${error.data.cap}. Close or hand one back first, or ask a supervisor.`);
+      }
+      // Someone else holds it: taking it over needs a yes (the API refuses without take_over, and audits it).
+      if (error.data?.error === "take_over_required" && (await this.confirmTakeover("take"))) {
+        return assignToMe({ take_over: true }).catch(() => {});
       }
     });
   }
@@ -251,6 +256,7 @@ export class Workspace {
     byId("transfer-override").value = "";
     byId("transfer-override-field").hidden = true;
     setText(byId("transfer-error"), "");
+    this.transferTakeOver = null;
     openDialog(byId("transfer-dialog"), departments);
   }
 
@@ -289,6 +295,7 @@ export class Workspace {
     const json = { note };
     if (department) json.department_id = department;
     if (agent) json.agent_sub = agent;
+    if (this.transferTakeOver === this.getThreadId()) json.take_over = true;
     const overrideField = byId("transfer-override-field");
     const reason = byId("transfer-override").value.trim();
     if (!overrideField.hidden) {
@@ -308,6 +315,12 @@ export class Workspace {
           return this.dialogError("transfer", `${full} Choose someone else, or give a reason to assign anyway.`, byId("transfer-override"));
         }
         return this.dialogError("transfer", `${full} Choose someone else or their department’s queue.`, byId("transfer-agent"));
+      }
+      if (error.data?.error === "take_over_required") {
+        // Moving a colleague's conversation takes it from them: the second press confirms (and is audited).
+        this.transferTakeOver = this.getThreadId();
+        const owner = this.staffName(error.data.assignee) || "another agent";
+        return this.dialogError("transfer", `It is assigned to ${owner}. Press Transfer again to take it from them.`);
       }
       this.dialogError("transfer", error.message || "The transfer failed.");
     }
@@ -527,11 +540,16 @@ export class Workspace {
     }
   }
 
-  /** Replying to someone else's thread: ask first (ThreadView calls this on a 409). */
-  confirmTakeover() {
+  /** Replying to (or taking) someone else's thread: ask first (ThreadView calls this on a 409). */
+  confirmTakeover(kind = "reply") {
     const dialog = byId("takeover-dialog");
     const owner = this.staffName(this.thread?.assignee) || "another agent";
-    setText(byId("takeover-text"), `It is assigned to ${owner}. Send your reply anyway? They will still own the conversation.`);
+    const take = kind === "take";
+    setText(byId("takeover-text"), take
+      ? `It is assigned to ${owner}. Take it over? It will be yours, and ${owner} will no longer hold it.`
+      : `It is assigned to ${owner}. Send your reply anyway? They will still own the conversation.`);
+    setText(dialog.querySelector("button[value=send]"), take ? "Take it over" : "Send anyway");
+    setText(dialog.querySelector("button[value=cancel]"), take ? "Leave it" : "Don’t send");
     return new Promise((resolve) => {
       dialog.returnValue = "";
       dialog.addEventListener("close", () => resolve(dialog.returnValue === "send"), { once: true });

@@ -33,6 +33,7 @@ from inbox.logic.agent_inbox import (
     read_media,
     reply_to_thread,
 )
+from inbox.logic.inbox_views import Visibility
 from inbox.logic.workspace import WorkspaceDependencies
 from inbox.models.alert_replies import (
     AlertReplyGroupDetail,
@@ -62,9 +63,9 @@ from switchboard.audit import AuditLog
 from switchboard.body_caps import AGENT_API_BODY_BYTES, refuse_bodies_over
 from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
-from switchboard.roles import Forbidden, require_role
+from switchboard.roles import Forbidden
 from switchboard.settings import AgentApiSettings, load_settings
-from switchboard.staff_routes import answer_errors
+from switchboard.staff_routes import answer_errors, current_staff, table_gate
 from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
 
@@ -102,23 +103,18 @@ def dependencies() -> AgentApiDependencies:
     )
 
 
-# Routes anyone signed in may call; every other route needs a staff role (at least `agent`).
-_NO_ROLE_NEEDED = {"/api/me"}
+# Every request passes the gate first (switchboard.access: signed in, not disabled, at least `agent`, and the
+# department scope of a route on one thread); /api/me needs no role.
+gate = table_gate(settings.table_name, "agent", open_paths=frozenset({"/api/me"}))
 
 
-def require_agent(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
-    # API Gateway's authorizer has checked the JWT; an event without claims did not come through it.
+def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
-    workspace = dependencies().workspace
-    if app.current_event.path not in _NO_ROLE_NEEDED:
-        require_role(agent.groups, "agent")
-        if workspace_logic.is_disabled(workspace, agent.sub):
-            raise Forbidden("staff member is disabled")
-    app.append_context(agent=agent, workspace=workspace, consent=dependencies().consent)
+    app.append_context(agent=agent, workspace=dependencies().workspace, consent=dependencies().consent)
     return next_middleware(app)
 
 
-app.use(middlewares=[require_agent])
+app.use(middlewares=[provide_context])
 app.include_router(workspace_router)
 app.include_router(consent_router)
 app.include_router(inbox_router)
@@ -134,6 +130,11 @@ def current_agent() -> Agent:
     return agent
 
 
+def _visibility() -> Visibility:
+    """Whose threads the caller may see: the staff gate's answer (switchboard.access)."""
+    return Visibility(current_staff(app), app.context.get("supervisor_scope", "all"))
+
+
 @app.get("/api/me")
 def get_me() -> Agent:
     return current_agent()
@@ -141,7 +142,12 @@ def get_me() -> Agent:
 
 @app.get("/api/threads")
 def get_threads(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Cursor = None) -> ThreadPage:
-    return list_threads(dependencies().store, limit, cursor)
+    """Newest activity first, keeping the threads the caller may open (a scoped caller's page may hold fewer
+    than `limit`; the inbox views read their departments' partitions instead)."""
+    page = list_threads(dependencies().store, limit, cursor)
+    seen = _visibility()
+    page.threads = [thread for thread in page.threads if seen.shows(thread.model_dump())]
+    return page
 
 
 @app.get("/api/threads/<thread_id>")
@@ -205,7 +211,7 @@ def get_alert_reply_groups() -> AlertReplyGroups:
 @app.get("/api/alert-replies/<alert_id>")
 def get_alert_reply_group(alert_id: AlertId) -> AlertReplyGroupDetail:
     deps = dependencies()
-    return alert_replies.group_detail(deps.alert_replies, deps.views, alert_id)
+    return alert_replies.group_detail(deps.alert_replies, deps.views, alert_id, _visibility().shows)
 
 
 @app.post("/api/alert-replies/<alert_id>/answer")
@@ -222,6 +228,7 @@ def post_alert_group_answer(alert_id: AlertId, request: GroupAnswerRequest) -> G
         agent=current_agent(),
         alert_id=alert_id,
         request=request,
+        shows=_visibility().shows,
     )
 
 
@@ -279,4 +286,4 @@ def at_capacity(error: AtCapacity) -> Response[dict[str, Any]]:
 @tracer.capture_lambda_handler(capture_response=False)
 @refuse_bodies_over(AGENT_API_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return gate.resolve(app, event, context)

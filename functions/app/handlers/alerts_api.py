@@ -37,7 +37,7 @@ from switchboard.languages import Language
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import AlertsApiSettings, load_settings
-from switchboard.staff_routes import NotAuthenticated, jwt_claims, requires
+from switchboard.staff_routes import NotAuthenticated, jwt_claims, table_gate
 from zones.dal.zones_table import ZonesTable
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 settings = load_settings(AlertsApiSettings)
 app = APIGatewayHttpResolver(enable_validation=True)
-app.use(middlewares=[requires("supervisor")])  # every route: supervisors and admins
+gate = table_gate(settings.table_name, "supervisor")  # every route: signed in, not disabled, supervisor
 
 AlertId = Annotated[str, Path(pattern=r"^al[0-9a-f]{16}$")]
 
@@ -209,4 +209,4 @@ def unauthenticated(_: NotAuthenticated) -> Response[dict[str, str]]:
 @tracer.capture_lambda_handler(capture_response=False)
 @refuse_bodies_over(STAFF_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return gate.resolve(app, event, context)

@@ -15,13 +15,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from botocore.config import Config
 from inbox.dal.media_store import S3MediaStore
-from inbox.logic.agent_inbox import agent_from_claims, read_media
+from inbox.logic.agent_inbox import read_media
 from inbox.models.errors import MediaNotFound, NotAuthenticated
 from routing.dal.staff_presence import StaffPresence
 from switchboard.body_caps import CHAT_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
 from switchboard.public_texts import PublicTextGuard, TableCounters, TooManyTexts, country_prefixes
 from switchboard.settings import WebChatSettings, load_settings
+from switchboard.staff_routes import table_gate
 from webchat.dal.chat_table import ChatTable
 from webchat.dal.uploads import PhotoUploads
 from webchat.logic import chat, strings
@@ -214,13 +215,8 @@ def get_strings(lang: str) -> Response[str]:
 # --- the agent page (JWT) ------
 
 
-def require_agent() -> None:
-    agent_from_claims(app.current_event.request_context.authorizer.jwt_claim or {})
-
-
 @app.get("/api/webchat/config")
 def get_config() -> WebChatConfig:
-    require_agent()
     return WebChatConfig(
         allowed_origins=settings.origins,
         business_hours=settings.business_hours,
@@ -231,7 +227,6 @@ def get_config() -> WebChatConfig:
 
 @app.post("/api/webchat/threads/<thread_id>/typing")
 def post_agent_typing(thread_id: str) -> dict[str, bool]:
-    require_agent()
     store = dependencies().store
     thread = store.thread(thread_id) if len(thread_id) <= 64 else None
     if thread is None or thread.get("channel") != "webchat":
@@ -242,7 +237,6 @@ def post_agent_typing(thread_id: str) -> dict[str, bool]:
 
 @app.get("/api/webchat/threads/<thread_id>/contact")
 def get_contact(thread_id: str) -> ResidentContact:
-    require_agent()
     store = dependencies().store
     thread = store.thread(thread_id) if len(thread_id) <= 64 else None
     if thread is None or thread.get("channel") != "webchat":
@@ -340,10 +334,14 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str]) -> dict[st
     }
 
 
+# The agent page's routes (/api/webchat/...) pass the staff gate (switchboard.access); /chat/ is the widget's.
+staff_gate = table_gate(settings.table_name, "agent", prefix="/api/webchat/")
+
+
 def cors_gate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     path = str(event.get("rawPath", ""))
     if not path.startswith("/chat/"):
-        return app.resolve(event, context)
+        return staff_gate.resolve(app, event, context)
     origin = (event.get("headers") or {}).get("origin", "").rstrip("/")
     if origin not in settings.origins:
         # Browsers always send Origin on the widget's cross-origin calls; none, or another one, is refused.

@@ -44,7 +44,7 @@ from switchboard.body_caps import STAFF_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import NoticesApiSettings, load_settings
-from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, requires
+from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, table_gate
 from zones.dal.zones_table import ZonesTable
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 settings = load_settings(NoticesApiSettings)
 app = APIGatewayHttpResolver(enable_validation=True)
-app.use(middlewares=[requires("supervisor")])
+gate = table_gate(settings.table_name, "supervisor")  # every route: signed in, not disabled, supervisor
 
 NoticeId = Annotated[str, Path(pattern=NOTICE_ID.pattern)]
 
@@ -178,4 +178,4 @@ answer_errors(
 @tracer.capture_lambda_handler(capture_response=False)
 @refuse_bodies_over(STAFF_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return gate.resolve(app, event, context)

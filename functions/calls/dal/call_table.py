@@ -54,15 +54,6 @@ class CallTable:
             ExpressionAttributeValues={":phone": phone, ":now": now, ":sub": sub},
         )
 
-    def callback_taken_by(self, thread_id: str) -> str | None:
-        pointer = self._table.get_item(Key={"pk": f"CBTHREAD#{thread_id}", "sk": META}).get("Item")
-        if not pointer:
-            return None
-        callback = self._table.get_item(
-            Key={"pk": f"CALLBACK#{pointer['callback_id']}", "sk": META}, ProjectionExpression="taken_by"
-        ).get("Item")
-        return str(callback["taken_by"]) if callback and callback.get("taken_by") else None
-
     def record_call(self, call: dict[str, Any], note: dict[str, Any]) -> None:
         item = {**call_key(call["call_sid"]), **{k: v for k, v in call.items() if v is not None}}
         self._table.meta.client.transact_write_items(

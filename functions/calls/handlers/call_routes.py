@@ -24,7 +24,7 @@ from switchboard.body_caps import STAFF_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden, groups_from_claims
 from switchboard.settings import ClickToCallSettings, load_settings
-from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, requires
+from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, table_gate
 from switchboard.twilio_client import twilio_client_from_secret
 
 from calls.dal.call_table import CallTable
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 settings = load_settings(ClickToCallSettings)
 app = APIGatewayHttpResolver(enable_validation=True)
-app.use(middlewares=[requires("agent")])
+gate = table_gate(settings.table_name, "agent")  # every route: signed in, not disabled, agent
 
 ThreadId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -129,4 +129,4 @@ answer_errors(
 @tracer.capture_lambda_handler(capture_response=False)
 @refuse_bodies_over(STAFF_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return gate.resolve(app, event, context)

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from switchboard.access import Decision, StaffMember, ThreadScope, authorize
 from switchboard.audit import Actor, AuditLog
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger
 from switchboard.phone import is_e164, parse_address
-from switchboard.roles import Forbidden, has_role
+from switchboard.roles import Forbidden
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from calls.models.calls import CallProgress, CallStarted, describe_progress
@@ -52,8 +53,6 @@ class CallStore(Protocol):
 
     def set_phone(self, sub: str, phone: str | None, now: str) -> None: ...
 
-    def callback_taken_by(self, thread_id: str) -> str | None: ...
-
     def record_call(self, call: dict[str, Any], note: dict[str, Any]) -> None: ...
 
     def get_call(self, call_sid: str) -> dict[str, Any] | None: ...
@@ -82,19 +81,17 @@ class CallSettings:
     default_caller_id: str  # TWILIO_FROM_NUMBER (may be empty)
 
 
-def may_call(
-    caller: Caller, thread: dict[str, Any], profile: dict[str, Any] | None, callback_taker: str | None
-) -> bool:
-    """Who may call a thread's resident: whoever may work the thread. Supervisors any thread; an agent
-    a thread assigned to them, unassigned (the Unassigned queue is every agent's), in one of their
-    departments, or whose callback they took."""
-    if has_role(caller.groups, "supervisor"):
-        return True
-    assignee = thread.get("assignee")
-    if not assignee or assignee == caller.sub or callback_taker == caller.sub:
-        return True
-    department = thread.get("department_id")
-    return bool(department and department in (profile or {}).get("departments", []))
+def may_call(caller: Caller, thread: dict[str, Any], profile: dict[str, Any] | None) -> Decision:
+    """Whoever may work the thread may call its resident: the staff routes' one rule (switchboard.access),
+    asked again here with the profile just read (the gate has asked it already, before the request ran)."""
+    member = StaffMember(
+        sub=caller.sub,
+        groups=caller.groups,
+        departments=frozenset(str(d) for d in (profile or {}).get("departments") or []),
+        disabled=profile is not None and profile.get("enabled") is False,
+    )
+    where = ThreadScope(thread.get("department_id") or None, thread.get("assignee") or None)
+    return authorize(member, "agent", where)
 
 
 def resident_number(thread: dict[str, Any]) -> str:
@@ -163,10 +160,9 @@ def start_call(
     if thread is None:
         raise ThreadNotFound(thread_id)
     profile = store.get_profile(caller.sub)
-    if profile is not None and profile.get("enabled") is False:
-        raise Forbidden("staff member is disabled")
-    if not may_call(caller, thread, profile, store.callback_taken_by(thread_id)):
-        raise Forbidden("no access to this thread")
+    decision = may_call(caller, thread, profile)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
     staff_phone = str((profile or {}).get("phone") or "")
     if not is_e164(staff_phone):
         raise NoStaffPhone(caller.sub)

@@ -19,10 +19,10 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from switchboard.settings import AgentApiSettings, load_settings
-from switchboard.staff_routes import requires
+from switchboard.staff_routes import current_staff, requires
 
 from inbox.dal.inbox_views_table import InboxViewsTable, thread_postings
-from inbox.logic.inbox_views import Filters, InvalidView, list_view, search, view_counts
+from inbox.logic.inbox_views import Filters, InvalidView, Visibility, list_view, search, view_counts
 from inbox.logic.search_terms import name_terms
 from inbox.models.conversations import Agent
 from inbox.models.inbox_views import InboxCounts, InboxPage, SearchResults, Sort, StatusFilter, View
@@ -54,6 +54,11 @@ def _agent() -> Agent:
     return agent
 
 
+def _seen() -> Visibility:
+    """Whose threads the caller may list: the staff gate's answer (switchboard.access)."""
+    return Visibility(current_staff(router), router.context.get("supervisor_scope", "all"))
+
+
 @router.get("/api/inbox", middlewares=AGENT)
 def get_inbox(
     view: View = "mine",
@@ -66,12 +71,12 @@ def get_inbox(
     cursor: Cursor = None,
 ) -> InboxPage:
     filters = Filters(status=status, department=department, channel=channel, label=label, sort=sort)
-    return list_view(_store(), _agent(), view, filters, limit, cursor)
+    return list_view(_store(), _agent(), view, filters, limit, cursor, _seen())
 
 
 @router.get("/api/inbox/counts", middlewares=AGENT)
 def get_inbox_counts(status: StatusFilter = "open") -> InboxCounts:
-    return view_counts(_store(), _agent(), status)
+    return view_counts(_store(), _agent(), status, _seen())
 
 
 @router.get("/api/inbox/search", middlewares=AGENT)
@@ -83,7 +88,7 @@ def get_inbox_search(
     label: Label = None,
 ) -> SearchResults:
     filters = Filters(status=status, department=department, channel=channel, label=label)
-    return search(_store(), _agent(), q, filters)
+    return search(_store(), q, filters, _seen())
 
 
 @router.exception_handler(InvalidView)

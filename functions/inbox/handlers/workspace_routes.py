@@ -14,7 +14,7 @@ from switchboard.staff_routes import requires
 from inbox.handlers.inbox_routes import index_resident_name
 from inbox.logic import transcripts, workspace
 from inbox.models.conversations import Agent
-from inbox.models.errors import InvalidAction
+from inbox.models.errors import InvalidAction, TakeOverNeeded
 from inbox.models.workspace import (
     AssignRequest,
     AuditPage,
@@ -74,7 +74,9 @@ def get_staff_directory() -> StaffDirectory:
 
 @router.post("/api/threads/<thread_id>/assign", middlewares=AGENT)
 def post_assign(thread_id: str, request: AssignRequest) -> ThreadState:
-    return workspace.assign(_deps(), _agent(), thread_id, request.agent_sub, request.override_reason)
+    return workspace.assign(
+        _deps(), _agent(), thread_id, request.agent_sub, request.override_reason, request.take_over
+    )
 
 
 @router.post("/api/threads/<thread_id>/transfer", middlewares=AGENT)
@@ -230,4 +232,18 @@ def invalid_action(error: InvalidAction) -> Response[dict[str, str]]:
     # The message is ours (logic.workspace), never resident data.
     return Response(
         status_code=400, content_type=content_types.APPLICATION_JSON, body={"message": str(error)}
+    )
+
+
+@router.exception_handler(TakeOverNeeded)
+def take_over_needed(error: TakeOverNeeded) -> Response[dict[str, str]]:
+    # The page asks "take it over from …?" and repeats the request with {"take_over": true}.
+    return Response(
+        status_code=409,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "message": "this thread is assigned to someone else; confirm to take it over",
+            "error": "take_over_required",
+            "assignee": error.assignee,
+        },
     )

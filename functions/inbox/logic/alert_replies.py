@@ -83,11 +83,14 @@ def _waiting(thread: dict[str, Any]) -> bool:
     return thread.get("status", "open") == "open" and bool(thread.get("waiting_since"))
 
 
-def group_detail(store: AlertRepliesStore, reader: ThreadReader, alert_id: str) -> AlertReplyGroupDetail:
+def group_detail(
+    store: AlertRepliesStore, reader: ThreadReader, alert_id: str, shows: Callable[[dict[str, Any]], bool]
+) -> AlertReplyGroupDetail:
+    """The group's threads the caller may open (`shows`: switchboard.access, as the inbox views)."""
     summary = store.summary(alert_id)
     if summary is None:
         raise AlertGroupNotFound(alert_id)
-    threads = [t for t in reader.threads(store.members(alert_id)) if t.get("last_activity_at")]
+    threads = [t for t in reader.threads(store.members(alert_id)) if t.get("last_activity_at") and shows(t)]
     threads.sort(key=lambda t: (not _waiting(t), str(t.get("waiting_since") or t.get("last_activity_at"))))
     return AlertReplyGroupDetail(
         group=_group(summary),
@@ -108,6 +111,7 @@ def answer_group(
     agent: Agent,
     alert_id: str,
     request: GroupAnswerRequest,
+    shows: Callable[[dict[str, Any]], bool],
     now: Callable[[], str] = utc_now_iso,
 ) -> GroupAnswerResult:
     """One message to every resident of the group still waiting for staff, each in their own thread.
@@ -129,12 +133,21 @@ def answer_group(
     )
     if answer.get("alert_id") != alert_id or answer.get("body") != request.body:
         raise AnswerIdReused(request.answer_id)
-    counts = {"answered": 0, "already_answered": 0, "not_waiting": 0, "owned_by_others": 0, "opted_out": 0}
+    counts = {
+        "answered": 0,
+        "already_answered": 0,
+        "not_waiting": 0,
+        "owned_by_others": 0,
+        "opted_out": 0,
+        "outside_your_departments": 0,
+    }
     actor = Actor(sub=agent.sub, email=agent.email)
     for thread in reader.threads(store.members(alert_id)):
         thread_id = str(thread["thread_id"])
         owner = thread.get("assignee")
-        if not _waiting(thread):
+        if not shows(thread):  # another department's resident: theirs to answer
+            counts["outside_your_departments"] += 1
+        elif not _waiting(thread):
             counts["not_waiting"] += 1
         elif owner and owner != agent.sub and not request.include_others:
             counts["owned_by_others"] += 1

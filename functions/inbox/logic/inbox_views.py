@@ -8,6 +8,11 @@
 | departments | agent | by_department [d, s] for each of the agent's departments, merged | channel, label |
 | all | supervisor | by_status [s], by_department [d, s], or gsi1 THREADS for status "any" | channel, label |
 
+Department scope (switchboard.access): a caller who may not see every thread (an agent; a supervisor when
+SUPERVISOR_SCOPE is "departments") reads Unassigned and All as one by_department partition per department in
+their scope, merged, exactly like "My departments"; a department filter outside it is refused (403). Search
+keeps only the threads the same rule shows.
+
 Oldest-waiting order reads the `*_waiting` twin of an index (sort key `waiting_since`, present only while a
 resident waits for staff); "mine" has no twin (an agent holds a handful of threads): it reads up to
 MINE_SORT_WINDOW of them and sorts in memory.
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, ConditionBase
+from switchboard.access import StaffMember, SupervisorScope, ThreadScope, authorize, department_scope
 from switchboard.roles import Forbidden, has_role
 from switchboard.table_keys import (
     BY_ASSIGNEE_INDEX,
@@ -82,6 +88,23 @@ class ViewsStore(Protocol):
 
 
 @dataclass(frozen=True)
+class Visibility:
+    """Whose threads the caller may see: the staff gate's caller and the agency's supervisor scope."""
+
+    staff: StaffMember
+    supervisor_scope: SupervisorScope = "all"
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The departments whose threads may be listed; None = every thread."""
+        return department_scope(self.staff, self.supervisor_scope)
+
+    def shows(self, thread: dict[str, Any]) -> bool:
+        where = ThreadScope(thread.get("department_id") or None, thread.get("assignee") or None)
+        return authorize(self.staff, "agent", where, self.supervisor_scope).allowed
+
+
+@dataclass(frozen=True)
 class Filters:
     status: StatusFilter = "open"
     department: str | None = None
@@ -115,14 +138,17 @@ def _common_filter(filters: Filters) -> ConditionBase | None:
     )
 
 
-def plan_view(view: View, agent: Agent, filters: Filters, my_departments: list[str]) -> dict[str, IndexQuery]:
+def plan_view(view: View, agent: Agent, filters: Filters, seen: Visibility) -> dict[str, IndexQuery]:
     """The index partitions a view reads, labelled (a department id, or "_" for a single partition)."""
     if view == "all" and not has_role(agent.groups, "supervisor"):
         raise Forbidden("the All view needs the supervisor role")
+    scope = seen.scope
+    if filters.department and view != "mine" and scope is not None and filters.department not in scope:
+        raise Forbidden("not one of your departments")
     if filters.status == "any" and (view != "all" or filters.department or filters.sort != "newest"):
         raise InvalidView('status "any" is for the All view, newest first, without a department')
     if filters.sort == "urgent" and view != "mine":
-        return _urgent_plan(view, agent, filters, my_departments)
+        return _urgent_plan(view, filters, seen)
     waiting = filters.sort != "newest"
     newest_first = not waiting
     common = _common_filter(filters)
@@ -151,42 +177,38 @@ def plan_view(view: View, agent: Agent, filters: Filters, my_departments: list[s
             )
         }
     unassigned = Attr("assignee").not_exists()
-    if view == "unassigned":
-        if filters.department:
-            return {"_": department_query(filters.department, unassigned)}
-        return {
-            "_": IndexQuery(
-                by_status, {"status": filters.status}, sort_attr, newest_first, _and(unassigned, common)
-            )
-        }
     if view == "departments":
-        chosen = my_departments
+        chosen = sorted(seen.staff.departments)
         if filters.department:
-            if filters.department not in my_departments and not has_role(agent.groups, "supervisor"):
-                raise Forbidden("not one of your departments")
             chosen = [filters.department]
         return {department: department_query(department, None) for department in chosen}
-    # all
+    extra = unassigned if view == "unassigned" else None
     if filters.department:
-        return {"_": department_query(filters.department, None)}
+        return {"_": department_query(filters.department, extra)}
+    if scope is not None:  # a scoped caller: one partition per department in scope, merged
+        if filters.status == "any":
+            raise InvalidView('status "any" is for the All view of every department')
+        return {department: department_query(department, extra) for department in sorted(scope)}
     if filters.status == "any":
         return {"_": IndexQuery(THREADS_GSI, {"gsi1pk": THREADS_GSI_PK}, "gsi1sk", True, common)}
-    return {"_": IndexQuery(by_status, {"status": filters.status}, sort_attr, newest_first, common)}
+    return {
+        "_": IndexQuery(by_status, {"status": filters.status}, sort_attr, newest_first, _and(extra, common))
+    }
 
 
-def _urgent_plan(
-    view: View, agent: Agent, filters: Filters, my_departments: list[str]
-) -> dict[str, IndexQuery]:
+def _urgent_plan(view: View, filters: Filters, seen: Visibility) -> dict[str, IndexQuery]:
     """Most urgent first: the status partition of the urgency index (level, then oldest waiting); a
-    department is a filter on it. Critical and high threads sort first, so the filter rarely reads far."""
+    department, and a scoped caller's departments, are a filter on it. Critical and high threads sort
+    first, so the filter rarely reads far. (plan_view already refused a department outside the scope.)"""
     departments: list[str] = []
     if filters.department:
-        if view == "departments" and filters.department not in my_departments:
-            if not has_role(agent.groups, "supervisor"):
-                raise Forbidden("not one of your departments")
         departments = [filters.department]
     elif view == "departments":
-        departments = my_departments
+        departments = sorted(seen.staff.departments)
+        if not departments:
+            return {}
+    elif seen.scope is not None:
+        departments = sorted(seen.scope)
         if not departments:
             return {}
     in_departments = Attr("department_id").is_in(departments) if departments else None
@@ -234,10 +256,17 @@ DONE = ""  # cursor value: this partition was read to its end
 
 
 def list_view(
-    store: ViewsStore, agent: Agent, view: View, filters: Filters, limit: int, cursor: str | None
+    store: ViewsStore,
+    agent: Agent,
+    view: View,
+    filters: Filters,
+    limit: int,
+    cursor: str | None,
+    seen: Visibility,
 ) -> InboxPage:
-    my_departments = store.staff_departments(agent.sub) if view == "departments" else []
-    plan = plan_view(view, agent, filters, my_departments)
+    plan = plan_view(view, agent, filters, seen)
+    if not plan:  # no department in scope: nothing to read
+        return InboxPage(view=view, threads=[], next_cursor=None)
     if view == "mine" and filters.sort != "newest":
         return _mine_oldest_waiting(store, plan["_"], view, urgent=filters.sort == "urgent")
     if filters.label and view != "mine":
@@ -368,18 +397,17 @@ def _thread(item: dict[str, Any]) -> InboxThread:
 # --- counts ---
 
 
-def view_counts(store: ViewsStore, agent: Agent, status: StatusFilter) -> InboxCounts:
+def view_counts(store: ViewsStore, agent: Agent, status: StatusFilter, seen: Visibility) -> InboxCounts:
     """How many threads of `status` each view the agent may open holds (capped: "1000+")."""
     if status == "any":
         raise InvalidView('counts are per status; "any" has none')
     filters = Filters(status=status)
-    departments = store.staff_departments(agent.sub)
     counts: dict[str, ViewCount] = {}
     for view in VIEWS:
         if view == "all" and not has_role(agent.groups, "supervisor"):
             continue
         total, capped = 0, False
-        for query in plan_view(view, agent, filters, departments).values():
+        for query in plan_view(view, agent, filters, seen).values():
             counted = store.count(query)
             total += counted.count
             capped = capped or counted.capped
@@ -390,15 +418,14 @@ def view_counts(store: ViewsStore, agent: Agent, status: StatusFilter) -> InboxC
 # --- search ---
 
 
-def search(store: ViewsStore, agent: Agent, query: str, filters: Filters) -> SearchResults:
+def search(store: ViewsStore, query: str, filters: Filters, seen: Visibility) -> SearchResults:
     """Threads whose resident's number, name, or messages match `query`, most recent activity first.
 
     A number (4+ digits, phone punctuation only): the resident whose address it is, else residents whose
     number ends in its last four digits. Words: threads with a message holding every word (the longest word's
     postings read newest first, filtered by the others), and for one word also residents named so.
     """
-    # Every staff member may find any resident (one calls in and gives their number); roles gate what can be
-    # done on a thread, not finding it.
+    # Only the threads the caller may open (switchboard.access): a department's residents stay its own.
     text = query.strip()
     if looks_like_phone(text):
         kind = "phone"
@@ -427,6 +454,6 @@ def search(store: ViewsStore, agent: Agent, query: str, filters: Filters) -> Sea
             named, named_more = store.postings(f"name:{driver}", also=[], limit=SEARCH_LIMIT)
             thread_ids = list(dict.fromkeys([*named, *thread_ids]))
             more = more or named_more
-    threads = [t for t in store.threads(thread_ids) if filters.matches(t)]
+    threads = [t for t in store.threads(thread_ids) if filters.matches(t) and seen.shows(t)]
     threads.sort(key=lambda t: str(t.get("last_activity_at", "")), reverse=True)
     return SearchResults(query_kind=kind, threads=[_thread(t) for t in threads], more=more)

@@ -26,6 +26,7 @@ from inbox.models.errors import (
     AtCapacity,
     CannedReplyNotFound,
     InvalidAction,
+    TakeOverNeeded,
     ThreadNotFound,
     UnknownDepartment,
     UnknownStaff,
@@ -172,25 +173,6 @@ def record_read(deps: WorkspaceDependencies, agent: Agent, thread_id: str) -> No
     _recent_reads.add(key)
 
 
-_profile_cache: dict[str, tuple[float, bool]] = {}
-PROFILE_CACHE_S = 60.0
-
-
-def is_disabled(deps: WorkspaceDependencies, sub: str) -> bool:
-    """Whether an admin disabled this person. Cognito stops new sign-ins at once, but an ID token already
-    issued lives out its hour: the API checks the staff profile too (cached a minute per warm function)."""
-    now = deps.now().timestamp()
-    cached = _profile_cache.get(sub)
-    if cached and now - cached[0] < PROFILE_CACHE_S:
-        return cached[1]
-    profile = deps.store.get_staff(sub)
-    disabled = profile is not None and profile.get("enabled") is False
-    if len(_profile_cache) > 10_000:
-        _profile_cache.clear()
-    _profile_cache[sub] = (now, disabled)
-    return disabled
-
-
 # --- thread actions -----------------------------------------------------------------------------------
 
 
@@ -256,24 +238,47 @@ def _within_cap(
     return {"cap_override": f"{load + 1} of {cap}", "override_reason": override_reason}
 
 
+def _take_over(
+    deps: WorkspaceDependencies,
+    agent: Agent,
+    thread_id: str,
+    thread: dict[str, Any],
+    new_assignee: str | None,
+    confirmed: bool,
+) -> None:
+    """Taking a thread from the colleague who holds it needs the caller's explicit confirmation (a 409 the
+    page turns into a confirm dialog) and is audited as `thread.takeover`; the holder handing it on needs
+    none."""
+    holder = thread.get("assignee")
+    if not holder or holder in (agent.sub, new_assignee):
+        return
+    if not confirmed:
+        raise TakeOverNeeded(str(holder))
+    detail = {"from": str(holder), "assignee": new_assignee or ""}
+    deps.audit.record(actor_of(agent), "thread.takeover", thread_id=thread_id, detail=detail)
+    logger.info("Thread taken over", extra={"thread_id": thread_id})
+
+
 def assign(
     deps: WorkspaceDependencies,
     agent: Agent,
     thread_id: str,
     target: str | None,
     override_reason: str | None = None,
+    take_over: bool = False,
 ) -> ThreadState:
     """Assign to `target` ("me" = the caller), or unassign with None. A change of owner leaves an
     assignment note, so the thread's timeline shows who handed it to whom and when."""
     thread = _thread(deps.store, thread_id)
-    if target is None:
+    sub = agent.sub if target == "me" else target
+    if sub is not None and sub != agent.sub:
+        _check_staff(deps.store, sub)
+    _take_over(deps, agent, thread_id, thread, sub, take_over)
+    if sub is None:
         state = _update(deps, agent, thread_id, "thread.unassign", {}, ("assignee",))
         if thread.get("assignee"):
             _assignment_note(deps, agent, thread_id, None)
         return state
-    sub = agent.sub if target == "me" else target
-    if sub != agent.sub:
-        _check_staff(deps.store, sub)
     override = _within_cap(deps, agent, thread_id, thread, sub, override_reason)
     state = _update(
         deps, agent, thread_id, "thread.assign", {"assignee": sub}, detail={"assignee": sub, **override}
@@ -327,6 +332,7 @@ def transfer(
         if not deps.store.department_exists(request.department_id):
             raise UnknownDepartment(request.department_id)
         set_fields["department_id"] = request.department_id
+    _take_over(deps, agent, thread_id, thread, request.agent_sub, request.take_over)
     if request.agent_sub is not None:
         _check_staff(deps.store, request.agent_sub)
         override = _within_cap(deps, agent, thread_id, thread, request.agent_sub, request.override_reason)

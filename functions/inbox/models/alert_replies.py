@@ -49,3 +49,4 @@ class GroupAnswerResult(BaseModel):
     not_waiting: int  # closed, or the resident's last message was already answered
     owned_by_others: int
     opted_out: int
+    outside_your_departments: int = 0  # threads the caller may not open (docs/architecture.md, "Auth")

@@ -14,6 +14,7 @@ __all__ = [
     "MediaNotFound",
     "NotAuthenticated",
     "OwnedByAnother",
+    "TakeOverNeeded",
     "ThreadNotFound",
     "UnknownDepartment",
     "UnknownStaff",
@@ -38,6 +39,14 @@ class OwnedByAnother(ValueError):
 
 class ResidentOptedOut(ValueError):
     """A staff reply to a resident who opted out of every text (STOP): carriers refuse it (Twilio 21610)."""
+
+
+class TakeOverNeeded(ValueError):
+    """Assigning, unassigning or transferring a thread someone else holds, without `take_over`."""
+
+    def __init__(self, assignee: str) -> None:
+        super().__init__("thread held by someone else")
+        self.assignee = assignee
 
 
 class UnknownDepartment(LookupError):

@@ -67,6 +67,7 @@ class AssignRequest(_Strict):
 
     agent_sub: StaffSub | None = "me"
     override_reason: OverrideReason | None = None
+    take_over: bool = False  # confirms taking the thread from the colleague who holds it (audited)
 
 
 class TransferRequest(_Strict):
@@ -74,6 +75,7 @@ class TransferRequest(_Strict):
     agent_sub: StaffSub | None = None
     note: NoteBody
     override_reason: OverrideReason | None = None
+    take_over: bool = False
 
     @model_validator(mode="after")
     def _somewhere(self) -> TransferRequest:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from switchboard.audit import Actor, AuditLog
@@ -20,7 +19,7 @@ from switchboard.body_caps import STAFF_BODY_BYTES, refuse_bodies_over
 from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import StaffAdminSettings, load_settings
-from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, requires
+from switchboard.staff_routes import NotAuthenticated, answer_errors, jwt_claims, table_gate
 
 from staff.dal.staff_table import StaffTable
 from staff.integrations.cognito_directory import CognitoDirectory
@@ -55,15 +54,7 @@ settings = load_settings(StaffAdminSettings)
 app = APIGatewayHttpResolver(enable_validation=True)
 
 
-def refuse_disabled(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    # A disabled admin's ID token stays valid for up to an hour: the profile says whether they still may act.
-    profile = dependencies().store.get_profile(str(jwt_claims(app)["sub"]))
-    if profile is not None and profile.get("enabled") is False:
-        raise Forbidden("staff member is disabled")
-    return next_middleware(app)
-
-
-app.use(middlewares=[requires("admin"), refuse_disabled])  # every route of this function
+gate = table_gate(settings.table_name, "admin")  # every route: signed in, not disabled, admin
 
 Sub = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 
@@ -164,4 +155,4 @@ answer_errors(app, _ERROR_RESPONSES)
 @tracer.capture_lambda_handler(capture_response=False)
 @refuse_bodies_over(STAFF_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return gate.resolve(app, event, context)

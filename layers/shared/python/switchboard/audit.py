@@ -20,6 +20,7 @@ AuditAction = Literal[
     "thread.reply",
     "thread.assign",
     "thread.unassign",
+    "thread.takeover",
     "thread.transfer",
     "thread.note",
     "thread.label",

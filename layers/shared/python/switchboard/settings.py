@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -127,6 +127,12 @@ class CallbackStepsSettings(_Env):
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
     # IANA zone in which residents are told times (callback slots, business hours).
     agency_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")
+
+
+class StaffAccessSettings(_Env):
+    """Every staff function: whose threads a supervisor sees ("all" departments, or only their own)."""
+
+    supervisor_scope: Literal["all", "departments"] = Field(default="all", alias="SUPERVISOR_SCOPE")
 
 
 class AgentApiSettings(_Env):
