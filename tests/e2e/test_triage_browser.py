@@ -14,7 +14,6 @@ from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 from switchboard.clock import utc_now_iso
 from triage.dal.triage_table import SUPERVISOR_NOTICES_PK, TriageTable
-from triage.logic.scorer import Scorer, default_rules
 
 from infra.local.stack import REGION
 from tests.e2e.browser import browser_test_marks, new_page
@@ -40,25 +39,22 @@ def agent_url(local_stack) -> str:
     return local_stack.api_url.rstrip("/") + "/"
 
 
-def scored_as_the_step_scores_it(local_stack, address: str, body: str) -> str:
-    """The inbound pipeline's triage step is registered by the app's assembly; here the thread is raised the
-    way the step raises it (the real scorer and table code) once the inbound consumer has stored the text."""
+def scored_by_the_step(local_stack, address: str) -> str:
+    """The thread of `address` once the inbound pipeline's triage step has scored the resident's text."""
     table = boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
         local_stack.outputs["TableName"]
     )
     thread: dict = {}
-    for _ in range(100):  # the inbound consumer stores it within moments: resident first, then the thread
+    for _ in range(150):  # the inbound consumer stores and scores it within moments
         resident = table.get_item(Key={"pk": f"ADDR#{address}", "sk": "RESIDENT"}, ConsistentRead=True)
         if "Item" in resident:
             key = {"pk": f"THREAD#{resident['Item']['thread_id']}", "sk": "META"}
             thread = table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
-            if thread.get("waiting_since"):
+            if thread.get("triage_level"):
                 break
         time.sleep(0.1)
-    thread_id = str(thread["thread_id"])
-    score = Scorer(default_rules()).score(body)
-    assert TriageTable(table).raise_thread(thread_id, score, str(thread["waiting_since"]))
-    return thread_id
+    assert thread.get("triage_level"), "the triage step did not score the text"
+    return str(thread["thread_id"])
 
 
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x900", "phone-360"])
@@ -72,7 +68,7 @@ def test_most_urgent_first_shows_the_level_and_why_and_staff_can_overrule_it(
     with new_page(chromium, viewport) as (page, watch):
         sign_in(page, agent_url)
         resident_texts(local_stack, address, HOSTILE)
-        scored_as_the_step_scores_it(local_stack, address, HOSTILE)
+        scored_by_the_step(local_stack, address)
 
         page.get_by_text("Filters and order").click()
         page.get_by_label("Order").select_option("urgent")
@@ -145,7 +141,7 @@ def test_supervisors_see_a_crisis_answer_and_open_the_conversation(
 ):
     address = resident_number()
     resident_texts(local_stack, address, "routine text before the crisis")
-    thread_id = scored_as_the_step_scores_it(local_stack, address, "routine text before the crisis")
+    thread_id = scored_by_the_step(local_stack, address)
     table = boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
         local_stack.outputs["TableName"]
     )
