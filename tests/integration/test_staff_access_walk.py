@@ -18,7 +18,7 @@ import pytest
 
 from infra.app import REPO_ROOT, STACK_NAME, build_app
 from tests.integration.conftest import Aws, LambdaContext
-from tests.integration.test_agent_api import api_event
+from tests.integration.test_agent_api import api_event, call
 from tests.integration.test_click_to_call import calls_api, twilio
 from tests.integration.test_notices import notices_api
 
@@ -358,3 +358,45 @@ def test_every_staff_route_in_the_template_answers_each_caller_as_the_table_says
             if (expected == OK and status in (401, 403)) or (expected != OK and status != expected):
                 wrong.append(f"{persona} {method} {path}: {status}, expected {expected}")
     assert wrong == []
+
+
+def test_agents_list_and_take_only_the_callbacks_of_their_departments(
+    staff_table: Aws, agent_api: Any, context: LambdaContext
+) -> None:
+    # Given a callback waiting in water and one in roads
+    from callbacks.dal.callback_table import callback_key
+    from callbacks.models.callbacks import TASKS_INDEX_PK
+
+    at = "2026-11-25T10:00:00.000000Z"
+    for callback_id, department in (("cb-0a7e0001", "water"), ("cb-0a7e0002", "roads")):
+        staff_table.table.put_item(
+            Item={
+                **callback_key(callback_id),
+                "gsi1pk": TASKS_INDEX_PK,
+                "gsi1sk": f"{at}#{callback_id}",
+                "callback_id": callback_id,
+                "thread_id": THREAD,
+                "department": department,
+                "slot_at": at,
+                "remind_at": at,
+                "status": "due",
+                "attempt": 1,
+                "escalated": False,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+
+    def listed(persona: str) -> set[str]:
+        event = api_event("GET", "/api/callbacks/tasks", claims=PERSONAS[persona])
+        status, body = call(agent_api, context, event)
+        assert status == 200, body
+        return {task["callback_id"] for task in body["tasks"]}
+
+    # Then the water agent sees water's, the roads agent roads', a supervisor (scope "all") and an admin both
+    assert listed("agent") == {"cb-0a7e0001"}
+    assert listed("outsider") == {"cb-0a7e0002"}
+    assert listed("supervisor") == listed("admin") == {"cb-0a7e0001", "cb-0a7e0002"}
+    # And the roads agent cannot take water's callback
+    take = api_event("POST", "/api/callbacks/cb-0a7e0001/take", claims=PERSONAS["outsider"])
+    assert call(agent_api, context, take)[0] == 403

@@ -17,10 +17,11 @@ import boto3
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, Field
+from switchboard.access import department_scope
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger
 from switchboard.roles import groups_from_claims, has_role
-from switchboard.staff_routes import jwt_claims, requires
+from switchboard.staff_routes import current_staff, jwt_claims, requires
 
 from callbacks.dal.callback_table import BookingTable, CallbackTable
 from callbacks.integrations.task_responses import StepFunctionsTasks, TaskGone
@@ -67,10 +68,14 @@ def _caller() -> tuple[str, bool]:
 @router.get("/api/callbacks/tasks", middlewares=AGENT)
 def get_callback_tasks() -> CallbackTaskList:
     table, _ = _deps()
-    _, supervisor = _caller()
+    agent_sub, supervisor = _caller()
     tasks = [CallbackTask.model_validate(item) for item in table.list_tasks()]
     if not supervisor:  # escalated callbacks are for supervisors to hand out
         tasks = [t for t in tasks if not t.escalated or t.status == "in_call"]
+    # The same scope as the threads: an agent sees the callbacks of their departments, and those they took.
+    scope = department_scope(current_staff(router), router.context.get("supervisor_scope", "all"))
+    if scope is not None:
+        tasks = [t for t in tasks if t.department in scope or t.taken_by == agent_sub]
     return CallbackTaskList(tasks=tasks)
 
 
@@ -85,6 +90,9 @@ def post_take(callback_id: str) -> Response[Any]:
         return _error(404, "callback not found")
     if item.escalated and not supervisor:
         return _error(403, "forbidden")
+    scope = department_scope(current_staff(router), router.context.get("supervisor_scope", "all"))
+    if scope is not None and item.department not in scope:
+        return _error(403, "forbidden")  # the callback's thread is outside the caller's departments
     token = table.take(callback_id, agent_sub, utc_now_iso())
     if token is None:
         return _error(409, "this callback is not waiting (taken by someone else or closed)")
