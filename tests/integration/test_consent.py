@@ -463,7 +463,8 @@ def test_a_staff_reply_to_a_resident_who_texted_stop_is_409_opted_out_until_they
     inbound_consumer.handler(inbound_event("STOP", "SM" + "7" * 32), context)
     thread_id = aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "RESIDENT"})["Item"]["thread_id"]
     path = f"/api/threads/{thread_id}/messages"
-    agent = {"sub": "agent-1", "email": "a@example.org", "cognito:groups": ["agent"]}
+    # A supervisor (every department): the thread has no department yet, and the refusal tested is consent's.
+    agent = {"sub": "agent-1", "email": "a@example.org", "cognito:groups": ["supervisor"]}
     jobs_before = queued_jobs(aws)
 
     status, body = call(agent_api, context, api_event("POST", path, body={"body": "Hi?"}, claims=agent))
