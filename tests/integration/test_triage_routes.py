@@ -12,7 +12,7 @@ from triage.logic.rules_store import TableRules
 
 from tests.integration.conftest import Aws, LambdaContext
 from tests.integration.test_agent_api import api_event, call
-from tests.integration.test_inbox_views import AGENT, SUPERVISOR, thread
+from tests.integration.test_inbox_views import AGENT, ME, SUPERVISOR, thread
 from tests.integration.test_triage import make_deliver
 
 ADMIN = {
@@ -33,6 +33,16 @@ def save(agent_api: Any, context: LambdaContext, version: int, rules: dict[str, 
     return api(agent_api, context, "PUT", "/api/triage/rules", ADMIN, body)
 
 
+def in_water(aws: Aws, thread_id: str) -> None:
+    """The thread routed to water, and the agent (ME) a member of water."""
+    aws.table.update_item(
+        Key={"pk": f"THREAD#{thread_id}", "sk": "META"},
+        UpdateExpression="SET department_id = :water",
+        ExpressionAttributeValues={":water": "water"},
+    )
+    aws.table.put_item(Item={"pk": f"STAFF#{ME}", "sk": "PROFILE", "sub": ME, "departments": ["water"]})
+
+
 def audit(aws: Aws) -> list[dict[str, Any]]:
     return [i for i in aws.items() if i["pk"].startswith("AUDIT#")]
 
@@ -42,6 +52,7 @@ def test_staff_overrule_a_level_with_a_reason_until_the_next_message(
 ) -> None:
     deliver = make_deliver(aws)
     thread_id = deliver("SM" + "a" * 32, "I smell gas", "2020-12-07T09:00:00.000000Z")
+    in_water(aws, thread_id)  # the agent's department: an agent acts on threads of their departments
     status, body = api(
         agent_api,
         context,
@@ -76,6 +87,7 @@ def test_an_override_needs_a_level_and_a_reason(
     aws: Aws, agent_api: Any, context: LambdaContext, body: dict[str, Any], status: int
 ) -> None:
     aws.table.put_item(Item=thread(1))
+    in_water(aws, "t001")
     assert api(agent_api, context, "PUT", "/api/threads/t001/triage", AGENT, body)[0] == status
 
 
