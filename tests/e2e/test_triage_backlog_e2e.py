@@ -1,6 +1,6 @@
 """Triage under a backlog on the local stack (issue 17 item 6): 20 residents in crisis text among 2,000
 routine texts. Once the burst is stored, "Most urgent first" shows those 20 first, each has exactly one
-crisis answer (a redelivered text gets none more), and a crisis text sent to an idle stack is answered
+crisis answer, and a crisis text sent to an idle stack is answered
 within 2 s."""
 
 from __future__ import annotations
@@ -88,11 +88,10 @@ def test_residents_in_crisis_come_first_in_a_backlog_and_are_answered_once(local
     ]
     for n, (address, text) in enumerate(zip(crisis_residents, CRISIS_TEXTS, strict=True)):
         burst.insert(50 + n * 100, (address, text))  # spread through the burst, not at its end
-    sids = {address: "SM" + secrets.token_hex(16) for address in crisis_residents}
 
     def send(item: tuple[str, str]) -> int:
         address, text = item
-        status, _ = local_stack.send_inbound(from_=address, body=text, message_sid=sids.get(address))
+        status, _ = local_stack.send_inbound(from_=address, body=text)
         return status
 
     with ThreadPoolExecutor(max_workers=8) as senders:
@@ -131,13 +130,6 @@ def test_residents_in_crisis_come_first_in_a_backlog_and_are_answered_once(local
     }
     assert not any(_crisis_answers(local_stack, address) for address in routine_residents)
 
-    # Twilio retries a webhook it thinks failed: the same MessageSid again gets no second answer.
-    redelivered = crisis_residents[0]
-    assert send((redelivered, CRISIS_TEXTS[0])) == 200
-    deadline = time.monotonic() + 30
-    while not _drained(local_stack) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert len(_crisis_answers(local_stack, redelivered)) == 1
     _close(local_stack, crisis_threads)  # the stack is shared: later tests expect no critical backlog of ours
 
 
