@@ -235,3 +235,108 @@ def test_a_status_callback_missing_any_required_field_is_a_bad_request(missing: 
     status, publisher, _ = judge(post(fields, "/twilio/status"), STATUS_CALLBACK)
 
     assert (status, publisher.events) == (400, [])
+
+
+# The caps as docs/architecture.md ("Size caps") states them, written out: a test that read them from the
+# module would move with them.
+POST_CAP_BYTES = 1_048_576  # 1 MiB of form
+INLINE_CHARS = 4096  # a WhatsApp text
+PARAMS_BUDGET_BYTES = 196_608  # 192 KiB of params in one queue message
+
+
+def plain_post(body: str) -> TwilioPost:
+    """A signed post whose body arrives as it was sent (not base64), so its size is its UTF-8 length."""
+    signature = compute_signature(ACCOUNT.auth_token, BASE + "/twilio/messages", parse_form(body))
+    return TwilioPost(body=body, is_base64_encoded=False, signature=signature)
+
+
+@pytest.mark.parametrize(("size", "status"), [(POST_CAP_BYTES, 200), (POST_CAP_BYTES + 1, 413)])
+def test_the_post_cap_is_one_mebibyte_exactly(size: int, status: int) -> None:
+    start = urlencode(INBOUND[:4]) + "&Body="
+    body = start + "x" * (size - len(start))
+    assert len(body.encode()) == size
+
+    got, publisher, credentials = judge(plain_post(body))
+
+    assert (got, len(publisher.events), credentials.calls) == ((200, 1, 1) if status == 200 else (413, 0, 0))
+
+
+def test_a_field_of_exactly_the_inline_length_stays_whole_in_the_message() -> None:
+    fields = [*INBOUND[:4], ("Body", "é" * INLINE_CHARS)]
+    status, publisher, store = judge_with_oversize(post(fields))
+
+    assert (status, store.objects) == (200, {})
+    assert publisher.events[0].params["Body"] == "é" * 4096 and publisher.events[0].oversize is None
+
+
+def test_one_character_more_keeps_the_form_aside_as_compact_utf8_json() -> None:
+    fields = [*INBOUND[:4], ("Body", "é" * (INLINE_CHARS + 1))]
+    status, publisher, store = judge_with_oversize(post(fields))
+
+    sid = "SM" + "2" * 32
+    key = f"oversize/twilio.inbound/{sid}.json"
+    assert status == 200
+    assert publisher.events[0].params["Body"] == "é" * 4096
+    assert publisher.events[0].oversize == {"key": key, "fields": {"Body": 4097}}
+    # The whole form, as written: no spaces, é as its two UTF-8 bytes (not \u00e9).
+    assert store.objects == {
+        key: (
+            '{"MessageSid":"SM22222222222222222222222222222222","From":"+15555550123","To":"+15555550100",'
+            '"AccountSid":"AC11111111111111111111111111111111","Body":"' + "é" * 4097 + '"}'
+        ).encode("utf-8")
+    }
+
+
+def weight(fields: list[tuple[str, str]]) -> int:
+    """What the fields weigh in a queue message, each as `{"name": "value"}` in UTF-8: name + value + 8 bytes,
+    for values JSON writes as they are (letters, digits, +, é)."""
+    return sum(len(name) + len(value.encode("utf-8")) + 8 for name, value in fields)
+
+
+def form_weighing(total: int, pad: str) -> list[tuple[str, str]]:
+    """INBOUND, 48 fields `Pad00`.. holding `pad` (4,013 bytes each), then smaller `Fill` fields up to
+    `total` bytes."""
+    fields = [*INBOUND, *[(f"Pad{i:02}", pad) for i in range(48)]]
+    rest, n = total - weight(fields), 0
+    while rest > 0:
+        chunk = min(rest, 3013)  # a 5-letter name and 8 bytes of JSON around the value: 13 bytes
+        fields.append((f"Fill{n}", "y" * (chunk - 13)))
+        rest, n = rest - chunk, n + 1
+    assert weight(fields) == total
+    return fields
+
+
+@pytest.mark.parametrize("pad", ["y" * 4000, "é" * 2000], ids=["ascii", "two-byte"])
+@pytest.mark.parametrize(
+    ("over", "aside"),
+    [(0, []), (1, ["Pad00"]), (4000, ["Pad00"]), (4001, ["Pad00", "Pad01"])],
+    ids=["at-budget", "1-over", "4000-over", "4001-over"],
+)
+def test_the_biggest_fields_go_aside_until_the_params_weigh_at_most_192_kib(
+    pad: str, over: int, aside: list[str]
+) -> None:
+    # Given a form whose params weigh the budget plus `over` bytes (é counts its two UTF-8 bytes, as in the
+    # queue message); each field set aside saves its value's 4,000 bytes and stays in the message, empty
+    fields = form_weighing(PARAMS_BUDGET_BYTES + over, pad)
+    status, publisher, store = judge_with_oversize(post(fields))
+
+    event = publisher.events[0]
+    assert status == 200 and len(store.objects) == (1 if aside else 0)
+    assert (event.oversize or {}).get("fields", {}) == {name: len(pad) for name in aside}
+    assert event.params == {name: "" if name in aside else value for name, value in fields}
+
+
+def test_required_fields_stay_in_the_message_though_they_are_the_biggest() -> None:
+    # Given a To of 4,096 characters (longer than any other field) and params 8,307 bytes over the budget
+    to = "+1" + "5" * 4094
+    fields = [
+        *[(k, to if k == "To" else v) for k, v in INBOUND],
+        *[(f"Pad{i:02}", "y" * 4000) for i in range(50)],
+    ]
+    assert weight(fields) == PARAMS_BUDGET_BYTES + 8307
+    status, publisher, _ = judge_with_oversize(post(fields))
+
+    event = publisher.events[0]
+    assert status == 200 and event.params["To"] == to
+    assert event.oversize is not None
+    assert event.oversize["fields"] == {"Pad00": 4000, "Pad01": 4000, "Pad02": 4000}

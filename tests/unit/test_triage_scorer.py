@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from triage.eval import LabelError, evaluate, figures, main, read_labelled
-from triage.logic.scorer import DEFAULT_RULES_PATH, Scorer, default_rules
+from triage.logic.scorer import DEFAULT_RULES_PATH, Scorer, _damerau_within, default_rules
 from triage.logic.text import words_of
 from triage.models.rules import RuleSet
 
@@ -226,3 +226,135 @@ def test_eval_refuses_a_malformed_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tsv"
     bad.write_text("text\turgent\n", encoding="utf-8")
     assert main([str(bad)]) == 2
+
+
+# --- each mechanism on rules written here (not the shipped ones, which can reach a text several ways) ------
+
+MECHANISMS = Scorer(
+    RuleSet.model_validate(
+        {
+            "version": 7,
+            "fuzzy": {"min_length": 6, "short_min_length": 4, "max_distance": 1, "never": []},
+            "rules": [
+                {
+                    "code": "self_harm.intent",
+                    "level": "critical",
+                    "phrases": {"en": ["suicide", "kill myself"]},
+                },
+                {
+                    "code": "safety.gas",
+                    "level": "critical",
+                    "phrases": {"en": ["carbon-monoxide"], "es": ["fuga de gas"]},
+                },
+                {"code": "safety.leak", "level": "high", "phrases": {"en": ["gas leak"]}},
+                {"code": "safety.flood", "level": "high", "phrases": {"en": ["flood", "pipe ... burst"]}},
+                {"code": "needs.pests", "level": "high", "phrases": {"en": ["bedbugs"]}},
+                {"code": "needs.heat", "level": "high", "phrases": {"en": ["no heat"]}},
+                {"code": "self_harm.method", "level": "critical", "phrases": {"en": ["overdos*"]}},
+            ],
+            "idioms": [{"phrases": {"en": ["cooking gas"]}}],
+            "crisis_reply": {"en": "Call or text 988."},
+        }
+    )
+)
+
+
+def spans(text: str) -> list[tuple[str, str, int, int]]:
+    return [(r.code, r.text, r.start, r.end) for r in MECHANISMS.score(text).reasons]
+
+
+def test_the_scorer_reports_its_rules_version() -> None:
+    assert MECHANISMS.version == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # `...` lets up to three words sit in between, not four
+        ("pipe a b c burst", [("safety.flood", "pipe a b c burst", 0, 16)]),
+        ("pipe a b c d burst", []),
+        # words written apart that the rule writes together, to the end of the text
+        ("we have bed bugs", [("needs.pests", "bed bugs", 8, 16)]),
+        ("bed bugs again", [("needs.pests", "bed bugs", 0, 8)]),
+        # one slipped word: a letter missing from the first word, two swapped, a short word in a phrase
+        ("thinking about sucide", [("self_harm.intent", "sucide", 15, 21)]),
+        ("i feel suicid", [("self_harm.intent", "suicid", 7, 13)]),  # the last letter missing
+        ("i want to kill myslef now", [("self_harm.intent", "kill myslef", 10, 21)]),
+        ("i want to kil myself", [("self_harm.intent", "kil myself", 10, 20)]),
+        # never two in one match; a short word alone never slips ("blood" is one edit from "flood")
+        ("i want to kil myslef", []),
+        ("blood everywhere", []),
+        # a rule word written with a hyphen is two words, both needed, the first matched whole
+        ("carbon monoxide alarm", [("safety.gas", "carbon monoxide", 0, 15)]),
+        ("monoxide", []),
+        ("carbonated monoxide", []),
+        # a word ending in * matches any word it starts
+        ("I overdosed", [("self_harm.method", "overdosed", 2, 11)]),
+        # each rule's first match is its reason
+        ("flood here and flood there", [("safety.flood", "flood", 0, 5)]),
+        # an idiom sharing one word with a reason drops it
+        ("gas leak", [("safety.leak", "gas leak", 0, 8)]),
+        ("cooking gas leak", []),
+    ],
+)
+def test_mechanisms(text: str, found: list[tuple[str, str, int, int]]) -> None:
+    assert spans(text) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "language"),
+    [
+        ("no heat and a fuga de gas", "critical", "es"),  # the highest level's reason decides, not the first
+        ("fuga de gas and carbon monoxide", "critical", "es"),  # of two at that level, the first
+        ("carbon monoxide and a fuga de gas", "critical", "en"),
+        ("hello", "normal", "en"),
+    ],
+)
+def test_the_deciding_reason_gives_the_language(text: str, level: str, language: str) -> None:
+    score = MECHANISMS.score(text)
+    assert (score.level, score.language) == (level, language)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("kitten", "sitting", 3),
+        ("sucide", "suicide", 1),
+        ("myslef", "myself", 1),  # a swap of neighbours is one edit
+        ("ab", "ba", 1),
+        ("abcd", "badc", 2),
+        ("abcx", "bacx", 1),
+        ("xabc", "xacb", 1),
+        ("ca", "abc", 3),  # optimal string alignment: no edit after a swap
+        ("flaw", "lawn", 2),
+        ("", "abc", 3),
+        ("abc", "", 3),
+        ("a", "b", 1),
+        ("house", "hose", 1),
+        ("abcdef", "abcdef", 0),
+    ],
+)
+def test_the_edit_distance_is_optimal_string_alignment(a: str, b: str, distance: int) -> None:
+    for limit in (0, 1, 2, 3):
+        assert _damerau_within(a, b, limit) is (distance <= limit), limit
+
+
+# --- the words the rules see ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "emoji", "words"),
+    [
+        ("can't stop", {}, [("cant", 0, 5), ("stop", 6, 10)]),
+        ("fire🔥", {"🔥": "fire"}, [("fire", 0, 4), ("fire", 4, 5)]),
+        ("a ★ b", {}, [("a", 0, 1), ("★", 2, 3), ("b", 4, 5)]),
+        ("Ⓐ", {}, [("Ⓐ", 0, 1)]),  # a symbol that folds to a letter is the symbol, once
+        ("ki\u200dll", {}, [("kill", 0, 5)]),  # zero-width joiner
+        ("ab\U0001f3fbcd", {}, [("abcd", 0, 5)]),  # lightest skin tone
+        ("ab\U0001f3ffcd", {}, [("abcd", 0, 5)]),  # darkest skin tone
+        ("\U0001f3fa", {}, [("\U0001f3fa", 0, 1)]),  # amphora, just before the skin tones: a symbol
+        ("\U0001f400", {}, [("\U0001f400", 0, 1)]),  # rat, just after them: a symbol
+    ],
+)
+def test_words_of(text: str, emoji: dict[str, str], words: list[tuple[str, int, int]]) -> None:
+    assert [(w.folded, w.start, w.end) for w in words_of(text, emoji)] == words
