@@ -108,7 +108,8 @@ export class TriagePanel {
       this.thread = { ...this.thread, ...state };
       this.e.dialog.close();
       this.render();
-      this.e.open.focus();
+      // Back to the Urgency button, or to More when the toolbar put it in that (now closed) menu.
+      (this.e.open.offsetParent ? this.e.open : byId("more-actions")).focus();
       this.onChanged?.(state);
     } catch {
       setText(this.e.error, "The urgency could not be saved. Try again.");
