@@ -38,6 +38,7 @@ from infra.notices import NoticesConstruct
 from infra.outbound import OutboundConstruct
 from infra.queues import QueueWithDeadLetters
 from infra.reminders import RemindersConstruct
+from infra.servicerequests import ServiceRequestsConstruct
 from infra.staff import StaffConstruct
 from infra.subscriptions import SubscriptionsConstruct
 from infra.triage import RESCORE_TIMEOUT, TriageConstruct
@@ -412,6 +413,15 @@ class SwitchboardStack(Stack):
             stage=api.stage,
             table=self.table,
             outbound_queue=outbound.queue,
+        )
+        ServiceRequestsConstruct(
+            self,
+            "ServiceRequests",
+            kit=kit,
+            http_api=api.http_api,
+            stage=api.stage,
+            table=self.table,
+            media_bucket=self.media_bucket,
         )
         self.callbacks = CallbacksConstruct(
             self,

@@ -135,6 +135,13 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("DELETE", "/api/zones/{zone_id}"): ("supervisor", None),
     ("POST", "/api/zones/address-points"): ("supervisor", None),
     ("POST", "/api/zones/lookup"): ("agent", None),
+    ("GET", "/api/services"): ("agent", None),
+    ("PUT", "/api/services/{code}"): ("admin", {"body": {"service_code": "POT", "service_name": "Pothole"}}),
+    ("DELETE", "/api/services/{code}"): ("admin", None),
+    ("POST", "/api/services/import"): ("admin", {"body": {"services": []}}),
+    ("GET", "/api/open311/keys"): ("admin", None),
+    ("POST", "/api/open311/keys"): ("admin", {"body": {"name": "City work orders"}}),
+    ("DELETE", "/api/open311/keys/{key_id}"): ("admin", None),
     ("POST", "/api/reminders/records"): ("supervisor", {"body": {"csv": "name\n"}}),
     ("GET", "/api/reminders/records"): ("agent", None),
     ("POST", "/api/reminders/records/{record_id}/complete"): ("agent", None),
@@ -192,6 +199,8 @@ PATH_VALUES = {
     "notice_id": "nt0123456789abcdef",
     "sub": "d0000000-0000-4000-8000-00000000000d",  # nobody: no persona is changed by an admin's call
     "department_id": "parks",
+    "code": "POT",
+    "key_id": "0123456789abcdef",
 }
 
 HANDLER_MODULES = {
