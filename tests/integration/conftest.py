@@ -94,6 +94,7 @@ ROUTER_MODULES = [
     "reminders.handlers.reminder_routes",
     "triage.handlers.triage_routes",
     "servicerequests.handlers.catalogue_routes",
+    "servicerequests.handlers.request_routes",
 ]
 
 HANDLERS = {

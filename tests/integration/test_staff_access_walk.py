@@ -142,6 +142,8 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/open311/keys"): ("admin", None),
     ("POST", "/api/open311/keys"): ("admin", {"body": {"name": "City work orders"}}),
     ("DELETE", "/api/open311/keys/{key_id}"): ("admin", None),
+    ("GET", "/api/service-requests"): ("agent", None),
+    ("PUT", "/api/service-requests/{request_id}/status"): ("agent", {"body": {"status": "closed"}}),
     ("POST", "/api/reminders/records"): ("supervisor", {"body": {"csv": "name\n"}}),
     ("GET", "/api/reminders/records"): ("agent", None),
     ("POST", "/api/reminders/records/{record_id}/complete"): ("agent", None),
@@ -201,6 +203,7 @@ PATH_VALUES = {
     "department_id": "parks",
     "code": "POT",
     "key_id": "0123456789abcdef",
+    "request_id": "1001",
 }
 
 HANDLER_MODULES = {

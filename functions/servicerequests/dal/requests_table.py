@@ -173,11 +173,12 @@ class RequestsTable:
         key = self._key(request_id)
         if key is None:
             return False
-        names = {"#status": "status", "#updated": "updated_datetime", "#notes": "status_notes"}
+        names = {"#status": "status", "#updated": "updated_datetime"}
         values: dict[str, Any] = {":status": status, ":at": at}
         expression = "SET #status = :status, #updated = :at"
         if notes is not None:
             expression += ", #notes = :notes"
+            names["#notes"] = "status_notes"
             values[":notes"] = notes
         return (
             update_if(
@@ -187,6 +188,23 @@ class RequestsTable:
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
+            )
+            is not None
+        )
+
+    def claim_notice(self, request_id: str, change: str) -> bool:
+        """True once per `change` ("closed@<time>"): the right to tell the resident about it."""
+        key = self._key(request_id)
+        if key is None:
+            return False
+        return (
+            update_if(
+                self._table,
+                key,
+                UpdateExpression="SET notified = :change",
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(notified) OR notified <> :change)",
+                ExpressionAttributeValues={":change": change},
             )
             is not None
         )

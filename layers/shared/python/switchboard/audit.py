@@ -45,6 +45,7 @@ AuditAction = Literal[
     "services.import",
     "open311_key.issue",
     "open311_key.revoke",
+    "service_request.status",
     "subscribers.import",
     "alert_group.reply",
     "alert.create",
