@@ -5,8 +5,10 @@
 - usage: `TRANSLATION#USAGE` / `MONTH#YYYY-MM`: `characters` (ADDed before each call, given back when the call
   brought nothing back), `calls`. The cap is checked in the same conditional update, so two functions
   translating at once cannot pass it together.
-- a message's translation: `TRANSLATION#{thread_id}` / the message's sort key (`MSG#{created_at}#{id}`): the
-  MessageTranslation fields. A partition of its own, so the inbox's reads of a thread never see it.
+- a message's translation: `TRANSLATION#{thread_id}` / `TR#` + the message's sort key
+  (`TR#MSG#{created_at}#{id}`): the MessageTranslation fields. A partition of its own, so the inbox's reads of
+  a thread never see it, and a sort key of its own, so nothing that looks for `MSG#` items
+  takes it for a message.
 - the thread's language: on the thread (`THREAD#{id}` / `META`), `language` (the routing step writes what it
   detected on a new thread) and `language_set_by` (`detected` or `staff`; staff override wins for good).
 """
@@ -23,6 +25,7 @@ from translation.models.translation import MessageTranslation, TranslationSettin
 
 SETTINGS_SK = "TRANSLATION"
 USAGE_PK = "TRANSLATION#USAGE"
+TRANSLATION_SK_PREFIX = "TR#"
 
 
 def translations_pk(thread_id: str) -> str:
@@ -31,6 +34,10 @@ def translations_pk(thread_id: str) -> str:
 
 def message_id_of(message_sk: str) -> str:
     return message_sk.rsplit("#", 1)[-1]
+
+
+def translation_sk(message_sk: str) -> str:
+    return f"{TRANSLATION_SK_PREFIX}{message_sk}"
 
 
 class TranslationTable:
@@ -139,11 +146,13 @@ class TranslationTable:
 
     def put_translation(self, thread_id: str, message_sk: str, record: MessageTranslation) -> None:
         item = {k: v for k, v in record.model_dump().items() if v is not None}
-        self._table.put_item(Item={"pk": translations_pk(thread_id), "sk": message_sk, **item})
+        self._table.put_item(
+            Item={"pk": translations_pk(thread_id), "sk": translation_sk(message_sk), **item}
+        )
 
     def get_translation(self, thread_id: str, message_sk: str) -> MessageTranslation | None:
         item = self._table.get_item(
-            Key={"pk": translations_pk(thread_id), "sk": message_sk}, ConsistentRead=True
+            Key={"pk": translations_pk(thread_id), "sk": translation_sk(message_sk)}, ConsistentRead=True
         ).get("Item")
         return _record(item) if item else None
 
@@ -153,7 +162,10 @@ class TranslationTable:
         query: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(translations_pk(thread_id))}
         while True:
             page = self._table.query(**query)
-            found.extend((str(item["sk"]), _record(item)) for item in page.get("Items", []))
+            found.extend(
+                (str(item["sk"]).removeprefix(TRANSLATION_SK_PREFIX), _record(item))
+                for item in page.get("Items", [])
+            )
             if "LastEvaluatedKey" not in page:
                 return found
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
