@@ -147,7 +147,7 @@ class LocalStack:
             self.outputs.get("TwilioWebhookUrl", self.api_url + "/twilio/messages"),
             self.config.status_delays,
         )
-        # moto has no Translate: boto3's `translate` clients reach the stand-in (infra/local/translate_fake.py).
+        # moto has no Translate: boto3 translate clients reach the stand-in (infra/local/translate_fake.py).
         self.translate = LocalTranslate(HOST, self.config.translate_port)
         install_environment(
             self.functions,
@@ -158,6 +158,11 @@ class LocalStack:
         self.scheduler = self._scheduler()
         self.twilio.start()
         self.translate.start()
+        # One process plays every function here: load the language detector's model now, as the inbound
+        # consumer's own process would while it starts (translation/steps.py), not on the first text.
+        from switchboard.translation import warm_detector
+
+        warm_detector()
         self.http.start()
         for poller in self.pollers:
             poller.start()

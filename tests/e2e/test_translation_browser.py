@@ -114,3 +114,32 @@ def test_a_spanish_conversation_is_read_and_answered_through_translation(
         assert_axe_clean(page, "a reply sent in Spanish")
         assert_fits_the_screen(page, viewport)
         assert_clean(watch)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x900", "phone-360"])
+def test_an_admin_sets_translation_and_sees_the_months_use(chromium, local_stack, viewport):  # noqa: F811
+    agent_url = local_stack.api_url.rstrip("/") + "/"
+    staff = staff_api(local_stack)
+    base = staff.base  # type: ignore[attr-defined]
+    before = staff.get(f"{base}/api/translation/settings", timeout=10).json()
+    with new_page(chromium, viewport) as (page, watch):
+        sign_in(page, agent_url)
+        page.goto(agent_url + "#admin")
+        enabled = page.get_by_label("Translate conversations")
+        expect(enabled).to_be_checked(timeout=10_000)
+        expect(page.get_by_label("Monthly character allowance")).to_have_value("2000000")
+        expect(page.get_by_label("Staff read and write in")).to_have_value("en")
+        expect(page.locator("#translation-usage")).to_contain_text("of 2,000,000 characters")
+        assert_axe_clean(page, "the admin view with the translation settings")
+        assert_fits_the_screen(page, viewport)
+        try:
+            enabled.uncheck()
+            page.get_by_label("Monthly character allowance").fill("50000")
+            page.get_by_role("button", name="Save translation settings").click()
+            expect(page.locator("#translation-settings-status")).to_have_text("Translation settings saved.")
+            saved = staff.get(f"{base}/api/translation/settings", timeout=10).json()
+            assert saved == {"enabled": False, "monthly_char_cap": 50000, "agent_language": "en"}
+            expect(page.locator("#translation-usage")).to_contain_text("of 50,000 characters")
+        finally:
+            staff.put(f"{base}/api/translation/settings", json=before, timeout=10)
+        assert_clean(watch)

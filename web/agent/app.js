@@ -19,7 +19,7 @@ import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
 import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
-import { TranslationPanel } from "./translation.js";
+import { TranslationPanel, TranslationSettingsForm } from "./translation.js";
 import { DesktopNotifications, InboxControls, PresenceControl, Sound } from "./views.js";
 import { wireWebChat } from "./webchat.js";
 
@@ -460,6 +460,7 @@ async function boot() {
   app.workspace.onRender = (thread) => app.resident.update(thread);
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
+  app.staffViews.translationSettings = new TranslationSettingsForm({ api: app.api });
   app.crisis = new CrisisNotices({
     api: app.api,
     isSupervisor: () => (app.auth.claims["cognito:groups"] || []).some((g) => g === "supervisor" || g === "admin"),

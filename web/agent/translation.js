@@ -10,6 +10,10 @@ import { segmentHint } from "./segments.js";
 
 export const LANGUAGES = ["en", "es", "vi", "zh", "tl", "ko", "ar", "ru", "fr", "ht"];
 const REFETCH_MS = 3000;
+const RETRY_MS = 15000;
+const FRESH_MS = 60000; // a resident's message this recent may still be in the pipeline's translation step
+const SHORT_TEXT_CHARS = 20; // shorter texts are never translated (switchboard.translation)
+const MAX_ATTEMPTS = 5; // the server stops trying after this many provider calls
 
 const REASONS = {
   throttled: "the translation service was busy",
@@ -40,6 +44,7 @@ export class TranslationPanel {
     this.view = view;
     this.state = null; // the last GET …/translations
     this.byMessage = new Map();
+    this.seen = new Set(); // the thread's message ids when translations were last fetched
     this.threadId = null;
     this.fetchedAt = 0;
     this.fetching = null;
@@ -83,26 +88,41 @@ export class TranslationPanel {
       this.threadId = threadId;
       this.state = null;
       this.byMessage.clear();
+      this.seen = new Set();
       this.fetchedAt = 0;
       this.hidePreview(false);
       this.e.bar.hidden = true;
     }
     if (!threadId) return;
     this.decorate();
-    // A new message, or one not translated yet: ask again (not more often than every few seconds).
-    const waiting = [...this.view.messages.values()].some((m) => !this.byMessage.has(m.message_id) || this.byMessage.get(m.message_id).status !== "translated");
-    if (waiting && Date.now() - this.fetchedAt > REFETCH_MS) this.load();
+    if (this.dueForFetch()) this.load();
+  }
+
+  /** Ask again for a message not seen at the last fetch, one that may still be being translated (a resident's
+   * message from the last minute without a record), or one whose translation failed and may be tried again. */
+  dueForFetch() {
+    const since = Date.now() - this.fetchedAt;
+    if (since < REFETCH_MS) return false;
+    const messages = [...this.view.messages.values()];
+    if (messages.some((m) => !this.seen.has(m.message_id))) return true;
+    const recent = Date.now() - FRESH_MS;
+    const inFlight = messages.some((m) => m.direction === "in" && String(m.body || "").trim().length >= SHORT_TEXT_CHARS && !this.byMessage.has(m.message_id) && Date.parse(m.created_at) > recent);
+    if (inFlight) return true;
+    const retry = [...this.byMessage.values()].some((t) => t.direction === "in" && t.status !== "translated" && (t.reason === "throttled" || t.reason === "failed") && t.attempts < MAX_ATTEMPTS);
+    return retry && since > RETRY_MS;
   }
 
   async load() {
     const threadId = this.threadId;
     if (!threadId || this.fetching) return;
     this.fetchedAt = Date.now();
+    const asked = new Set(this.view.messages.keys());
     this.fetching = this.api
       .request(`/api/threads/${encodeURIComponent(threadId)}/translations`)
       .then((state) => {
         if (threadId !== this.threadId) return;
         this.state = state;
+        this.seen = asked;
         this.byMessage = new Map(state.translations.map((t) => [t.message_id, t]));
         this.showLanguage();
         this.decorate();
@@ -290,6 +310,63 @@ export class TranslationPanel {
       setText(this.e.problem, `Not sent: ${why}. Your text is kept.`);
     } finally {
       this.e.sendTranslation.removeAttribute("aria-disabled");
+    }
+  }
+}
+
+/** Admins: translation on or off, the monthly character allowance, the staff's language; this month's use. */
+export class TranslationSettingsForm {
+  /** @param {{ api: any }} options */
+  constructor({ api }) {
+    this.api = api;
+    this.e = {
+      form: byId("translation-settings-form"),
+      enabled: byId("translation-enabled"),
+      cap: byId("translation-cap"),
+      language: byId("translation-agent-language"),
+      usage: byId("translation-usage"),
+      status: byId("translation-settings-status"),
+    };
+    this.e.language.replaceChildren(...LANGUAGES.map((code) => el("option", { value: code, text: languageName(code) })));
+    this.e.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.save();
+    });
+  }
+
+  async load() {
+    try {
+      const [settings, usage] = await Promise.all([this.api.request("/api/translation/settings"), this.api.request("/api/translation/usage")]);
+      this.show(settings, usage);
+      setText(this.e.status, "");
+    } catch {
+      setText(this.e.status, "The translation settings could not be loaded.");
+    }
+  }
+
+  show(settings, usage) {
+    this.e.enabled.checked = settings.enabled;
+    this.e.cap.value = String(settings.monthly_char_cap);
+    this.e.language.value = settings.agent_language;
+    if (usage) setText(this.e.usage, `Used in ${usage.month} (UTC): ${usage.characters.toLocaleString("en-US")} of ${usage.cap.toLocaleString("en-US")} characters.`);
+  }
+
+  async save() {
+    const cap = Number(this.e.cap.value);
+    if (!Number.isInteger(cap) || cap < 0 || cap > 1_000_000_000) {
+      setText(this.e.status, "The allowance is a whole number of characters, from 0 to 1,000,000,000.");
+      this.e.cap.focus();
+      return;
+    }
+    setText(this.e.status, "Saving…");
+    try {
+      const json = { enabled: this.e.enabled.checked, monthly_char_cap: cap, agent_language: this.e.language.value };
+      const settings = await this.api.request("/api/translation/settings", { method: "PUT", json });
+      const usage = await this.api.request("/api/translation/usage").catch(() => null);
+      this.show(settings, usage);
+      setText(this.e.status, "Translation settings saved.");
+    } catch {
+      setText(this.e.status, "The translation settings could not be saved. Try again.");
     }
   }
 }

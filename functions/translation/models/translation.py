@@ -13,7 +13,6 @@ DEFAULT_MONTHLY_CHAR_CAP = 2_000_000
 MAX_REPLY_CHARS = 1600
 
 
-
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
