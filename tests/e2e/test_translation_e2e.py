@@ -233,3 +233,40 @@ def test_the_off_switch_and_the_monthly_count(local_stack, staff) -> None:
     after = staff.get(f"{base}/api/translation/usage", timeout=10).json()
     assert after["characters"] - before["characters"] == len(TRASH)
     assert after["cap"] == 2_000_000
+
+
+def test_the_transcript_export_carries_originals_and_translations(local_stack, staff) -> None:
+    base = staff.base  # type: ignore[attr-defined]
+    address = resident_number()
+    resident_texts(local_stack, address, WATER)
+    thread_id = thread_of(local_stack, address)
+    eventually(record_for(staff, thread_id, WATER))
+    reply = "Hello, we will send a crew today"
+    shown = staff.post(
+        f"{base}/api/threads/{thread_id}/translation-preview", json={"body": reply}, timeout=10
+    ).json()
+    sent = staff.post(
+        f"{base}/api/threads/{thread_id}/translated-replies",
+        json={"body": reply, "translation": shown["translation"], "language": "es", "provider": "stand-in"},
+        timeout=10,
+    )
+    assert sent.status_code == 202, sent.text
+    exported = staff.get(f"{base}/api/threads/{thread_id}/export", params={"format": "json"}, timeout=10)
+    assert exported.status_code == 200, exported.text
+    rows = [row for row in exported.json()["rows"] if row["kind"] == "message"]
+    columns = ("direction", "body", "body_language", "translation_text", "translation_language")
+    assert [tuple(row[c] for c in columns) for row in rows] == [
+        (
+            "in",
+            WATER,
+            "es",
+            "[stand-in es→en] Hello, no I have water in my house since yesterday for the tarde",
+            "en",
+        ),
+        ("out", shown["translation"], "es", reply, "en"),
+    ]
+    assert "stand-in" in rows[0]["translation_note"] and "agent wrote" in rows[1]["translation_note"]
+    csv_text = staff.get(f"{base}/api/threads/{thread_id}/export", params={"format": "csv"}, timeout=10).text
+    assert csv_text.splitlines()[0].endswith(
+        '"body_language","translation_text","translation_language","translation_note"'
+    )
