@@ -41,6 +41,7 @@ from infra.reminders import RemindersConstruct
 from infra.servicerequests import ServiceRequestsConstruct
 from infra.staff import StaffConstruct
 from infra.subscriptions import SubscriptionsConstruct
+from infra.translation import TranslationConstruct
 from infra.triage import RESCORE_TIMEOUT, TriageConstruct
 from infra.web import WebConstruct
 from infra.webchat import CHAT_PATH_PATTERN, ChatSettings, ChatWaf, WebChatConstruct
@@ -455,6 +456,8 @@ class SwitchboardStack(Stack):
             rescore_queue=queues["TriageRescore"].queue,
             agent_api_fn=inbox.agent_api_fn,
         )
+        # Two-way machine translation in conversations: only these two functions may call TranslateText.
+        TranslationConstruct(self, "Translation", functions=[inbox.inbound_consumer_fn, inbox.agent_api_fn])
         AlertsConstruct(
             self,
             "Alerts",

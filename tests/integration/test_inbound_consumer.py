@@ -256,6 +256,7 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("triage", 500),
         ("alert_reply_link", 600),
         ("routing", 700),
+        ("translation", 750),
     ]
     claimers = [c.name for c in pipeline.contracts if c.may_claim]
     assert claimers == [

@@ -35,6 +35,7 @@ from subscriptions.logic.signup import signup_confirmation_step
 from switchboard.geo.addresses import normalize_address, parse_point
 from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
+from translation.steps import translation_steps
 from triage.steps import triage_steps
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
@@ -125,6 +126,7 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield from triage_steps(table, replies)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
+    yield from translation_steps(table)
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:

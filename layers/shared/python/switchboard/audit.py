@@ -62,6 +62,8 @@ AuditAction = Literal[
     "triage.crisis_reply",
     "triage.override",
     "triage.rules",
+    "thread.language",
+    "translation.settings",
 ]
 
 
