@@ -269,7 +269,7 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
     always = [c.name for c in pipeline.contracts if not c.skip_when_claimed]
     assert always == ["store", "service_request_intake", "alert_reply_link", "routing"]
     assert {c.name: c.still_read_by for c in pipeline.contracts if c.still_read_by} == {
-        "service_request_intake": ("triage",)
+        "service_request_intake": ("triage", "translation")
     }
 
 

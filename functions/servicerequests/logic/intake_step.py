@@ -33,7 +33,8 @@ INTAKE = StepContract(
     writes=("intake_session", "service_request", "system_reply"),
     may_claim=True,
     skip_when_claimed=False,  # it must see a STOP/CANCEL to end a report in progress
-    still_read_by=("triage",),  # "the wire is down and my kid is near it" is still scored (and answered)
+    # "the wire is down and my kid is near it" is still scored (and answered), and staff read it translated
+    still_read_by=("triage", "translation"),
 )
 IDLE = timedelta(minutes=30)
 REPLY_PURPOSE = "report"  # its own reply slot: a crisis answer to the same text is still sent
