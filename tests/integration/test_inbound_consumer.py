@@ -254,12 +254,14 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("revocation_flag", 390),
         ("triage", 500),
         ("alert_reply_link", 600),
+        ("webchat_contact", 650),
+        ("automatic_handling", 680),
         ("routing", 700),
     ]
     claimers = [c.name for c in pipeline.contracts if c.may_claim]
     assert claimers == ["consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"]
     always = [c.name for c in pipeline.contracts if not c.skip_when_claimed]
-    assert always == ["store", "alert_reply_link", "routing"]
+    assert always == ["store", "alert_reply_link", "webchat_contact", "automatic_handling", "routing"]
 
 
 def test_mms_images_are_stored_re_encoded_and_other_media_as_they_are(

@@ -69,6 +69,8 @@ from switchboard.staff_routes import answer_errors, current_staff, table_gate
 from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
 
+from app.handlers.resident_routes import router as resident_router
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -87,6 +89,7 @@ class AgentApiDependencies:
     consent: ConsentTable
     alert_replies: AlertRepliesTable
     views: InboxViewsTable
+    table: Any  # the one table, for routes that read several domains' items (app.handlers.resident_routes)
 
 
 @cache
@@ -100,6 +103,7 @@ def dependencies() -> AgentApiDependencies:
         consent=ConsentTable(table),
         alert_replies=AlertRepliesTable(table),
         views=InboxViewsTable(table),
+        table=table,
     )
 
 
@@ -111,6 +115,7 @@ gate = table_gate(settings.table_name, "agent", open_paths=frozenset({"/api/me"}
 def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
     app.append_context(agent=agent, workspace=dependencies().workspace, consent=dependencies().consent)
+    app.append_context(table=dependencies().table)
     return next_middleware(app)
 
 
@@ -123,6 +128,7 @@ app.include_router(triage_router)
 app.include_router(callback_router)
 app.include_router(zone_router)
 app.include_router(reminder_router)
+app.include_router(resident_router)
 
 
 def current_agent() -> Agent:

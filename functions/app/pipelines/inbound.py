@@ -17,6 +17,7 @@ from inbox.dal.alert_replies_table import AlertRepliesTable
 from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
 from inbox.integrations.thread_replies import ThreadReplies
+from inbox.logic.automatic_handling import AutomaticHandlingStep
 from inbox.logic.inbound_messages import MediaArchive, MediaSource
 from inbox.logic.inbound_steps import AlertReplyLinkStep, StoreStep
 from inbox.pipeline import InboundPipeline, InboundStep, SystemReplies
@@ -29,8 +30,10 @@ from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentKeywords
 from subscriptions.logic.signup import signup_confirmation_step
 from switchboard.phone import Address
 from triage.steps import triage_steps
+from webchat.dal.chat_table import ChatTable
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
+from webchat.logic.contact_step import WebChatContactStep
 from zones.dal.zones_table import ZonesTable
 
 
@@ -87,7 +90,9 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield RevocationFlagStep(consent)
     yield from triage_steps(table, replies)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
+    yield WebChatContactStep(ChatTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
+    yield AutomaticHandlingStep(InboxTable(table))
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:
