@@ -271,3 +271,25 @@ def test_a_web_chat_resident_shows_the_name_and_phone_they_gave_never_over_a_nam
     _, profile = api(agent_api, context, "GET", f"/api/threads/{thread_id}/resident")
     assert (profile["name"], profile["name_source"]) == ("Roberto Diaz", "staff")
     assert profile["reminders"] == [reminder]
+
+
+def test_routing_gives_an_available_agent_the_question_not_the_conversation_automation_handled(
+    aws: Aws, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    from routing.dal.routing_table import RoutingTable
+    from routing.logic.assignment import Routing
+
+    from tests.integration.test_routing import ANA as AGENT_SUB
+    from tests.integration.test_routing import staff as staff_item
+
+    aws.table.put_item(Item=staff_item(AGENT_SUB, ["water"]))
+    routing = Routing(RoutingTable(aws.table))
+    RoutingTable(aws.table).put_rules([{"department_id": "water"}], at(0))
+    routing.set_presence(AGENT_SUB, "available")
+    resident_writes(inbound_consumer, context, ANA, "HELP", "SMr" + "1" * 31, at(0))
+    resident_writes(inbound_consumer, context, "+15555550141", "Low pressure", "SMr" + "2" * 31, at(1))
+
+    handled, question = thread_of(aws, ANA), thread_of(aws, "+15555550141")
+    # Routing leaves it alone (no department, nobody) until the resident writes something staff must answer.
+    assert handled["status"] == "automatic" and "assignee" not in handled
+    assert (question["status"], question.get("assignee")) == ("open", AGENT_SUB)
