@@ -293,3 +293,21 @@ def test_routing_gives_an_available_agent_the_question_not_the_conversation_auto
     # Routing leaves it alone (no department, nobody) until the resident writes something staff must answer.
     assert handled["status"] == "automatic" and "assignee" not in handled
     assert (question["status"], question.get("assignee")) == ("open", AGENT_SUB)
+
+
+def test_a_staff_reply_makes_a_conversation_automation_handled_staffs_again(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext
+) -> None:
+    resident_writes(inbound_consumer, context, ANA, "HELP", "SMt" + "1" * 31, at(0))
+    thread_id = thread_of(aws, ANA)["thread_id"]
+    assert thread_of(aws, ANA)["status"] == "automatic"
+
+    reply = {"body": "Hello, can we help with anything else?"}
+    assert api(agent_api, context, "POST", f"/api/threads/{thread_id}/messages", body=reply)[0] == 202
+
+    thread = thread_of(aws, ANA)
+    assert (thread["status"], thread["staff_text_at"]) == ("open", thread["last_activity_at"])
+    assert thread_id in listed(agent_api, context, "all")
+    # ... and a later keyword text no longer makes it automatic.
+    resident_writes(inbound_consumer, context, ANA, "HELP", "SMt" + "2" * 31, at(5))
+    assert thread_of(aws, ANA)["status"] == "open"

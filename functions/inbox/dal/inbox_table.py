@@ -27,13 +27,10 @@ from inbox.dal.cursors import decode_cursor, encode_cursor
 from inbox.dal.inbox_views_table import message_postings
 from inbox.logic.search_terms import phone_term, word_terms
 from inbox.models.conversations import Message
-from inbox.models.records import Page, SidRef, ThreadActivity
+from inbox.models.records import AUTOMATIC_STATUS, Page, SidRef, ThreadActivity
 
 # The thread's urgency (functions/triage) is that of its unanswered messages: a staff reply removes it.
 TRIAGE_ANSWERED_FIELDS = ("triage_level", "triage_order", "triage_reasons", "triage_at", "triage_override")
-# A conversation whose every text a keyword flow answered (logic.automatic_handling): a status of its own, so
-# it leaves every staff view and count and is listed by the "Handled automatically" filter.
-AUTOMATIC_STATUS = "automatic"
 
 
 def message_item(message: Message) -> dict[str, Any]:
@@ -225,6 +222,11 @@ class InboxTable:
             expression = "SET " + ", ".join(assignments)
         else:
             values[":zero"] = 0
+            if activity.reopen:
+                # Staff wrote in a conversation automation handled: it is theirs now, open, in their views.
+                assignments[assignments.index("#status = if_not_exists(#status, :open)")] = "#status = :open"
+                names["#staff_text_at"] = "staff_text_at"
+                assignments.append("#staff_text_at = if_not_exists(#staff_text_at, :at)")
             names["#waiting_since"] = "waiting_since"  # staff answered: nobody waits any more
             # ... and the urgency of what they answered is over (triage: later messages set it again).
             names.update({f"#{name}": name for name in TRIAGE_ANSWERED_FIELDS})
