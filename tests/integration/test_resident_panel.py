@@ -172,6 +172,7 @@ def test_the_resident_panel_gathers_consent_ledger_language_alerts_and_other_con
         None,
         None,
     )
+    assert profile["addresses"] == [ANA]  # her WhatsApp thread is not the water agent's to see
     assert profile["consent"]["topics"] == ["WATER"] and profile["consent"]["zones"] == ["zip:94110"]
     assert [(e["action"], e["topic"]) for e in profile["history"]] == [
         ("set_zone", "ALL"),
@@ -187,6 +188,7 @@ def test_the_resident_panel_gathers_consent_ledger_language_alerts_and_other_con
     assert [(c["channel"], c["last_message_preview"]) for c in seen_by_supervisor["conversations"]] == [
         ("whatsapp", "hola")
     ]
+    assert seen_by_supervisor["addresses"] == [ANA, f"whatsapp:{ANA}"]
     # Another department's agent may not open the panel at all (the staff gate's thread scope).
     assert api(agent_api, context, "GET", path, claims=ROADS_AGENT)[0] == 403
     assert api(agent_api, context, "GET", "/api/threads/nope/resident")[0] == 404
@@ -248,6 +250,7 @@ def test_a_web_chat_resident_shows_the_name_and_phone_they_gave_never_over_a_nam
     details = {"name": "Bo Díaz", "phone": "+15555550177"}
     assert chat_call(webchat_api, context, chat_event("POST", "/chat/contact", details, token))[0] == 200
     _, profile = api(agent_api, context, "GET", f"/api/threads/{thread_id}/resident")
+    assert profile["addresses"] == [thread["resident"]["address"], "+15555550177"]
     assert (profile["name"], profile["name_source"], profile["given_phone"]) == (
         "Bo Díaz",
         "webchat",

@@ -114,6 +114,11 @@ export class ResidentPanel {
     }
     const given = [profile.name_source === "webchat" ? profile.name : "", profile.given_phone, profile.given_email].filter(Boolean);
     byId("resident-given-row").hidden = given.length === 0;
+    // Each address as its channel and number ("WhatsApp +1 555…"); a web chat session is just "Web chat".
+    const reachable = profile.addresses.map((/** @type {string} */ a) =>
+      a.startsWith("webchat:") ? channelLabel("webchat") : a.startsWith("whatsapp:") ? `${channelLabel("whatsapp")} ${a.slice(9)}` : `${channelLabel("sms")} ${a}`,
+    );
+    setText(byId("resident-addresses"), reachable.join(" · "));
     setText(byId("resident-given"), given.join(" · "));
     const consent = profile.consent;
     setText(byId("resident-topics"), consent.topics.length ? consent.topics.join(", ") : "No topics");

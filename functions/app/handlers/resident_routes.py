@@ -43,8 +43,13 @@ HISTORY_LIMIT = 50
 RECENT_ALERTS = 50  # the alerts checked for a delivery to this resident, newest first
 
 
+class ResidentAddress(BaseModel):
+    address: str
+
+
 class EarlierConversation(BaseModel):
     thread_id: str
+    resident: ResidentAddress
     channel: str
     status: str
     last_activity_at: str
@@ -79,6 +84,8 @@ class ResidentProfile(BaseModel):
     name_source: str | None = None  # "staff" (set on this page) or "webchat" (typed by the resident)
     given_phone: str | None = None  # the number a web chat resident typed in "Your details"
     given_email: str | None = None
+    # The addresses they wrote from or gave: this thread's, a web chat resident's phone, their other threads'.
+    addresses: list[str]
     language: str | None = None
     consent: ConsentSummary
     history: list[ConsentEntry]
@@ -187,6 +194,9 @@ def get_resident(thread_id: str) -> ResidentProfile:
     callback = BookingTable(_table()).active_callback(thread_id)
     phone = _phone_of(addresses)
     reminders = RemindersTable(_table()).of_resident(phone) if phone else []
+    conversations = _conversations(thread_id, addresses)
+    known = [address, *([phone] if contact.get("phone") and phone else [])]
+    known += [c.resident.address for c in conversations if c.resident.address not in known]
     return ResidentProfile(
         thread_id=thread_id,
         address=address,
@@ -197,10 +207,11 @@ def get_resident(thread_id: str) -> ResidentProfile:
         else ("webchat" if contact.get("name") else None),
         given_phone=contact.get("phone"),
         given_email=contact.get("email"),
+        addresses=known,
         language=state.language,
         consent=ConsentSummary.of(state),
         history=[ConsentEntry.of(change) for change in consent.history(address, HISTORY_LIMIT)],
-        conversations=_conversations(thread_id, addresses),
+        conversations=conversations,
         callbacks=[CallbackSummary.model_validate(callback.model_dump())] if callback else [],
         reminders=[
             ReminderSummary(record_id=str(r["record_id"]), kind=str(r["kind"]), due_date=str(r["due_date"]))
