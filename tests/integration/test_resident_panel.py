@@ -293,8 +293,9 @@ def test_routing_gives_an_available_agent_the_question_not_the_conversation_auto
     resident_writes(inbound_consumer, context, "+15555550141", "Low pressure", "SMr" + "2" * 31, at(1))
 
     handled, question = thread_of(aws, ANA), thread_of(aws, "+15555550141")
-    # Routing leaves it alone (no department, nobody) until the resident writes something staff must answer.
-    assert handled["status"] == "automatic" and "assignee" not in handled
+    # Routing gives it a department (its staff can find it) and nobody, until a text for staff comes.
+    assert (handled["status"], handled["department_id"]) == ("automatic", "water")
+    assert "assignee" not in handled
     assert (question["status"], question.get("assignee")) == ("open", AGENT_SUB)
 
 
