@@ -97,7 +97,7 @@ def test_a_conversation_only_keyword_flows_answered_waits_for_nobody_and_is_foun
 
 
 @pytest.mark.parametrize("viewport", [SIZES[0], SIZES[2]], ids=[SIZE_IDS[0], SIZE_IDS[2]])
-def test_bulk_select_labels_and_closes_several_and_says_which_were_refused(
+def test_bulk_select_labels_assigns_transfers_and_closes_several_and_says_which_were_refused(
     chromium: Any, local_stack: LocalStack, viewport: dict[str, int]
 ) -> None:
     numbers = [fresh_number() for _ in range(3)]
@@ -124,6 +124,22 @@ def test_bulk_select_labels_and_closes_several_and_says_which_were_refused(
         expect(page.locator("#bulk-status")).to_have_text("2 of 2 labelled “main st”.")
         for row in rows[:2]:
             expect(row.locator(".chip")).to_contain_text(["main st"])
+
+        # Assign to me, then transfer to a department with a note: the same two, still selected by hand again.
+        for row in rows[:2]:
+            row.focus()
+            page.keyboard.press("x")
+        page.locator("#bulk-assign").click()
+        expect(page.locator("#bulk-status")).to_have_text("2 of 2 assigned to you.")
+        for row in rows[:2]:
+            row.focus()
+            page.keyboard.press("x")
+        page.locator("#bulk-transfer-open").click()
+        page.get_by_label("Transfer to department").select_option("water")
+        page.get_by_label("Note for whoever picks these up").fill("Main St potholes, reported together.")
+        page.locator("#bulk-transfer-form").get_by_role("button", name="Transfer").click()
+        expect(page.locator("#bulk-status")).to_have_text(re.compile(r"^2 of 2 transferred to "))
+        assert_axe_clean(page, f"the bulk result at {viewport['width']} px")
 
         # One of three is refused (as the staff gate refuses another department's thread): the bar names it.
         for row in rows:
