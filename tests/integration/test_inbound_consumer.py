@@ -260,6 +260,11 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
     ]
     claimers = [c.name for c in pipeline.contracts if c.may_claim]
     assert claimers == ["consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"]
+    # The keyword flows whose answer is all a resident asked for (issue 16, item 5): registered claimers.
+    from app.pipelines.inbound import AUTOMATIC_KEYWORD_FLOWS
+
+    assert AUTOMATIC_KEYWORD_FLOWS <= set(claimers)
+    assert AUTOMATIC_KEYWORD_FLOWS == set(claimers)  # a new claimer is named here, or decided against
     always = [c.name for c in pipeline.contracts if not c.skip_when_claimed]
     assert always == ["store", "alert_reply_link", "webchat_contact", "automatic_handling", "routing"]
 

@@ -69,6 +69,13 @@ def wire_inbound(
     )
 
 
+# The steps whose automatic answer is all a resident asked for: a conversation only they answered is "handled
+# automatically" (inbox.logic.automatic_handling): JOIN, a ZIP, STOP, START, HELP; YES; CALLBACK; DONE.
+AUTOMATIC_KEYWORD_FLOWS = frozenset(
+    {"consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"}
+)
+
+
 def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     """The registrations, in any order (each step's contract carries its order)."""
     table, replies, agency = wiring.table, wiring.replies, wiring.agency_name
@@ -92,7 +99,7 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield WebChatContactStep(ChatTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
-    yield AutomaticHandlingStep(InboxTable(table))
+    yield AutomaticHandlingStep(InboxTable(table), AUTOMATIC_KEYWORD_FLOWS)
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:

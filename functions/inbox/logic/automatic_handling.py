@@ -36,16 +36,21 @@ class AutomaticThreads(Protocol):
 
 
 class AutomaticHandlingStep:
+    """`keyword_flows`: the steps whose answer is the whole of what a resident asked for (the assembly names
+    them: the consent keywords, the sign-up's YES, CALLBACK, DONE); a claim by any other step (a multi-turn
+    intake, say) leaves the conversation to staff as before."""
+
     contract = AUTOMATIC_HANDLING
 
-    def __init__(self, store: AutomaticThreads) -> None:
+    def __init__(self, store: AutomaticThreads, keyword_flows: frozenset[str]) -> None:
         self._store = store
+        self._keyword_flows = keyword_flows
 
     def run(self, message: InboundMessage) -> StepResult:
         thread_id = message.thread_id
         if thread_id is None:
             return CONTINUE
-        if message.claimed and message.answered:
+        if message.claimed_by in self._keyword_flows and message.answered:
             outcome = self._store.settle_automatic(thread_id, message.received_at)
             logger.info(
                 "Text answered automatically",
