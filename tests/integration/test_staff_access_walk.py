@@ -101,6 +101,8 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/api/threads/{thread_id}/close"): ("thread", None),
     ("POST", "/api/threads/{thread_id}/reopen"): ("thread", None),
     ("PUT", "/api/threads/{thread_id}/resident-name"): ("thread", None),
+    ("GET", "/api/threads/{thread_id}/resident"): ("thread", None),
+    ("PUT", "/api/threads/{thread_id}/resident-language"): ("thread", {"body": {"language": "es"}}),
     ("POST", "/api/threads/{thread_id}/presence"): ("thread", None),
     ("GET", "/api/canned-replies"): ("agent", None),
     ("PUT", "/api/canned-replies/{canned_id}"): ("supervisor", {"body": {"title": "Hi", "body": "Hello"}}),

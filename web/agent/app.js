@@ -18,6 +18,7 @@ import { NoticesPanel } from "./notices.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
+import { BulkActions } from "./bulk.js";
 import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
 import { TranslationPanel, TranslationSettingsForm } from "./translation.js";
 import { DesktopNotifications, InboxControls, PresenceControl, Sound } from "./views.js";
@@ -400,6 +401,12 @@ async function boot() {
     onOpen: openThread,
     emptyReason: () => app.controls.emptyReason(),
   });
+  app.bulk = new BulkActions({
+    api: app.api,
+    list: app.list,
+    departments: () => app.workspace.departments,
+    onDone: () => app.poller.now(),
+  });
   app.view = new ThreadView({
     api: app.api,
     me: () => app.auth.claims.sub,
@@ -457,6 +464,7 @@ async function boot() {
       app.poller.now();
     },
   });
+  app.resident.openThread = openThread;
   app.workspace.onRender = (thread) => app.resident.update(thread);
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });

@@ -74,6 +74,8 @@ from translation.logic.transcript import TranscriptTranslations
 from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
 
+from app.handlers.resident_routes import router as resident_router
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -92,6 +94,7 @@ class AgentApiDependencies:
     consent: ConsentTable
     alert_replies: AlertRepliesTable
     views: InboxViewsTable
+    table: Any  # the one table, for routes that read several domains' items (app.handlers.resident_routes)
 
 
 @cache
@@ -105,6 +108,7 @@ def dependencies() -> AgentApiDependencies:
         consent=ConsentTable(table),
         alert_replies=AlertRepliesTable(table),
         views=InboxViewsTable(table),
+        table=table,
     )
 
 
@@ -122,6 +126,7 @@ def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware
         # Transcript exports carry each translated message's other version (public records).
         transcript_annotations=TranscriptTranslations(translation_dependencies().store),
     )
+    app.append_context(table=dependencies().table)
     return next_middleware(app)
 
 
@@ -137,6 +142,7 @@ app.include_router(zone_router)
 app.include_router(service_router)
 app.include_router(service_request_router)
 app.include_router(reminder_router)
+app.include_router(resident_router)
 
 
 def current_agent() -> Agent:

@@ -17,6 +17,7 @@ from inbox.dal.alert_replies_table import AlertRepliesTable
 from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
 from inbox.integrations.thread_replies import ThreadReplies
+from inbox.logic.automatic_handling import AutomaticHandlingStep
 from inbox.logic.inbound_messages import MediaArchive, MediaSource
 from inbox.logic.inbound_steps import AlertReplyLinkStep, StoreStep
 from inbox.pipeline import InboundPipeline, InboundStep, SystemReplies
@@ -37,8 +38,10 @@ from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
 from translation.steps import translation_steps
 from triage.steps import triage_steps
+from webchat.dal.chat_table import ChatTable
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
+from webchat.logic.contact_step import WebChatContactStep
 from zones.dal.zones_table import ZonesTable
 
 
@@ -94,6 +97,13 @@ def gazetteer_place(source: ZoneSource) -> Callable[[str], Place | None]:
     return locate
 
 
+# The steps whose automatic answer is all a resident asked for: a conversation only they answered is "handled
+# automatically" (inbox.logic.automatic_handling): JOIN, a ZIP, STOP, START, HELP; YES; CALLBACK; DONE.
+AUTOMATIC_KEYWORD_FLOWS = frozenset(
+    {"consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"}
+)
+
+
 def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     """The registrations, in any order (each step's contract carries its order)."""
     table, replies, agency = wiring.table, wiring.replies, wiring.agency_name
@@ -125,7 +135,9 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield RevocationFlagStep(consent)
     yield from triage_steps(table, replies)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
+    yield WebChatContactStep(ChatTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
+    yield AutomaticHandlingStep(InboxTable(table), AUTOMATIC_KEYWORD_FLOWS)
     yield from translation_steps(table)
 
 

@@ -24,6 +24,8 @@ AuditAction = Literal[
     "thread.transfer",
     "thread.note",
     "thread.label",
+    "resident.name",
+    "resident.language",
     "thread.snooze",
     "thread.close",
     "thread.reopen",
