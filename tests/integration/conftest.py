@@ -93,6 +93,7 @@ ROUTER_MODULES = [
     "zones.handlers.zone_routes",
     "reminders.handlers.reminder_routes",
     "triage.handlers.triage_routes",
+    "feedback.handlers.feedback_routes",
 ]
 
 HANDLERS = {

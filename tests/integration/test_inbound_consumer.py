@@ -249,6 +249,7 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("store", 100),
         ("consent_keywords", 200),
         ("signup_confirmation", 300),
+        ("feedback_rating", 305),
         ("callback_keywords", 310),
         ("reminder_keywords", 320),
         ("revocation_flag", 390),
@@ -257,7 +258,13 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("routing", 700),
     ]
     claimers = [c.name for c in pipeline.contracts if c.may_claim]
-    assert claimers == ["consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"]
+    assert claimers == [
+        "consent_keywords",
+        "signup_confirmation",
+        "feedback_rating",
+        "callback_keywords",
+        "reminder_keywords",
+    ]
     always = [c.name for c in pipeline.contracts if not c.skip_when_claimed]
     assert always == ["store", "alert_reply_link", "routing"]
 

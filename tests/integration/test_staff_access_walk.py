@@ -130,6 +130,14 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/triage/rules"): ("admin", None),
     ("PUT", "/api/triage/rules"): ("admin", {"body": {"based_on_version": 1, "rules": {}}}),
     ("GET", "/api/triage/notices"): ("supervisor", None),
+    ("GET", "/api/feedback/ratings"): ("supervisor", {"query": {"from": "2026-11-01", "to": "2026-11-02"}}),
+    ("GET", "/api/feedback/follow-ups"): ("supervisor", None),
+    ("POST", "/api/feedback/follow-ups/{follow_up_id}/done"): ("supervisor", None),
+    ("POST", "/api/pulse"): ("supervisor", {"body": {"question": "How manageable was your load? 1-5"}}),
+    ("GET", "/api/pulse"): ("supervisor", None),
+    ("GET", "/api/pulse/open"): ("agent", None),
+    ("POST", "/api/pulse/{pulse_id}/answers"): ("agent", {"body": {"token": "t" * 32, "score": 4}}),
+    ("GET", "/api/pulse/{pulse_id}/results"): ("supervisor", None),
     ("GET", "/api/zones"): ("agent", None),
     ("PUT", "/api/zones"): ("supervisor", None),
     ("DELETE", "/api/zones/{zone_id}"): ("supervisor", None),
@@ -192,6 +200,8 @@ PATH_VALUES = {
     "notice_id": "nt0123456789abcdef",
     "sub": "d0000000-0000-4000-8000-00000000000d",  # nobody: no persona is changed by an admin's call
     "department_id": "parks",
+    "follow_up_id": "SM" + "b2" * 16,
+    "pulse_id": "pu0123456789abcdef",
 }
 
 HANDLER_MODULES = {

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from callbacks.handlers.keywords import callback_keyword_step
+from feedback.steps import FeedbackRatingStep
 from inbox.dal.agency_settings import AgencyName
 from inbox.dal.alert_replies_table import AlertRepliesTable
 from inbox.dal.consent_table import ConsentTable
@@ -33,6 +34,8 @@ from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
 from zones.dal.zones_table import ZonesTable
 
+from app.feedback_wiring import feedback_surveys, replies_only
+
 
 @dataclass(frozen=True, eq=False)
 class InboundWiring:
@@ -44,6 +47,7 @@ class InboundWiring:
     webchat_photos: PhotoUploads
     replies: SystemReplies
     agency_name: Callable[[], str]
+    outbound: Any = None  # the OutboundQueue (the feedback survey's texts); None in tests that send none
 
 
 def wire_inbound(
@@ -63,6 +67,7 @@ def wire_inbound(
         webchat_photos=PhotoUploads(s3, media_bucket),
         replies=ThreadReplies(InboxTable(table), outbound),
         agency_name=AgencyName(table, agency_name),
+        outbound=outbound,
     )
 
 
@@ -77,7 +82,12 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
             return CheckedPhotoSource(wiring.webchat_photos, resident.number)
         return wiring.media_source
 
-    yield StoreStep(InboxTable(table), wiring.archive, media_source_for)
+    # The feedback survey's answer (a rating) is stored without reopening the thread: the store asks first.
+    surveys = feedback_surveys(table, outbound=wiring.outbound or replies_only(), agency_name=agency)
+    yield StoreStep(
+        InboxTable(table), wiring.archive, media_source_for, answers_prompt=surveys.answers_survey
+    )
+    yield FeedbackRatingStep(surveys, replies)
     yield ConsentKeywordsStep(consent=consent, replies=replies, agency_name=agency, places=ZonesTable(table))
     yield signup_confirmation_step(
         consent=consent, signups=SignupTable(table), agency_name=agency, replies=replies
