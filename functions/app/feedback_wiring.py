@@ -35,7 +35,13 @@ def survey_schedule(scheduler_client: Callable[[], Any]) -> ScheduledSurveys | N
     group, function_arn, role_arn = (os.environ.get(name, "") for name in SCHEDULE_ENVIRONMENT)
     if not (group and function_arn and role_arn):
         return None
-    return ScheduledSurveys(scheduler_client(), group=group, function_arn=function_arn, role_arn=role_arn)
+    return ScheduledSurveys(
+        scheduler_client(),
+        group=group,
+        function_arn=function_arn,
+        role_arn=role_arn,
+        dead_letter_arn=os.environ.get("FEEDBACK_SCHEDULE_DLQ_ARN", ""),
+    )
 
 
 def feedback_surveys(

@@ -27,14 +27,25 @@ class ThreadSurveyTexts:
 class ScheduledSurveys:
     """One schedule per survey, named by it; it deletes itself after firing. A repeat is a no-op."""
 
-    def __init__(self, scheduler: Any, *, group: str, function_arn: str, role_arn: str) -> None:
+    def __init__(
+        self, scheduler: Any, *, group: str, function_arn: str, role_arn: str, dead_letter_arn: str = ""
+    ) -> None:
         self._scheduler = scheduler
         self._group = group
         self._function_arn = function_arn
         self._role_arn = role_arn
+        self._dead_letter_arn = dead_letter_arn
 
     def send_at(self, survey: Survey, at: datetime) -> None:
         payload = {"kind": "feedback.survey", "thread_id": survey.thread_id, "survey_id": survey.survey_id}
+        target: dict[str, Any] = {
+            "Arn": self._function_arn,
+            "RoleArn": self._role_arn,
+            "Input": json.dumps(payload),
+            "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10},
+        }
+        if self._dead_letter_arn:
+            target["DeadLetterConfig"] = {"Arn": self._dead_letter_arn}
         try:
             self._scheduler.create_schedule(
                 GroupName=self._group,
@@ -43,7 +54,7 @@ class ScheduledSurveys:
                 ScheduleExpressionTimezone="UTC",
                 FlexibleTimeWindow={"Mode": "OFF"},
                 ActionAfterCompletion="DELETE",
-                Target={"Arn": self._function_arn, "RoleArn": self._role_arn, "Input": json.dumps(payload)},
+                Target=target,
             )
         except ClientError as error:
             if error_code(error) != "ConflictException":
