@@ -5,7 +5,6 @@ the resident answers it with the keyboard. Axe is clean at desktop and at 360 px
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -107,7 +106,6 @@ def daytime_agency(monkeypatch: pytest.MonkeyPatch):
     yield
     if agent_api is not None:
         agent_api.dependencies.cache_clear()
-    assert os.environ.get("AGENCY_TIME_ZONE")
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
