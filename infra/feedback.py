@@ -6,14 +6,13 @@ from aws_cdk import Arn, ArnComponents, ArnFormat, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.lambdas import FunctionKit, contract_function, execution_role, grant_table_read_write
-from infra.nag import acknowledge, cfn_resource, pin_logical_id
-from infra.queues import dead_letter_alarm
+from infra.nag import acknowledge
+from infra.scheduler_target import scheduler_target
 
 SURVEY_TIMEOUT = Duration.seconds(30)
 
@@ -45,51 +44,19 @@ class FeedbackConstruct(Construct):
         grant_table_read_write(table, self.survey_fn)
         outbound_queue.grant_send_messages(self.survey_fn)
 
-        self.group = scheduler.CfnScheduleGroup(self, "Group", name=f"{stack.stack_name}-feedback")
-        self.group.override_logical_id("FeedbackScheduleGroup")
-        self.dead_letters = sqs.Queue(
+        target = scheduler_target(
             self,
-            "Dlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        pin_logical_id(self.dead_letters, "FeedbackScheduleDlq")
-        acknowledge(
-            self.dead_letters,
-            {"AwsSolutions-SQS3": "This queue is the dead-letter queue of the feedback schedules' target."},
-        )
-        dead_letter_alarm(
-            self,
-            self.dead_letters,
+            self.survey_fn,
             alarm_topic,
-            "FeedbackScheduleDlq holds a feedback survey Scheduler could not deliver to FeedbackSurveyFn, or "
-            "that FeedbackSurveyFn failed three times: that resident was not asked. See its logs.",
+            name="Feedback",
+            group_suffix="feedback",
+            kind="feedback",
+            delivering="feedback surveys",
+            alarm_description="FeedbackScheduleDlq holds a feedback survey Scheduler could not deliver to "
+            "FeedbackSurveyFn, or that FeedbackSurveyFn failed three times: that resident was not asked. "
+            "See its logs.",
         )
-        cfn_resource(self.survey_fn).add_property_override(
-            "DeadLetterConfig", {"TargetArn": self.dead_letters.queue_arn}
-        )
-        self.dead_letters.grant_send_messages(self.survey_fn)
-
-        self.role = iam.Role(
-            self,
-            "SchedulerRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            ),
-            description="EventBridge Scheduler delivering feedback surveys to FeedbackSurveyFn",
-        )
-        pin_logical_id(self.role, "FeedbackSchedulerRole")
-        self.survey_fn.grant_invoke(self.role)
-        self.dead_letters.grant_send_messages(self.role)
-        acknowledge(
-            self.role,
-            {
-                "AwsSolutions-IAM5[Resource::<FeedbackSurveyFn.Arn>:*]": "grant_invoke covers the function "
-                "and its versions/aliases (':*'); one function only.",
-            },
-        )
+        self.group, self.dead_letters, self.role = target.group, target.dead_letters, target.role
 
         # The agent API creates one schedule per survey (a close inside quiet hours), in this group only.
         schedules = Arn.format(
