@@ -482,3 +482,29 @@ def test_an_offer_recorded_after_the_survey_wins_even_without_a_reply_between(wi
 
     assert world.ratings() == []
     assert world.thread(thread_id)["status"] == "open"
+
+
+def test_feedback_survey_fn_sends_the_scheduled_survey_once_and_refuses_malformed_input(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schedule's target, as Scheduler invokes it with the schedule's Input."""
+    monkeypatch.setenv("AGENCY_NAME", "County")
+    import importlib
+
+    from tests.integration.conftest import LambdaContext
+
+    survey_fn = importlib.import_module("app.handlers.feedback_survey")
+    survey_fn.dependencies.cache_clear()
+    thread_id = conversation(world)
+    world.at(datetime(2026, 3, 3, 3, 30, tzinfo=UTC))
+    world.close(thread_id)
+    [schedule] = world.schedules()
+    event = json.loads(schedule["Target"]["Input"])
+
+    assert survey_fn.handler(event, LambdaContext()) == {"result": "sent"}
+    assert survey_fn.handler(event, LambdaContext()) == {"result": "not_scheduled"}
+    assert len(world.survey_texts(thread_id)) == 1
+    assert survey_fn.handler({"kind": "feedback.survey", "thread_id": "../x"}, LambdaContext()) == {
+        "result": "malformed input"
+    }
+    survey_fn.dependencies.cache_clear()
