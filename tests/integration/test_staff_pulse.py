@@ -157,11 +157,11 @@ def test_supervisors_read_ratings_with_their_figures_and_as_csv(
         table.put_survey(survey)
         assert table.mark_sent(survey, "2026-03-02T15:00:00.000000Z")
     for n, body in enumerate(["5", "5", "4", "3", "2 slow answer", "=1 cmd|' /C calc'!A0"]):
-        survey = table.survey(f"t{n}")
-        assert survey is not None
+        sent = table.survey(f"t{n}")
+        assert sent is not None
         parsed = parse_rating(body) or parse_rating("1 " + body)
         assert parsed is not None
-        assert table.record_rating(survey, f"SM{n:032d}", parsed, f"2026-03-02T16:0{n}:00.000000Z")
+        assert table.record_rating(sent, f"SM{n:032d}", parsed, f"2026-03-02T16:0{n}:00.000000Z")
 
     query = {"from": "2026-03-01", "to": "2026-03-03"}
     status, listed = request(agent_api, context, SUPERVISOR, "GET", "/api/feedback/ratings", query=query)
