@@ -257,6 +257,10 @@ def test_a_scheduled_survey_is_not_sent_when_the_conversation_was_reopened_meanw
     world.at(datetime(2026, 3, 3, 13, 0, tzinfo=UTC))
     assert world.surveys.send_due(payload["thread_id"], payload["survey_id"]) == "cancelled_reopened"
     assert world.survey_texts(thread_id) == []
+    # A survey never sent does not use up the resident's week: the next close that day asks them
+    world.at(datetime(2026, 3, 3, 15, 0, tzinfo=UTC))
+    world.close(thread_id)
+    assert len(world.survey_texts(thread_id)) == 1
 
 
 def test_no_survey_to_a_resident_opted_out_of_everything(world: World) -> None:

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from switchboard.dynamodb import transact_write_if, update_if
+from botocore.exceptions import ClientError
+from switchboard.dynamodb import error_code, transact_write_if, update_if
 from switchboard.table_keys import resident_pk, thread_pk
 
 from feedback.logic.ratings import ParsedRating
@@ -77,6 +78,18 @@ class FeedbackTable:
             )
             is not None
         )
+
+    def release_resident(self, address: str, survey_id: str) -> None:
+        """A survey that was never sent does not count toward the week (only if it still holds the claim)."""
+        try:
+            self._table.delete_item(
+                Key={"pk": resident_pk(address), "sk": LIMIT_SK},
+                ConditionExpression="survey_id = :id",
+                ExpressionAttributeValues={":id": survey_id},
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
 
     def put_survey(self, survey: Survey) -> None:
         item = {name: getattr(survey, name) for name in SURVEY_FIELDS}

@@ -72,6 +72,8 @@ class NoFeedbackEvents:
 class SurveyStore(Protocol):
     def claim_resident(self, address: str, survey_id: str, now: str, week_ago: str) -> bool: ...
 
+    def release_resident(self, address: str, survey_id: str) -> None: ...
+
     def put_survey(self, survey: Survey) -> None: ...
 
     def survey(self, thread_id: str) -> Survey | None: ...
@@ -218,11 +220,9 @@ class FeedbackSurveys:
         thread = self.threads.get_thread(survey.thread_id) or {}
         # Reopened (by staff, or by the resident writing) since the close: the conversation goes on.
         if thread.get("status") != "closed" or thread.get("closed_at") != survey.closed_at:
-            self.store.move(survey, ["scheduled"], "cancelled")
-            return "cancelled_reopened"
+            return self._cancel(survey, "cancelled_reopened")
         if self.consent(survey.address).opted_out_all:
-            self.store.move(survey, ["scheduled"], "cancelled")
-            return "cancelled_opted_out"
+            return self._cancel(survey, "cancelled_opted_out")
         sent_at = _iso(now)
         message_id = hashlib.sha256(f"survey-text:{survey.survey_id}".encode()).hexdigest()[:32]
         body = i18n.say("feedback.survey", survey.language, agency=self.agency_name())
@@ -235,6 +235,12 @@ class FeedbackSurveys:
             self.events.survey_sent(sent_at[:10], survey.department, survey.channel, survey.agent)
             logger.info("Feedback survey sent", extra={"thread_id": survey.thread_id})
         return "sent"
+
+    def _cancel(self, survey: Survey, why: str) -> str:
+        """Not sent after all: the resident's week is free again for the next close."""
+        if self.store.move(survey, ["scheduled"], "cancelled"):
+            self.store.release_resident(survey.address, survey.survey_id)
+        return why
 
     @staticmethod
     def _skip(decision: str, log: dict[str, str]) -> CloseOutcome:
