@@ -249,7 +249,8 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("store", 100),
         ("consent_keywords", 200),
         ("signup_confirmation", 300),
-        ("service_request_intake", 305),
+        ("service_request_intake", 304),
+        ("feedback_rating", 305),
         ("callback_keywords", 310),
         ("reminder_keywords", 320),
         ("revocation_flag", 390),
@@ -265,6 +266,7 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         "consent_keywords",
         "signup_confirmation",
         "service_request_intake",
+        "feedback_rating",
         "callback_keywords",
         "reminder_keywords",
     ]

@@ -12,6 +12,7 @@ import { ThreadView } from "./thread.js";
 import { AlertRepliesPanel } from "./alert-replies.js";
 import { AlertsPanel } from "./alerts.js";
 import { RemindersPanel } from "./reminders.js";
+import { FeedbackPanel } from "./feedback.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
@@ -169,6 +170,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.reminders.route();
   app.calls.route();
   app.notices.route();
+  app.feedback.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
   updateTitle();
 }
@@ -182,6 +184,7 @@ function leaveWorkspace(message) {
   app.alerts.hide();
   app.reminders.hide();
   app.notices.hide();
+  app.feedback.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
   app.view.drafts.clear(); // the next person at this screen must not find this agent's unsent replies
@@ -480,6 +483,7 @@ async function boot() {
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
   app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
+  app.feedback = new FeedbackPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,
     getThreadId: () => app.view.threadId,

@@ -90,8 +90,13 @@ class InboxTable:
 
     # --- messages and threads --------------------------------------------------------------------------
 
-    def store_inbound(self, message: Message, activity: ThreadActivity, sid: str) -> bool:
+    def store_inbound(
+        self, message: Message, activity: ThreadActivity, sid: str, *, reopen: bool = True
+    ) -> bool:
         """SID item, message and thread in one transaction; False if the SID was stored before.
+
+        `reopen=False`: an answer to an automatic prompt (a survey's rating) is stored in the thread but
+        neither reopens it, nor counts as unread or waiting for staff.
 
         The message's search postings go first, keyed by the SID: a crash before the transaction leaves
         postings the redelivery writes again unchanged, never a stored message that search cannot find."""
@@ -112,7 +117,7 @@ class InboxTable:
                 }
             },
             {"Put": {"TableName": self._table.name, "Item": item}},
-            {"Update": self._thread_update(activity, unread="increment")},
+            {"Update": self._thread_update(activity, unread="increment" if reopen else "keep")},
         ]
         return transact_write_if(self._table, transact, guarded=0)
 

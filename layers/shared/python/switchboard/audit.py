@@ -66,6 +66,8 @@ AuditAction = Literal[
     "triage.rules",
     "thread.language",
     "translation.settings",
+    "feedback.follow_up",
+    "pulse.create",
 ]
 
 
