@@ -8,7 +8,9 @@ import json
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from inbox.dal.pending_prompts import PendingPrompt, PendingPrompts
 from servicerequests.dal.requests_table import RequestsTable
+from switchboard.clock import utc_now_iso
 
 from tests.integration.conftest import MEDIA_BUCKET, Aws, LambdaContext
 from tests.integration.fakes import FakeMediaSource
@@ -183,3 +185,22 @@ def test_a_crisis_in_the_middle_of_a_report_is_still_scored_and_answered(
     assert thread["triage_level"] == "critical"
     said = replies(aws)
     assert any("988" in reply for reply in said), said
+
+
+def test_the_latest_prompt_owns_a_bare_digit_in_both_orders(
+    aws: Aws, agent_api: Any, inbound_consumer: Any, context: LambdaContext
+) -> None:
+    """A report in progress and another prompt (here a feedback survey's, recorded as the survey records it):
+    whichever the resident was asked last takes the "1"."""
+    seed(agent_api, context)
+    text(inbound_consumer, context, "REPORT", 1)
+    thread_id = aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "RESIDENT"})["Item"]["thread_id"]
+    prompts = PendingPrompts(aws.table)
+    assert prompts.latest(thread_id).kind == "report"  # type: ignore[union-attr]
+    prompts.record(thread_id, PendingPrompt(kind="survey", ref="sv-1", at=utc_now_iso()))  # as surveys stamp
+    text(inbound_consumer, context, "1", 2)  # the survey came after the report's question
+    assert len(replies(aws)) == 1  # the report did not take it
+    # Asked again (REPORT): the report's question is the latest now, and "1" picks a service.
+    text(inbound_consumer, context, "REPORT", 3)
+    text(inbound_consumer, context, "1", 4)
+    assert replies(aws)[-1].startswith("Graffiti: where is it?")
