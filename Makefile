@@ -43,7 +43,8 @@ lock: $(BIN)/.installed
 define build_layer
 	rm -rf $(1) && mkdir -p $(1)/python
 	$(BIN)/pip install -q --require-hashes --no-deps --no-compile --platform manylinux2014_aarch64 \
-	  --platform manylinux_2_28_aarch64 --implementation cp --python-version 3.12 --only-binary=:all: --target $(1)/python -r $(2)
+	  --platform manylinux_2_28_aarch64 --implementation cp --python-version 3.12 --only-binary=:all: --ignore-requires-python \
+	  --target $(1)/python -r $(2)
 	cd $(1)/python && rm -rf bin && find . -name __pycache__ -type d -prune -exec rm -rf {} + \
 	  && find . -path '*.dist-info/RECORD' -delete
 	$(BIN)/python -m infra.tools.layer_hash $(1)
