@@ -24,7 +24,7 @@ def main(threads: int) -> None:
     from triage.logic.rescore import rescore_page
     from triage.logic.scorer import Scorer, default_rules
 
-    from infra.local import moto_indexes
+    from infra.local import moto_dynamodb_json, moto_indexes, moto_sqs, moto_transactions
     from tests.integration.conftest import _create_resources
 
     texts = [
@@ -33,7 +33,11 @@ def main(threads: int) -> None:
         if line and line[0] != "#"
     ]
     rng = random.Random(17)
+    # moto as the local stack runs it (infra/local/stack.py): its Query, transaction and JSON patches.
     moto_indexes.install()
+    moto_transactions.install()
+    moto_sqs.install()
+    moto_dynamodb_json.install()
     with mock_aws():
         boto3.setup_default_session(region_name="us-east-1")
         aws = _create_resources()

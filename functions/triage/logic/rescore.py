@@ -10,6 +10,7 @@ threads never needs one long request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,7 +18,7 @@ from switchboard.observability import logger
 
 from triage.logic.rules_store import SavedRules, TableRules
 from triage.logic.scorer import Scorer, highest
-from triage.models.jobs import RescoreJob
+from triage.models.jobs import RescoreJob, ThreadRescore
 from triage.models.score import Reason, Score
 
 RESCORE_PAGE = 200
@@ -31,7 +32,7 @@ class RescoreStore(Protocol):
 
     def unanswered_messages(self, thread_id: str, since: str) -> list[dict[str, Any]]: ...
 
-    def set_thread_score(self, thread_id: str, score: Score, waiting_since: str) -> bool: ...
+    def set_thread_scores(self, rescores: Sequence[ThreadRescore]) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -54,15 +55,15 @@ def rescore_page(
     store: RescoreStore, scorer: Scorer, cursor: str | None, limit: int = RESCORE_PAGE
 ) -> RescorePage:
     threads, next_cursor = store.waiting_threads("open", limit, cursor)
-    changed = 0
+    rescores: list[ThreadRescore] = []
     for thread in threads:
         if thread.get("triage_override"):
             continue  # staff said so: it holds until the resident writes again
-        waiting_since = str(thread["waiting_since"])
-        messages = store.unanswered_messages(str(thread["thread_id"]), waiting_since)
+        thread_id, waiting_since = str(thread["thread_id"]), str(thread["waiting_since"])
+        messages = store.unanswered_messages(thread_id, waiting_since)
         score = thread_score(scorer, [str(m.get("body", "")) for m in messages])
-        if store.set_thread_score(str(thread["thread_id"]), score, waiting_since):
-            changed += 1
+        rescores.append(ThreadRescore(thread_id, score, waiting_since, thread))
+    changed = store.set_thread_scores(rescores)  # a page's writes in a few requests
     logger.info(
         "Open threads re-scored",
         extra={
