@@ -130,6 +130,11 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/triage/rules"): ("admin", None),
     ("PUT", "/api/triage/rules"): ("admin", {"body": {"based_on_version": 1, "rules": {}}}),
     ("GET", "/api/triage/notices"): ("supervisor", None),
+    ("GET", "/api/triage/oncall"): ("admin", None),
+    ("PUT", "/api/triage/oncall"): (
+        "admin",
+        {"body": {"number": None, "page_url": "https://a.example.org/"}},
+    ),
     ("GET", "/api/zones"): ("agent", None),
     ("PUT", "/api/zones"): ("supervisor", None),
     ("DELETE", "/api/zones/{zone_id}"): ("supervisor", None),

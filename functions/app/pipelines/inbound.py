@@ -44,6 +44,7 @@ class InboundWiring:
     webchat_photos: PhotoUploads
     replies: SystemReplies
     agency_name: Callable[[], str]
+    first_texts: ThreadReplies | None = None  # texts to someone with no thread yet (triage's on-call page)
 
 
 def wire_inbound(
@@ -56,13 +57,15 @@ def wire_inbound(
     outbound: Any,
     agency_name: str,
 ) -> InboundWiring:
+    replies = ThreadReplies(InboxTable(table), outbound)
     return InboundWiring(
         table=table,
         archive=archive,
         media_source=media_source,
         webchat_photos=PhotoUploads(s3, media_bucket),
-        replies=ThreadReplies(InboxTable(table), outbound),
+        replies=replies,
         agency_name=AgencyName(table, agency_name),
+        first_texts=replies,
     )
 
 
@@ -85,7 +88,7 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield RevocationFlagStep(consent)
-    yield from triage_steps(table, replies)
+    yield from triage_steps(table, replies, oncall_texts=wiring.first_texts, agency_name=agency)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
 

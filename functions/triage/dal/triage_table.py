@@ -8,6 +8,8 @@
 - crisis answer: `THREAD#{id}` / `TRIAGE#CRISIS`, `sid`, `sent_at`: one crisis answer per thread per window.
 - rules: `TRIAGE` / `RULES` (the current rules an admin saved: `version`, `rules` as JSON text, `updated_at`,
   `updated_by`) and `TRIAGE` / `RULES#v{version:06d}` (every saved version, kept for the audit trail).
+- on-call: `TRIAGE` / `ONCALL`, `number` (E.164, texted when a crisis is flagged), `page_url` (the agent page
+  the text links to), `updated_at`, `updated_by`; set by an admin (audited `triage.oncall`).
 - supervisor notice: `PAGENOTICE#supervisor` / `{at}#{sid}`, `kind` `triage.crisis`, `thread_id`, `codes`,
   `expires_at` (TTL, a week).
 """
@@ -37,6 +39,7 @@ from triage.models.score import Score
 CRISIS_SK = "TRIAGE#CRISIS"
 RULES_PK = "TRIAGE"
 RULES_SK = "RULES"
+ONCALL_SK = "ONCALL"
 SUPERVISOR_NOTICES_PK = "PAGENOTICE#supervisor"
 NOTICE_TTL_SECONDS = 7 * 24 * 3600
 MAX_THREAD_REASONS = 5
@@ -206,6 +209,18 @@ class TriageTable:
             ],
             guarded=0,
         )
+
+    def oncall(self) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": RULES_PK, "sk": ONCALL_SK}).get("Item")
+        return dict(item) if item else None
+
+    def save_oncall(self, number: str | None, page_url: str, by: str, at: str) -> None:
+        """The on-call number (None: text nobody) and the agent page's address for the link."""
+        item: dict[str, Any] = {"pk": RULES_PK, "sk": ONCALL_SK, "page_url": page_url}
+        item |= {"updated_at": at, "updated_by": by}
+        if number:
+            item["number"] = number
+        self._table.put_item(Item=item)
 
     # --- re-scoring open threads ----------------------------------------------------------------------------
 

@@ -56,6 +56,8 @@ AuditAction = Literal[
     "triage.crisis_reply",
     "triage.override",
     "triage.rules",
+    "triage.oncall",
+    "triage.oncall_page",
 ]
 
 
