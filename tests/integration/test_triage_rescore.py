@@ -202,3 +202,21 @@ def test_a_redelivered_job_writes_nothing_when_the_threads_already_hold_its_scor
     assert first.threads == again.threads == 11
     assert first.changed == 10  # t002 is overruled by staff
     assert again.changed == 0  # the same version and scores: not one write
+
+
+def test_the_rest_of_the_walk_is_queued_before_this_step_scores_so_another_worker_takes_it(aws: Aws) -> None:
+    seed(aws, 12)
+    scorer = with_potholes_high()
+    saved_rules(aws, scorer)
+    store = TriageTable(aws.table)
+    written_when_queued: list[set[Any]] = []
+
+    class WatchingJobs(RecordedJobs):
+        def start(self, job: RescoreJob) -> None:
+            written_when_queued.append(versions_of_waiting_threads(aws))
+            super().start(job)
+
+    jobs = WatchingJobs()
+    run_rescore_job(RescoreJob(rules_version=scorer.version), store, jobs, pages_per_step=1, page_size=5)
+    assert written_when_queued == [{None}]  # queued while no thread had been re-scored yet
+    assert len(jobs.started) == 1

@@ -55,15 +55,7 @@ def rescore_page(
     store: RescoreStore, scorer: Scorer, cursor: str | None, limit: int = RESCORE_PAGE
 ) -> RescorePage:
     threads, next_cursor = store.waiting_threads("open", limit, cursor)
-    rescores: list[ThreadRescore] = []
-    for thread in threads:
-        if thread.get("triage_override"):
-            continue  # staff said so: it holds until the resident writes again
-        thread_id, waiting_since = str(thread["thread_id"]), str(thread["waiting_since"])
-        messages = store.unanswered_messages(thread_id, waiting_since)
-        score = thread_score(scorer, [str(m.get("body", "")) for m in messages])
-        rescores.append(ThreadRescore(thread_id, score, waiting_since, thread))
-    changed = store.set_thread_scores(rescores)  # a page's writes in a few requests
+    changed = rescore_threads(store, scorer, threads)
     logger.info(
         "Open threads re-scored",
         extra={
@@ -74,6 +66,19 @@ def rescore_page(
         },
     )
     return RescorePage(threads=len(threads), changed=changed, next_cursor=next_cursor)
+
+
+def rescore_threads(store: RescoreStore, scorer: Scorer, threads: list[dict[str, Any]]) -> int:
+    """Score each thread's unanswered messages and write the levels that changed; how many were written."""
+    rescores: list[ThreadRescore] = []
+    for thread in threads:
+        if thread.get("triage_override"):
+            continue  # staff said so: it holds until the resident writes again
+        thread_id, waiting_since = str(thread["thread_id"]), str(thread["waiting_since"])
+        messages = store.unanswered_messages(thread_id, waiting_since)
+        score = thread_score(scorer, [str(m.get("body", "")) for m in messages])
+        rescores.append(ThreadRescore(thread_id, score, waiting_since, thread))
+    return store.set_thread_scores(rescores)  # a page's writes in a few requests
 
 
 class RescoreJobs(Protocol):
@@ -99,10 +104,21 @@ def run_rescore_job(
             "Re-score job superseded", extra={"job_version": job.rules_version, "current": scorer.version}
         )
         return 0
-    cursor = job.cursor
-    for done in range(1, pages_per_step + 1):
-        cursor = rescore_page(store, scorer, cursor, page_size).next_cursor
+    # This step's pages first (the urgency index, a few small reads), then the rest of the walk goes back on
+    # the queue before any scoring: another worker takes it while this one scores (the queue's
+    # concurrency: TriageRescoreFn's event source), instead of one worker walking every page in turn.
+    cursor, pages = job.cursor, []
+    for _ in range(pages_per_step):
+        threads, cursor = store.waiting_threads("open", page_size, cursor)
+        pages.append(threads)
         if cursor is None:
-            return done
-    jobs.start(RescoreJob(rules_version=job.rules_version, cursor=cursor))
-    return pages_per_step
+            break
+    if cursor is not None:
+        jobs.start(RescoreJob(rules_version=job.rules_version, cursor=cursor))
+    for threads in pages:
+        changed = rescore_threads(store, scorer, threads)
+        logger.info(
+            "Open threads re-scored",
+            extra={"threads": len(threads), "changed": changed, "rules_version": scorer.version},
+        )
+    return len(pages)
