@@ -19,6 +19,7 @@ from inbox.pipeline import SystemReplies
 from triage.dal.triage_table import TriageTable
 from triage.logic.inbound_step import CRISIS_WINDOW, OnCallTexts, RulesSource, TriageStep
 from triage.logic.rules_store import TableRules
+from triage.logic.second_opinion import SecondOpinion
 
 
 def triage_steps(
@@ -29,6 +30,7 @@ def triage_steps(
     crisis_window: timedelta = CRISIS_WINDOW,
     oncall_texts: OnCallTexts | None = None,
     agency_name: Callable[[], str] | None = None,
+    second_opinion: SecondOpinion | None = None,
 ) -> list[TriageStep]:
     store = TriageTable(table)
     # The rules an admin saved (re-read at most once a minute), else the shipped ones.
@@ -40,5 +42,6 @@ def triage_steps(
             crisis_window=crisis_window,
             oncall_texts=oncall_texts,
             agency_name=agency_name,
+            second_opinion=second_opinion,
         )
     ]

@@ -311,3 +311,26 @@ def test_an_agency_crisis_answer_overrides_the_catalog() -> None:
     store2.messages.update(SM2="MSG#2")
     InboundPipeline([TriageStep(store2, replies2, rules=AgencyRules())]).run(message("SM2", "i want to die"))
     assert replies2.by_sid["SM2"] == say("triage.crisis_reply", "en")
+
+
+class RaisesEverything:
+    """A second stage that raises every text it sees to high."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def review(self, text: str, score: Score) -> Score:
+        self.seen.append(text)
+        return score.model_copy(update={"level": "high"})
+
+
+def test_the_step_asks_the_second_stage_and_keeps_its_opinion(
+    store: FakeTriageStore, replies: ThreadReplies
+) -> None:
+    second = RaisesEverything()
+    store.messages["SM1"] = "MSG#1"
+    InboundPipeline([TriageStep(store, replies, second_opinion=second)]).run(
+        message("SM1", "when is trash day")
+    )
+    assert second.seen == ["when is trash day"]
+    assert store.scores["MSG#1"].level == "high" and store.thread["triage_level"] == "high"

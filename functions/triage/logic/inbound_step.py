@@ -23,6 +23,7 @@ from switchboard.i18n import say
 from switchboard.observability import logger, metrics
 
 from triage.logic.scorer import Scorer, default_rules
+from triage.logic.second_opinion import NoSecondOpinion, SecondOpinion
 from triage.models.score import Score
 
 SYSTEM_ACTOR = Actor(sub="switchboard")
@@ -91,6 +92,7 @@ class TriageStep:
         crisis_window: timedelta = CRISIS_WINDOW,
         oncall_texts: OnCallTexts | None = None,
         agency_name: Callable[[], str] | None = None,
+        second_opinion: SecondOpinion | None = None,
     ) -> None:
         self._store = store
         self._replies = replies
@@ -98,6 +100,7 @@ class TriageStep:
         self._crisis_window = crisis_window
         self._oncall_texts = oncall_texts
         self._agency_name = agency_name or (lambda: "Switchboard")
+        self._second_opinion = second_opinion or NoSecondOpinion()
 
     def run(self, message: InboundMessage) -> StepResult:
         if not message.body.strip():
@@ -108,7 +111,7 @@ class TriageStep:
             return CONTINUE
         thread_id, message_sk = found
         scorer = self._rules.scorer()
-        score = scorer.score(message.body)
+        score = self._second_opinion.review(message.body, scorer.score(message.body))
         self._store.store_message_score(thread_id, message_sk, score)
         raised = self._store.raise_thread(thread_id, score, message.received_at)
         logger.info(
