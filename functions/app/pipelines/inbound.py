@@ -28,6 +28,8 @@ from subscriptions.dal.signup_table import SignupTable
 from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentKeywordsStep, RevocationFlagStep
 from subscriptions.logic.signup import signup_confirmation_step
 from switchboard.phone import Address
+from triage.integrations.second_opinion import ComprehendSecondOpinion
+from triage.logic.second_opinion import SecondOpinion
 from triage.steps import triage_steps
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
@@ -45,6 +47,7 @@ class InboundWiring:
     replies: SystemReplies
     agency_name: Callable[[], str]
     first_texts: ThreadReplies | None = None  # texts to someone with no thread yet (triage's on-call page)
+    second_opinion: SecondOpinion | None = None  # triage's optional second stage (None: the rules alone)
 
 
 def wire_inbound(
@@ -56,7 +59,10 @@ def wire_inbound(
     media_bucket: str,
     outbound: Any,
     agency_name: str,
+    comprehend: Any | None = None,
 ) -> InboundWiring:
+    """`comprehend`: an Amazon Comprehend client when triage's second stage is on, else None (the rules
+    alone)."""
     replies = ThreadReplies(InboxTable(table), outbound)
     return InboundWiring(
         table=table,
@@ -66,6 +72,7 @@ def wire_inbound(
         replies=replies,
         agency_name=AgencyName(table, agency_name),
         first_texts=replies,
+        second_opinion=ComprehendSecondOpinion(comprehend) if comprehend is not None else None,
     )
 
 
@@ -88,7 +95,13 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield RevocationFlagStep(consent)
-    yield from triage_steps(table, replies, oncall_texts=wiring.first_texts, agency_name=agency)
+    yield from triage_steps(
+        table,
+        replies,
+        oncall_texts=wiring.first_texts,
+        agency_name=agency,
+        second_opinion=wiring.second_opinion,
+    )
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
 
