@@ -25,6 +25,7 @@ from bench import (
     inbox_scale,
     latency,
     requests_count,
+    triage_rescore,
     triage_view,
     webhook_ack,
 )
@@ -84,6 +85,8 @@ def collect() -> dict[str, Any]:
     figures["alerts"] = _section(
         "alert fan-out, every text delivered", lambda: alert_fanout.run(delivered_size, window_s=0)
     )
+    # In-process moto, as bench/triage_rescore.py runs alone; after the local stack has stopped.
+    figures["triage_rescore"] = _section("re-scoring every open thread", triage_rescore.run)
     at_scale = os.environ.get("BENCH_ALERT_RECIPIENTS")
     if at_scale:
         figures["alerts_at_scale"] = _section(
@@ -342,6 +345,21 @@ def _triage_view_rows(result: dict[str, Any]) -> list[list[str]]:
     ]
 
 
+def _rescore_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Re-score every open thread", result)]
+    return [
+        [
+            f"Re-score {result['threads']:,} open threads (wall / CPU)",
+            f"{result['wall_s']:.0f} s / {result['cpu_s']:.0f} s",
+            f"target < {result['target_s']} s",
+            f"{result['wall_s'] / result['target_s']:.2f}x",
+            f"{result['ms_per_thread_cpu']} ms CPU per thread; "
+            f"{result['with_current_rules_version']:,} record the new rules version; in-process moto",
+        ]
+    ]
+
+
 def _idle_rows(result: dict[str, Any]) -> list[list[str]]:
     if result.get("status") != "ok":
         return [_status_row("Idle cost per month", result)]
@@ -382,6 +400,7 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_latency_rows(figures["latency"]),
         *_inbox_rows(figures.get("inbox_scale", {"status": "not measured"})),
         *_triage_view_rows(figures.get("triage_view", {"status": "not measured"})),
+        *_rescore_rows(figures.get("triage_rescore", {"status": "not measured"})),
         *_cold_rows(figures["cold_start"]),
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),
