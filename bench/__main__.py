@@ -25,6 +25,8 @@ from bench import (
     inbox_scale,
     latency,
     requests_count,
+    triage_rescore,
+    triage_view,
     webhook_ack,
 )
 from bench.cost_model import PriceBook
@@ -83,6 +85,8 @@ def collect() -> dict[str, Any]:
     figures["alerts"] = _section(
         "alert fan-out, every text delivered", lambda: alert_fanout.run(delivered_size, window_s=0)
     )
+    # In-process moto, as bench/triage_rescore.py runs alone; after the local stack has stopped.
+    figures["triage_rescore"] = _section("re-scoring every open thread", triage_rescore.run)
     at_scale = os.environ.get("BENCH_ALERT_RECIPIENTS")
     if at_scale:
         figures["alerts_at_scale"] = _section(
@@ -108,7 +112,7 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
     if stack is None:
         return {
             name: {"status": "not measured: synth failed"}
-            for name in ("webhook_ack", "latency", "booked_callback", "inbox_scale")
+            for name in ("webhook_ack", "latency", "booked_callback", "inbox_scale", "triage_view")
         }
     local_stack = latency.local_stack_class()
     if local_stack is None:
@@ -121,6 +125,9 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
                 "status": "not measured: the local stack (infra/local LocalStack) has not landed"
             },
             "inbox_scale": {
+                "status": "not measured: the local stack (infra/local LocalStack) has not landed"
+            },
+            "triage_view": {
                 "status": "not measured: the local stack (infra/local LocalStack) has not landed"
             },
         }
@@ -136,6 +143,7 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
             "latency": dict(failed),
             "booked_callback": dict(failed),
             "inbox_scale": dict(failed),
+            "triage_view": dict(failed),
         }
     try:
         return {
@@ -148,6 +156,8 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
             "inbox_scale": _section(
                 "inbox views and search at crisis scale", lambda: inbox_scale.run_on(local)
             ),
+            # Its own 10,000 waiting threads (ids apart from inbox_scale's, which have no urgency).
+            "triage_view": _section('"Most urgent first" at crisis scale', lambda: triage_view.run_on(local)),
         }
     finally:
         local.stop()
@@ -316,6 +326,40 @@ def _inbox_rows(result: dict[str, Any]) -> list[list[str]]:
     ]
 
 
+def _triage_view_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row('"Most urgent first" p50 / p95', result)]
+    levels = result["levels"]
+    scale = f"{result['threads']:,} waiting ({levels['critical']} critical, {levels['high']} high)"
+    scans = f"; Scans: {', '.join(result['scans'])}" if result["scans"] else "; no Scan"
+    return [
+        [
+            f'"Most urgent first" {name.replace("_", " ")} p50 / p95',
+            f"{_ms(case['p50_ms'])} / {_ms(case['p95_ms'])}",
+            f"target p95 < {result['target_p95_ms']} ms",
+            f"{case['p95_ms'] / result['target_p95_ms']:.2f}x",
+            f"{scale}; {case['dynamodb_requests_per_view']:g} DynamoDB requests per view{scans}; "
+            f"n={case['n']} over HTTP",
+        ]
+        for name, case in result["cases"].items()
+    ]
+
+
+def _rescore_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Re-score every open thread", result)]
+    return [
+        [
+            f"Re-score {result['threads']:,} open threads (wall / CPU)",
+            f"{result['wall_s']:.0f} s / {result['cpu_s']:.0f} s",
+            f"target < {result['target_s']} s",
+            f"{result['wall_s'] / result['target_s']:.2f}x",
+            f"{result['ms_per_thread_cpu']} ms CPU per thread; "
+            f"{result['with_current_rules_version']:,} record the new rules version; in-process moto",
+        ]
+    ]
+
+
 def _idle_rows(result: dict[str, Any]) -> list[list[str]]:
     if result.get("status") != "ok":
         return [_status_row("Idle cost per month", result)]
@@ -355,6 +399,8 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_ack_rows(figures["webhook_ack"]),
         *_latency_rows(figures["latency"]),
         *_inbox_rows(figures.get("inbox_scale", {"status": "not measured"})),
+        *_triage_view_rows(figures.get("triage_view", {"status": "not measured"})),
+        *_rescore_rows(figures.get("triage_rescore", {"status": "not measured"})),
         *_cold_rows(figures["cold_start"]),
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),

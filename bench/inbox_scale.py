@@ -180,14 +180,9 @@ def run_on(local: Any) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     """On its own seeded local stack (`python -m bench.inbox_scale`)."""
-    from bench.latency import local_stack_class
+    from bench.latency import on_own_local_stack
 
-    local = local_stack_class()()
-    local.start()
-    try:
-        return run_on(local)
-    finally:
-        local.stop()
+    return on_own_local_stack(run_on)
 
 
 if __name__ == "__main__":

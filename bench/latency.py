@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
@@ -44,6 +45,16 @@ def local_stack_class() -> Any:
             return self
 
     return SeededLocalStack
+
+
+def on_own_local_stack(run_on: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """A section run alone (`python -m bench.<section>`) on its own seeded local stack."""
+    local = local_stack_class()()
+    local.start()
+    try:
+        return run_on(local)
+    finally:
+        local.stop()
 
 
 class Agent:

@@ -1,7 +1,10 @@
 """Inbox: residents, threads and messages. Stores what arrives, applies statuses, serves the agent API."""
 
+from aws_cdk import Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
@@ -55,6 +58,8 @@ class InboxConstruct(Construct):
         media_bucket.grant_put(self.inbound_consumer_fn)
         twilio_secret.grant_read(self.inbound_consumer_fn)  # Twilio media URLs need the account's credentials
         outbound_queue.grant_send_messages(self.inbound_consumer_fn)  # answers to STOP, HELP, JOIN
+        if str(Stack.of(self).node.try_get_context("triageSecondOpinion") or "off") == "comprehend":
+            self._ask_comprehend(self.inbound_consumer_fn)
         acknowledge(
             execution_role(self.inbound_consumer_fn),
             {
@@ -107,4 +112,20 @@ class InboxConstruct(Construct):
             methods=[apigwv2.HttpMethod.ANY],
             integration=HttpLambdaIntegration("AgentApiIntegration", self.agent_api_fn),
             authorizer=authorizer,
+        )
+
+    @staticmethod
+    def _ask_comprehend(function: lambda_.Function) -> None:
+        """Triage's second stage on (CDK context triageSecondOpinion=comprehend): the inbound consumer may
+        ask Amazon Comprehend for a text's sentiment, and only that; off, it has no Comprehend permission."""
+        function.add_environment("TRIAGE_SECOND_OPINION", "comprehend")
+        statement = iam.PolicyStatement(actions=["comprehend:DetectSentiment"], resources=["*"])
+        function.add_to_role_policy(statement)
+        acknowledge(
+            execution_role(function),
+            {
+                "AwsSolutions-IAM5[Resource::*]": "comprehend:DetectSentiment acts on the text in the "
+                "request, not on a resource: IAM accepts no narrower resource for it. One action, only when "
+                "the agency turns triage's second stage on.",
+            },
         )

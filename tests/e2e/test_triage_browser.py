@@ -145,6 +145,35 @@ def test_an_admin_edits_the_urgency_rules_on_the_page(chromium, local_stack, age
 
 
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x900", "phone-360"])
+def test_an_admin_sets_the_crisis_oncall_number_on_the_page(chromium, local_stack, agent_url, viewport):  # noqa: F811
+    with new_page(chromium, viewport) as (page, watch):
+        sign_in(page, agent_url)
+        page.goto(agent_url + "#admin")
+        number = page.get_by_label("On-call phone number")
+        expect(number).to_be_visible(timeout=10_000)
+        number.fill("call me maybe")
+        page.get_by_role("button", name="Save on-call number").click()
+        expect(page.locator("#triage-oncall-status")).to_contain_text("not a phone number")
+        number.fill("(202) 555-0143")
+        page.get_by_role("button", name="Save on-call number").click()
+        expect(page.locator("#triage-oncall-status")).to_contain_text("Saved: +12025550143")
+        assert_axe_clean(page, "the admin view with the on-call number")
+        assert_fits_the_screen(page, viewport)
+        page.reload()
+        expect(page.get_by_label("On-call phone number")).to_have_value("+12025550143", timeout=10_000)
+        saved = TriageTable(
+            boto3.resource("dynamodb", endpoint_url=local_stack.moto_url, region_name=REGION).Table(
+                local_stack.outputs["TableName"]
+            )
+        ).oncall()
+        assert saved is not None and saved["page_url"] == agent_url  # the link opens this page
+        page.get_by_label("On-call phone number").fill("")
+        page.get_by_role("button", name="Save on-call number").click()
+        expect(page.locator("#triage-oncall-status")).to_contain_text("nobody is texted")
+        assert_clean(watch)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x900", "phone-360"])
 def test_supervisors_see_a_crisis_answer_and_open_the_conversation(
     chromium,  # noqa: F811
     local_stack,

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import requests
+from outbound.logic.send_reply import SendInProgress
+from outbound.models.replies import ReplyRecord
 
 from events import SAMPLE_CONFIG, load_event
 from tests.integration.conftest import Aws, CapturedLogs, LambdaContext
@@ -193,3 +195,49 @@ def test_a_job_for_a_missing_message_is_dropped(
 
     assert sms_sender.handler(event, context) == {"batchItemFailures": []}
     assert twilio.requests == []
+
+
+def test_a_job_redelivered_while_twilio_is_still_answering_the_first_delivery_sends_once(
+    aws: Aws, sms_sender: Any, twilio: FakeTwilioHttpClient, context: LambdaContext
+) -> None:
+    # Given a reply whose job SQS hands to a second sender while the first one waits for Twilio (the job's
+    # visibility timeout ran out)
+    conversation = seed_conversation(aws.table)
+    second: list[Exception | None] = []
+    answer = twilio.request
+
+    def slow_twilio(*args: Any, **kwargs: Any) -> Any:
+        if not second:  # another sender (its own Lambda instance) takes the same record meanwhile
+            record = ReplyRecord.model_validate(outbound_event()["Records"][0])
+            try:
+                second.append(sms_sender.send_record(record))
+            except SendInProgress as in_progress:
+                second.append(in_progress)
+        return answer(*args, **kwargs)
+
+    twilio.request = slow_twilio  # type: ignore[method-assign]
+
+    # When both deliveries run, then SQS brings the second one back
+    first = sms_sender.handler(outbound_event(), context)
+    again = sms_sender.handler(outbound_event(), context)
+
+    # Then the second delivery failed its record (SQS keeps it: not sent, not lost); Twilio was called once
+    assert first == again == {"batchItemFailures": []}
+    assert len(second) == 1 and isinstance(second[0], SendInProgress)
+    assert len(twilio.requests) == 1
+    assert message(aws.table, conversation)["twilio_sid"] == OUTBOUND_SID
+
+
+def test_a_claim_left_by_a_sender_that_crashed_runs_out(
+    aws: Aws, sms_sender: Any, twilio: FakeTwilioHttpClient, context: LambdaContext
+) -> None:
+    conversation = seed_conversation(aws.table)
+    key = {"pk": f"THREAD#{conversation.thread_id}", "sk": conversation.reply_sk}
+    aws.table.update_item(
+        Key=key,
+        UpdateExpression="SET send_claim = :claim",
+        ExpressionAttributeValues={":claim": {"token": "crashed", "at": "2026-01-01T00:00:00.000000Z"}},
+    )
+
+    assert sms_sender.handler(outbound_event(), context) == {"batchItemFailures": []}
+    assert len(twilio.requests) == 1

@@ -150,6 +150,11 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/pulse/open"): ("agent", None),
     ("POST", "/api/pulse/{pulse_id}/answers"): ("agent", {"body": {"token": "t" * 32, "score": 4}}),
     ("GET", "/api/pulse/{pulse_id}/results"): ("supervisor", None),
+    ("GET", "/api/triage/oncall"): ("admin", None),
+    ("PUT", "/api/triage/oncall"): (
+        "admin",
+        {"body": {"number": None, "page_url": "https://a.example.org/"}},
+    ),
     ("GET", "/api/zones"): ("agent", None),
     ("PUT", "/api/zones"): ("supervisor", None),
     ("DELETE", "/api/zones/{zone_id}"): ("supervisor", None),

@@ -15,6 +15,7 @@ from inbox.models.conversations import Message
 from inbox.models.queue_messages import IncomingMessage
 from inbox.models.records import ThreadActivity
 from inbox.pipeline import InboundMessage, InboundPipeline
+from switchboard.i18n import say
 from switchboard.phone import parse_address
 from switchboard.table_keys import THREAD_META_SK, thread_pk
 from triage.dal.triage_table import CRISIS_SK, SUPERVISOR_NOTICES_PK, TriageTable
@@ -40,7 +41,8 @@ def make_deliver(aws: Aws) -> Any:
     """A resident's text stored as the inbound consumer stores it, then run through the triage step."""
     inbox = InboxTable(aws.table)
     replies = ThreadReplies(inbox, SqsReplyQueue(aws.sqs, aws.queue_urls["OutboundQueue"]))
-    pipeline = InboundPipeline(triage_steps(aws.table, replies))
+    steps = triage_steps(aws.table, replies, oncall_texts=replies, agency_name=lambda: "Springfield")
+    pipeline = InboundPipeline(steps)
 
     def deliver(sid: str, body: str, at: str) -> str:
         incoming = IncomingMessage(
@@ -206,3 +208,26 @@ def test_the_crisis_answer_reaches_a_resident_who_opted_out_of_everything(
     (request,) = twilio.requests
     assert request["data"]["To"] == RESIDENT
     assert "988" in request["data"]["Body"] and "911" in request["data"]["Body"]
+
+
+def test_the_oncall_number_an_admin_set_gets_one_text_per_crisis_with_a_link(aws: Aws, deliver: Any) -> None:
+    # Given an admin set an on-call number
+    TriageTable(aws.table).save_oncall("+15555550177", "https://agents.example.org/", "admin-1", "t")
+    sid = "SM" + "9" * 32
+    # When a crisis text arrives, and SQS delivers it again
+    thread_id = deliver(sid, "I took all my pills", "2026-12-07T09:00:00.000000Z")
+    deliver(sid, "I took all my pills", "2026-12-07T09:00:00.000000Z")
+    # Then the on-call number's thread holds one text: catalog words and the link, not the resident's words
+    oncall_thread = aws.table.get_item(Key={"pk": "ADDR#+15555550177", "sk": "RESIDENT"})["Item"]["thread_id"]
+    (page,) = [m for m in messages(aws, oncall_thread) if m["direction"] == "out"]
+    link = f"https://agents.example.org/#thread/{thread_id}"
+    assert page["body"] == say("triage.oncall_page", "en", agency="Springfield", link=link)
+    assert "pills" not in page["body"]
+    # ...queued for the sender (as is the resident's crisis answer), and audited once
+    queued = {json.loads(m["Body"])["message_id"] for m in aws.queue_messages("OutboundQueue")}
+    assert page["message_id"] in queued
+    audit = [i for i in aws.items() if i["pk"].startswith("AUDIT#")]
+    assert sorted(a["action"] for a in audit) == ["triage.crisis_reply", "triage.oncall_page"]
+    assert "pills" not in json.dumps(audit, default=str) and "+15555550177" not in json.dumps(
+        audit, default=str
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from triage.dal.triage_table import TriageTable
 from triage.logic.rescore import rescore_page, run_rescore_job
 from triage.logic.scorer import Scorer, default_rules
-from triage.models.jobs import RescoreJob
+from triage.models.jobs import RescoreJob, ThreadRescore
 from triage.models.rules import RuleSet
 
 from tests.integration.conftest import Aws, LambdaContext
@@ -156,3 +156,67 @@ def test_a_walk_hands_the_rest_back_to_the_queue_and_a_superseded_walk_stops(aws
     # A job for an older version does nothing: the newer save walks with the newer rules.
     assert run_rescore_job(RescoreJob(rules_version=scorer.version - 1), store, jobs) == 0
     assert jobs.started == []
+
+
+def test_a_page_is_written_in_transactions_and_an_answered_thread_in_one_does_not_stop_the_others(
+    aws: Aws,
+) -> None:
+    # Given 30 waiting threads re-scored with new rules, of which t007 was answered after the read
+    seed(aws, 30)
+    store, scorer = TriageTable(aws.table), with_potholes_high()
+    threads, _ = store.waiting_threads("open", 100, None)
+    rescores = [
+        ThreadRescore(
+            str(t["thread_id"]), scorer.score(BODIES[int(t["thread_id"][1:]) % 3]), t["waiting_since"], t
+        )
+        for t in threads
+        if not t.get("triage_override")
+    ]
+    aws.table.update_item(Key={"pk": "THREAD#t007", "sk": "META"}, UpdateExpression="REMOVE waiting_since")
+    calls: list[int] = []
+    original = aws.table.meta.client.transact_write_items
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(len(kwargs["TransactItems"]))
+        return original(**kwargs)
+
+    aws.table.meta.client.transact_write_items = counted  # type: ignore[method-assign]
+    try:
+        # When the page's scores are written
+        written = store.set_thread_scores(rescores)
+    finally:
+        aws.table.meta.client.transact_write_items = original  # type: ignore[method-assign]
+    # Then every thread but the answered one holds the new version, in a few requests
+    assert written == len(rescores) - 1 == 27
+    assert calls == [25, 24, 3]  # the first batch held t007: cancelled, then written again without it
+    threads_now = {t["thread_id"]: t for t in aws.items() if t["sk"] == "META"}
+    assert "triage_level" not in threads_now["t007"]
+    assert threads_now["t000"]["triage_rules_version"] == scorer.version
+
+
+def test_a_redelivered_job_writes_nothing_when_the_threads_already_hold_its_scores(aws: Aws) -> None:
+    seed(aws, 12)
+    store, scorer = TriageTable(aws.table), with_potholes_high()
+    first = rescore_page(store, scorer, None, limit=50)
+    again = rescore_page(store, scorer, None, limit=50)
+    assert first.threads == again.threads == 11
+    assert first.changed == 10  # t002 is overruled by staff
+    assert again.changed == 0  # the same version and scores: not one write
+
+
+def test_the_rest_of_the_walk_is_queued_before_this_step_scores_so_another_worker_takes_it(aws: Aws) -> None:
+    seed(aws, 12)
+    scorer = with_potholes_high()
+    saved_rules(aws, scorer)
+    store = TriageTable(aws.table)
+    written_when_queued: list[set[Any]] = []
+
+    class WatchingJobs(RecordedJobs):
+        def start(self, job: RescoreJob) -> None:
+            written_when_queued.append(versions_of_waiting_threads(aws))
+            super().start(job)
+
+    jobs = WatchingJobs()
+    run_rescore_job(RescoreJob(rules_version=scorer.version), store, jobs, pages_per_step=1, page_size=5)
+    assert written_when_queued == [{None}]  # queued while no thread had been re-scored yet
+    assert len(jobs.started) == 1

@@ -155,3 +155,49 @@ def test_supervisors_see_the_crisis_answers_sent(aws: Aws, agent_api: Any, conte
         }
     ]
     assert "kill" not in json.dumps(body)
+
+
+def test_an_admin_sets_the_oncall_number_audited_without_the_number(
+    aws: Aws, agent_api: Any, context: LambdaContext
+) -> None:
+    page = "https://agents.example.org/agent/"
+    assert api(agent_api, context, "GET", "/api/triage/oncall", ADMIN) == (
+        200,
+        {"number": None, "page_url": None, "updated_at": None, "updated_by": None},
+    )
+    body = {"number": "(202) 555-0143", "page_url": page}
+    status, saved = api(agent_api, context, "PUT", "/api/triage/oncall", ADMIN, body)
+    assert status == 200
+    assert (saved["number"], saved["page_url"], saved["updated_by"]) == ("+12025550143", page, ADMIN["sub"])
+    assert api(agent_api, context, "GET", "/api/triage/oncall", ADMIN)[1] == saved
+    (entry,) = audit(aws)
+    assert entry["action"] == "triage.oncall" and entry["detail"] == {"texted": "yes"}
+    assert "555" not in json.dumps(entry, default=str)
+
+    # Cleared: nobody is texted
+    status, cleared = api(
+        agent_api, context, "PUT", "/api/triage/oncall", ADMIN, {"number": "", "page_url": page}
+    )
+    assert status == 200 and cleared["number"] is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"number": "call me", "page_url": "https://a.example.org/"},
+        {"number": "+12025550143", "page_url": "javascript:alert(1)"},
+        {"number": "+12025550143", "page_url": "http://a.example.org/"},
+        {"number": "+12025550143"},
+    ],
+)
+def test_an_oncall_setting_that_is_not_a_number_and_a_page_is_refused(
+    body: dict[str, Any], aws: Aws, agent_api: Any, context: LambdaContext
+) -> None:
+    assert api(agent_api, context, "PUT", "/api/triage/oncall", ADMIN, body)[0] == 422
+    assert TriageTable(aws.table).oncall() is None
+
+
+def test_the_oncall_number_is_for_admins(aws: Aws, agent_api: Any, context: LambdaContext) -> None:
+    body = {"number": "+12025550143", "page_url": "https://a.example.org/"}
+    assert api(agent_api, context, "PUT", "/api/triage/oncall", SUPERVISOR, body)[0] == 403
+    assert api(agent_api, context, "GET", "/api/triage/oncall", SUPERVISOR)[0] == 403

@@ -170,6 +170,7 @@ class InMemoryReplyStore:
     replies: dict[str, PendingReply] = field(default_factory=dict)
     sent: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    claims: dict[str, tuple[str, str]] = field(default_factory=dict)  # message_sk -> (token, at)
 
     def load_reply(self, thread_id: str, message_sk: str) -> PendingReply | None:
         return self.replies.get(message_sk)
@@ -187,6 +188,18 @@ class InMemoryReplyStore:
         self.rejected.append(error_code)
         self.replies[reply.message_sk] = _replace(reply, status="failed")
         return True
+
+    def claim_send(self, reply: PendingReply, token: str, at: str, stale_before: str) -> bool:
+        current = self.replies.get(reply.message_sk)
+        held = self.claims.get(reply.message_sk)
+        if current is None or current.twilio_sid or (held is not None and held[1] >= stale_before):
+            return False
+        self.claims[reply.message_sk] = (token, at)
+        return True
+
+    def release_send(self, reply: PendingReply, token: str) -> None:
+        if self.claims.get(reply.message_sk, ("", ""))[0] == token:
+            del self.claims[reply.message_sk]
 
 
 def _replace(reply: PendingReply, **changes: Any) -> PendingReply:

@@ -8,7 +8,7 @@ import pytest
 import requests
 from inbox.logic.consent_changes import record_change
 from inbox.models.consent import ConsentChange
-from outbound.logic.send_reply import SendOutcome, choose_sender, send_reply
+from outbound.logic.send_reply import SendInProgress, SendOutcome, choose_sender, send_reply
 from outbound.models.replies import PendingReply, ReplyJob
 from switchboard.twilio_client import build_twilio_client
 from switchboard.twilio_credentials import TwilioCredentials
@@ -278,3 +278,53 @@ def test_continue_by_text_sends_the_web_chat_reply_to_the_phone_from_the_agency_
     assert gateway.sends == [
         {"to": "+15555550142", "sender": Sender(from_address="+15555550199"), "body": "On our way"}
     ]
+
+
+class RedeliveringGateway(ScriptedGateway):
+    """While Twilio is still answering the first delivery, SQS hands the same job to another sender (the
+    job's visibility timeout ran out): that second delivery runs inside this send."""
+
+    def __init__(self, store: InMemoryReplyStore) -> None:
+        super().__init__(SentSms("SM1", "queued"))
+        self.store = store
+        self.second: SendOutcome | Exception | None = None
+
+    def send(self, *, to: str, sender: Sender, body: str) -> SentSms:
+        if self.second is None:
+            try:
+                self.second = send(self.store, self)
+            except SendInProgress as in_progress:
+                self.second = in_progress
+        return super().send(to=to, sender=sender, body=body)
+
+
+def test_a_job_delivered_again_while_the_first_delivery_is_sending_is_not_sent_twice() -> None:
+    store = InMemoryReplyStore({"MSG#a#m1": pending()})
+    gateway = RedeliveringGateway(store)
+
+    assert send(store, gateway) is SendOutcome.SENT
+    assert isinstance(gateway.second, SendInProgress)  # SQS keeps the job and brings it back later...
+    assert send(store, gateway) is SendOutcome.ALREADY_SENT  # ...when the SID is there
+    assert len(gateway.sends) == 1 and store.sent == [("SM1", "queued")]
+
+
+def test_the_claim_of_a_sender_that_crashed_runs_out_after_the_lease() -> None:
+    store, gateway = InMemoryReplyStore({"MSG#a#m1": pending()}), ScriptedGateway(SentSms("SM2", "queued"))
+    store.claims["MSG#a#m1"] = ("crashed", "2026-11-25T09:59:40.000000Z")  # 20 s ago: it may still run
+
+    with pytest.raises(SendInProgress):
+        send(store, gateway)
+    store.claims["MSG#a#m1"] = ("crashed", "2026-11-25T09:59:29.000000Z")  # 31 s ago: past its timeout
+    assert send(store, gateway) is SendOutcome.SENT
+    assert len(gateway.sends) == 1
+
+
+def test_a_transient_failure_gives_the_claim_back_so_the_retry_sends_at_once() -> None:
+    store = InMemoryReplyStore({"MSG#a#m1": pending()})
+    gateway = ScriptedGateway(TransientSendFailure("429", http_status=429), SentSms("SM3", "queued"))
+
+    with pytest.raises(TransientSendFailure):
+        send(store, gateway)
+    assert store.claims == {}
+    assert send(store, gateway) is SendOutcome.SENT
+    assert store.sent == [("SM3", "queued")]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from inbox.models.queue_messages import IncomingMessage
 from inbox.pipeline import CONTINUE, InboundMessage, InboundPipeline, InboundText, StepContract, StepResult
+from switchboard.i18n import say
 from switchboard.observability import logger
 from triage.logic.inbound_step import TriageStep
 from triage.logic.scorer import Scorer, default_rules
@@ -32,6 +33,10 @@ class FakeTriageStore:
     claim: dict[str, str] | None = None
     audit: dict[str, dict[str, Any]] = field(default_factory=dict)
     notices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    oncall_setting: dict[str, Any] | None = None
+
+    def oncall(self) -> dict[str, Any] | None:
+        return self.oncall_setting
 
     def find_message(self, sid: str) -> tuple[str, str] | None:
         return (THREAD, self.messages[sid]) if sid in self.messages else None
@@ -72,6 +77,16 @@ class ThreadReplies:
     def send(self, text: InboundText, body: str, *, purpose: str = "answer") -> None:
         self.calls += 1
         self.by_sid.setdefault(text.sid, body)
+
+
+class FirstTexts:
+    """Like ThreadReplies.send_first with `at`: one stored text per (message id, time), however retried."""
+
+    def __init__(self) -> None:
+        self.texts: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+    def send_first(self, address: str, message_id: str, body: str, at: str | None = None) -> None:
+        self.texts.setdefault((message_id, at), (address, body))
 
 
 class ClaimsKeywords:
@@ -124,7 +139,7 @@ def test_a_self_harm_message_is_scored_raises_the_thread_and_gets_one_crisis_ans
     (score,) = store.scores.values()
     assert score.level == "critical" and "self_harm.method" in score.codes
     assert store.thread["triage_level"] == "critical" and store.thread["triage_order"] == "0"
-    assert replies.by_sid == {"SM1": default_rules().crisis_reply["en"]}
+    assert replies.by_sid == {"SM1": say("triage.crisis_reply", "en")}
     assert "988" in replies.by_sid["SM1"] and "911" in replies.by_sid["SM1"]
     (entry,) = store.audit.values()
     assert entry["action"] == "triage.crisis_reply" and entry["thread_id"] == THREAD
@@ -165,7 +180,8 @@ def test_the_window_is_the_steps_to_configure(store: FakeTriageStore, replies: T
 
 def test_a_spanish_message_gets_the_spanish_answer(store: FakeTriageStore, replies: ThreadReplies) -> None:
     run(store, replies, message("SM1", "me quiero morir"))
-    assert replies.by_sid["SM1"] == default_rules().crisis_reply["es"]
+    assert replies.by_sid["SM1"] == say("triage.crisis_reply", "es")
+    assert "988" in replies.by_sid["SM1"] and "Leímos" in replies.by_sid["SM1"]
 
 
 def test_the_crisis_text_is_the_agencys_data() -> None:
@@ -228,3 +244,93 @@ def test_logs_carry_codes_never_the_text(store: FakeTriageStore, replies: Thread
     triaged = next(r for r in records if r["message"] == "Message triaged")
     assert (triaged["urgency"], triaged["codes"]) == ("critical", ["self_harm.method"])
     assert "pills" not in stream.getvalue() and "Elm Street" not in stream.getvalue()
+
+
+PAGE = "https://agents.example.org/"
+
+
+def oncall_step(store: FakeTriageStore, replies: ThreadReplies, texts: FirstTexts) -> InboundPipeline:
+    step = TriageStep(store, replies, oncall_texts=texts, agency_name=lambda: "Springfield")
+    return InboundPipeline([ClaimsKeywords(), step])
+
+
+def test_the_oncall_number_gets_one_text_per_crisis_with_a_link_and_never_the_residents_words(
+    store: FakeTriageStore, replies: ThreadReplies
+) -> None:
+    # Given an admin set an on-call number
+    store.oncall_setting = {"number": "+15555550142", "page_url": PAGE}
+    texts = FirstTexts()
+    pipeline = oncall_step(store, replies, texts)
+    store.messages["SM1"] = "MSG#1"
+    # When a crisis text arrives, and SQS delivers it again
+    pipeline.run(message("SM1", "I took all my pills"))
+    pipeline.run(message("SM1", "I took all my pills", redelivered=True))
+    # Then the on-call number has one text: catalog words and the conversation's link
+    ((key, (address, body)),) = texts.texts.items()
+    assert address == "+15555550142"
+    assert body == say("triage.oncall_page", "en", agency="Springfield", link=PAGE + "#thread/" + THREAD)
+    assert "pills" not in body
+    assert key[1] is not None and key[1] > "2026-12-07T09:00:00.000000Z"  # a fixed time, after the message
+    pages = [e for e in store.audit.values() if e["action"] == "triage.oncall_page"]
+    assert len(pages) == 1 and pages[0]["detail"]["codes"] == "self_harm.method"
+    assert "pills" not in json.dumps(pages)
+
+
+def test_no_oncall_text_without_a_number_or_for_a_crisis_already_answered_in_the_window(
+    store: FakeTriageStore, replies: ThreadReplies
+) -> None:
+    texts = FirstTexts()
+    pipeline = oncall_step(store, replies, texts)
+    store.messages["SM1"] = "MSG#1"
+    pipeline.run(message("SM1", "i want to die"))
+    assert texts.texts == {}  # no number set: the page notice only
+    store.oncall_setting = {"number": "+15555550142", "page_url": PAGE}
+    store.messages["SM2"] = "MSG#2"
+    pipeline.run(message("SM2", "i want to die", at="2026-12-07T10:00:00.000000Z"))
+    assert texts.texts == {}  # the thread's crisis was answered an hour ago: no new crisis, no new page
+
+
+def test_an_agency_crisis_answer_overrides_the_catalog() -> None:
+    data = default_rules().model_dump()
+    data["crisis_reply"] = {"es": "Línea de Springfield: 555-0100 o 988. En peligro: 911."}
+    custom = Scorer(RuleSet.model_validate(data))
+
+    class AgencyRules:
+        def scorer(self) -> Scorer:
+            return custom
+
+    store, replies = FakeTriageStore(thread={"waiting_since": "2026-12-07T09:00:00.000000Z"}), ThreadReplies()
+    store.messages.update(SM1="MSG#1")
+    InboundPipeline([TriageStep(store, replies, rules=AgencyRules())]).run(message("SM1", "me quiero morir"))
+    assert replies.by_sid["SM1"].startswith("Línea de Springfield")
+    # An English message: the agency wrote no English answer, so the catalog's
+    store2, replies2 = (
+        FakeTriageStore(thread={"waiting_since": "2026-12-07T09:00:00.000000Z"}),
+        ThreadReplies(),
+    )
+    store2.messages.update(SM2="MSG#2")
+    InboundPipeline([TriageStep(store2, replies2, rules=AgencyRules())]).run(message("SM2", "i want to die"))
+    assert replies2.by_sid["SM2"] == say("triage.crisis_reply", "en")
+
+
+class RaisesEverything:
+    """A second stage that raises every text it sees to high."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def review(self, text: str, score: Score) -> Score:
+        self.seen.append(text)
+        return score.model_copy(update={"level": "high"})
+
+
+def test_the_step_asks_the_second_stage_and_keeps_its_opinion(
+    store: FakeTriageStore, replies: ThreadReplies
+) -> None:
+    second = RaisesEverything()
+    store.messages["SM1"] = "MSG#1"
+    InboundPipeline([TriageStep(store, replies, second_opinion=second)]).run(
+        message("SM1", "when is trash day")
+    )
+    assert second.seen == ["when is trash day"]
+    assert store.scores["MSG#1"].level == "high" and store.thread["triage_level"] == "high"

@@ -132,9 +132,11 @@ export class TriageRulesEditor {
       event.preventDefault();
       this.save();
     });
+    this.oncall = byId("triage-oncall-form") ? new OnCallEditor({ api }) : null;
   }
 
   async load() {
+    this.oncall?.load();
     try {
       this.show(await this.api.request("/api/triage/rules"));
       setText(this.e.status, "");
@@ -173,6 +175,51 @@ export class TriageRulesEditor {
       if (error?.status === 409) setText(this.e.status, "Someone saved the rules meanwhile. Reload them, then edit.");
       else if (problems?.length) setText(this.e.status, `Not saved: ${problems.slice(0, 3).join("; ")}`);
       else setText(this.e.status, "The rules could not be saved. Try again.");
+    }
+  }
+}
+
+/** The admin's on-call number: texted a link to the conversation when a crisis is flagged (empty: nobody). */
+export class OnCallEditor {
+  constructor({ api }) {
+    this.api = api;
+    this.e = {
+      form: byId("triage-oncall-form"),
+      number: byId("triage-oncall-number"),
+      status: byId("triage-oncall-status"),
+    };
+    this.e.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.save();
+    });
+  }
+
+  async load() {
+    try {
+      const view = await this.api.request("/api/triage/oncall");
+      this.e.number.value = view.number || "";
+      setText(this.e.status, "");
+    } catch {
+      setText(this.e.status, "The on-call number could not be loaded.");
+    }
+  }
+
+  async save() {
+    setText(this.e.status, "Saving…");
+    try {
+      // The text links to this page: the address the admin is using is the one staff open.
+      const page_url = `${location.origin}${location.pathname}`;
+      const view = await this.api.request("/api/triage/oncall", {
+        method: "PUT",
+        json: { number: this.e.number.value.trim() || null, page_url },
+      });
+      this.e.number.value = view.number || "";
+      setText(this.e.status, view.number ? `Saved: ${view.number} is texted when a crisis is flagged.` : "Saved: nobody is texted.");
+    } catch (error) {
+      if (error?.status === 422) {
+        setText(this.e.status, "Not saved: that is not a phone number. Example: (202) 555-0143 or +12025550143.");
+        this.e.number.focus();
+      } else setText(this.e.status, "The on-call number could not be saved. Try again.");
     }
   }
 }

@@ -34,6 +34,8 @@ def dependencies() -> InboundWiring:
         media_bucket=settings.media_bucket,
         outbound=SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url),
         agency_name=settings.agency_name,
+        # Triage's second stage, when the agency turned it on (CDK context triageSecondOpinion).
+        comprehend=boto3.client("comprehend") if settings.triage_second_opinion == "comprehend" else None,
     )
 
 

@@ -39,6 +39,8 @@ from switchboard.geo.addresses import normalize_address, parse_point
 from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
 from translation.steps import translation_steps
+from triage.integrations.second_opinion import ComprehendSecondOpinion
+from triage.logic.second_opinion import SecondOpinion
 from triage.steps import triage_steps
 from webchat.dal.chat_table import ChatTable
 from webchat.dal.uploads import PhotoUploads
@@ -62,6 +64,8 @@ class InboundWiring:
     s3: Any = None
     media_bucket: str = ""
     outbound: Any = None  # the OutboundQueue (the feedback survey's texts); None in tests that send none
+    first_texts: ThreadReplies | None = None  # texts to someone with no thread yet (triage's on-call page)
+    second_opinion: SecondOpinion | None = None  # triage's optional second stage (None: the rules alone)
 
 
 def wire_inbound(
@@ -73,17 +77,23 @@ def wire_inbound(
     media_bucket: str,
     outbound: Any,
     agency_name: str,
+    comprehend: Any | None = None,
 ) -> InboundWiring:
+    """`comprehend`: an Amazon Comprehend client when triage's second stage is on, else None (the rules
+    alone)."""
+    replies = ThreadReplies(InboxTable(table), outbound)
     return InboundWiring(
         table=table,
         archive=archive,
         media_source=media_source,
         webchat_photos=PhotoUploads(s3, media_bucket),
-        replies=ThreadReplies(InboxTable(table), outbound),
+        replies=replies,
         agency_name=AgencyName(table, agency_name),
         s3=s3,
         media_bucket=media_bucket,
         outbound=outbound,
+        first_texts=replies,
+        second_opinion=ComprehendSecondOpinion(comprehend) if comprehend is not None else None,
     )
 
 
@@ -146,7 +156,13 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield RevocationFlagStep(consent)
-    yield from triage_steps(table, replies)
+    yield from triage_steps(
+        table,
+        replies,
+        oncall_texts=wiring.first_texts,
+        agency_name=agency,
+        second_opinion=wiring.second_opinion,
+    )
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield WebChatContactStep(ChatTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))

@@ -90,10 +90,11 @@ class ThreadReplies:
         # that already has a Twilio SID.
         self._queue.enqueue(thread_id, message_id, message_sk(created_at, message_id), category=category)
 
-    def send_first(self, address: str, message_id: str, body: str) -> None:
-        """A text to a resident who may never have written in (a sign-up confirmation)."""
+    def send_first(self, address: str, message_id: str, body: str, at: str | None = None) -> None:
+        """A text to a resident who may never have written in (a sign-up confirmation). With `at` (a time that
+        follows from what caused the text) a retry writes the same message, which is stored and sent once."""
         resident = parse_address(address)
-        created_at = utc_now_iso()
+        created_at = at or utc_now_iso()
         thread_id = self._threads.thread_for_resident(resident, new_id(), created_at)
         reply_id = hashlib.sha256(f"system-first:{message_id}".encode()).hexdigest()[:32]
         message = Message(

@@ -72,6 +72,35 @@ class ReplyTable:
         items = [{"Update": update}, {"Put": {"TableName": self._table.name, "Item": sid_item}}]
         return transact_write_if(self._table, items, guarded=0)
 
+    def claim_send(self, reply: PendingReply, token: str, at: str, stale_before: str) -> bool:
+        """The right to call Twilio for this reply (its id is the idempotency key): free while it has no SID
+        and no other delivery holds a claim taken since `stale_before`."""
+        key = {"pk": thread_pk(reply.thread_id), "sk": reply.message_sk}
+        claimed = update_if(
+            self._table,
+            key,
+            UpdateExpression="SET #claim = :claim",
+            ConditionExpression=(
+                "attribute_exists(pk) AND attribute_not_exists(#twilio_sid)"
+                " AND (attribute_not_exists(#claim) OR #claim.#at < :stale)"
+            ),
+            ExpressionAttributeNames={"#claim": "send_claim", "#twilio_sid": "twilio_sid", "#at": "at"},
+            ExpressionAttributeValues={":claim": {"token": token, "at": at}, ":stale": stale_before},
+        )
+        return claimed is not None
+
+    def release_send(self, reply: PendingReply, token: str) -> None:
+        """Gives the claim back (Twilio said nothing was sent); only the delivery that holds it can."""
+        key = {"pk": thread_pk(reply.thread_id), "sk": reply.message_sk}
+        update_if(
+            self._table,
+            key,
+            UpdateExpression="REMOVE #claim",
+            ConditionExpression="#claim.#token = :token",
+            ExpressionAttributeNames={"#claim": "send_claim", "#token": "token"},
+            ExpressionAttributeValues={":token": token},
+        )
+
     def record_in_widget(self, reply: PendingReply) -> bool:
         """A web chat reply needs no carrier: the widget reads it from the thread, so it is delivered."""
         key = {"pk": thread_pk(reply.thread_id), "sk": reply.message_sk}

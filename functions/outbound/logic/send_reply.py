@@ -1,22 +1,29 @@
 """Send one agent reply through Twilio, at most once per message as far as this side can tell.
 
-SQS delivers at least once: a reply that already has a Twilio SID is skipped. A crash between Twilio's answer
-and the write below can still repeat one SMS (docs/architecture.md).
+SQS delivers at least once: a reply that already has a Twilio SID is skipped. A job can also come a second
+time while its first delivery is still talking to Twilio (the visibility timeout ran out: a slow Twilio call,
+a busy machine); so before calling Twilio a delivery claims the reply (a conditional write keyed by the
+reply's id, the idempotency key, with a lease as long as the sender may run). Another delivery that finds
+a live claim raises SendInProgress: SQS brings the job back later, when the SID is there (ALREADY_SENT) or
+the lease of a crashed sender has run out. A crash between Twilio's answer and the SID's write can still
+repeat one SMS (docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
-from switchboard.clock import utc_now_iso
+from switchboard.clock import format_timestamp, utc_now_iso
 from switchboard.observability import logger, metrics
 from switchboard.phone import Channel, address_on_channel
 from switchboard.statuses import FAILURE_STATUSES
-from switchboard.twilio_sms import RecipientRejected, Sender, SentSms
+from switchboard.twilio_sms import RecipientRejected, Sender, SentSms, TransientSendFailure
 
 from outbound.models.replies import PendingReply, ReplyJob
 
@@ -30,6 +37,10 @@ class ReplyStore(Protocol):
 
     def record_in_widget(self, reply: PendingReply) -> bool: ...
 
+    def claim_send(self, reply: PendingReply, token: str, at: str, stale_before: str) -> bool: ...
+
+    def release_send(self, reply: PendingReply, token: str) -> None: ...
+
 
 class SmsGateway(Protocol):
     def send(self, *, to: str, sender: Sender, body: str) -> SentSms: ...
@@ -39,6 +50,15 @@ class ConsentCheck(Protocol):
     def may_send(self, address: str, topic: str | None) -> bool: ...
 
     def record_carrier_opt_out(self, address: str, channel: Channel, at: str, source_id: str) -> None: ...
+
+
+# How long a delivery's claim on a reply holds: the sender's Lambda timeout (infra/lambdas.py), past which
+# the delivery that claimed it cannot still be running.
+SEND_LEASE = timedelta(seconds=30)
+
+
+class SendInProgress(Exception):
+    """Another delivery of this job holds the reply's claim and may be sending it now: SQS retries the job."""
 
 
 # Twilio: "Attempt to send to unsubscribed recipient".
@@ -108,8 +128,18 @@ def send_reply(
         return SendOutcome.REFUSED_OPTED_OUT
 
     sender = choose_sender(reply, from_number, messaging_service_sid)
+    at = now()
+    token = uuid.uuid4().hex
+    stale_before = format_timestamp(datetime.fromisoformat(at.replace("Z", "+00:00")) - SEND_LEASE)
+    if not store.claim_send(reply, token, at, stale_before):
+        logger.info("Reply is being sent by another delivery", extra=log_keys)
+        metrics.add_metric(name="ReplySendInProgress", unit=MetricUnit.Count, value=1)
+        raise SendInProgress(job.message_id)
     try:
         sent = gateway.send(to=reply.to, sender=sender, body=reply.body)
+    except TransientSendFailure:
+        store.release_send(reply, token)  # the retry may send at once
+        raise
     except RecipientRejected as rejection:
         if rejection.code == TWILIO_OPTED_OUT:
             # Recorded before the message is marked failed: if this raises, SQS retries the whole job.

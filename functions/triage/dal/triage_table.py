@@ -8,18 +8,21 @@
 - crisis answer: `THREAD#{id}` / `TRIAGE#CRISIS`, `sid`, `sent_at`: one crisis answer per thread per window.
 - rules: `TRIAGE` / `RULES` (the current rules an admin saved: `version`, `rules` as JSON text, `updated_at`,
   `updated_by`) and `TRIAGE` / `RULES#v{version:06d}` (every saved version, kept for the audit trail).
+- on-call: `TRIAGE` / `ONCALL`, `number` (E.164, texted when a crisis is flagged), `page_url` (the agent page
+  the text links to), `updated_at`, `updated_by`; set by an admin (audited `triage.oncall`).
 - supervisor notice: `PAGENOTICE#supervisor` / `{at}#{sid}`, `kind` `triage.crisis`, `thread_id`, `codes`,
   `expires_at` (TTL, a week).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
-from switchboard.dynamodb import error_code, transact_write_if, update_if
+from switchboard.dynamodb import error_code, transact_write, transact_write_if, update_if
 from switchboard.table_keys import (
     BY_STATUS_URGENCY_INDEX,
     MESSAGE_SK_PREFIX,
@@ -29,15 +32,21 @@ from switchboard.table_keys import (
     thread_pk,
 )
 
+from triage.models.jobs import ThreadRescore
 from triage.models.rules import Level, level_rank
 from triage.models.score import Score
 
 CRISIS_SK = "TRIAGE#CRISIS"
 RULES_PK = "TRIAGE"
 RULES_SK = "RULES"
+ONCALL_SK = "ONCALL"
 SUPERVISOR_NOTICES_PK = "PAGENOTICE#supervisor"
 NOTICE_TTL_SECONDS = 7 * 24 * 3600
 MAX_THREAD_REASONS = 5
+# Conditional updates per TransactWriteItems of a re-score (DynamoDB allows 100): one request for many threads
+# instead of one each; a failed condition cancels the lot, so the rest is written again without it.
+RESCORE_WRITE_BATCH = 25
+RESCORE_CONFLICT_RETRIES = 2
 
 
 def triage_order(score: Score) -> str:
@@ -50,6 +59,18 @@ def reasons_attribute(score: Score) -> list[dict[str, Any]]:
         {"code": r.code, "text": r.text, "start": r.start, "end": r.end, "language": r.language}
         for r in score.reasons
     ]
+
+
+def holds_rescore(rescore: ThreadRescore) -> bool:
+    """The thread already holds this level, these reasons and this rules version (a redelivered job)."""
+    current = rescore.current
+    stored = [(r.get("code"), r.get("start"), r.get("end")) for r in current.get("triage_reasons") or []]
+    new = [(r["code"], r["start"], r["end"]) for r in reasons_attribute(rescore.score)[:MAX_THREAD_REASONS]]
+    return (
+        current.get("triage_rules_version") == rescore.score.rules_version
+        and current.get("triage_level") == rescore.score.level
+        and stored == new
+    )
 
 
 class TriageTable:
@@ -189,6 +210,18 @@ class TriageTable:
             guarded=0,
         )
 
+    def oncall(self) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": RULES_PK, "sk": ONCALL_SK}).get("Item")
+        return dict(item) if item else None
+
+    def save_oncall(self, number: str | None, page_url: str, by: str, at: str) -> None:
+        """The on-call number (None: text nobody) and the agent page's address for the link."""
+        item: dict[str, Any] = {"pk": RULES_PK, "sk": ONCALL_SK, "page_url": page_url}
+        item |= {"updated_at": at, "updated_by": by}
+        if number:
+            item["number"] = number
+        self._table.put_item(Item=item)
+
     # --- re-scoring open threads ----------------------------------------------------------------------------
 
     def waiting_threads(
@@ -200,7 +233,10 @@ class TriageTable:
             "IndexName": BY_STATUS_URGENCY_INDEX,
             "KeyConditionExpression": Key("status").eq(status),
             "Limit": limit,
-            "ProjectionExpression": "thread_id, waiting_since, triage_order, triage_override",
+            "ProjectionExpression": (
+                "thread_id, waiting_since, triage_order, triage_override, triage_level, triage_reasons,"
+                " triage_rules_version"
+            ),
         }
         if cursor:
             order, waiting, thread_id = cursor.split("|", 2)
@@ -239,14 +275,42 @@ class TriageTable:
     def set_thread_score(self, thread_id: str, score: Score, waiting_since: str) -> bool:
         """The thread's level from a re-score: written only if nobody answered meanwhile (waiting_since is
         the one read) and no staff override came in since. False otherwise (nothing to do)."""
-        response = update_if(
-            self._table,
-            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
-            UpdateExpression=(
+        update = self._rescore_update(thread_id, score, waiting_since)
+        return update_if(self._table, update.pop("Key"), **update) is not None
+
+    def set_thread_scores(self, rescores: Sequence[ThreadRescore]) -> int:
+        """Many threads' levels from a re-score, RESCORE_WRITE_BATCH to a transaction, each on the same
+        condition as set_thread_score; a thread that already holds its new score is not written. The number
+        written. A thread whose condition failed (answered or overruled meanwhile) is dropped and the rest of
+        its batch written again; a batch cancelled for another reason (a concurrent write) is retried, then
+        written a thread at a time."""
+        pending = [r for r in rescores if not holds_rescore(r)]
+        written = 0
+        for start in range(0, len(pending), RESCORE_WRITE_BATCH):
+            batch = pending[start : start + RESCORE_WRITE_BATCH]
+            for _ in range(RESCORE_CONFLICT_RETRIES + 1):
+                if not batch:
+                    break
+                updates = [self._rescore_update(r.thread_id, r.score, r.waiting_since) for r in batch]
+                items = [{"Update": {"TableName": self._table.name, **u}} for u in updates]
+                codes = transact_write(self._table, items)
+                if codes is None:
+                    written += len(batch)
+                    batch = []
+                    break
+                batch = [r for r, code in zip(batch, codes, strict=True) if code != "ConditionalCheckFailed"]
+            written += sum(self.set_thread_score(r.thread_id, r.score, r.waiting_since) for r in batch)
+        return written
+
+    @staticmethod
+    def _rescore_update(thread_id: str, score: Score, waiting_since: str) -> dict[str, Any]:
+        return {
+            "Key": {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            "UpdateExpression": (
                 "SET #level = :level, #order = :order, #reasons = :reasons, #version = :version"
             ),
-            ConditionExpression="#waiting = :waiting AND attribute_not_exists(#override)",
-            ExpressionAttributeNames={
+            "ConditionExpression": "#waiting = :waiting AND attribute_not_exists(#override)",
+            "ExpressionAttributeNames": {
                 "#level": "triage_level",
                 "#order": "triage_order",
                 "#reasons": "triage_reasons",
@@ -254,15 +318,14 @@ class TriageTable:
                 "#waiting": "waiting_since",
                 "#override": "triage_override",
             },
-            ExpressionAttributeValues={
+            "ExpressionAttributeValues": {
                 ":level": score.level,
                 ":order": triage_order(score),
                 ":reasons": reasons_attribute(score)[:MAX_THREAD_REASONS],
                 ":version": score.rules_version,
                 ":waiting": waiting_since,
             },
-        )
-        return response is not None
+        }
 
     def put_audit(self, item: dict[str, Any]) -> None:
         """An audit entry whose key follows from the message: a redelivery rewrites the same entry."""

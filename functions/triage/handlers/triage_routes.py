@@ -7,6 +7,10 @@
 - `PUT /api/triage/rules` (admin) `{"based_on_version", "rules"}` → the saved RulesView (the next version);
   400 `{"message", "problems"}` when they do not validate, 409 when someone saved since `based_on_version`.
   Audited `triage.rules`; starts the background re-score of every open thread (TriageRescoreQueue).
+- `GET /api/triage/oncall` (admin) → OnCallView; `PUT /api/triage/oncall` (admin) `{"number", "page_url"}`
+  → the saved OnCallView: the number texted (catalog words and a link, never the resident's text) when a
+  crisis is flagged; null texts nobody. 422 for a number that is not a phone number. Audited
+  `triage.oncall` (set or cleared, never the number).
 - `GET /api/triage/notices?since=ISO` (supervisor) → `{"notices": [{"kind", "thread_id", "codes", "at"}]}`:
   crisis answers sent, newest first (a week is kept).
 """
@@ -35,6 +39,8 @@ from triage.models.jobs import RescoreJob
 from triage.models.views import (
     NoticeList,
     NoticeView,
+    OnCallRequest,
+    OnCallView,
     OverrideRequest,
     RulesSaveRequest,
     RulesView,
@@ -111,6 +117,20 @@ def put_rules(request: RulesSaveRequest) -> Response[dict[str, object]]:
         "Triage rules saved", extra={"version": rules.version, "rescore": deps.rescore_jobs is not None}
     )
     return _json(200, current_rules(deps.table).model_dump(mode="json"))
+
+
+@router.get("/api/triage/oncall", middlewares=ADMIN)
+def get_oncall() -> OnCallView:
+    return OnCallView.model_validate(dependencies().table.oncall() or {})
+
+
+@router.put("/api/triage/oncall", middlewares=ADMIN)
+def put_oncall(request: OnCallRequest) -> OnCallView:
+    deps, actor = dependencies(), _actor()
+    deps.table.save_oncall(request.number, request.page_url, actor.sub, utc_now_iso())
+    deps.audit.record(actor, "triage.oncall", detail={"texted": "yes" if request.number else "no"})
+    logger.info("Triage on-call number saved", extra={"texted": bool(request.number)})
+    return OnCallView.model_validate(deps.table.oncall() or {})
 
 
 @router.get("/api/triage/notices", middlewares=SUPERVISOR)

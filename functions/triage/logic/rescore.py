@@ -10,6 +10,7 @@ threads never needs one long request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,7 +18,7 @@ from switchboard.observability import logger
 
 from triage.logic.rules_store import SavedRules, TableRules
 from triage.logic.scorer import Scorer, highest
-from triage.models.jobs import RescoreJob
+from triage.models.jobs import RescoreJob, ThreadRescore
 from triage.models.score import Reason, Score
 
 RESCORE_PAGE = 200
@@ -31,7 +32,7 @@ class RescoreStore(Protocol):
 
     def unanswered_messages(self, thread_id: str, since: str) -> list[dict[str, Any]]: ...
 
-    def set_thread_score(self, thread_id: str, score: Score, waiting_since: str) -> bool: ...
+    def set_thread_scores(self, rescores: Sequence[ThreadRescore]) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -54,15 +55,7 @@ def rescore_page(
     store: RescoreStore, scorer: Scorer, cursor: str | None, limit: int = RESCORE_PAGE
 ) -> RescorePage:
     threads, next_cursor = store.waiting_threads("open", limit, cursor)
-    changed = 0
-    for thread in threads:
-        if thread.get("triage_override"):
-            continue  # staff said so: it holds until the resident writes again
-        waiting_since = str(thread["waiting_since"])
-        messages = store.unanswered_messages(str(thread["thread_id"]), waiting_since)
-        score = thread_score(scorer, [str(m.get("body", "")) for m in messages])
-        if store.set_thread_score(str(thread["thread_id"]), score, waiting_since):
-            changed += 1
+    changed = rescore_threads(store, scorer, threads)
     logger.info(
         "Open threads re-scored",
         extra={
@@ -73,6 +66,19 @@ def rescore_page(
         },
     )
     return RescorePage(threads=len(threads), changed=changed, next_cursor=next_cursor)
+
+
+def rescore_threads(store: RescoreStore, scorer: Scorer, threads: list[dict[str, Any]]) -> int:
+    """Score each thread's unanswered messages and write the levels that changed; how many were written."""
+    rescores: list[ThreadRescore] = []
+    for thread in threads:
+        if thread.get("triage_override"):
+            continue  # staff said so: it holds until the resident writes again
+        thread_id, waiting_since = str(thread["thread_id"]), str(thread["waiting_since"])
+        messages = store.unanswered_messages(thread_id, waiting_since)
+        score = thread_score(scorer, [str(m.get("body", "")) for m in messages])
+        rescores.append(ThreadRescore(thread_id, score, waiting_since, thread))
+    return store.set_thread_scores(rescores)  # a page's writes in a few requests
 
 
 class RescoreJobs(Protocol):
@@ -98,10 +104,21 @@ def run_rescore_job(
             "Re-score job superseded", extra={"job_version": job.rules_version, "current": scorer.version}
         )
         return 0
-    cursor = job.cursor
-    for done in range(1, pages_per_step + 1):
-        cursor = rescore_page(store, scorer, cursor, page_size).next_cursor
+    # This step's pages first (the urgency index, a few small reads), then the rest of the walk goes back on
+    # the queue before any scoring: another worker takes it while this one scores (the queue's
+    # concurrency: TriageRescoreFn's event source), instead of one worker walking every page in turn.
+    cursor, pages = job.cursor, []
+    for _ in range(pages_per_step):
+        threads, cursor = store.waiting_threads("open", page_size, cursor)
+        pages.append(threads)
         if cursor is None:
-            return done
-    jobs.start(RescoreJob(rules_version=job.rules_version, cursor=cursor))
-    return pages_per_step
+            break
+    if cursor is not None:
+        jobs.start(RescoreJob(rules_version=job.rules_version, cursor=cursor))
+    for threads in pages:
+        changed = rescore_threads(store, scorer, threads)
+        logger.info(
+            "Open threads re-scored",
+            extra={"threads": len(threads), "changed": changed, "rules_version": scorer.version},
+        )
+    return len(pages)

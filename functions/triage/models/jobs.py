@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import BaseModel, ConfigDict, Field, Json
+
+from triage.models.score import Score
 
 
 class RescoreJob(BaseModel):
@@ -22,3 +25,13 @@ class RescoreRecord(SqsRecordModel):
     model_config = ConfigDict(hide_input_in_errors=True)
 
     body: Json[RescoreJob]  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class ThreadRescore:
+    """A re-score's new level for a thread, and the thread's triage fields as the re-score read them."""
+
+    thread_id: str
+    score: Score
+    waiting_since: str
+    current: dict[str, Any] = field(default_factory=dict)

@@ -94,13 +94,13 @@ class RuleSet(_Data):
     modifiers: list[Modifier] = Field(default_factory=list)
     modifier_raises_to: Level = "high"
     idioms: list[Idiom] = Field(default_factory=list)
-    crisis_reply: dict[str, str] = Field(min_length=1)  # language -> the text; "en" is the fallback
+    # The agency's own crisis answer, language -> text (its "en" the fallback for a language it did not
+    # write); empty: the message catalog's ("triage.crisis_reply", 988 and 911) in the resident's language.
+    crisis_reply: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("crisis_reply")
     @classmethod
     def _crisis_reply_fits(cls, value: dict[str, str]) -> dict[str, str]:
-        if "en" not in value:
-            raise ValueError("crisis_reply needs an 'en' text (the fallback)")
         for language, text in value.items():
             if not 1 <= len(text.strip()) <= 320:
                 raise ValueError(f"crisis_reply[{language!r}] must be 1..320 characters")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from switchboard.phone import InvalidPhoneNumber, normalize_phone
 
 from triage.models.rules import Level
 
@@ -60,3 +61,34 @@ class NoticeView(BaseModel):
 
 class NoticeList(BaseModel):
     notices: list[NoticeView]
+
+
+# The agent page's address, as the admin's browser reports it: https, or plain http on the local stack.
+PAGE_URL_PATTERN = r"^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?)/[A-Za-z0-9._~/-]*$"
+
+
+class OnCallRequest(BaseModel):
+    """PUT /api/triage/oncall: the number texted when a crisis is flagged (null: nobody), and the page the
+    text links to (the page sends its own address)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: str | None = Field(default=None, max_length=40)
+    page_url: str = Field(max_length=300, pattern=PAGE_URL_PATTERN)
+
+    @field_validator("number")
+    @classmethod
+    def _a_phone_number(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return normalize_phone(value)
+        except InvalidPhoneNumber:
+            raise ValueError("number is not a phone number") from None
+
+
+class OnCallView(BaseModel):
+    number: str | None = None
+    page_url: str | None = None
+    updated_at: str | None = None
+    updated_by: str | None = None

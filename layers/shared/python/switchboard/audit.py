@@ -68,6 +68,8 @@ AuditAction = Literal[
     "translation.settings",
     "feedback.follow_up",
     "pulse.create",
+    "triage.oncall",
+    "triage.oncall_page",
 ]
 
 

@@ -98,6 +98,8 @@ class InboundConsumerSettings(_TwilioApiSettings):
     # Consent and keyword replies go out through the sender like any reply.
     outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
+    # Triage's optional second stage (CDK context triageSecondOpinion): "comprehend" asks Amazon Comprehend.
+    triage_second_opinion: Literal["off", "comprehend"] = Field(default="off", alias="TRIAGE_SECOND_OPINION")
 
 
 class StatusConsumerSettings(_Env):
