@@ -190,9 +190,51 @@ export class AlertsPanel {
         );
       }
     }
-    const missing = Object.keys(audience.by_language).filter((code) => audience.by_language[code] && !json.texts[code]);
-    if (missing.length) lines.push(el("p", { text: `No ${missing.map(languageName).join(", ")} text: those residents get English.` }));
+    // Before sending: who will get a language they did not choose, and a machine translation offered for review.
+    for (const fallback of preview.fallbacks || []) {
+      const warning = el("p", {
+        class: "alert-warning",
+        "data-fallback": fallback.reads,
+        text: `${plural(fallback.residents, "resident reads", "residents read")} ${languageName(fallback.reads)} and will get the ${languageName(fallback.gets)} text: no ${languageName(fallback.reads)} text is written.`,
+      });
+      lines.push(warning);
+      if (json.texts[fallback.gets] && byId(`alert-text-${fallback.reads}`)) {
+        const offer = el("button", {
+          type: "button",
+          class: "btn",
+          "data-translate": fallback.reads,
+          text: `Draft a ${languageName(fallback.reads)} text by machine translation (you review it before sending)`,
+        });
+        offer.addEventListener("click", () => this.translate(fallback.gets, fallback.reads, offer));
+        lines.push(offer);
+      }
+    }
     byId("alert-preview").replaceChildren(...lines);
+  }
+
+  /** A machine translation goes into the text box as a draft: the preview goes stale, so a person must read it,
+   * preview again and press Send. Nothing translated is sent from here. */
+  async translate(source, target, button) {
+    const status = byId("alert-translate-status");
+    button.disabled = true;
+    try {
+      const draft = await this.api.request("/api/alerts/translate", {
+        method: "POST",
+        json: { text: this.request().texts[source], source, target },
+      });
+      const area = byId(`alert-text-${target}`);
+      area.value = draft.text;
+      area.dataset.machine = "true";
+      setText(
+        status,
+        `${languageName(target)} text drafted by machine translation (${plural(draft.preview.segments, "segment", "segments")}, ${draft.preview.encoding}). Read and correct it, then preview again before sending.`,
+      );
+      this.stale();
+      area.focus();
+    } catch (error) {
+      button.disabled = false;
+      setText(status, error.status === 503 ? "Machine translation is not available now: write the text yourself." : "The translation did not work.");
+    }
   }
 
   async send() {

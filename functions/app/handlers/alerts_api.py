@@ -3,6 +3,7 @@ the alerts' schedules and start a fan-out.
 
 - `GET /api/alerts/options`, `POST /api/alerts/preview`, `POST /api/alerts`, `GET /api/alerts`,
   `GET /api/alerts/{alert_id}`, `POST /api/alerts/{alert_id}/cancel` (docs/architecture.md, "Alerts").
+- `POST /api/alerts/translate`: a machine translation of a text, as a draft for the composer to review.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from alerts.models.alerts import (
     CreateAlertRequest,
     Preview,
     PreviewRequest,
+    TranslateRequest,
+    TranslationDraft,
 )
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -38,6 +41,7 @@ from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import AlertsApiSettings, load_settings
 from switchboard.staff_routes import NotAuthenticated, jwt_claims, table_gate
+from switchboard.translation import Translator
 from zones.dal.zones_table import ZonesTable
 
 if TYPE_CHECKING:
@@ -74,6 +78,9 @@ class AlertsApiDependencies:
     zones: ZonesTable
     starter: AlertStarter
     audit: AuditLog
+    # Machine translation for review (switchboard.translation): the cloud and local translators are wired
+    # here by the assembly; without one, POST /api/alerts/translate answers 503 and staff write the text.
+    translator: Translator | None = None
 
 
 @cache
@@ -124,6 +131,14 @@ def get_options() -> AlertOptions:
 @app.post("/api/alerts/preview")
 def post_preview(request: PreviewRequest) -> Preview:
     return compose.preview(dependencies().store, catalogue(), request)
+
+
+@app.post("/api/alerts/translate")
+def post_translate(request: TranslateRequest) -> TranslationDraft:
+    deps = dependencies()
+    draft = compose.machine_translation(deps.translator, catalogue(), request)
+    deps.audit.record(actor(), "alert.translate", detail={"source": request.source, "target": request.target})
+    return draft
 
 
 @app.post("/api/alerts")
