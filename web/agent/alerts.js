@@ -6,11 +6,11 @@
 
 import { whenLabel } from "./callbacks.js";
 import { announce, byId, el, setText } from "./dom.js";
+import { fallbackWarnings, languageName } from "./languages.js";
 import { hasRole } from "./workspace.js";
 
 const enc = encodeURIComponent;
 const POLL_MS = 4000;
-const LANGUAGE_NAMES = { en: "English", es: "Spanish", zh: "Chinese", vi: "Vietnamese", tl: "Tagalog", ko: "Korean", ar: "Arabic", ru: "Russian", fr: "French", ht: "Haitian Creole" };
 const FIGURES = [
   ["queued", "queued"],
   ["waiting_quiet_hours", "waiting for 08:00"],
@@ -22,7 +22,6 @@ const FIGURES = [
   ["clicks", "link clicks"],
 ];
 
-const languageName = (code) => LANGUAGE_NAMES[code] || code;
 /** An alert with no send time (or one already past) goes out now: it is never "scheduled for Jan 1, 1970". */
 export function alertState(alert, now = Date.now()) {
   const at = alert.send_at ? Date.parse(alert.send_at) : Number.NaN;
@@ -190,51 +189,18 @@ export class AlertsPanel {
         );
       }
     }
-    // Before sending: who will get a language they did not choose, and a machine translation offered for review.
-    for (const fallback of preview.fallbacks || []) {
-      const warning = el("p", {
-        class: "alert-warning",
-        "data-fallback": fallback.reads,
-        text: `${plural(fallback.residents, "resident reads", "residents read")} ${languageName(fallback.reads)} and will get the ${languageName(fallback.gets)} text: no ${languageName(fallback.reads)} text is written.`,
-      });
-      lines.push(warning);
-      if (json.texts[fallback.gets] && byId(`alert-text-${fallback.reads}`)) {
-        const offer = el("button", {
-          type: "button",
-          class: "btn",
-          "data-translate": fallback.reads,
-          text: `Draft a ${languageName(fallback.reads)} text by machine translation (you review it before sending)`,
-        });
-        offer.addEventListener("click", () => this.translate(fallback.gets, fallback.reads, offer));
-        lines.push(offer);
-      }
-    }
+    // Before sending: who will get a language they did not choose, and a machine translation offered for review
+    // (the draft makes the preview stale: a person must read it, preview again and send).
+    lines.push(
+      ...fallbackWarnings(preview, {
+        api: this.api,
+        texts: json.texts,
+        boxPrefix: "alert-text",
+        status: byId("alert-translate-status"),
+        onDraft: () => this.stale(),
+      }),
+    );
     byId("alert-preview").replaceChildren(...lines);
-  }
-
-  /** A machine translation goes into the text box as a draft: the preview goes stale, so a person must read it,
-   * preview again and press Send. Nothing translated is sent from here. */
-  async translate(source, target, button) {
-    const status = byId("alert-translate-status");
-    button.disabled = true;
-    try {
-      const draft = await this.api.request("/api/alerts/translate", {
-        method: "POST",
-        json: { text: this.request().texts[source], source, target },
-      });
-      const area = byId(`alert-text-${target}`);
-      area.value = draft.text;
-      area.dataset.machine = "true";
-      setText(
-        status,
-        `${languageName(target)} text drafted by machine translation (${plural(draft.preview.segments, "segment", "segments")}, ${draft.preview.encoding}). Read and correct it, then preview again before sending.`,
-      );
-      this.stale();
-      area.focus();
-    } catch (error) {
-      button.disabled = false;
-      setText(status, error.status === 503 ? "Machine translation is not available now: write the text yourself." : "The translation did not work.");
-    }
   }
 
   async send() {

@@ -44,6 +44,7 @@ AuditAction = Literal[
     "alert_group.reply",
     "alert.create",
     "alert.cancel",
+    "alert.translate",
     "thread.call",
     "staff.phone",
     "notice.save",
