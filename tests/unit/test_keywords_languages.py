@@ -185,3 +185,13 @@ def test_the_carriers_stop_works_for_a_spanish_resident_and_keeps_their_language
     assert resident.texts("inicio") == "opt_in"
     assert not resident.state.opted_out_all
     assert resident.last_reply().startswith(f"{AGENCY}: Se ha vuelto a suscribir.")
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [("sí, ¡Alto!", ("SI", "ALTO")), ("Đăng ký", ("DANG", "KY")), ("ＳÍ", ("SI",)), ("Ñandú", ("NANDU",))],
+)
+def test_words_are_compared_without_accents_or_case(body: str, words: tuple[str, ...]) -> None:
+    from switchboard.words import words_of
+
+    assert words_of(body) == words
