@@ -97,6 +97,23 @@ def test_preview_with_every_zone_serves_unwritten_languages_in_english(
 
     assert status == 200
     assert body["audience"] == {"total": 2, "by_language": {"en": 2}}
+    # Before sending, the composer is told who gets a language they did not choose (issue 20)
+    assert body["fallbacks"] == [
+        {"reads": "es", "gets": "en", "residents": 1},
+        {"reads": "vi", "gets": "en", "residents": 1},
+    ]
+
+
+def test_machine_translation_for_review_is_refused_with_503_when_none_is_wired(
+    subscribers: None, alerts_api: Any
+) -> None:
+    request = {"text": "Road closed", "source": "en", "target": "es"}
+    status, answer = alerts_call(alerts_api, "POST", "/api/alerts/translate", request)
+    assert (status, answer["error"]) == (503, "translation_unavailable")
+    status, answer = alerts_call(alerts_api, "POST", "/api/alerts/translate", {**request, "target": "xx"})
+    assert (status, answer["error"]) == (400, "unknown_language")
+    status, answer = alerts_call(alerts_api, "POST", "/api/alerts/translate", {**request, "text": ""})
+    assert (status, answer["error"]) == (400, "invalid_request")
 
 
 @pytest.mark.parametrize(
