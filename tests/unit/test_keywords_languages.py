@@ -92,6 +92,8 @@ def test_spanish_stop_words_in_any_case_with_stray_accents(
         ("ALTA AGUA", OptIn("WATER", "es")),
         ("alta tormenta", OptIn("STORM", "es")),
         ("unirme todos", Join(ALL, lang="es")),
+        ("ALTA TODOS", OptIn(lang="es")),
+        ("bắt đầu tất cả", OptIn(lang="vi")),
         ("UNIRME LLUVIA", Join(unknown="LLUVIA", lang="es")),
         ("Alto todo", OptOut(lang="es")),
         ("alto, por favor", OptOut(lang="es")),
@@ -131,6 +133,22 @@ def test_a_catalog_giving_one_word_two_meanings_is_refused(tmp_path, monkeypatch
     try:
         with pytest.raises(KeywordClash, match="START"):
             keywords.vocabulary()
+    finally:
+        monkeypatch.undo()
+        for cached in (i18n.languages, i18n.catalog, keywords.vocabulary):
+            cached.cache_clear()
+
+
+def test_one_word_in_two_languages_with_one_meaning_belongs_to_the_first(tmp_path, monkeypatch) -> None:
+    for lang, body in (("en", {"stop": "STOP"}), ("xx", {"stop": "STOP, ALTO"})):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "keywords.json").write_text(json.dumps(body), encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOGS", tmp_path)
+    for cached in (i18n.languages, i18n.catalog, keywords.vocabulary):
+        cached.cache_clear()
+    try:
+        loaded = keywords.vocabulary()
+        assert loaded.commands[("STOP",)] == ("stop", "en") and loaded.commands[("ALTO",)] == ("stop", "xx")
     finally:
         monkeypatch.undo()
         for cached in (i18n.languages, i18n.catalog, keywords.vocabulary):

@@ -194,11 +194,6 @@ def _topic(rest: Phrase, topics: Collection[str], aliases: Mapping[str, str]) ->
     return aliases.get(" ".join(rest))
 
 
-def confirm_language(word: str) -> str | None:
-    """The language of a one-word answer to a sign-up text ("SI" -> "es"), None when it is none."""
-    return vocabulary().confirm.get((word,))
-
-
 # Phrases that read as "stop contacting me" in a longer message. A hit only flags the thread for staff:
 # a false positive costs a glance, a false negative costs a resident's trust.
 _REVOCATION_PATTERNS = [
