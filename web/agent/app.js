@@ -19,6 +19,7 @@ import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
 import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
+import { TranslationPanel, TranslationSettingsForm } from "./translation.js";
 import { DesktopNotifications, InboxControls, PresenceControl, Sound } from "./views.js";
 import { wireWebChat } from "./webchat.js";
 
@@ -428,6 +429,7 @@ async function boot() {
     },
   });
   app.triage = new TriagePanel({ api: app.api, onChanged: () => app.poller?.now() });
+  app.translation = new TranslationPanel({ api: app.api, view: app.view });
   app.controls = new InboxControls({
     api: app.api,
     onChange: viewChanged,
@@ -458,6 +460,7 @@ async function boot() {
   app.workspace.onRender = (thread) => app.resident.update(thread);
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
+  app.staffViews.translationSettings = new TranslationSettingsForm({ api: app.api });
   app.crisis = new CrisisNotices({
     api: app.api,
     isSupervisor: () => (app.auth.claims["cognito:groups"] || []).some((g) => g === "supervisor" || g === "admin"),

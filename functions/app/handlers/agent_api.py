@@ -58,6 +58,8 @@ from inbox.models.errors import (
 )
 from reminders.handlers.reminder_routes import router as reminder_router
 from routing.handlers.routing_routes import router as routing_router
+from servicerequests.handlers.catalogue_routes import router as service_router
+from servicerequests.handlers.request_routes import router as service_request_router
 from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
 from switchboard.body_caps import AGENT_API_BODY_BYTES, refuse_bodies_over
@@ -66,6 +68,9 @@ from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import answer_errors, current_staff, table_gate
+from translation.handlers.translation_routes import dependencies as translation_dependencies
+from translation.handlers.translation_routes import router as translation_router
+from translation.logic.transcript import TranscriptTranslations
 from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
 
@@ -110,7 +115,13 @@ gate = table_gate(settings.table_name, "agent", open_paths=frozenset({"/api/me"}
 
 def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
-    app.append_context(agent=agent, workspace=dependencies().workspace, consent=dependencies().consent)
+    app.append_context(
+        agent=agent,
+        workspace=dependencies().workspace,
+        consent=dependencies().consent,
+        # Transcript exports carry each translated message's other version (public records).
+        transcript_annotations=TranscriptTranslations(translation_dependencies().store),
+    )
     return next_middleware(app)
 
 
@@ -120,8 +131,11 @@ app.include_router(consent_router)
 app.include_router(inbox_router)
 app.include_router(routing_router)
 app.include_router(triage_router)
+app.include_router(translation_router)
 app.include_router(callback_router)
 app.include_router(zone_router)
+app.include_router(service_router)
+app.include_router(service_request_router)
 app.include_router(reminder_router)
 
 

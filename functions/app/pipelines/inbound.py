@@ -24,10 +24,18 @@ from reminders.handlers.keywords import reminder_keyword_step
 from routing.dal.routing_table import RoutingTable
 from routing.logic.assignment import Routing
 from routing.logic.inbound_step import RoutingStep
+from servicerequests.dal.intake_table import IntakeTable
+from servicerequests.dal.requests_table import CatalogueTable, RequestsTable
+from servicerequests.integrations.s3_photos import S3PhotoFiler
+from servicerequests.logic.intake import Place
+from servicerequests.logic.intake_step import IntakeStep
 from subscriptions.dal.signup_table import SignupTable
 from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentKeywordsStep, RevocationFlagStep
 from subscriptions.logic.signup import signup_confirmation_step
+from switchboard.geo.addresses import normalize_address, parse_point
+from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
+from translation.steps import translation_steps
 from triage.steps import triage_steps
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
@@ -44,6 +52,8 @@ class InboundWiring:
     webchat_photos: PhotoUploads
     replies: SystemReplies
     agency_name: Callable[[], str]
+    s3: Any = None
+    media_bucket: str = ""
 
 
 def wire_inbound(
@@ -63,7 +73,25 @@ def wire_inbound(
         webchat_photos=PhotoUploads(s3, media_bucket),
         replies=ThreadReplies(InboxTable(table), outbound),
         agency_name=AgencyName(table, agency_name),
+        s3=s3,
+        media_bucket=media_bucket,
     )
+
+
+def gazetteer_place(source: ZoneSource) -> Callable[[str], Place | None]:
+    """A typed place resolved through the agency's address points ("120 Elm Street", an intersection the
+    agency loaded, or "37.76,-122.41"); None when the gazetteer does not know it."""
+
+    def locate(text: str) -> Place | None:
+        point = parse_point(text)
+        if point is not None:
+            return Place(address=None, lat=point[0], long=point[1], resolved=True)
+        found = source.address_point(normalize_address(text))
+        if found is None:
+            return None
+        return Place(address=text.strip()[:500], lat=found.lat, long=found.lon, resolved=True)
+
+    return locate
 
 
 def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
@@ -82,12 +110,23 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield signup_confirmation_step(
         consent=consent, signups=SignupTable(table), agency_name=agency, replies=replies
     )
+    yield IntakeStep(
+        sessions=IntakeTable(table),
+        catalogue=CatalogueTable(table),
+        requests=RequestsTable(table),
+        replies=replies,
+        agency_name=agency,
+        locate=gazetteer_place(ZonesTable(table)),
+        language_of=lambda address: consent.load_state(address).language,
+        photos=S3PhotoFiler(wiring.s3, wiring.media_bucket),
+    )
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield RevocationFlagStep(consent)
     yield from triage_steps(table, replies)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
+    yield from translation_steps(table)
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:

@@ -40,6 +40,12 @@ AuditAction = Literal[
     "zones.save",
     "zones.delete",
     "zones.address_points",
+    "services.save",
+    "services.delete",
+    "services.import",
+    "open311_key.issue",
+    "open311_key.revoke",
+    "service_request.status",
     "subscribers.import",
     "alert_group.reply",
     "alert.create",
@@ -57,6 +63,8 @@ AuditAction = Literal[
     "triage.crisis_reply",
     "triage.override",
     "triage.rules",
+    "thread.language",
+    "translation.settings",
 ]
 
 
