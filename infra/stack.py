@@ -456,9 +456,7 @@ class SwitchboardStack(Stack):
             rescore_queue=queues["TriageRescore"].queue,
             agent_api_fn=inbox.agent_api_fn,
         )
-        # Two-way machine translation in conversations: only these two functions may call TranslateText.
-        TranslationConstruct(self, "Translation", functions=[inbox.inbound_consumer_fn, inbox.agent_api_fn])
-        AlertsConstruct(
+        alerts = AlertsConstruct(
             self,
             "Alerts",
             kit=kit,
@@ -469,6 +467,10 @@ class SwitchboardStack(Stack):
             plan_queue=queues["AlertPlan"].queue,
             send_queue=queues["AlertSend"].queue,
             schedules=alert_schedules,
+        )
+        # Machine translation: conversations (these two functions) and the alert composer's drafts for review.
+        TranslationConstruct(
+            self, "Translation", functions=[inbox.inbound_consumer_fn, inbox.agent_api_fn, alerts.api_fn]
         )
         NoticesConstruct(
             self,

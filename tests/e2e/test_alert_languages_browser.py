@@ -1,10 +1,11 @@
 """The alert composer warns, before sending, how many subscribers of each language will get another language's
-text, and offers a machine translation for review (issue 20). The local stack wires no translator yet, so the
-offer says so and the supervisor writes the Spanish text, whose accents the preview names as forcing Unicode.
-Axe clean."""
+text, and offers a machine translation for review (issue 20): the local stack's Translate stand-in drafts the
+Spanish text, marked as a stand-in's, into the Spanish box; nothing is sent until the supervisor previews
+again and sends. The supervisor's own Spanish text has its accents named as forcing Unicode. Axe clean."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from playwright.sync_api import expect
@@ -52,12 +53,17 @@ def test_an_english_only_alert_warns_of_the_spanish_readers_and_a_spanish_text_c
         expect(view.locator('[data-fallback="en"]')).to_have_count(0)
         assert_axe_clean(page, "the composer warning of Spanish readers")
 
-        # The offer to translate: no translator is wired on this stack, and the page says so honestly
+        # The offer to translate fills the Spanish box with a draft (the stand-in marks its own), says what
+        # it is, and makes the preview stale: Send waits for a person to preview again
         view.locator('[data-translate="es"]').click()
-        expect(view.locator("#alert-translate-status")).to_have_text(
-            "Machine translation is not available now: write the text yourself."
+        expect(view.get_by_label("Spanish text")).to_have_value(re.compile(r"^\[stand-in en→es\] "))
+        expect(view.locator("#alert-translate-status")).to_contain_text(
+            "Spanish text drafted by machine translation"
         )
-        expect(view.get_by_label("Spanish text")).to_have_value("")
+        expect(view.locator("#alert-translate-status")).to_contain_text("not a real translation")
+        expect(view.locator("#alert-preview")).to_contain_text("Changed since the preview")
+        expect(page.locator("#alert-send")).to_be_disabled()
+        assert_axe_clean(page, "the composer with a machine-translated draft")
 
         view.get_by_label("Spanish text").fill(
             "Barrido de calles mañana de 8 a 10: por favor mueva su carro. Gracias, atención"

@@ -15,7 +15,7 @@ from alerts.models.alerts import (
     TranslateRequest,
     UnknownLanguage,
 )
-from switchboard.translation import TranslationUnavailable
+from switchboard.translation import Translation, TranslationUnavailable
 
 SUBSCRIBERS = [
     Subscriber("+1", ("zip:94110",), "es"),
@@ -67,11 +67,12 @@ class Dictionary:
         self.fail = fail
         self.calls: list[tuple[str, str, str]] = []
 
-    def translate(self, text: str, source: str, target: str) -> str:
-        self.calls.append((text, source, target))
+    def translate(self, text: str, source: str | None, target: str) -> Translation:
+        self.calls.append((text, str(source), target))
         if self.fail:
             raise TranslationUnavailable("throttled")
-        return {"Water is off on Elm St.": "Se cortó el agua en la calle Elm."}[text]
+        known = {"Water is off on Elm St.": "Se cortó el agua en la calle Elm."}
+        return Translation(known[text], str(source), target, provider="dictionary", marked_stand_in=True)
 
 
 def test_a_translation_is_a_draft_with_its_segments_and_the_accents_that_force_ucs2() -> None:
@@ -80,6 +81,7 @@ def test_a_translation_is_a_draft_with_its_segments_and_the_accents_that_force_u
         translator, CATALOGUE, TranslateRequest(text="Water is off on Elm St.", source="en", target="es")
     )
     assert (draft.language, draft.text, draft.machine) == ("es", "Se cortó el agua en la calle Elm.", True)
+    assert (draft.provider, draft.stand_in) == ("dictionary", True)  # a stand-in's draft says it is one
     assert (draft.preview.encoding, draft.preview.segments) == ("UCS-2", 1)
     assert draft.preview.forced_by == ["ó"]  # é, ñ and ü are GSM-7; ó is not
     assert translator.calls == [("Water is off on Elm St.", "en", "es")]

@@ -136,7 +136,7 @@ def test_a_spanish_reader_is_offered_times_in_spanish_in_the_agencys_zone_and_th
     # When they ask for a callback and pick the second time
     offer = flow.offer_slots("t1")
     booked = flow.pick("t1", 2) or ""
-    # Then the times are Spanish words in New York time, not UTC; the workflow is told the language for its reminder
+    # Then the times are Spanish words in New York time, not UTC; the workflow is told the language
     assert offer.startswith("Demo County: ¿cuándo le llamamos? Responda con un número: ")
     assert "1) miércoles 25 de noviembre, 09:00; 2) miércoles 25 de noviembre, 09:30;" in offer
     assert booked == (

@@ -43,7 +43,7 @@ export function fallbackWarnings(preview, { api, texts, boxPrefix, status, onDra
         area.dataset.machine = "true";
         setText(
           status,
-          `${languageName(fallback.reads)} text drafted by machine translation (${plural(draft.preview.segments, "segment", "segments")}, ${draft.preview.encoding}${draft.preview.forced_by?.length ? `, Unicode because of ${draft.preview.forced_by.map((c) => `“${c}”`).join(" ")}` : ""}). Read and correct it before it goes out.`,
+          `${languageName(fallback.reads)} text drafted by machine translation (${plural(draft.preview.segments, "segment", "segments")}, ${draft.preview.encoding}${draft.preview.forced_by?.length ? `, Unicode because of ${draft.preview.forced_by.map((c) => `“${c}”`).join(" ")}` : ""}). ${draft.stand_in ? "This is the local stand-in's output, not a real translation. " : ""}Read and correct it before it goes out.`,
         );
         onDraft(area);
         area.focus();

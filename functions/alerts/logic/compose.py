@@ -132,14 +132,21 @@ def machine_translation(
     if translator is None:
         raise MachineTranslationUnavailable("machine translation is not set up: write this text instead")
     try:
-        text = translator.translate(request.text, request.source, request.target).strip()
-    except TranslationUnavailable:
+        translation = translator.translate(request.text, request.source, request.target)
+    except TranslationUnavailable as unavailable:
         raise MachineTranslationUnavailable(
-            "machine translation is unavailable now: try again later"
+            f"machine translation is unavailable now ({unavailable.reason}): write this text instead"
         ) from None
+    text = translation.text.strip()
     if not text:
         raise MachineTranslationUnavailable("the translation came back empty: write this text instead")
-    return TranslationDraft(language=request.target, text=text, preview=_text_preview(text))
+    return TranslationDraft(
+        language=request.target,
+        text=text,
+        preview=_text_preview(text),
+        provider=translation.provider,
+        stand_in=translation.marked_stand_in,
+    )
 
 
 def _text_preview(text: str) -> TextPreview:

@@ -110,6 +110,8 @@ class TranslationDraft(BaseModel):
     text: str
     machine: Literal[True] = True  # says so on the page until a person edits or accepts it
     preview: TextPreview
+    provider: str
+    stand_in: bool = False  # the local stack's stand-in, not a real translation: the page says so
 
 
 class AlertView(BaseModel):

@@ -41,7 +41,10 @@ from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import AlertsApiSettings, load_settings
 from switchboard.staff_routes import NotAuthenticated, jwt_claims, table_gate
-from switchboard.translation import Translator
+from switchboard.translation import Translation, Translator
+from translation.dal.translation_table import TranslationTable
+from translation.integrations.amazon import amazon_translate
+from translation.logic.conversation import MeteredTranslator
 from zones.dal.zones_table import ZonesTable
 
 if TYPE_CHECKING:
@@ -78,9 +81,21 @@ class AlertsApiDependencies:
     zones: ZonesTable
     starter: AlertStarter
     audit: AuditLog
-    # Machine translation for review (switchboard.translation): the cloud and local translators are wired
-    # here by the assembly; without one, POST /api/alerts/translate answers 503 and staff write the text.
+    # Machine translation for review: Amazon Translate (locally its stand-in) behind the agency's off switch
+    # and monthly cap, like conversations; None answers 503 and staff write the text.
     translator: Translator | None = None
+
+
+class ReviewTranslator:
+    """The composer's drafts go through the same metering as conversations: the agency's settings are read at
+    each call (an admin may turn translation off at any time) and the characters count against the month."""
+
+    def __init__(self, store: TranslationTable) -> None:
+        self._store = store
+        self._metered = MeteredTranslator(amazon_translate(), store)
+
+    def translate(self, text: str, source: str | None, target: str) -> Translation:
+        return self._metered.translate(text, source, target, self._store.settings())
 
 
 @cache
@@ -100,6 +115,7 @@ def dependencies() -> AlertsApiDependencies:
             ),
         ),
         audit=AuditLog(table),
+        translator=ReviewTranslator(TranslationTable(table)),
     )
 
 
