@@ -23,6 +23,7 @@ LOG_HASHING_FUNCTIONS = frozenset(
         "ReminderStepsFn",
         "SignupFn",
         "WebChatFn",
+        "FeedbackSurveyFn",
     }
 )
 

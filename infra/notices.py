@@ -7,7 +7,6 @@ from aws_cdk import Arn, ArnComponents, ArnFormat, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
@@ -20,8 +19,8 @@ from infra.lambdas import (
     execution_role,
     grant_table_read_write,
 )
-from infra.nag import acknowledge, cfn_resource, pin_logical_id
-from infra.queues import dead_letter_alarm
+from infra.nag import acknowledge
+from infra.scheduler_target import scheduler_target
 
 FIRE_TIMEOUT = Duration.seconds(30)
 NOTICE_SCHEDULE_ACTIONS = (
@@ -65,55 +64,19 @@ class NoticesConstruct(Construct):
         )  # ALERT_PLAN_QUEUE_URL is in the contract environment
 
         # --- the schedules' group, dead letters and delivery role --------------------------------------
-        self.group = scheduler.CfnScheduleGroup(self, "Group", name=f"{stack.stack_name}-notices")
-        self.group.override_logical_id("NoticeScheduleGroup")
-        self.dead_letters = sqs.Queue(
+        target = scheduler_target(
             self,
-            "Dlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        pin_logical_id(self.dead_letters, "NoticeScheduleDlq")
-        acknowledge(
-            self.dead_letters,
-            {"AwsSolutions-SQS3": "This queue is the dead-letter queue of the notice schedules' target."},
-        )
-        dead_letter_alarm(
-            self,
-            self.dead_letters,
+            self.fire_fn,
             alarm_topic,
-            "NoticeScheduleDlq holds a notice occurrence Scheduler could not deliver to NoticeFireFn "
-            "after its retries (an hour), or that NoticeFireFn failed three times: it was not sent. See "
-            "NoticeFireFn's logs.",
+            name="Notice",
+            group_suffix="notices",
+            kind="notice",
+            delivering="recurring notices",
+            alarm_description="NoticeScheduleDlq holds a notice occurrence Scheduler could not deliver to "
+            "NoticeFireFn after its retries (an hour), or that NoticeFireFn failed three times: it was not "
+            "sent. See NoticeFireFn's logs.",
         )
-
-        # Scheduler invokes the function asynchronously: an occurrence that still fails after Lambda's two
-        # retries lands in the same dead-letter queue (and alarm) as one Scheduler could not deliver.
-        cfn_resource(self.fire_fn).add_property_override(
-            "DeadLetterConfig", {"TargetArn": self.dead_letters.queue_arn}
-        )
-        self.dead_letters.grant_send_messages(self.fire_fn)
-
-        self.role = iam.Role(
-            self,
-            "SchedulerRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            ),
-            description="EventBridge Scheduler delivering recurring notices to NoticeFireFn",
-        )
-        pin_logical_id(self.role, "NoticeSchedulerRole")
-        self.fire_fn.grant_invoke(self.role)
-        self.dead_letters.grant_send_messages(self.role)
-        acknowledge(
-            self.role,
-            {
-                "AwsSolutions-IAM5[Resource::<NoticeFireFn.Arn>:*]": "grant_invoke covers the function and "
-                "its versions/aliases (':*'); one function only.",
-            },
-        )
+        self.group, self.dead_letters, self.role = target.group, target.dead_letters, target.role
 
         # --- the management API ------------------------------------------------------------------------
         self.api_fn = contract_function(

@@ -21,6 +21,7 @@ from infra.callbacks import CallbacksConstruct, CallbackTimings
 from infra.calls import CallsConstruct
 from infra.channels import TWILIO_MESSAGES_PATH, TWILIO_STATUS_PATH, ChannelsConstruct
 from infra.encryption import OperationsKey
+from infra.feedback import FeedbackConstruct
 from infra.inbox import InboxConstruct
 from infra.inbox_indexes import add_inbox_view_indexes
 from infra.lambdas import (
@@ -455,6 +456,16 @@ class SwitchboardStack(Stack):
             table=self.table,
             rescore_queue=queues["TriageRescore"].queue,
             agent_api_fn=inbox.agent_api_fn,
+        )
+        # Feedback surveys that wait for quiet hours to end (issue 18).
+        FeedbackConstruct(
+            self,
+            "Feedback",
+            kit=kit,
+            table=self.table,
+            outbound_queue=outbound.queue,
+            agent_api_fn=inbox.agent_api_fn,
+            alarm_topic=self.alarm_topic,
         )
         alerts = AlertsConstruct(
             self,

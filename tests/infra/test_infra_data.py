@@ -37,7 +37,7 @@ def test_every_queue_is_a_source_with_a_dead_letter_queue_or_a_dead_letter_queue
     }
 
     # The dead-letter queue of the notice schedules (their DeadLetterConfig is set by NoticesFn at run time).
-    scheduler_dead_letters = {"NoticeScheduleDlq"}
+    scheduler_dead_letters = {"NoticeScheduleDlq", "FeedbackScheduleDlq"}
 
     assert sources == set(CONTRACT_QUEUES)
     assert set(queues) == sources | dead_letter_queues | scheduler_dead_letters, (

@@ -29,6 +29,7 @@ CONTRACT_FUNCTIONS = {
     "NoticeFireFn": ("app.handlers.fire_notice.handler", 30),
     "TriageRescoreFn": ("triage.handlers.rescore.handler", 300),
     "Open311Fn": ("servicerequests.handlers.open311_api.handler", 15),
+    "FeedbackSurveyFn": ("app.handlers.feedback_survey.handler", 30),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -111,7 +112,18 @@ def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> 
         )
         # The agent API plans uploaded reminder records: one execution each.
         reminders = {"REMINDER_STATE_MACHINE_ARN"} if logical_id == "AgentApiFn" else set()
-        assert set(variables) == CONTRACT_ENVIRONMENT | booking | notices | reminders, logical_id
+        # ... and schedules a feedback survey that waits for quiet hours to end (issue 18).
+        feedback = (
+            {
+                "FEEDBACK_SCHEDULE_GROUP",
+                "FEEDBACK_SURVEY_FUNCTION_ARN",
+                "FEEDBACK_SCHEDULER_ROLE_ARN",
+                "FEEDBACK_SCHEDULE_DLQ_ARN",
+            }
+            if logical_id == "AgentApiFn"
+            else set()
+        )
+        assert set(variables) == CONTRACT_ENVIRONMENT | booking | notices | reminders | feedback, logical_id
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Switchboard"
         assert variables["TWILIO_API_BASE_URL"] == ""  # only the local stack points the SDK elsewhere
         assert variables["TABLE_NAME"] == {"Ref": "Table"}
@@ -193,6 +205,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "NoticeFireFn": {"AlertPlanQueue", "NoticeScheduleDlq"},
         "TriageRescoreFn": {"TriageRescoreQueue"},  # the rest of its walk over the open threads
         "Open311Fn": set(),
+        # a survey at the end of quiet hours; Lambda dead-letters one that keeps failing
+        "FeedbackSurveyFn": {"OutboundQueue", "FeedbackScheduleDlq"},
     }
 
 
@@ -243,6 +257,7 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
         "AgentApiFn",
         "ReminderStepsFn",
         "SignupFn",
+        "FeedbackSurveyFn",
     }
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
     # The web chat writes only its uploads/ and webchat/ prefixes (test_infra_webchat)

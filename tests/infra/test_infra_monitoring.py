@@ -114,7 +114,7 @@ def test_every_dead_letter_queue_alarms_on_depth_and_on_age(cfn: TemplateView) -
         return {cfn.target(a["Dimensions"][0]["Value"]) for a in found}
 
     assert watched(depth) == dlqs
-    assert {dlq for dlq in dlqs if dlq != "NoticeScheduleDlq"} <= watched(age)
+    assert {dlq for dlq in dlqs if dlq not in {"NoticeScheduleDlq", "FeedbackScheduleDlq"}} <= watched(age)
     assert {"InboundQueue", "StatusQueue", "OutboundQueue"} <= watched(age)
 
 

@@ -95,6 +95,7 @@ ROUTER_MODULES = [
     "triage.handlers.triage_routes",
     "servicerequests.handlers.catalogue_routes",
     "servicerequests.handlers.request_routes",
+    "feedback.handlers.feedback_routes",
 ]
 
 HANDLERS = {

@@ -101,6 +101,8 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/api/threads/{thread_id}/close"): ("thread", None),
     ("POST", "/api/threads/{thread_id}/reopen"): ("thread", None),
     ("PUT", "/api/threads/{thread_id}/resident-name"): ("thread", None),
+    ("GET", "/api/threads/{thread_id}/resident"): ("thread", None),
+    ("PUT", "/api/threads/{thread_id}/resident-language"): ("thread", {"body": {"language": "es"}}),
     ("POST", "/api/threads/{thread_id}/presence"): ("thread", None),
     ("GET", "/api/canned-replies"): ("agent", None),
     ("PUT", "/api/canned-replies/{canned_id}"): ("supervisor", {"body": {"title": "Hi", "body": "Hello"}}),
@@ -140,6 +142,14 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/translation/settings"): ("admin", None),
     ("PUT", "/api/translation/settings"): ("admin", {"body": {"enabled": True}}),
     ("GET", "/api/translation/usage"): ("supervisor", None),
+    ("GET", "/api/feedback/ratings"): ("supervisor", {"query": {"from": "2026-11-01", "to": "2026-11-02"}}),
+    ("GET", "/api/feedback/follow-ups"): ("supervisor", None),
+    ("POST", "/api/feedback/follow-ups/{follow_up_id}/done"): ("supervisor", None),
+    ("POST", "/api/pulse"): ("supervisor", {"body": {"question": "How manageable was your load? 1-5"}}),
+    ("GET", "/api/pulse"): ("supervisor", None),
+    ("GET", "/api/pulse/open"): ("agent", None),
+    ("POST", "/api/pulse/{pulse_id}/answers"): ("agent", {"body": {"token": "t" * 32, "score": 4}}),
+    ("GET", "/api/pulse/{pulse_id}/results"): ("supervisor", None),
     ("GET", "/api/zones"): ("agent", None),
     ("PUT", "/api/zones"): ("supervisor", None),
     ("DELETE", "/api/zones/{zone_id}"): ("supervisor", None),
@@ -215,6 +225,8 @@ PATH_VALUES = {
     "code": "POT",
     "key_id": "0123456789abcdef",
     "request_id": "1001",
+    "follow_up_id": "SM" + "b2" * 16,
+    "pulse_id": "pu0123456789abcdef",
 }
 
 HANDLER_MODULES = {

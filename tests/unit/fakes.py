@@ -49,7 +49,9 @@ class InMemoryInbox:
     def thread_for_resident(self, resident: Address, new_thread_id: str, now: str) -> str:
         return self.residents.setdefault(resident.value, new_thread_id)
 
-    def store_inbound(self, message: Message, activity: ThreadActivity, sid: str) -> bool:
+    def store_inbound(
+        self, message: Message, activity: ThreadActivity, sid: str, *, reopen: bool = True
+    ) -> bool:
         if sid in self.sids or self.conflict_once:
             self.conflict_once = False
             return False
@@ -57,7 +59,8 @@ class InMemoryInbox:
         self.sids[sid] = SidRef(message.thread_id, sk, "in")
         self._put(message, sk)
         thread = self._touch(activity)
-        thread["unread"] = thread.get("unread", 0) + 1
+        if reopen:
+            thread["unread"] = thread.get("unread", 0) + 1
         return True
 
     def store_reply(self, message: Message, activity: ThreadActivity) -> bool:

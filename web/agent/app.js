@@ -12,12 +12,14 @@ import { ThreadView } from "./thread.js";
 import { AlertRepliesPanel } from "./alert-replies.js";
 import { AlertsPanel } from "./alerts.js";
 import { RemindersPanel } from "./reminders.js";
+import { FeedbackPanel } from "./feedback.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
+import { BulkActions } from "./bulk.js";
 import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
 import { TranslationPanel, TranslationSettingsForm } from "./translation.js";
 import { DesktopNotifications, InboxControls, PresenceControl, Sound } from "./views.js";
@@ -168,6 +170,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.reminders.route();
   app.calls.route();
   app.notices.route();
+  app.feedback.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
   updateTitle();
 }
@@ -181,6 +184,7 @@ function leaveWorkspace(message) {
   app.alerts.hide();
   app.reminders.hide();
   app.notices.hide();
+  app.feedback.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
   app.view.drafts.clear(); // the next person at this screen must not find this agent's unsent replies
@@ -400,6 +404,12 @@ async function boot() {
     onOpen: openThread,
     emptyReason: () => app.controls.emptyReason(),
   });
+  app.bulk = new BulkActions({
+    api: app.api,
+    list: app.list,
+    departments: () => app.workspace.departments,
+    onDone: () => app.poller.now(),
+  });
   app.view = new ThreadView({
     api: app.api,
     me: () => app.auth.claims.sub,
@@ -457,6 +467,7 @@ async function boot() {
       app.poller.now();
     },
   });
+  app.resident.openThread = openThread;
   app.workspace.onRender = (thread) => app.resident.update(thread);
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
@@ -472,6 +483,7 @@ async function boot() {
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
   app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
+  app.feedback = new FeedbackPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,
     getThreadId: () => app.view.threadId,

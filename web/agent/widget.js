@@ -108,10 +108,10 @@
       save(null);
     }
     const text = await response.text();
-    let json = null;
+    let json;
     try {
       json = text ? JSON.parse(text) : null;
-    } catch (_) {
+    } catch {
       json = null;
     }
     return { status: response.status, json };
@@ -174,6 +174,17 @@ background:#fff;border-top:1px solid #6b6b6b;box-shadow:0 -6px 18px rgba(0,0,0,.
 summary{cursor:pointer;font-weight:600;min-height:24px}
 .check{display:flex;gap:6px;align-items:center;font-weight:400;margin:4px 0}
 .hint,.ok{font-size:13px;color:#3b3b3b;margin:2px 0 6px}
+fieldset.rate{margin:0;padding:8px 12px;border:0;border-top:1px solid #c4c4c4}
+fieldset.rate[hidden]{display:none}
+fieldset.rate legend{font-size:15px;font-weight:600;padding:8px 0 4px}
+.stars{display:flex;gap:6px;flex-wrap:wrap;margin:4px 0 8px}
+.stars label{display:flex;align-items:center;justify-content:center;min-width:44px;min-height:44px;border:2px solid #0b4f8a;
+border-radius:6px;font-size:16px;font-weight:600;color:#0b4f8a;cursor:pointer;margin:0}
+.stars input{position:absolute;opacity:0;width:1px;height:1px}
+.stars input:checked+span{color:#fff}
+.stars label:has(input:checked){background:#0b4f8a;color:#fff}
+.stars input:focus-visible+span{outline:3px solid #c75000;outline-offset:6px}
+.scale{display:flex;justify-content:space-between;font-size:13px;color:#3b3b3b;max-width:260px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;height:100dvh;border-radius:0}.head{border-radius:0}
 form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty{min-height:0}}
@@ -218,6 +229,28 @@ form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty
   const fileInput = el("input", { type: "file", accept: PHOTO_TYPES.join(","), hidden: "", tabindex: "-1" });
   form.append(inputLabel, input, attachBtn, fileInput, sendBtn);
 
+  // The feedback survey after a close (issue 18): a labelled group of five radio buttons, then Send.
+  const rate = el("form", { class: "rate-form", novalidate: "" });
+  const rateSet = el("fieldset", { class: "rate", hidden: "" });
+  const rateLegend = el("legend");
+  const stars = el("div", { class: "stars" });
+  const scale = el("p", { class: "scale", "aria-hidden": "true" });
+  const scaleLow = el("span");
+  const scaleHigh = el("span");
+  scale.append(scaleLow, scaleHigh);
+  const rateInputs = [1, 2, 3, 4, 5].map((score) => {
+    const choice = el("input", { type: "radio", name: "sb-rating", value: String(score), id: "sb-rating-" + score });
+    const label = el("label", { for: "sb-rating-" + score });
+    const number = el("span", {}, String(score));
+    label.append(choice, number);
+    stars.append(label);
+    return { choice, label };
+  });
+  const rateBtn = el("button", { type: "submit", class: "btn" });
+  const rateDone = el("p", { class: "ok", role: "status" });
+  rateSet.append(rateLegend, stars, scale, rateBtn);
+  rate.append(rateSet, rateDone);
+  let rated = false;
   const details = el("details");
   const summary = el("summary");
   const contact = el("form", { novalidate: "" });
@@ -242,7 +275,7 @@ form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty
   const saved = el("p", { class: "ok", role: "status" });
   contact.append(textLabel, textHint, saveBtn, saved);
   details.append(summary, contact);
-  panel.append(header, notice, log, typing, error, form, details);
+  panel.append(header, notice, log, typing, error, rate, form, details);
   root.append(launch, panel);
 
   function applyWords() {
@@ -259,6 +292,11 @@ form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty
     textWords.textContent = t.text;
     textHint.textContent = t.textHint;
     saveBtn.textContent = t.save;
+    rateLegend.textContent = t.surveyLegend;
+    rateBtn.textContent = t.surveySend;
+    scaleLow.textContent = t.surveyLow;
+    scaleHigh.textContent = t.surveyHigh;
+    for (const { choice } of rateInputs) choice.setAttribute("aria-label", fill(t.surveyChoice, { score: choice.value }));
     if (!log.children.length) log.append(el("div", { class: "out" }, t.intro));
   }
 
@@ -401,6 +439,7 @@ form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty
           showRead(json.read);
           showAvailability(json.availability);
           if (json.text_to_masked) saved.textContent = fill(t.texting, { phone: json.text_to_masked });
+          showSurvey(Boolean(json.survey_open));
           if (atBottom && json.messages.length) log.scrollTop = log.scrollHeight;
         }
       } catch (_) {
@@ -439,6 +478,42 @@ form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty
     } finally {
       sendBtn.disabled = false;
       input.focus();
+    }
+  }
+
+  function showSurvey(wanted) {
+    const show = wanted && !rated;
+    if (show && rateSet.hidden) rateDone.textContent = "";
+    rateSet.hidden = !show;
+  }
+
+  async function sendRating(event) {
+    event.preventDefault();
+    const picked = rateInputs.find(({ choice }) => choice.checked);
+    if (!picked) {
+      rateInputs[0].choice.focus();
+      error.textContent = t.surveyPick;
+      return;
+    }
+    error.textContent = "";
+    rateBtn.disabled = true;
+    try {
+      if (!(await ensureSession())) return;
+      const clientId = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+      const { status, json } = await call("POST", "/chat/messages", { body: picked.choice.value, client_id: clientId });
+      if (status !== 202) {
+        showError(status, json);
+        return;
+      }
+      rated = true;
+      rateSet.hidden = true;
+      rateDone.textContent = t.surveyThanks;
+      input.focus();
+      poll();
+    } catch (_) {
+      showError(0);
+    } finally {
+      rateBtn.disabled = false;
     }
   }
 
@@ -488,6 +563,7 @@ form.send{padding:6px 8px}textarea{min-height:44px;max-height:88px}.typing:empty
   attachBtn.addEventListener("click", () => fileInput.click());
   fileInput.addEventListener("change", () => fileInput.files[0] && sendPhoto(fileInput.files[0]));
   contact.addEventListener("submit", saveContact);
+  rate.addEventListener("submit", sendRating);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) send(event);
   });

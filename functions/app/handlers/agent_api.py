@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +13,9 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from callbacks.handlers.callback_routes import router as callback_router
+from feedback.handlers.feedback_routes import router as feedback_router
+from feedback.logic.surveys import FeedbackSurveys
+from inbox.dal.agency_settings import AgencyName
 from inbox.dal.alert_replies_table import AlertRepliesTable
 from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
@@ -74,6 +78,9 @@ from translation.logic.transcript import TranscriptTranslations
 from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
 
+from app.feedback_wiring import feedback_surveys, survey_on_close, survey_schedule
+from app.handlers.resident_routes import router as resident_router
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -92,19 +99,31 @@ class AgentApiDependencies:
     consent: ConsentTable
     alert_replies: AlertRepliesTable
     views: InboxViewsTable
+    table: Any  # the one table, for routes that read several domains' items (app.handlers.resident_routes)
 
 
 @cache
 def dependencies() -> AgentApiDependencies:
     table = boto3.resource("dynamodb").Table(settings.table_name)
+    replies = SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url)
+
+    @cache
+    def surveys() -> FeedbackSurveys:
+        agency = AgencyName(table, os.environ.get("AGENCY_NAME") or "Switchboard")
+        schedule = survey_schedule(lambda: boto3.client("scheduler"))
+        return feedback_surveys(table, outbound=replies, agency_name=agency, schedule=schedule)
+
     return AgentApiDependencies(
         store=InboxTable(table),
-        replies=SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url),
+        replies=replies,
         media=S3MediaStore(boto3.client("s3"), settings.media_bucket),
-        workspace=WorkspaceDependencies(store=WorkspaceTable(table), audit=AuditLog(table)),
+        workspace=WorkspaceDependencies(
+            store=WorkspaceTable(table), audit=AuditLog(table), on_close=survey_on_close(surveys)
+        ),
         consent=ConsentTable(table),
         alert_replies=AlertRepliesTable(table),
         views=InboxViewsTable(table),
+        table=table,
     )
 
 
@@ -122,6 +141,7 @@ def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware
         # Transcript exports carry each translated message's other version (public records).
         transcript_annotations=TranscriptTranslations(translation_dependencies().store),
     )
+    app.append_context(table=dependencies().table)
     return next_middleware(app)
 
 
@@ -137,6 +157,8 @@ app.include_router(zone_router)
 app.include_router(service_router)
 app.include_router(service_request_router)
 app.include_router(reminder_router)
+app.include_router(resident_router)
+app.include_router(feedback_router)
 
 
 def current_agent() -> Agent:

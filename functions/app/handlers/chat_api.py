@@ -14,11 +14,13 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from botocore.config import Config
+from feedback.logic.surveys import FeedbackSurveys
 from inbox.dal.media_store import S3MediaStore
 from inbox.logic.agent_inbox import read_media
 from inbox.models.errors import MediaNotFound, NotAuthenticated
 from routing.dal.staff_presence import StaffPresence
 from switchboard.body_caps import CHAT_BODY_BYTES, refuse_bodies_over
+from switchboard.clock import utc_now_iso
 from switchboard.observability import logger, metrics, tracer
 from switchboard.public_texts import PublicTextGuard, TableCounters, TooManyTexts, country_prefixes
 from switchboard.settings import WebChatSettings, load_settings
@@ -45,6 +47,8 @@ from webchat.models.chat import (
     WebChatConfig,
 )
 from webchat.models.errors import NoConversation, NotAWebChatThread, UnknownLanguage
+
+from app.feedback_wiring import feedback_surveys, replies_only
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -171,11 +175,24 @@ def get_media(media_id: str):  # type: ignore[no-untyped-def]
     )
 
 
+@cache
+def chat_surveys() -> FeedbackSurveys:
+    """Only to tell whether a survey awaits an answer: this function sends no survey."""
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    return feedback_surveys(table, outbound=replies_only(), agency_name=lambda: "")
+
+
 @app.get("/chat/messages")
 def get_messages(after: After = None) -> ChatUpdates:
-    return chat.read_updates(
-        dependencies().store, session(), after, now=time.time(), available=now_available()
+    session_id = session()
+    updates = chat.read_updates(
+        dependencies().store, session_id, after, now=time.time(), available=now_available()
     )
+    # The feedback survey after a close (issue 18): the widget offers its 1-5 choice while it is open.
+    thread_id = dependencies().store.thread_of(chat.session_address(session_id))
+    if thread_id is not None:
+        updates.survey_open = chat_surveys().open_survey(thread_id, utc_now_iso()) is not None
+    return updates
 
 
 @app.post("/chat/typing")

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from callbacks.handlers.keywords import callback_keyword_step
+from feedback.steps import FeedbackRatingStep
 from inbox.dal.agency_settings import AgencyName
 from inbox.dal.alert_replies_table import AlertRepliesTable
 from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
+from inbox.dal.pending_prompts import PendingPrompts
 from inbox.integrations.thread_replies import ThreadReplies
+from inbox.logic.automatic_handling import AutomaticHandlingStep
 from inbox.logic.inbound_messages import MediaArchive, MediaSource
 from inbox.logic.inbound_steps import AlertReplyLinkStep, StoreStep
 from inbox.pipeline import InboundPipeline, InboundStep, SystemReplies
@@ -37,9 +40,13 @@ from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
 from translation.steps import translation_steps
 from triage.steps import triage_steps
+from webchat.dal.chat_table import ChatTable
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
+from webchat.logic.contact_step import WebChatContactStep
 from zones.dal.zones_table import ZonesTable
+
+from app.feedback_wiring import feedback_surveys, replies_only
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +61,7 @@ class InboundWiring:
     agency_name: Callable[[], str]
     s3: Any = None
     media_bucket: str = ""
+    outbound: Any = None  # the OutboundQueue (the feedback survey's texts); None in tests that send none
 
 
 def wire_inbound(
@@ -75,6 +83,7 @@ def wire_inbound(
         agency_name=AgencyName(table, agency_name),
         s3=s3,
         media_bucket=media_bucket,
+        outbound=outbound,
     )
 
 
@@ -94,6 +103,14 @@ def gazetteer_place(source: ZoneSource) -> Callable[[str], Place | None]:
     return locate
 
 
+# The steps whose automatic answer is all a resident asked for: a conversation only they answered is
+# "handled automatically" (inbox.logic.automatic_handling): JOIN, a ZIP, STOP, START, HELP; YES; a 1-5
+# rating; CALLBACK; DONE.
+AUTOMATIC_KEYWORD_FLOWS = frozenset(
+    {"consent_keywords", "signup_confirmation", "feedback_rating", "callback_keywords", "reminder_keywords"}
+)
+
+
 def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     """The registrations, in any order (each step's contract carries its order)."""
     table, replies, agency = wiring.table, wiring.replies, wiring.agency_name
@@ -105,7 +122,12 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
             return CheckedPhotoSource(wiring.webchat_photos, resident.number)
         return wiring.media_source
 
-    yield StoreStep(InboxTable(table), wiring.archive, media_source_for)
+    # The feedback survey's answer (a rating) is stored without reopening the thread: the store asks first.
+    surveys = feedback_surveys(table, outbound=wiring.outbound or replies_only(), agency_name=agency)
+    yield StoreStep(
+        InboxTable(table), wiring.archive, media_source_for, answers_prompt=surveys.answers_survey
+    )
+    yield FeedbackRatingStep(surveys, replies)
     yield ConsentKeywordsStep(consent=consent, replies=replies, agency_name=agency, places=ZonesTable(table))
     yield signup_confirmation_step(
         consent=consent, signups=SignupTable(table), agency_name=agency, replies=replies
@@ -119,13 +141,16 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
         locate=gazetteer_place(ZonesTable(table)),
         language_of=lambda address: consent.load_state(address).language,
         photos=S3PhotoFiler(wiring.s3, wiring.media_bucket),
+        prompts=PendingPrompts(table),
     )
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield RevocationFlagStep(consent)
     yield from triage_steps(table, replies)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
+    yield WebChatContactStep(ChatTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
+    yield AutomaticHandlingStep(InboxTable(table), AUTOMATIC_KEYWORD_FLOWS)
     yield from translation_steps(table)
 
 

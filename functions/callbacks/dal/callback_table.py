@@ -9,9 +9,12 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
+from inbox.dal.pending_prompts import PendingPrompt, PendingPrompts
 from switchboard.dynamodb import TransactionConflict, transact_write
 
 from callbacks.models.callbacks import TASKS_INDEX_PK, Callback, CallbackStart
+
+CALLBACK_OFFER_PROMPT = "callback_offer"
 
 
 def callback_key(callback_id: str) -> dict[str, str]:
@@ -192,6 +195,10 @@ class BookingTable(CallbackTable):
                 "offered_at": now,
                 "expires_at": int(expires.timestamp()),
             }
+        )
+        # The thread's latest prompt (inbox): a "2" answers whichever prompt the resident saw last.
+        PendingPrompts(self._table).record(
+            thread_id, PendingPrompt(kind=CALLBACK_OFFER_PROMPT, ref=thread_id, at=now)
         )
 
     def offer(self, thread_id: str) -> tuple[str, list[str]] | None:

@@ -21,6 +21,7 @@ from inbox.models.workspace import (
     CannedReply,
     CannedReplyList,
     CannedReplyRequest,
+    CloseRequest,
     DepartmentList,
     LabelsRequest,
     Note,
@@ -112,8 +113,9 @@ def put_snooze(thread_id: str, request: SnoozeRequest) -> ThreadState:
 
 
 @router.post("/api/threads/<thread_id>/close", middlewares=AGENT)
-def post_close(thread_id: str) -> ThreadState:
-    return workspace.close(_deps(), _agent(), thread_id)
+def post_close(thread_id: str, request: CloseRequest | None = None) -> ThreadState:
+    """An optional body `{"reason": "resolved"|"spam"}`: a thread closed as spam gets no feedback survey."""
+    return workspace.close(_deps(), _agent(), thread_id, request.reason if request else None)
 
 
 @router.post("/api/threads/<thread_id>/reopen", middlewares=AGENT)

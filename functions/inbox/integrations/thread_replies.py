@@ -58,13 +58,20 @@ class ThreadReplies:
                 2,
             )
         # Just after the message it answers, so it sorts right after it in the thread; fixed, so a retry
-        # writes the same key.
+        # writes the same key. Keyword answers are transactional: a STOP is confirmed.
         created_at = format_timestamp(
             datetime.fromisoformat(text.received_at.replace("Z", "+00:00")) + timedelta(milliseconds=after)
         )
+        self.post(text.thread_id, text.address, message_id, body, created_at, "transactional")
+
+    def post(
+        self, thread_id: str, address: str, message_id: str, body: str, created_at: str, category: str
+    ) -> None:
+        """An automatic message into an existing thread (stored once per id, the thread's status and unread
+        count kept), queued for the sender with `category`."""
         message = Message(
             message_id=message_id,
-            thread_id=text.thread_id,
+            thread_id=thread_id,
             direction="out",
             body=body,
             status="accepted",
@@ -72,18 +79,16 @@ class ThreadReplies:
             author=SYSTEM_AUTHOR,
         )
         activity = ThreadActivity(
-            thread_id=text.thread_id,
-            resident=parse_address(text.address),
+            thread_id=thread_id,
+            resident=parse_address(address),
             at=created_at,
             preview=preview_of(body),
             direction="out",
         )
         self._threads.store_system_reply(message, activity)
         # Queued again on a redelivery: the queue deduplicates by message id and the sender skips a reply
-        # that already has a Twilio SID. Keyword answers are transactional: a STOP is confirmed.
-        self._queue.enqueue(
-            text.thread_id, message_id, message_sk(created_at, message_id), category="transactional"
-        )
+        # that already has a Twilio SID.
+        self._queue.enqueue(thread_id, message_id, message_sk(created_at, message_id), category=category)
 
     def send_first(self, address: str, message_id: str, body: str) -> None:
         """A text to a resident who may never have written in (a sign-up confirmation)."""

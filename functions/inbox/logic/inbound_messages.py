@@ -33,7 +33,9 @@ class InboundStore(Protocol):
 
     def thread_for_resident(self, resident: Address, new_thread_id: str, now: str) -> str: ...
 
-    def store_inbound(self, message: Message, activity: ThreadActivity, sid: str) -> bool: ...
+    def store_inbound(
+        self, message: Message, activity: ThreadActivity, sid: str, *, reopen: bool = True
+    ) -> bool: ...
 
 
 class MediaArchive(Protocol):
@@ -52,6 +54,11 @@ class InboundOutcome:
     thread_id: str | None = None
     media_stored: int = 0
     media_skipped: int = 0
+    held: bool = False  # an answer to an automatic prompt: stored without reopening the thread
+
+
+# Whether a message answers an automatic prompt of its thread (a survey) and so leaves the thread as it is.
+PromptAnswer = Callable[[str, IncomingMessage], bool]
 
 
 def store_incoming_message(
@@ -61,6 +68,7 @@ def store_incoming_message(
     archive: MediaArchive,
     media_source: MediaSource,
     make_id: Callable[[], str] = new_id,
+    answers_prompt: PromptAnswer | None = None,
 ) -> InboundOutcome:
     """Store `incoming` unless its SID was stored before; transient failures raise (SQS retries)."""
     log_keys = {"message_sid": incoming.sid, "from_hash": redact_address(incoming.from_address)}
@@ -97,12 +105,14 @@ def store_incoming_message(
         direction="in",
         agency_address=parse_address(incoming.to_address).value,
     )
-    stored = store.store_inbound(message, activity, incoming.sid)
+    held = answers_prompt is not None and answers_prompt(thread_id, incoming)
+    stored = store.store_inbound(message, activity, incoming.sid, reopen=not held)
     outcome = InboundOutcome(
         duplicate=not stored,
         thread_id=thread_id,
         media_stored=len(media),
         media_skipped=len(incoming.media) - len(media),
+        held=held and stored,
     )
     logger.info(
         "Inbound message stored" if stored else "Inbound message was a concurrent duplicate",

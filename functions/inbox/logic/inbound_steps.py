@@ -8,7 +8,13 @@ from collections.abc import Callable
 from switchboard.phone import Address, parse_address
 
 from inbox.logic.alert_replies import AlertRepliesStore, link_reply
-from inbox.logic.inbound_messages import InboundStore, MediaArchive, MediaSource, store_incoming_message
+from inbox.logic.inbound_messages import (
+    InboundStore,
+    MediaArchive,
+    MediaSource,
+    PromptAnswer,
+    store_incoming_message,
+)
 from inbox.models.records import new_id
 from inbox.pipeline import CONTINUE, InboundMessage, StepContract, StepResult
 
@@ -40,10 +46,12 @@ class StoreStep:
         store: InboundStore,
         archive: MediaArchive,
         media_source_for: Callable[[Address], MediaSource],
+        answers_prompt: PromptAnswer | None = None,
     ) -> None:
         self._store = store
         self._archive = archive
         self._media_source_for = media_source_for
+        self._answers_prompt = answers_prompt
 
     def run(self, message: InboundMessage) -> StepResult:
         incoming = message.incoming
@@ -53,6 +61,7 @@ class StoreStep:
             store=self._store,
             archive=self._archive,
             media_source=self._media_source_for(resident),
+            answers_prompt=self._answers_prompt,
         )
         message.redelivered = outcome.duplicate
         # Also on a duplicate: a crash after storing must not lose the STOP it carried (answers are

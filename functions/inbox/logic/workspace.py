@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from switchboard.audit import Actor, AuditAction, AuditEntry, AuditLog
 from switchboard.clock import format_timestamp, normalize_timestamp
@@ -48,6 +48,8 @@ from inbox.models.workspace import (
     ThreadState,
     TransferRequest,
 )
+
+CloseReason = Literal["resolved", "spam"]
 
 _THREAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 VIEWER_FRESH_S = 12  # a heartbeat every 5 s: two missed beats and the viewer is gone
@@ -119,6 +121,9 @@ class WorkspaceDependencies:
     audit: AuditLog
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     make_id: Callable[[], str] = lambda: uuid.uuid4().hex
+    # What else happens when staff close a thread (the app wires the feedback survey): the thread as closed
+    # and the close reason. Never fails the close: the thread is closed by then.
+    on_close: Callable[[dict[str, Any], str | None], None] | None = None
 
 
 def actor_of(agent: Agent) -> Actor:
@@ -391,21 +396,39 @@ def snooze(deps: WorkspaceDependencies, agent: Agent, thread_id: str, until: str
     return _update(deps, agent, thread_id, "thread.snooze", {"snoozed_until": at}, detail={"until": at})
 
 
-def close(deps: WorkspaceDependencies, agent: Agent, thread_id: str) -> ThreadState:
+def close(
+    deps: WorkspaceDependencies, agent: Agent, thread_id: str, reason: CloseReason | None = None
+) -> ThreadState:
+    """Closed, with an optional reason (`spam`: no feedback survey goes to the sender)."""
     at = format_timestamp(deps.now())
-    return _update(
-        deps, agent, thread_id, "thread.close", {"status": "closed", "closed_at": at}, ("snoozed_until",)
+    fields: dict[str, Any] = {"status": "closed", "closed_at": at}
+    removed: tuple[str, ...] = ("snoozed_until",)
+    if reason:
+        fields["close_reason"] = reason
+    else:
+        removed += ("close_reason",)
+    state = _update(
+        deps, agent, thread_id, "thread.close", fields, removed, {"reason": reason} if reason else None
     )
+    if deps.on_close is not None:
+        thread = deps.store.get_thread(thread_id)
+        if thread is not None:
+            deps.on_close(thread, reason)
+    return state
 
 
 def reopen(deps: WorkspaceDependencies, agent: Agent, thread_id: str) -> ThreadState:
     return _update(deps, agent, thread_id, "thread.reopen", {"status": "open"}, ("closed_at",))
 
 
+_NAME_SOURCE = ("resident_name", "resident_name_source")
+
+
 def set_resident_name(deps: WorkspaceDependencies, agent: Agent, thread_id: str, name: str) -> ThreadState:
     if not name:
-        return _update(deps, agent, thread_id, "thread.label", {}, ("resident_name",))
-    return _update(deps, agent, thread_id, "thread.label", {"resident_name": name})
+        return _update(deps, agent, thread_id, "resident.name", {}, _NAME_SOURCE)
+    # Staff's name: a name the resident gives later in the web chat widget no longer replaces it.
+    return _update(deps, agent, thread_id, "resident.name", {"resident_name": name}, _NAME_SOURCE[1:])
 
 
 # --- who else is here ---------------------------------------------------------------------------------

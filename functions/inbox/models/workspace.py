@@ -113,6 +113,14 @@ class SnoozeRequest(_Strict):
     until: str | None  # ISO-8601 instant in the future; null wakes the thread
 
 
+class CloseRequest(BaseModel):
+    """Optional: a close without a body is a close without a reason (other fields are ignored, as before)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reason: Literal["resolved", "spam"] | None = None
+
+
 class ResidentNameRequest(_Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from inbox.dal.pending_prompts import PendingPrompt, PendingPrompts
 from inbox.pipeline import CONTINUE, InboundMessage, StepContract, StepResult, SystemReplies
 from switchboard import i18n
 from switchboard.clock import format_timestamp
@@ -28,7 +29,7 @@ from servicerequests.models.services import Service
 
 INTAKE = StepContract(
     name="service_request_intake",
-    order=305,
+    order=304,
     reads=("body", "media", "location", "thread", "intake_session", "catalogue"),
     writes=("intake_session", "service_request", "system_reply"),
     may_claim=True,
@@ -37,6 +38,7 @@ INTAKE = StepContract(
     still_read_by=("triage", "translation"),
 )
 IDLE = timedelta(minutes=30)
+REPORT_PROMPT = "report"  # the kind of the thread's pending prompt (inbox.dal.pending_prompts)
 REPLY_PURPOSE = "report"  # its own reply slot: a crisis answer to the same text is still sent
 TOMBSTONE_S = 24 * 3600
 _SOURCES = {"sms": "sms", "whatsapp": "whatsapp", "webchat": "webchat"}
@@ -59,6 +61,9 @@ class IntakeStep:
     locate: Callable[[str], Place | None]
     language_of: Callable[[str], str | None]
     photos: PhotoFiler
+    prompts: PendingPrompts | None = (
+        None  # the latest prompt owns a bare "2" (a survey sent after the report)
+    )
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def run(self, message: InboundMessage) -> StepResult:
@@ -68,6 +73,8 @@ class IntakeStep:
         stored = self.sessions.get(thread_id)
         now = self.now()
         live = stored if stored and stored.get("session") and not self._idle(stored, now) else None
+        if live and self._overtaken(thread_id):
+            live = None  # another prompt (a survey, a callback offer) came after the report's: it answers
         if stored and stored.get("last_sid") == message.sid:
             return self._again(message, stored)  # a redelivery: the same answer, nothing moves twice
         if message.claimed:
@@ -90,6 +97,10 @@ class IntakeStep:
             session: Session = live["session"]
             turn = advance(session, self._said(message), services, self.locate)
         return self._apply(message, turn, services, now)
+
+    def _overtaken(self, thread_id: str) -> bool:
+        latest = self.prompts.latest(thread_id) if self.prompts else None
+        return latest is not None and latest.kind != REPORT_PROMPT
 
     def _idle(self, stored: dict[str, object], now: datetime) -> bool:
         updated = datetime.fromisoformat(str(stored.get("updated_at", "")).replace("Z", "+00:00"))
@@ -130,6 +141,11 @@ class IntakeStep:
             assert turn.say is not None
             reply = self._words(turn.say.key, language, **turn.say.fields)
             self._save(message, session, reply, now)
+            if session is not None and self.prompts is not None and message.thread_id is not None:
+                self.prompts.record(
+                    message.thread_id,
+                    PendingPrompt(kind=REPORT_PROMPT, ref=message.sid, at=format_timestamp(now)),
+                )
         self.replies.send(message.text(), reply, purpose=REPLY_PURPOSE)
         return StepResult(claimed=True, answered=True, fact=request_id)
 

@@ -129,6 +129,7 @@ class ChatUpdates(BaseModel):
     read: bool  # the agency has opened everything the resident sent
     text_to_masked: str | None
     availability: Availability
+    survey_open: bool = False  # the feedback survey after a close awaits an answer (the widget shows 1-5)
 
 
 class MessageAccepted(BaseModel):

@@ -24,6 +24,8 @@ AuditAction = Literal[
     "thread.transfer",
     "thread.note",
     "thread.label",
+    "resident.name",
+    "resident.language",
     "thread.snooze",
     "thread.close",
     "thread.reopen",
@@ -65,6 +67,8 @@ AuditAction = Literal[
     "triage.rules",
     "thread.language",
     "translation.settings",
+    "feedback.follow_up",
+    "pulse.create",
 ]
 
 
