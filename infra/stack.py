@@ -457,8 +457,6 @@ class SwitchboardStack(Stack):
             rescore_queue=queues["TriageRescore"].queue,
             agent_api_fn=inbox.agent_api_fn,
         )
-        # Two-way machine translation in conversations: only these two functions may call TranslateText.
-        TranslationConstruct(self, "Translation", functions=[inbox.inbound_consumer_fn, inbox.agent_api_fn])
         # Feedback surveys that wait for quiet hours to end (issue 18).
         FeedbackConstruct(
             self,
@@ -469,7 +467,7 @@ class SwitchboardStack(Stack):
             agent_api_fn=inbox.agent_api_fn,
             alarm_topic=self.alarm_topic,
         )
-        AlertsConstruct(
+        alerts = AlertsConstruct(
             self,
             "Alerts",
             kit=kit,
@@ -480,6 +478,10 @@ class SwitchboardStack(Stack):
             plan_queue=queues["AlertPlan"].queue,
             send_queue=queues["AlertSend"].queue,
             schedules=alert_schedules,
+        )
+        # Machine translation: conversations (these two functions) and the alert composer's drafts for review.
+        TranslationConstruct(
+            self, "Translation", functions=[inbox.inbound_consumer_fn, inbox.agent_api_fn, alerts.api_fn]
         )
         NoticesConstruct(
             self,

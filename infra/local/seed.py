@@ -37,6 +37,12 @@ DEMO_TEXTS = [
 
 # The agency's alert topics (residents text "JOIN WATER", "STOP STORM").
 DEMO_TOPICS = [("WATER", "Water service"), ("STORM", "Storm warnings"), ("PARKING", "Parking")]
+# What residents type and read for each topic in other languages (an agency sets these with its topics).
+DEMO_TOPIC_WORDS = {
+    "WATER": (("es", "AGUA", "servicio de agua"), ("vi", "NUOC", "dịch vụ nước")),
+    "STORM": (("es", "TORMENTA", "avisos de tormenta"), ("vi", "BAO", "cảnh báo bão")),
+    "PARKING": (("es", "ESTACIONAMIENTO", "estacionamiento"), ("vi", "DOXE", "đỗ xe")),
+}
 
 
 def seed_topics(stack: LocalStack) -> None:
@@ -47,7 +53,7 @@ def seed_topics(stack: LocalStack) -> None:
     dynamodb = boto3.resource("dynamodb", endpoint_url=stack.moto_url, region_name=REGION)
     topics = ConsentTable(dynamodb.Table(stack.outputs["TableName"]))
     for code, name in DEMO_TOPICS:
-        topics.put_topic(Topic(code, name))
+        topics.put_topic(Topic(code, name, DEMO_TOPIC_WORDS.get(code, ())))
 
 
 def admin_request(stack: LocalStack, token: str, method: str, path: str, body: Any = None) -> Any:

@@ -62,7 +62,7 @@ def test_book_by_number_and_the_roster_caps_a_slot(local_stack: LocalStack, admi
     offer = text_and_answer(stack, admin, ana, "CALLBACK", "Reply with a number")
     slots = offered(offer)
     assert len(slots) == 3
-    assert all(re.search(r"(Mon|Tue|Wed|Thu|Fri) .* at \d{1,2}:\d{2} (AM|PM)", s) for s in slots)
+    assert all(re.search(r"(Mon|Tues|Wednes|Thurs|Fri)day, .* at \d{1,2}:\d{2} (AM|PM)", s) for s in slots)
     assert all(not re.search(r"at (5|6|7|8):\d\d PM|at ([1-8]):\d\d AM", s) for s in slots)  # 9-5 only
     booked = text_and_answer(stack, admin, ana, "2", "booked")
     assert slots[1].strip() in booked

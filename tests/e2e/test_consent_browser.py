@@ -102,7 +102,9 @@ def test_the_sign_up_page_is_accessible_and_a_yes_by_text_subscribes(chromium: B
         page.get_by_label("Mobile phone number").fill(phone)
         page.get_by_label("Storm warnings").check()
         page.get_by_label("ZIP code").fill("94110")
-        page.get_by_label("Language for alerts").select_option("es")
+        page.get_by_label("Language for alerts").select_option(
+            "en"
+        )  # Spanish: test_signup_spanish_browser.py
         page.get_by_role("button", name="Sign up").click()
         expect(page.get_by_role("status")).to_contain_text("Reply YES")
         assert_axe_clean(page, "the sign-up page after sending")
@@ -126,4 +128,4 @@ def test_the_sign_up_page_is_accessible_and_a_yes_by_text_subscribes(chromium: B
         local_stack.outputs["TableName"]
     )
     state = table.get_item(Key={"pk": f"ADDR#{phone}", "sk": "CONSENT"})["Item"]
-    assert sorted(state["topics"]) == ["STORM", "WATER"] and state["language"] == "es"
+    assert sorted(state["topics"]) == ["STORM", "WATER"] and state["language"] == "en"

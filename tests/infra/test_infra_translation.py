@@ -1,12 +1,13 @@
-"""Machine translation in the template (issue 20): exactly the inbound consumer and the agent API may call
-Amazon Translate, and only TranslateText; nothing may call Comprehend (detection runs offline)."""
+"""Machine translation in the template (issue 20): exactly the inbound consumer, the agent API and the alerts
+API (the composer's drafts for review) may call Amazon Translate, and only TranslateText; nothing may call
+Comprehend (detection runs offline)."""
 
 from __future__ import annotations
 
 from infra_template_view import TemplateView
 
 
-def test_only_the_inbound_consumer_and_the_agent_api_may_translate(cfn: TemplateView) -> None:
+def test_only_the_inbound_consumer_the_agent_api_and_the_alerts_api_may_translate(cfn: TemplateView) -> None:
     translating = {}
     for function_id in cfn.of_type("AWS::Lambda::Function"):
         actions = cfn.actions_on(function_id)
@@ -16,4 +17,5 @@ def test_only_the_inbound_consumer_and_the_agent_api_may_translate(cfn: Template
     assert translating == {
         "InboundConsumerFn": {"translate:TranslateText": {"*"}},
         "AgentApiFn": {"translate:TranslateText": {"*"}},
+        "AlertsApiFn": {"translate:TranslateText": {"*"}},
     }

@@ -97,6 +97,30 @@ def test_preview_with_every_zone_serves_unwritten_languages_in_english(
 
     assert status == 200
     assert body["audience"] == {"total": 2, "by_language": {"en": 2}}
+    # Before sending, the composer is told who gets a language they did not choose (issue 20)
+    assert body["fallbacks"] == [
+        {"reads": "es", "gets": "en", "residents": 1},
+        {"reads": "vi", "gets": "en", "residents": 1},
+    ]
+
+
+def test_machine_translation_for_review_is_refused_with_503_when_the_agency_turned_it_off(
+    aws: Aws, subscribers: None, alerts_api: Any
+) -> None:
+    from translation.dal.translation_table import TranslationTable
+    from translation.models.translation import TranslationSettings
+
+    # Off by the admin: refused before any call to Amazon Translate (the stand-in's drafts: browser test)
+    TranslationTable(aws.table).save_settings(
+        TranslationSettings(enabled=False), "admin", "2026-12-07T00:00:00Z"
+    )
+    request = {"text": "Road closed", "source": "en", "target": "es"}
+    status, answer = alerts_call(alerts_api, "POST", "/api/alerts/translate", request)
+    assert (status, answer["error"]) == (503, "translation_unavailable")
+    status, answer = alerts_call(alerts_api, "POST", "/api/alerts/translate", {**request, "target": "xx"})
+    assert (status, answer["error"]) == (400, "unknown_language")
+    status, answer = alerts_call(alerts_api, "POST", "/api/alerts/translate", {**request, "text": ""})
+    assert (status, answer["error"]) == (400, "invalid_request")
 
 
 @pytest.mark.parametrize(

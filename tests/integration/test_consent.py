@@ -19,6 +19,7 @@ from inbox.models.records import ThreadActivity
 from outbound.dal.reply_table import ReplyTable
 from outbound.logic.send_reply import SendOutcome, send_reply
 from outbound.models.replies import ReplyJob
+from switchboard import i18n
 from switchboard.phone import parse_address
 from switchboard.table_keys import message_sk
 from switchboard.twilio_sms import Sender, SentSms
@@ -399,7 +400,10 @@ def test_the_sign_up_page_asks_by_text_and_yes_subscribes_with_the_sign_up_as_so
     [job] = queued_jobs(aws)
     assert job["category"] == "transactional"
     text = aws.table.get_item(Key={"pk": f"THREAD#{job['thread_id']}", "sk": job["message_sk"]})["Item"]
-    assert text["body"].startswith("Switchboard: Reply YES to get STORM, WATER alerts for ZIP 94110.")
+    # Español was chosen on the page: the confirmation is Spanish (issue 20)
+    assert text["body"].startswith(
+        "Switchboard: Responda SÍ para recibir alertas de STORM, WATER para el código"
+    )
     assert ledger(aws) == []  # nothing is subscribed before the phone's owner says YES
 
     inbound_consumer.handler(inbound_event("Yes!", "SM" + "d" * 32), context)
@@ -413,6 +417,33 @@ def test_the_sign_up_page_asks_by_text_and_yes_subscribes_with_the_sign_up_as_so
         ("set_zone", "ALL", "signup"),
     }
     assert "Item" not in aws.table.get_item(Key={"pk": f"ADDR#{RESIDENT}", "sk": "SIGNUP"})
+
+
+def test_the_sign_up_page_gets_its_words_and_topic_names_in_the_language_asked(
+    aws: Aws, signup_api: Any, context: LambdaContext
+) -> None:
+    from tests.integration.test_agent_api import call
+
+    ConsentTable(aws.table).put_topic(Topic("WATER", "Water service", (("es", "AGUA", "servicio de agua"),)))
+    for lang, heading, topic in (
+        ("es", "Suscríbase", "servicio de agua"),
+        ("vi", "Đăng ký", "Water service"),
+    ):
+        event = public_event("GET", "/api/public/topics")
+        event["queryStringParameters"] = {"lang": lang}
+        status, page = call(signup_api, context, event)
+        assert status == 200 and page["lang"] == lang
+        assert page["words"]["heading"].startswith(heading) and page["topics"][0]["name"] == topic
+        assert set(page["words"]) == set(i18n.domain("signup_page", "en"))
+    # A language with no catalog gets English words (and still may be chosen for alerts)
+    event = public_event("GET", "/api/public/topics")
+    event["queryStringParameters"] = {"lang": "ko"}
+    status, page = call(signup_api, context, event)
+    assert (status, page["lang"], page["words"]["submit"]) == (200, "en", "Sign up") and "ko" in page[
+        "languages"
+    ]
+    event["queryStringParameters"] = {"lang": "<script>"}
+    assert call(signup_api, context, event)[0] == 400
 
 
 @pytest.mark.parametrize(

@@ -180,6 +180,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     # alerts (AlertsFn)
     ("GET", "/api/alerts/options"): ("supervisor", None),
     ("POST", "/api/alerts/preview"): ("supervisor", None),
+    ("POST", "/api/alerts/translate"): ("supervisor", None),
     ("POST", "/api/alerts"): ("supervisor", None),
     ("GET", "/api/alerts"): ("supervisor", None),
     ("GET", "/api/alerts/{alert_id}"): ("supervisor", None),

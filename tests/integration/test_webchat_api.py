@@ -205,6 +205,9 @@ def test_languages_are_one_file_each(aws: Aws, webchat_api: Any, context: Lambda
     english = call(webchat_api, context, chat_event("GET", "/chat/i18n/en"))[2]
     spanish = call(webchat_api, context, chat_event("GET", "/chat/i18n/es"))[2]
     assert set(english) == set(spanish) and spanish["send"] == "Enviar"
+    # The widget's words are the `widget` domain of the one catalog: a third language is only its folder.
+    vietnamese = call(webchat_api, context, chat_event("GET", "/chat/i18n/vi"))[2]
+    assert set(vietnamese) == set(english) and vietnamese["send"] == "Gửi" and vietnamese["lang"] == "vi"
     assert call(webchat_api, context, chat_event("GET", "/chat/i18n/xx"))[0] == 404
 
 

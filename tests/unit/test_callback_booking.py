@@ -94,7 +94,10 @@ def booking(size: int) -> tuple[Booking, FakeStore, FakeWorkflows]:
 def test_offer_pick_reschedule_cancel() -> None:
     flow, store, workflows = booking(size=1)
     offer = flow.offer_slots("t1")
-    assert "1) Wed Nov 25 at 9:00 AM; 2) Wed Nov 25 at 9:30 AM; 3) Wed Nov 25 at 10:00 AM" in offer
+    assert (
+        "1) Wednesday, November 25 at 9:00 AM; 2) Wednesday, November 25 at 9:30 AM; "
+        "3) Wednesday, November 25 at 10:00 AM"
+    ) in offer
     assert "9:30 AM" in (flow.pick("t1", 2) or "")
     callback_id, execution_input = workflows.started[0]
     assert execution_input["slot_at"] == "2026-11-25T14:30:00Z"
@@ -124,3 +127,21 @@ def test_no_roster_no_slots() -> None:
 
 def test_iso_z() -> None:
     assert iso_z(NOW + timedelta(minutes=1)) == "2026-11-25T13:01:00Z"
+
+
+def test_a_spanish_reader_is_offered_times_in_spanish_in_the_agencys_zone_and_the_workflow_keeps_it() -> None:
+    # Given a resident whose stored language is Spanish (13:00 UTC is 08:00 in New York)
+    store, workflows = FakeStore(1), FakeWorkflows()
+    flow = Booking(store, workflows, BusinessHours(), "Demo County", clock=lambda: NOW, lang="es")
+    # When they ask for a callback and pick the second time
+    offer = flow.offer_slots("t1")
+    booked = flow.pick("t1", 2) or ""
+    # Then the times are Spanish words in New York time, not UTC; the workflow is told the language
+    assert offer.startswith("Demo County: ¿cuándo le llamamos? Responda con un número: ")
+    assert "1) miércoles 25 de noviembre, 09:00; 2) miércoles 25 de noviembre, 09:30;" in offer
+    assert booked == (
+        "Demo County: reservado. Le llamaremos el miércoles 25 de noviembre, 09:30. "
+        "Responda RESCHEDULE para cambiarlo o CALLBACK CANCEL para cancelarlo."
+    )
+    assert workflows.started[0][1]["language"] == "es"
+    assert flow.cancel("t1") == "Demo County: su llamada del miércoles 25 de noviembre, 09:30 está cancelada."

@@ -153,7 +153,8 @@ def test_yes_confirms_the_pending_sign_up_and_only_then_subscribes() -> None:
         ("signup", "opt_in"),
         ("signup", "set_zone"),
     }
-    assert "subscribed to STORM, WATER alerts for ZIP 94110" in replies.sent[-1][1]
+    # The page asked for Spanish: the answer to the English YES is Spanish too.
+    assert "suscrito a las alertas de STORM, WATER para el código postal 94110" in replies.sent[-1][1]
     assert signups.items == {}
 
 

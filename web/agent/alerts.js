@@ -6,11 +6,11 @@
 
 import { whenLabel } from "./callbacks.js";
 import { announce, byId, el, setText } from "./dom.js";
+import { fallbackWarnings, languageName } from "./languages.js";
 import { hasRole } from "./workspace.js";
 
 const enc = encodeURIComponent;
 const POLL_MS = 4000;
-const LANGUAGE_NAMES = { en: "English", es: "Spanish", zh: "Chinese", vi: "Vietnamese", tl: "Tagalog", ko: "Korean", ar: "Arabic", ru: "Russian", fr: "French", ht: "Haitian Creole" };
 const FIGURES = [
   ["queued", "queued"],
   ["waiting_quiet_hours", "waiting for 08:00"],
@@ -22,7 +22,6 @@ const FIGURES = [
   ["clicks", "link clicks"],
 ];
 
-const languageName = (code) => LANGUAGE_NAMES[code] || code;
 /** An alert with no send time (or one already past) goes out now: it is never "scheduled for Jan 1, 1970". */
 export function alertState(alert, now = Date.now()) {
   const at = alert.send_at ? Date.parse(alert.send_at) : Number.NaN;
@@ -190,8 +189,17 @@ export class AlertsPanel {
         );
       }
     }
-    const missing = Object.keys(audience.by_language).filter((code) => audience.by_language[code] && !json.texts[code]);
-    if (missing.length) lines.push(el("p", { text: `No ${missing.map(languageName).join(", ")} text: those residents get English.` }));
+    // Before sending: who will get a language they did not choose, and a machine translation offered for review
+    // (the draft makes the preview stale: a person must read it, preview again and send).
+    lines.push(
+      ...fallbackWarnings(preview, {
+        api: this.api,
+        texts: json.texts,
+        boxPrefix: "alert-text",
+        status: byId("alert-translate-status"),
+        onDraft: () => this.stale(),
+      }),
+    );
     byId("alert-preview").replaceChildren(...lines);
   }
 

@@ -5,21 +5,10 @@
 
 import { whenLabel } from "./callbacks.js";
 import { announce, byId, el, setText } from "./dom.js";
+import { fallbackWarnings, languageName } from "./languages.js";
 import { hasRole } from "./workspace.js";
 
 const enc = encodeURIComponent;
-const LANGUAGE_NAMES = {
-  en: "English",
-  es: "Spanish",
-  zh: "Chinese",
-  vi: "Vietnamese",
-  tl: "Tagalog",
-  ko: "Korean",
-  ar: "Arabic",
-  ru: "Russian",
-  fr: "French",
-  ht: "Haitian Creole",
-};
 
 export class NoticesPanel {
   constructor({ api, auth }) {
@@ -33,6 +22,7 @@ export class NoticesPanel {
       this.save();
     });
     byId("notice-cancel").addEventListener("click", () => this.resetForm());
+    byId("notice-check-languages").addEventListener("click", () => this.checkLanguages());
     byId("notice-preset").addEventListener("change", () => {
       const preset = byId("notice-preset").value;
       if (preset) byId("notice-schedule").value = preset;
@@ -83,7 +73,7 @@ export class NoticesPanel {
         el(
           "div",
           { class: "field" },
-          el("label", { for: `notice-text-${code}`, text: `${LANGUAGE_NAMES[code] || code} text` }),
+          el("label", { for: `notice-text-${code}`, text: `${languageName(code)} text` }),
           el("textarea", { id: `notice-text-${code}`, "data-language": code, rows: code === "en" ? 3 : 2, maxlength: 1600 }),
         ),
       ),
@@ -150,6 +140,7 @@ export class NoticesPanel {
   }
 
   request() {
+    /** @type {Record<string, string>} */
     const texts = {};
     for (const area of byId("notice-texts").querySelectorAll("textarea")) {
       if (area.value.trim()) texts[area.dataset.language] = area.value.trim();
@@ -162,6 +153,35 @@ export class NoticesPanel {
       schedule: byId("notice-schedule").value.trim(),
       timezone: byId("notice-timezone").value.trim(),
     };
+  }
+
+  /** Before saving: who among the topic's subscribers today will get a language they did not choose. */
+  async checkLanguages() {
+    const json = this.request();
+    const box = byId("notice-languages");
+    if (!json.texts.en) {
+      setText(byId("notice-error"), "Write the English text.");
+      byId("notice-text-en").focus();
+      return;
+    }
+    try {
+      const preview = await this.api.request("/api/alerts/preview", {
+        method: "POST",
+        json: { topics: [json.topic], zones: json.zones, texts: json.texts },
+      });
+      const warnings = fallbackWarnings(preview, {
+        api: this.api,
+        texts: json.texts,
+        boxPrefix: "notice-text",
+        status: byId("notice-translate-status"),
+        onDraft: () => box.replaceChildren(el("p", { text: "A text changed: check the languages again before saving." })),
+      });
+      box.replaceChildren(
+        ...(warnings.length ? warnings : [el("p", { text: "Every subscriber of this topic gets a text in their own language." })]),
+      );
+    } catch (error) {
+      setText(byId("notice-error"), error.message || "The languages could not be checked.");
+    }
   }
 
   async save() {

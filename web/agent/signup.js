@@ -1,6 +1,8 @@
 // @ts-check
 // The residents' sign-up page: topics from the agency, a phone number, an optional ZIP and a language.
 // Nothing from the server or the resident is ever written as HTML: text goes through textContent only.
+// Every word comes from the server's message catalog (catalogs/<lang>/signup_page.json) in the language the
+// resident reads: ?lang=es, else the browser's; choosing a language for alerts switches the page to it too.
 
 const LANGUAGE_NAMES = {
   en: "English",
@@ -30,8 +32,27 @@ function normalizePhone(raw) {
   return /^\+[1-9]\d{7,14}$/.test(digits) ? digits : null;
 }
 
+/** The page's words in the current language; English (the HTML's own words) until they arrive. */
+let words = {};
+const say = (key, fallback) => words[key] || fallback;
+
+function applyWords(data) {
+  words = data.words || {};
+  document.documentElement.lang = data.lang || "en";
+  for (const node of document.querySelectorAll("[data-word]")) {
+    const text = words[node.getAttribute("data-word")];
+    if (text) node.textContent = text;
+  }
+  const agency = data.agency || "";
+  if (agency) byId("signup-agency").textContent = say("lead", "Alerts from {agency}, by text message.").replace("{agency}", agency);
+  document.title = agency
+    ? say("title_agency", "Sign up for text alerts: {agency}").replace("{agency}", agency)
+    : say("title", "Sign up for text alerts");
+}
+
 function renderTopics(topics) {
   const list = byId("topic-list");
+  const checked = new Set([...list.querySelectorAll("input:checked")].map((input) => input.value));
   list.replaceChildren();
   topics.forEach((topic, index) => {
     const id = `topic-${index}`;
@@ -40,6 +61,7 @@ function renderTopics(topics) {
     input.id = id;
     input.name = "topics";
     input.value = topic.code;
+    input.checked = checked.has(topic.code);
     const label = document.createElement("label");
     label.htmlFor = id;
     label.textContent = topic.name;
@@ -50,7 +72,7 @@ function renderTopics(topics) {
   byId("topics-loading").hidden = true;
 }
 
-function renderLanguages(languages) {
+function renderLanguages(languages, current) {
   const select = byId("language");
   select.replaceChildren();
   for (const code of languages) {
@@ -60,41 +82,46 @@ function renderLanguages(languages) {
     option.textContent = LANGUAGE_NAMES[code] || code;
     select.append(option);
   }
-  const preferred = (navigator.language || "en").slice(0, 2);
-  if (languages.includes(preferred)) select.value = preferred;
+  if (languages.includes(current)) select.value = current;
 }
 
-async function loadTopics() {
+function wantedLanguage() {
+  const asked = new URLSearchParams(location.search).get("lang") || navigator.language || "en";
+  return asked.slice(0, 2).toLowerCase();
+}
+
+async function loadPage(lang) {
   try {
-    const response = await fetch("/api/public/topics", { headers: { Accept: "application/json" } });
+    const response = await fetch(`/api/public/topics?lang=${encodeURIComponent(lang)}`, {
+      headers: { Accept: "application/json" },
+    });
     if (!response.ok) throw new Error(String(response.status));
     const data = await response.json();
-    if (data.agency) {
-      byId("signup-agency").textContent = `Alerts from ${data.agency}, by text message.`;
-      document.title = `Sign up for text alerts: ${data.agency}`;
-    }
+    applyWords(data);
     renderTopics(data.topics || []);
-    renderLanguages(data.languages || ["en"]);
+    // The alerts' language is the resident's choice even where the page has no words of its own for it.
+    if (!byId("language").options.length) renderLanguages(data.languages || ["en"], lang);
   } catch {
-    byId("topics-loading").textContent = "Topics could not be loaded. Please reload the page.";
+    byId("topics-loading").hidden = false;
+    byId("topics-loading").textContent = say("topics_failed", "Topics could not be loaded. Please reload the page.");
   }
 }
 
 function validate(form) {
   let firstInvalid = null;
   const phone = normalizePhone(form.phone.value);
-  setError(form.phone, "phone-error", phone ? "" : "Enter a mobile number, for example +1 202 555 0143.");
+  setError(form.phone, "phone-error", phone ? "" : say("phone_invalid", "Enter a mobile number, for example +1 202 555 0143."));
   if (!phone) firstInvalid = form.phone;
   const topics = [...form.querySelectorAll('input[name="topics"]:checked')].map((input) => input.value);
-  byId("topics-error").textContent = topics.length ? "" : "Choose at least one topic.";
+  byId("topics-error").textContent = topics.length ? "" : say("topics_missing", "Choose at least one topic.");
   if (!topics.length) firstInvalid = firstInvalid || form.querySelector('input[name="topics"]');
   const zip = form.zip.value.trim();
   const zipOk = zip === "" || /^\d{5}$/.test(zip);
-  setError(form.zip, "zip-error", zipOk ? "" : "Enter a 5-digit ZIP code, or leave it empty.");
+  setError(form.zip, "zip-error", zipOk ? "" : say("zip_invalid", "Enter a 5-digit ZIP code, or leave it empty."));
   if (!zipOk) firstInvalid = firstInvalid || form.zip;
   const address = form.street_address.value.trim();
   const addressOk = address === "" || address.length >= 3;
-  setError(form.street_address, "address-error", addressOk ? "" : "Enter a street address, or leave it empty.");
+  setError(form.street_address, "address-error", addressOk ? "" : say("address_invalid", "Enter a street address, or leave it empty."));
   if (!addressOk) firstInvalid = firstInvalid || form.street_address;
   const request = { phone, topics, zip_code: zip || null, language: form.language.value };
   if (address) request.address = address;
@@ -121,33 +148,33 @@ async function submit(event) {
     });
     if (response.status === 202) {
       form.hidden = true;
-      byId("signup-status").textContent =
-        "Almost done: we sent you a text. Reply YES to it to start getting alerts.";
+      byId("signup-status").textContent = say("sent", "Almost done: we sent you a text. Reply YES to it to start getting alerts.");
       return;
     }
     const problem = response.status === 400 ? await response.json().catch(() => ({})) : {};
     // The server decides what a phone number is (the page only checks its shape): say so at the field.
     if ((problem.fields || []).includes("phone")) {
-      setError(form.phone, "phone-error", "This is not a mobile number we can text. Check it and try again.");
+      setError(form.phone, "phone-error", say("phone_refused", "This is not a mobile number we can text. Check it and try again."));
       form.phone.focus();
     }
     if ((problem.fields || []).includes("address")) {
       setError(form.street_address, "address-error",
-        "We could not find this address in our area. Check it, or give a ZIP code instead.");
+        say("address_refused", "We could not find this address in our area. Check it, or give a ZIP code instead."));
       form.street_address.focus();
     }
     const messages = {
-      400: "Please check the form and try again.",
-      429: "Too many sign-ups right now, so no text was sent. Please try again later.",
+      400: say("check_form", "Please check the form and try again."),
+      429: say("too_many", "Too many sign-ups right now, so no text was sent. Please try again later."),
     };
     byId("signup-error").textContent =
-      messages[response.status] || "Sign-up is not available right now. Please try again later.";
+      messages[response.status] || say("unavailable", "Sign-up is not available right now. Please try again later.");
   } catch {
-    byId("signup-error").textContent = "No connection. Please try again.";
+    byId("signup-error").textContent = say("no_connection", "No connection. Please try again.");
   } finally {
     button.disabled = false;
   }
 }
 
 byId("signup-form").addEventListener("submit", submit);
-loadTopics();
+byId("language").addEventListener("change", () => loadPage(byId("language").value));
+loadPage(wantedLanguage());

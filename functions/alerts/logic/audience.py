@@ -50,6 +50,24 @@ def language_served(language: str | None, languages: Iterable[str]) -> str:
     return language or "en"
 
 
+@dataclass(frozen=True)
+class Fallback:
+    """Residents who read `reads` but will get the `gets` text: no text was written in their language."""
+
+    reads: str
+    gets: str
+    residents: int
+
+
+def fallbacks(recipients: Iterable[Recipient], languages: Iterable[str]) -> list[Fallback]:
+    """Per language a resident reads, how many will get another language's text (none when no text yet)."""
+    written = list(languages)
+    if not written:
+        return []
+    counts = Counter((r.language or "en", language_served(r.language, written)) for r in recipients)
+    return [Fallback(reads, gets, n) for (reads, gets), n in sorted(counts.items()) if reads != gets]
+
+
 def count_by_language(recipients: Iterable[Recipient], languages: Iterable[str]) -> dict[str, int]:
     written = list(languages)
     counts = Counter(

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from switchboard.clock import format_timestamp
+from switchboard.translation import TranslationUnavailable, Translator
 
-from alerts.logic.audience import Recipient, Subscriber, count_by_language, select_recipients
+from alerts.logic.audience import Recipient, Subscriber, count_by_language, fallbacks, select_recipients
 from alerts.logic.links import rewrite_links
 from alerts.logic.segments import count_segments
 from alerts.models.alerts import (
@@ -24,13 +25,17 @@ from alerts.models.alerts import (
     CreateAlertRequest,
     EmergencyWithoutReason,
     EmptyText,
+    FallbackWarning,
     InvalidSendAt,
+    MachineTranslationUnavailable,
     NotCancellable,
     Preview,
     PreviewRequest,
     SendAtInPast,
     TextPreview,
     TopicOption,
+    TranslateRequest,
+    TranslationDraft,
     UnknownLanguage,
     UnknownTopic,
     UnknownZone,
@@ -105,9 +110,42 @@ def audience_of(store: ComposerStore, topics: Sequence[str], zones: Sequence[str
 def preview(store: ComposerStore, catalogue: Catalogue, request: PreviewRequest) -> Preview:
     _check_targets(catalogue, request.topics, request.zones, request.texts)
     recipients = audience_of(store, request.topics, request.zones)
+    written = [language for language, text in request.texts.items() if text.strip()]
     return Preview(
         audience=Audience(total=len(recipients), by_language=count_by_language(recipients, request.texts)),
         texts={language: _text_preview(text) for language, text in request.texts.items()},
+        # Before sending: who will get a language they did not choose (the composer offers a translation).
+        fallbacks=[
+            FallbackWarning(reads=f.reads, gets=f.gets, residents=f.residents)
+            for f in fallbacks(recipients, written)
+        ],
+    )
+
+
+def machine_translation(
+    translator: Translator | None, catalogue: Catalogue, request: TranslateRequest
+) -> TranslationDraft:
+    """A draft of the text in `target` for a person to review in the composer; it is never sent from here."""
+    for language in (request.source, request.target):
+        if language not in catalogue.languages:
+            raise UnknownLanguage("unknown language: choose from GET /api/alerts/options")
+    if translator is None:
+        raise MachineTranslationUnavailable("machine translation is not set up: write this text instead")
+    try:
+        translation = translator.translate(request.text, request.source, request.target)
+    except TranslationUnavailable as unavailable:
+        raise MachineTranslationUnavailable(
+            f"machine translation is unavailable now ({unavailable.reason}): write this text instead"
+        ) from None
+    text = translation.text.strip()
+    if not text:
+        raise MachineTranslationUnavailable("the translation came back empty: write this text instead")
+    return TranslationDraft(
+        language=request.target,
+        text=text,
+        preview=_text_preview(text),
+        provider=translation.provider,
+        stand_in=translation.marked_stand_in,
     )
 
 

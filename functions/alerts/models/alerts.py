@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import BaseModel, ConfigDict, Field, Json
+from pydantic import BaseModel, ConfigDict, Field, Json, StringConstraints
 
 AlertStatus = Literal["scheduled", "sending", "sent", "cancelled"]
 # A recipient counts in exactly one of these at any moment; the figures of an alert add up to its audience.
@@ -25,6 +25,7 @@ MAX_TEXT_LENGTH = 1_600  # Twilio's limit for one message body
 MAX_TITLE_LENGTH = 120
 TopicId = str
 ZoneId = str
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
 class _Request(BaseModel):
@@ -81,9 +82,36 @@ class TextPreview(BaseModel):
     forced_by: list[str]
 
 
+class FallbackWarning(BaseModel):
+    """`residents` who read `reads` will get the `gets` text: no text is written in their language yet."""
+
+    reads: str
+    gets: str
+    residents: int
+
+
 class Preview(BaseModel):
     audience: Audience
     texts: dict[str, TextPreview]
+    fallbacks: list[FallbackWarning] = Field(default_factory=list)
+
+
+class TranslateRequest(_Request):
+    """Machine-translate one of the composer's texts into another language, as a draft for a person to
+    review: the answer goes back into the composer, never to residents."""
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    source: LanguageCode
+    target: LanguageCode
+
+
+class TranslationDraft(BaseModel):
+    language: str
+    text: str
+    machine: Literal[True] = True  # says so on the page until a person edits or accepts it
+    preview: TextPreview
+    provider: str
+    stand_in: bool = False  # the local stack's stand-in, not a real translation: the page says so
 
 
 class AlertView(BaseModel):
@@ -201,6 +229,13 @@ class UnknownZone(AlertRefused):
 
 class UnknownLanguage(AlertRefused):
     code = "unknown_language"
+
+
+class MachineTranslationUnavailable(AlertRefused):
+    """No machine translation now (off, capped, throttled, failing, or none wired): write the text instead."""
+
+    status_code = 503
+    code = "translation_unavailable"
 
 
 class EmptyText(AlertRefused):

@@ -3,6 +3,7 @@ the alerts' schedules and start a fan-out.
 
 - `GET /api/alerts/options`, `POST /api/alerts/preview`, `POST /api/alerts`, `GET /api/alerts`,
   `GET /api/alerts/{alert_id}`, `POST /api/alerts/{alert_id}/cancel` (docs/architecture.md, "Alerts").
+- `POST /api/alerts/translate`: a machine translation of a text, as a draft for the composer to review.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from alerts.models.alerts import (
     CreateAlertRequest,
     Preview,
     PreviewRequest,
+    TranslateRequest,
+    TranslationDraft,
 )
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -38,6 +41,10 @@ from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import AlertsApiSettings, load_settings
 from switchboard.staff_routes import NotAuthenticated, jwt_claims, table_gate
+from switchboard.translation import Translation, Translator
+from translation.dal.translation_table import TranslationTable
+from translation.integrations.amazon import amazon_translate
+from translation.logic.conversation import MeteredTranslator
 from zones.dal.zones_table import ZonesTable
 
 if TYPE_CHECKING:
@@ -74,6 +81,21 @@ class AlertsApiDependencies:
     zones: ZonesTable
     starter: AlertStarter
     audit: AuditLog
+    # Machine translation for review: Amazon Translate (locally its stand-in) behind the agency's off switch
+    # and monthly cap, like conversations; None answers 503 and staff write the text.
+    translator: Translator | None = None
+
+
+class ReviewTranslator:
+    """The composer's drafts go through the same metering as conversations: the agency's settings are read at
+    each call (an admin may turn translation off at any time) and the characters count against the month."""
+
+    def __init__(self, store: TranslationTable) -> None:
+        self._store = store
+        self._metered = MeteredTranslator(amazon_translate(), store)
+
+    def translate(self, text: str, source: str | None, target: str) -> Translation:
+        return self._metered.translate(text, source, target, self._store.settings())
 
 
 @cache
@@ -93,6 +115,7 @@ def dependencies() -> AlertsApiDependencies:
             ),
         ),
         audit=AuditLog(table),
+        translator=ReviewTranslator(TranslationTable(table)),
     )
 
 
@@ -124,6 +147,14 @@ def get_options() -> AlertOptions:
 @app.post("/api/alerts/preview")
 def post_preview(request: PreviewRequest) -> Preview:
     return compose.preview(dependencies().store, catalogue(), request)
+
+
+@app.post("/api/alerts/translate")
+def post_translate(request: TranslateRequest) -> TranslationDraft:
+    deps = dependencies()
+    draft = compose.machine_translation(deps.translator, catalogue(), request)
+    deps.audit.record(actor(), "alert.translate", detail={"source": request.source, "target": request.target})
+    return draft
 
 
 @app.post("/api/alerts")

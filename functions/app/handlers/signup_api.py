@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from inbox.dal.agency_settings import AgencyName
 from inbox.dal.consent_table import ConsentTable
@@ -26,6 +27,7 @@ from subscriptions.models.signup import (
     UnknownTopic,
     UnsupportedNumber,
 )
+from switchboard import i18n
 from switchboard.body_caps import SIGNUP_BODY_BYTES, refuse_bodies_over
 from switchboard.languages import Language
 from switchboard.observability import logger, metrics, tracer
@@ -70,13 +72,19 @@ def dependencies() -> SignupDependencies:
 
 
 @app.get("/api/public/topics")
-def get_topics() -> TopicList:
+def get_topics(
+    lang: Annotated[str, Query(pattern=r"^[A-Za-z]{2}([-_][A-Za-z0-9]{2,8})?$")] = "en",
+) -> TopicList:
+    """The agency's topics and the page's own words, in `lang` (?lang=es; English for one with no catalog)."""
     deps = dependencies()
     topics = deps.consent.topics()
+    chosen = i18n.supported(lang)
     return TopicList(
         agency=deps.agency_name(),
-        topics=[TopicView(code=t.code, name=t.name) for t in topics],
+        topics=[TopicView(code=t.code, name=t.name_in(chosen)) for t in topics],
         languages=list(get_args(Language)),
+        lang=chosen,
+        words=i18n.domain("signup_page", chosen),
     )
 
 

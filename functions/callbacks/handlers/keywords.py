@@ -42,34 +42,39 @@ def callback_keyword_step(
     department = os.environ.get("CALLBACK_DEPARTMENT", "general")
 
     @cache
-    def wired() -> tuple[Any, Any, Any]:
+    def wired() -> tuple[Any, Any, Any, Any]:
         import boto3
+        from inbox.dal.consent_table import ConsentTable
 
         from callbacks.dal.callback_table import BookingTable
         from callbacks.integrations.task_responses import WorkflowStarter
         from callbacks.logic.booking import BusinessHours
 
         hours = BusinessHours.parse(hours_text, zone)
-        return BookingTable(table), WorkflowStarter(boto3.client("stepfunctions"), arn), hours
+        workflows = WorkflowStarter(boto3.client("stepfunctions"), arn)
+        return BookingTable(table), workflows, hours, ConsentTable(table)
 
-    def booking() -> Booking:
+    def booking(text: InboundText) -> Booking:
+        """The booking for this resident, answering in their stored language (the sign-up's, or the language
+        of a consent keyword they used)."""
         from callbacks.logic.booking import Booking
 
-        bookings, workflows, hours = wired()
-        return Booking(bookings, workflows, hours, agency_name(), department)
+        bookings, workflows, hours, consent = wired()
+        lang = consent.load_state(text.address).language
+        return Booking(bookings, workflows, hours, agency_name(), department, lang=lang)
 
     def on_callback(text: InboundText, keyword: OtherKeyword) -> str | None:
         if keyword.rest and keyword.rest[0] == "CANCEL":
-            return booking().cancel(text.thread_id)
+            return booking(text).cancel(text.thread_id)
         if keyword.rest:
             return None  # "callback me tomorrow please": a message for staff
-        return booking().offer_slots(text.thread_id)
+        return booking(text).offer_slots(text.thread_id)
 
     def on_reschedule(text: InboundText, keyword: OtherKeyword) -> str | None:
-        return booking().offer_slots(text.thread_id) if not keyword.rest else None
+        return booking(text).offer_slots(text.thread_id) if not keyword.rest else None
 
     def on_number(text: InboundText, keyword: OtherKeyword) -> str | None:
-        return booking().pick(text.thread_id, int(keyword.keyword)) if not keyword.rest else None
+        return booking(text).pick(text.thread_id, int(keyword.keyword)) if not keyword.rest else None
 
     handlers = {"CALLBACK": on_callback, "RESCHEDULE": on_reschedule}
     handlers.update({str(number): on_number for number in range(1, OFFERED + 1)})

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from switchboard import i18n
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger
 
@@ -106,13 +107,18 @@ class Booking:
     agency_name: str
     department: str = "general"
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    lang: str | None = None  # the resident's stored language: every answer and time is written in it
+
+    def _say(self, key: str, **values: object) -> str:
+        return i18n.say(f"callbacks.{key}", self.lang, agency=self.agency_name, **values)
+
+    def _when(self, iso: str) -> str:
+        return local_time(iso, self.hours.zone, self.lang)
 
     def offer_slots(self, thread_id: str) -> str:
         size = self.store.roster_size(self.department)
         if size <= 0:
-            return (
-                f"{self.agency_name}: callbacks are not available right now. Reply here and staff will answer"
-            )
+            return self._say("unavailable")
         now = self.clock()
         candidates = [iso_z(s) for s in candidate_slots(self.hours, now)]
         free: list[str] = []
@@ -124,12 +130,12 @@ class Booking:
                 break
         free = free[:OFFERED]
         if not free:
-            return (
-                f"{self.agency_name}: no callback times are free in the next two weeks. Reply here instead."
-            )
+            return self._say("none_free")
         self.store.save_offer(thread_id, self.department, free, utc_now_iso())
-        lines = [f"{i}) {local_time(s, self.hours.zone)}" for i, s in enumerate(free, start=1)]
-        return f"{self.agency_name}: when should we call you? Reply with a number: " + "; ".join(lines)
+        lines = [
+            i18n.say("callbacks.slot", self.lang, number=i, when=self._when(s)) for i, s in enumerate(free, 1)
+        ]
+        return self._say("offer", slots="; ".join(lines))
 
     def pick(self, thread_id: str, number: int) -> str | None:
         """None when there is no open offer (the number is then an ordinary message for staff)."""
@@ -138,7 +144,7 @@ class Booking:
             return None
         department, slots = offer
         if not 1 <= number <= len(slots):
-            return f"{self.agency_name}: please reply with a number from 1 to {len(slots)}."
+            return self._say("pick_in_range", count=len(slots))
         slot = slots[number - 1]
         existing = self.store.active_callback(thread_id)
         if existing is not None:
@@ -151,24 +157,20 @@ class Booking:
             department=department,
             slot_at=slot,
             remind_at=iso_z(remind_at),
+            language=self.lang,
         )
         if not self.store.reserve(start, self.store.roster_size(department), utc_now_iso()):
-            return f"{self.agency_name}: that time was just taken. Reply CALLBACK to see free times."
+            return self._say("taken")
         self.workflows.start(start.callback_id, start.model_dump())
         logger.info("Callback booked", extra={"callback_id": start.callback_id, "department": department})
-        return (
-            f"{self.agency_name}: booked. We will call you {local_time(slot, self.hours.zone)}. "
-            "Reply RESCHEDULE to change it or CALLBACK CANCEL to cancel."
-        )
+        return self._say("booked", when=self._when(slot))
 
     def cancel(self, thread_id: str) -> str:
         existing = self.store.active_callback(thread_id)
         if existing is None:
-            return f"{self.agency_name}: you have no callback booked. Reply CALLBACK to book one."
+            return self._say("none_booked")
         self._cancel(existing, "cancelled by the resident")
-        return (
-            f"{self.agency_name}: your callback {local_time(existing.slot_at, self.hours.zone)} is cancelled."
-        )
+        return self._say("cancelled", when=self._when(existing.slot_at))
 
     def _cancel(self, callback: Callback, cause: str) -> None:
         if self.store.cancel(callback, utc_now_iso()):

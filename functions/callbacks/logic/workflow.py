@@ -10,8 +10,8 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
+from switchboard import i18n
 from switchboard.clock import utc_now_iso
 from switchboard.observability import logger
 
@@ -38,9 +38,9 @@ class CallbackCancelled(Exception):
     """The resident cancelled: the step has nothing to do (the execution is being stopped)."""
 
 
-def local_time(iso: str, zone: str) -> str:
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
-    return moment.strftime("%a %b %-d at %-I:%M %p")
+def local_time(iso: str, zone: str, lang: str | None = None) -> str:
+    """A slot as the resident reads it, in their language and the agency's time zone."""
+    return i18n.when(datetime.fromisoformat(iso.replace("Z", "+00:00")), lang, zone)
 
 
 def message_id_for(callback_id: str, step: str, attempt: int) -> str:
@@ -71,11 +71,10 @@ def run_step(
     if step == "remind":
         if callback.status != "booked":  # a retried step: the reminder already went out
             return {"callback_id": start.callback_id, "step": step, "repeated": True}
-        when = local_time(start.slot_at, zone)
+        when = local_time(start.slot_at, zone, start.language)
         text(
             start.thread_id,
-            f"{agency_name}: reminder, we will call you back {when}. Reply CANCEL CALLBACK to cancel or "
-            "RESCHEDULE to pick another time.",
+            i18n.say("callbacks.reminder", start.language, agency=agency_name, when=when),
             message_id_for(start.callback_id, "remind", 0),
         )
         store.set_status(start.callback_id, "reminded", now())
@@ -98,8 +97,7 @@ def run_step(
             return {"callback_id": start.callback_id, "step": step, "repeated": True}
         text(
             start.thread_id,
-            f"{agency_name}: we tried to call you twice and could not reach you. Reply CALLBACK to book "
-            "another time.",
+            i18n.say("callbacks.no_answer", start.language, agency=agency_name),
             message_id_for(start.callback_id, "no_answer", 0),
         )
         store.set_status(start.callback_id, "no_answer", now(), outcome="no_answer")

@@ -32,6 +32,8 @@ class CallbackStart(BaseModel):
     slot_at: str  # ISO-8601 UTC, Z
     remind_at: str  # ISO-8601 UTC, Z; not after slot_at
     attempt: int = 1
+    # The resident's language, for the texts the workflow sends (reminder, no answer).
+    language: str | None = Field(default=None, max_length=16)
 
 
 class Callback(BaseModel):

@@ -214,16 +214,29 @@ class ConsentTable:
                 KeyConditionExpression=Key("pk").eq(TOPICS_PK) & Key("sk").begins_with(TOPIC_SK_PREFIX)
             )
             found = tuple(
-                Topic(code=str(item["code"]), name=str(item.get("name") or item["code"]))
+                Topic(
+                    code=str(item["code"]),
+                    name=str(item.get("name") or item["code"]),
+                    local=tuple(
+                        (str(lang), str(words["word"]), str(words["name"]))
+                        for lang, words in sorted(dict(item.get("local") or {}).items())
+                    ),
+                )
                 for item in response.get("Items", [])
             )
             self._topics = (now, found)
         return self._topics[1]
 
     def put_topic(self, topic: Topic) -> None:
-        self._table.put_item(
-            Item={"pk": TOPICS_PK, "sk": topic_sk(topic.code), "code": topic.code, "name": topic.name}
-        )
+        item: dict[str, Any] = {
+            "pk": TOPICS_PK,
+            "sk": topic_sk(topic.code),
+            "code": topic.code,
+            "name": topic.name,
+        }
+        if topic.local:
+            item["local"] = {lang: {"word": word, "name": name} for lang, word, name in topic.local}
+        self._table.put_item(Item=item)
         self._topics = None
 
     def resident_of_thread(self, thread_id: str) -> str | None:

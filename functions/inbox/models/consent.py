@@ -66,3 +66,12 @@ class ConsentState:
 class Topic:
     code: str  # "WATER": what residents type
     name: str  # "Water service": what staff and the HELP reply show
+    # The topic in other languages: (lang, the word residents type, the name they read), e.g.
+    # ("es", "AGUA", "servicio de agua"). The code works in every language.
+    local: tuple[tuple[str, str, str], ...] = ()
+
+    def word_in(self, lang: str | None) -> str:
+        return next((word for where, word, _ in self.local if where == lang), self.code)
+
+    def name_in(self, lang: str | None) -> str:
+        return next((name for where, _, name in self.local if where == lang), self.name)

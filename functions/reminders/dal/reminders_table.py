@@ -55,6 +55,7 @@ class RemindersTable:
                 "record_id": record["record_id"],
                 "kind": record["kind"],
                 "due_date": record["due_date"],
+                "language": record.get("language") or "en",  # DONE is answered in it
             }
         )
         return True

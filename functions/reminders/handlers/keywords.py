@@ -6,9 +6,15 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from inbox.pipeline import InboundText, KeywordStep, StepContract, SystemReplies
+from switchboard import i18n
 from switchboard.words import OtherKeyword
 
-KIND_WORDS = {"licence_renewal": "your licence renewal", "payment_due": "your payment"}
+
+def _about(kind: str, lang: str) -> str:
+    """What a reminder was about, in the resident's words ("your payment"); an agency's kind by its name."""
+    key = f"reminders.about_{kind}"
+    return i18n.say(key, lang) if i18n.has(key) else kind.replace("_", " ")
+
 
 REMINDER_KEYWORDS = StepContract(
     name="reminder_keywords",
@@ -35,9 +41,8 @@ def reminder_keyword_step(
         stopped = done_by_resident(RemindersTable(table), text.address, text.received_at)
         if not stopped:
             return None  # no reminders running: staff read it like any message
-        about = ", ".join(
-            sorted({KIND_WORDS.get(s["kind"], str(s["kind"]).replace("_", " ")) for s in stopped})
-        )
-        return f"{agency_name()}: Thank you. We will not remind you about {about} again."
+        lang = str(stopped[0].get("language") or i18n.DEFAULT)
+        about = ", ".join(sorted({_about(str(s["kind"]), lang) for s in stopped}))
+        return i18n.say("reminders.done", lang, agency=agency_name(), about=about)
 
     return KeywordStep(REMINDER_KEYWORDS, {"DONE": on_done}, replies, reserved=reserved)

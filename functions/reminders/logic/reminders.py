@@ -17,11 +17,13 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from switchboard import i18n
 from switchboard.clock import format_timestamp
+from switchboard.languages import Language
 from switchboard.log_hash import keyed_digest
 from switchboard.observability import logger, redact_address
 from switchboard.quiet_hours import QuietHours
@@ -36,27 +38,17 @@ from reminders.models.reminders import (
     UploadResult,
 )
 
+
+def _default_plan(kind: str, offsets_days: list[int]) -> ReminderPlan:
+    """A kind's words in every language of the catalogs (reminders.<kind>); an agency plan may override."""
+    known = set(get_args(Language))
+    texts = {lang: i18n.text_of(f"reminders.{kind}", lang)[0] for lang in i18n.languages() if lang in known}
+    return ReminderPlan(kind=kind, offsets_days=offsets_days, texts=texts)  # type: ignore[arg-type]
+
+
 DEFAULT_PLANS = {
-    "licence_renewal": ReminderPlan(
-        kind="licence_renewal",
-        offsets_days=[30, 7, 1],
-        texts={
-            "en": "{agency}: Hi {name}, your licence must be renewed by {due_date}. Reply DONE once it is, "
-            "STOP to stop texts.",
-            "es": "{agency}: Hola {name}, debe renovar su licencia antes del {due_date}. Responda DONE "
-            "cuando lo haya hecho, STOP para no recibir más mensajes.",
-        },
-    ),
-    "payment_due": ReminderPlan(
-        kind="payment_due",
-        offsets_days=[14, 3, 1],
-        texts={
-            "en": "{agency}: Hi {name}, a payment is due on {due_date}. Reply DONE once paid, STOP to "
-            "stop texts.",
-            "es": "{agency}: Hola {name}, tiene un pago pendiente para el {due_date}. Responda DONE cuando "
-            "haya pagado, STOP para no recibir más mensajes.",
-        },
-    ),
+    "licence_renewal": _default_plan("licence_renewal", [30, 7, 1]),
+    "payment_due": _default_plan("payment_due", [14, 3, 1]),
 }
 
 
@@ -249,13 +241,13 @@ def reminder_text(record: dict[str, Any], sender: Sender) -> str:
     # Every uploaded kind had a plan (plans are never deleted); a missing one fails the step, and the
     # workflow's failure path marks the record failed, rather than sending another kind's words.
     plan = plans_by_kind(sender.store)[str(record["kind"])]
-    template = plan.texts.get(str(record.get("language") or "en")) or plan.texts["en"]
-    due = date.fromisoformat(str(record["due_date"]))
+    lang = str(record.get("language") or i18n.DEFAULT)
+    template = plan.texts.get(lang) or plan.texts["en"]  # type: ignore[call-overload]
+    written_in = lang if lang in plan.texts else i18n.DEFAULT
+    due = datetime.combine(date.fromisoformat(str(record["due_date"])), time(12), tzinfo=sender.zone)
     values = {
-        "name": str(record.get("name") or "").split(" ")[0] or "there",
-        "due_date": due.strftime("%b %d, %Y")
-        if record.get("language", "en") == "en"
-        else due.strftime("%d/%m/%Y"),
+        "name": str(record.get("name") or "").split(" ")[0] or i18n.say("reminders.no_name", written_in),
+        "due_date": i18n.when(due, written_in, sender.zone, "date"),
         "agency": sender.agency_name,
     }
     return template.format_map(values)

@@ -24,16 +24,14 @@ from inbox.models.consent import (
     Topic,
 )
 from inbox.pipeline import CONTINUE, InboundMessage, InboundText, StepContract, StepResult, SystemReplies
+from switchboard import i18n
 from switchboard.geo.places import Place, ZoneSource, describe_zones, place_of_text
 from switchboard.geo.zones import AddressNotFound
 from switchboard.observability import logger, metrics, redact_address
+from switchboard.words import words_of
 
 from subscriptions.logic.keywords import (
     ALL,
-    HELP_WORDS,
-    JOIN_WORDS,
-    START_WORDS,
-    STOP_WORDS,
     Command,
     Help,
     Join,
@@ -42,12 +40,13 @@ from subscriptions.logic.keywords import (
     ZipCode,
     parse_command,
     reads_like_revocation,
+    vocabulary,
 )
 
 REVOCATION_FLAG = "revocation_request"
 
-# Words no other keyword step may take: the consent step owns them (it runs first).
-RESERVED_WORDS = STOP_WORDS | START_WORDS | HELP_WORDS | JOIN_WORDS | {"OPT", "PLEASE"}
+# Words no other keyword step may take, in every language: the consent step owns them (it runs first).
+RESERVED_WORDS = vocabulary().first_words
 
 
 class ConsentStore(Protocol):
@@ -152,7 +151,7 @@ def answer_consent(
         "from_hash": redact_address(text.address),
     }
     topics = consent.topics()
-    command = parse_command(text.body, {topic.code for topic in topics})
+    command = parse_command(text.body, {topic.code for topic in topics}, topic_aliases(topics))
     if command is not None:
         state = consent.load_state(text.address)
         replayed = consent.applied(text.address, text.received_at, text.sid)
@@ -192,13 +191,10 @@ def _answer_place(
     replayed = consent.applied(text.address, text.received_at, text.sid)
     if state.awaiting != AWAITING_ZIP and not replayed:
         return None
+    lang = state.language
     if place is None or not place.zones:
-        reason = "find that address" if missing else "match that place to an alert area"
-        replies.send(
-            text,
-            f"{agency}: We could not {reason}. Reply with your 5-digit ZIP code, or your street address "
-            "(e.g. 120 Elm St).",
-        )
+        key = "consent.address_not_found" if missing else "consent.place_outside_zones"
+        replies.send(text, i18n.say(key, lang, agency=agency))
         return KeywordOutcome(kind="zone_unknown", replied=True, replayed=replayed)
     change = ConsentChange(
         address=text.address,
@@ -213,11 +209,8 @@ def _answer_place(
     )
     if not replayed:
         consent.record([change], state, apply_change(state, change))
-    replies.send(
-        text,
-        f"{agency}: Thanks. You will get alerts for {describe_zones(place.zones, place.names)}. "
-        "Reply STOP to unsubscribe.",
-    )
+    where = describe_zones(place.zones, place.names, lang)
+    replies.send(text, i18n.say("consent.zone_set", lang, agency=agency, where=where))
     metrics.add_metric(name="Keyword_zone", unit=MetricUnit.Count, value=1)
     return KeywordOutcome(kind="zone", replied=True, replayed=replayed)
 
@@ -231,9 +224,18 @@ def plan_command(
     *,
     replayed: bool = False,
 ) -> Plan | None:
-    """What `command` changes and what to answer; None when it is no command here (an unasked-for ZIP)."""
-    names = {topic.code: topic.name for topic in topics}
-    codes = ", ".join(topic.code for topic in topics)
+    """What `command` changes and what to answer; None when it is no command here (an unasked-for ZIP).
+
+    The answer is in the language of the keyword used ("ALTO" is answered in Spanish, and a change it makes
+    records Spanish as the resident's language); the carriers' English words keep a language already chosen.
+    A ZIP code has no language: the resident's stored one is used.
+    """
+    lang = state.language if isinstance(command, ZipCode) else command.lang
+    names = {topic.code: topic.name_in(lang) for topic in topics}
+    codes = ", ".join(topic.word_in(lang) for topic in topics)
+
+    def say(key: str, **values: object) -> str:
+        return i18n.say(f"consent.{key}", lang, agency=agency, **values)
 
     def change(topic: str, action: ConsentAction, zone: str | None = None) -> ConsentChange:
         return ConsentChange(
@@ -253,68 +255,63 @@ def plan_command(
             after = apply_change(after, item)
         if awaiting:
             after = replace(after, awaiting=awaiting)
+        if changes and lang != i18n.DEFAULT and not isinstance(command, ZipCode):
+            after = replace(after, language=lang)
         return Plan(kind=kind, changes=tuple(changes), after=after, reply=reply)
 
     if isinstance(command, OptOut):
         if command.topic is None:
-            return planned(
-                "opt_out",
-                [change(ALL_TOPICS, "opt_out")],
-                f"{agency}: You are unsubscribed and will get no more messages from us. "
-                "Reply START to resubscribe.",
-            )
+            return planned("opt_out", [change(ALL_TOPICS, "opt_out")], say("opted_out_all"))
+        topic_name = names.get(command.topic, command.topic)
         return planned(
-            "opt_out",
-            [change(command.topic, "opt_out")],
-            f"{agency}: You will no longer get {names.get(command.topic, command.topic)} alerts. "
-            "Reply STOP to stop all messages.",
+            "opt_out", [change(command.topic, "opt_out")], say("opted_out_topic", topic=topic_name)
         )
     if isinstance(command, OptIn) and command.topic is None:
-        return planned(
-            "opt_in",
-            [change(ALL_TOPICS, "opt_in")],
-            f"{agency}: You are resubscribed. Reply HELP for help, STOP to unsubscribe.",
-        )
+        return planned("opt_in", [change(ALL_TOPICS, "opt_in")], say("opted_in_all"))
     if isinstance(command, Help):
-        return planned(
-            "help",
-            [],
-            f"{agency}: Reply JOIN for alerts, STOP to end all messages, or STOP and a topic "
-            "(e.g. STOP WATER) to end one. Msg&data rates may apply.",
-        )
+        example = topics[0].word_in(lang) if topics else "WATER"
+        return planned("help", [], say("help", example=example))
     if isinstance(command, Join) and command.topic is None:
         if command.unknown:
-            return planned(
-                "join", [], f"{agency}: {command.unknown} is not a topic. Reply JOIN and one of: {codes}."
-            )
+            return planned("join", [], say("not_a_topic", word=command.unknown, codes=codes))
         if not topics:
-            return planned("join", [], f"{agency}: No alert topics are open yet. Reply HELP for help.")
-        return planned("join", [], f"{agency}: Reply JOIN and a topic: {codes}. Or reply JOIN ALL.")
+            return planned("join", [], say("no_topics"))
+        return planned("join", [], say("choose_topic", codes=codes))
     if isinstance(command, Join | OptIn):
         chosen = [t.code for t in topics] if command.topic == ALL else [str(command.topic)]
         if not chosen:
-            return planned("join", [], f"{agency}: No alert topics are open yet. Reply HELP for help.")
-        label = ", ".join(chosen) if command.topic == ALL else names.get(chosen[0], chosen[0])
+            return planned("join", [], say("no_topics"))
+        label = codes if command.topic == ALL else names.get(chosen[0], chosen[0])
         if state.zones:
-            where = describe_zones(state.zones)
+            where = describe_zones(state.zones, (), lang)
             return planned(
                 "join",
                 [change(code, "opt_in") for code in chosen],
-                f"{agency}: You are subscribed to {label} alerts for {where}. Reply STOP to unsubscribe.",
+                say("subscribed_for", topics=label, where=where),
             )
         return planned(
             "join",
             [change(code, "opt_in") for code in chosen],
-            f"{agency}: You are subscribed to {label} alerts. Reply with your 5-digit ZIP code or street "
-            "address to get alerts for your area. Reply STOP to unsubscribe.",
+            say("subscribed_ask_place", topics=label),
             awaiting=AWAITING_ZIP,
         )
     if isinstance(command, ZipCode):
         if state.awaiting != AWAITING_ZIP and not replayed:
             return None
+        where = describe_zones([f"zip:{command.zip_code}"], (), lang)
         return planned(
             "zone",
             [change(ALL_TOPICS, "set_zone", zone=f"zip:{command.zip_code}")],
-            f"{agency}: Thanks. You will get alerts for ZIP {command.zip_code}. Reply STOP to unsubscribe.",
+            say("zone_set", where=where),
         )
     return None
+
+
+def topic_aliases(topics: Sequence[Topic]) -> dict[str, str]:
+    """Each topic's word in other languages, as keywords read it ("AGUA" -> "WATER")."""
+    return {
+        " ".join(words_of(word)): topic.code
+        for topic in topics
+        for _, word, _ in topic.local
+        if words_of(word)
+    }

@@ -16,6 +16,7 @@ from inbox.logic.consent_rules import apply_change
 from inbox.models.consent import ALL_TOPICS, ConsentChange, Topic
 from inbox.models.records import new_id
 from inbox.pipeline import InboundText, KeywordStep, StepContract, SystemReplies
+from switchboard import i18n
 from switchboard.clock import utc_now_iso
 from switchboard.geo.places import Place, ZoneSource, describe_zones, place_of_address
 from switchboard.geo.zones import AddressNotFound, zip_zone
@@ -25,6 +26,7 @@ from switchboard.public_texts import PublicTextGuard, TooManyTexts, UnsupportedC
 from switchboard.words import OtherKeyword
 
 from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentStore
+from subscriptions.logic.keywords import vocabulary
 from subscriptions.models.signup import (
     PENDING_FOR_S,
     RESEND_AFTER_S,
@@ -35,7 +37,8 @@ from subscriptions.models.signup import (
     UnsupportedNumber,
 )
 
-CONFIRM_WORDS = frozenset({"YES", "Y"})
+# YES, Y, SÍ, CÓ...: every language's answers to the confirmation text (catalogs/<lang>/keywords.json).
+CONFIRM_WORDS = frozenset(phrase[0] for phrase in vocabulary().confirm)
 
 
 class PendingSignups(Protocol):
@@ -113,13 +116,7 @@ def request_signup(
     except TooManyTexts:
         signups.remove(address)  # no text went out: a later request may send it
         raise
-    where = _where(signup)
-    texts.send_first(
-        address,
-        signup.signup_id,
-        f"{agency}: Reply YES to get {', '.join(request.topics)} alerts{where}. "
-        "Msg&data rates may apply. Reply STOP to cancel.",
-    )
+    texts.send_first(address, signup.signup_id, _text("signup.confirm_request", signup, topics, agency))
     logger.info("Sign-up confirmation queued", extra=log_keys)
     metrics.add_metric(name="SignupRequested", unit=MetricUnit.Count, value=1)
     return True
@@ -135,7 +132,8 @@ def confirm_signup_handler(
     """The YES keyword: subscribes as the sign-up asked, with the sign-up as the ledger's source."""
 
     def confirm(text: InboundText, keyword: OtherKeyword) -> str | None:
-        if keyword.rest not in ((), ("PLEASE",)):
+        said = _confirm_language(keyword)
+        if said is None:
             return None
         signup = signups.pending(text.address, int(now()))
         if signup is None:
@@ -152,6 +150,8 @@ def confirm_signup_handler(
             )
             for topic in signup.topics
         ]
+        # The page's choice, unless the resident answered in another language than English ("SÍ").
+        language = signup.language if said == i18n.DEFAULT else said
         zones = _zones_of(signup)
         if zones:
             changes.append(
@@ -162,13 +162,9 @@ def confirm_signup_handler(
             after = before
             for change in changes:
                 after = apply_change(after, change)
-            consent.record(changes, before, replace(after, language=signup.language, awaiting=None))
+            consent.record(changes, before, replace(after, language=language, awaiting=None))
         signups.remove(text.address)
-        where = _where(signup)
-        return (
-            f"{agency_name()}: You are subscribed to {', '.join(signup.topics)} alerts{where}. "
-            "Reply STOP to unsubscribe, HELP for help."
-        )
+        return _text("signup.subscribed", replace(signup, language=language), consent.topics(), agency_name())
 
     return confirm
 
@@ -192,7 +188,9 @@ def signup_confirmation_step(
 ) -> KeywordStep:
     """YES (or Y) to the hosted sign-up page's double opt-in text."""
     confirm = confirm_signup_handler(consent=consent, signups=signups, agency_name=agency_name, now=now)
-    return KeywordStep(SIGNUP_CONFIRMATION, {"YES": confirm, "Y": confirm}, replies, reserved=RESERVED_WORDS)
+    return KeywordStep(
+        SIGNUP_CONFIRMATION, dict.fromkeys(CONFIRM_WORDS, confirm), replies, reserved=RESERVED_WORDS
+    )
 
 
 def _zones_of(signup: PendingSignup) -> tuple[str, ...]:
@@ -202,8 +200,26 @@ def _zones_of(signup: PendingSignup) -> tuple[str, ...]:
     return tuple(zones)
 
 
-def _where(signup: PendingSignup) -> str:
-    """ " for ZIP 94110", " for Elm Park", or nothing: the confirmation texts name the resident's zones."""
-    if signup.zone_names:
-        return f" for {describe_zones(signup.zones, signup.zone_names)}"
-    return f" for ZIP {signup.zip_code}" if signup.zip_code else ""
+def _confirm_language(keyword: OtherKeyword) -> str | None:
+    """The language of a confirmation ("YES", "sí", "Đồng ý", "yes please"), None when it is none."""
+    words = (keyword.keyword, *keyword.rest)
+    confirm = vocabulary().confirm
+    for size in range(len(words), 0, -1):
+        said, rest = confirm.get(words[:size]), words[size:]
+        if said is not None and (not rest or rest in vocabulary().please):
+            return said
+    return None
+
+
+def _text(key: str, signup: PendingSignup, topics: Sequence[Topic], agency: str) -> str:
+    """A sign-up text in the resident's language, naming their topics and, when known, their zones."""
+    lang = signup.language
+    words = {topic.code: topic.word_in(i18n.supported(lang)) for topic in topics}
+    named = ", ".join(words.get(code, code) for code in signup.topics)
+    if signup.zone_names or signup.zip_code:
+        names = signup.zone_names
+        zones = signup.zones if names else (zip_zone(str(signup.zip_code)),)
+        return i18n.say(
+            f"{key}_for", lang, agency=agency, topics=named, where=describe_zones(zones, names, lang)
+        )
+    return i18n.say(key, lang, agency=agency, topics=named)

@@ -56,8 +56,12 @@ class TopicView(BaseModel):
 
 class TopicList(BaseModel):
     agency: str
-    topics: list[TopicView]
+    topics: list[TopicView]  # named in `lang`
     languages: list[str]
+    lang: str = "en"  # the language of `words` and of the topics' names (English for one with no catalog)
+    words: dict[
+        str, str
+    ] = {}  # the page's words (catalogs/<lang>/signup_page.json), keyed without the domain
 
 
 @dataclass(frozen=True)

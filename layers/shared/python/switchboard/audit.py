@@ -52,6 +52,7 @@ AuditAction = Literal[
     "alert_group.reply",
     "alert.create",
     "alert.cancel",
+    "alert.translate",
     "thread.call",
     "staff.phone",
     "notice.save",

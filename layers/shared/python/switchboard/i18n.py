@@ -134,3 +134,17 @@ def when(moment: datetime, lang: str | None, zone: str | ZoneInfo, style: Style 
 def _only(parts: dict[str, object], key: str, lang: str | None) -> dict[str, object]:
     wanted = fields(text_of(key, lang)[0])
     return {name: value for name, value in parts.items() if name in wanted}
+
+
+def domain(name: str, lang: str | None) -> dict[str, str]:
+    """Every text of one domain (a page's or the widget's words), keyed without the domain, in `lang` with
+    English for any key its catalog lacks: what a browser is sent to fill a page with."""
+    prefix = f"{name}."
+    chosen = supported(lang)
+    words = {
+        key.removeprefix(prefix): text for key, text in catalog(DEFAULT).items() if key.startswith(prefix)
+    }
+    words.update(
+        {key.removeprefix(prefix): text for key, text in catalog(chosen).items() if key.startswith(prefix)}
+    )
+    return words

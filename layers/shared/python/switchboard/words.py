@@ -20,8 +20,11 @@ class OtherKeyword:
 
 def words_of(body: str) -> tuple[str, ...]:
     """The message as carriers compare it: compatibility-normalized (full-width letters become ASCII),
-    upper case, every run of punctuation or whitespace one separator."""
-    text = unicodedata.normalize("NFKC", body).upper()
+    upper case, accents dropped ("sí" and "SI" are one keyword), every run of punctuation or whitespace one
+    separator."""
+    text = unicodedata.normalize("NFKD", body)
+    text = unicodedata.normalize("NFKC", "".join(ch for ch in text if not unicodedata.combining(ch))).upper()
+    text = text.replace("\u0110", "D")  # Vietnamese Đ has no decomposition: "ĐĂNG KÝ" is typed "DANG KY" too
     cleaned = "".join(ch if ch.isalnum() else " " for ch in text)
     return tuple(cleaned.split())
 

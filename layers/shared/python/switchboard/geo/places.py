@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from switchboard import i18n
 from switchboard.geo.addresses import AddressPoint, looks_like_address, normalize_address, parse_point
 from switchboard.geo.geometry import multipolygon_contains
 from switchboard.geo.zones import ZIP_PREFIX, AddressNotFound, GeoPoint, PolygonZone, zip_zone
@@ -59,11 +60,12 @@ def place_of_text(source: ZoneSource, text: str) -> Place | None:
     return None
 
 
-def describe_zones(zones: Sequence[str], names: Sequence[str] = ()) -> str:
-    """How a reply names where the resident gets alerts for: "ZIP 94110", "Elm Park, Mission", "your area"."""
+def describe_zones(zones: Sequence[str], names: Sequence[str] = (), lang: str | None = None) -> str:
+    """How a reply names where the resident gets alerts for, in their language: "ZIP 94110", "Elm Park,
+    Mission", "your area"."""
     if names:
         return ", ".join(names[:3])
     zips = [zone.removeprefix(ZIP_PREFIX) for zone in zones if zone.startswith(ZIP_PREFIX)]
     if zips and len(zips) == len(zones):
-        return "ZIP " + ", ".join(zips)
-    return "your area"
+        return i18n.say("places.zip", lang, zips=", ".join(zips))
+    return i18n.say("places.your_area", lang)
