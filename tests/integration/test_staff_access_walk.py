@@ -135,6 +135,19 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("DELETE", "/api/zones/{zone_id}"): ("supervisor", None),
     ("POST", "/api/zones/address-points"): ("supervisor", None),
     ("POST", "/api/zones/lookup"): ("agent", None),
+    ("POST", "/api/zones/upload"): (
+        "supervisor",
+        {"body": {"file_name": "z.geojson", "content_base64": "e30="}},
+    ),
+    # topics and subscribers managed on the page (issue 16 item 7)
+    ("GET", "/api/topics"): ("supervisor", None),
+    ("POST", "/api/topics"): ("supervisor", {"body": {"code": "HEAT", "name": "Heat"}}),
+    ("PUT", "/api/topics/{code}"): ("supervisor", {"body": {"name": "Heat"}}),
+    ("POST", "/api/subscribers/lookup"): ("supervisor", {"body": {"address": "+15555550101"}}),
+    ("POST", "/api/subscribers/opt-out"): (
+        "supervisor",
+        {"body": {"address": "+15555550101", "topic": "ALL", "reason": "asked by phone"}},
+    ),
     ("POST", "/api/reminders/records"): ("supervisor", {"body": {"csv": "name\n"}}),
     ("GET", "/api/reminders/records"): ("agent", None),
     ("POST", "/api/reminders/records/{record_id}/complete"): ("agent", None),
@@ -187,6 +200,7 @@ PATH_VALUES = {
     "callback_id": "cb-0123456789abcdef",
     "department": "water",
     "zone_id": "zip-94110",
+    "code": "HEAT",
     "record_id": "rec-1",
     "kind": "permit_renewal",
     "notice_id": "nt0123456789abcdef",
