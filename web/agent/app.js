@@ -15,6 +15,7 @@ import { RemindersPanel } from "./reminders.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
+import { AudiencePanel, SubscribersPanel } from "./audience.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
@@ -167,6 +168,8 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.reminders.route();
   app.calls.route();
   app.notices.route();
+  app.audience.route();
+  app.subscribers.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
   updateTitle();
 }
@@ -180,6 +183,8 @@ function leaveWorkspace(message) {
   app.alerts.hide();
   app.reminders.hide();
   app.notices.hide();
+  app.audience.hide();
+  app.subscribers.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
   app.view.drafts.clear(); // the next person at this screen must not find this agent's unsent replies
@@ -469,6 +474,8 @@ async function boot() {
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
   app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
+  app.audience = new AudiencePanel({ api: app.api, auth: app.auth });
+  app.subscribers = new SubscribersPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,
     getThreadId: () => app.view.threadId,

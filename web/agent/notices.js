@@ -8,7 +8,7 @@ import { announce, byId, el, setText } from "./dom.js";
 import { hasRole } from "./workspace.js";
 
 const enc = encodeURIComponent;
-const LANGUAGE_NAMES = {
+export const LANGUAGE_NAMES = {
   en: "English",
   es: "Spanish",
   zh: "Chinese",

@@ -105,7 +105,7 @@ class TopicRename(BaseModel):
 class SubscriberLookup(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    address: str = Field(min_length=3, max_length=64)
+    address: str = Field(min_length=1, max_length=64)
 
 
 class SubscriberOptOut(SubscriberLookup):
