@@ -122,6 +122,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/routing/rules"): ("supervisor", None),
     ("PUT", "/api/routing/rules"): ("admin", {"body": {"rules": []}}),
     ("GET", "/api/callbacks/tasks"): ("agent", None),
+    ("GET", "/api/callbacks/upcoming"): ("agent", None),
     ("POST", "/api/callbacks/{callback_id}/take"): ("agent", None),
     ("POST", "/api/callbacks/{callback_id}/outcome"): ("agent", None),
     ("GET", "/api/callbacks/roster/{department}"): ("agent", None),
