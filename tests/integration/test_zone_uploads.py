@@ -7,12 +7,13 @@ import base64
 import io
 import json
 import re
+import struct
 import zipfile
 from typing import Any
 
 from tests.integration.conftest import Aws, LambdaContext
 from tests.integration.test_agent_api import api_event, call
-from tests.integration.test_zones import GEOJSON, SUPERVISOR
+from tests.integration.test_zones import ELM_PARK, GEOJSON, POND, SUPERVISOR
 
 
 def zipped(files: dict[str, bytes]) -> bytes:
@@ -64,8 +65,8 @@ def test_bad_files_are_400_saying_what_is_wrong_and_nothing_is_saved(
     cases = {
         "zones.kml": (b"<kml/>", "not GeoJSON"),
         "not a zip": (b"PK\x03\x04garbage", "not a valid .zip"),
-        "shapefile": (zipped({"z.shp": b"\0" * 100, "z.dbf": b"\0"}), "export it as GeoJSON"),
-        "empty zip": (zipped({"readme.txt": b"hi"}), "no .geojson"),
+        "not a shapefile": (zipped({"z.shp": b"\0" * 100, "z.dbf": b"\0" * 40}), "not a shapefile"),
+        "empty zip": (zipped({"readme.txt": b"hi"}), "no .geojson, .json or .shp"),
         "two files": (zipped({"a.geojson": b"{}", "b.json": b"{}"}), "more than one"),
         "too-large.geojson": (b" " * 1_500_001, "larger than"),
         "bomb": (zipped({"z.geojson": b" " * 6_000_001}), "larger than 6 MB"),
@@ -78,4 +79,90 @@ def test_bad_files_are_400_saying_what_is_wrong_and_nothing_is_saved(
     assert body["problems"] == [
         "feature 1 (Elm Park): ring 1 is not closed: its last position must repeat its first"
     ]
+    assert not any(i["pk"] == "ZONES" for i in aws.items())
+
+
+# --- zipped shapefiles, written here byte by byte from the ESRI specification ---------------------------
+
+WGS84_PRJ = 'GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137,298.257223563]]]'
+
+
+def shp_polygons(shapes: list[list[list[list[float]]]]) -> bytes:
+    records = b""
+    for number, rings in enumerate(shapes, start=1):
+        points = [p for ring in rings for p in ring]
+        starts = [sum(len(r) for r in rings[:i]) for i in range(len(rings))]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        content = (
+            struct.pack("<i4d2i", 5, min(xs), min(ys), max(xs), max(ys), len(rings), len(points))
+            + struct.pack(f"<{len(starts)}i", *starts)
+            + struct.pack(f"<{2 * len(points)}d", *[v for p in points for v in p])
+        )
+        records += struct.pack(">2i", number, len(content) // 2) + content
+    header = struct.pack(">7i", 9994, 0, 0, 0, 0, 0, (100 + len(records)) // 2)
+    header += struct.pack("<2i8d", 1000, 5, -180, -90, 180, 90, 0, 0, 0, 0)
+    return header + records
+
+
+def dbf_table(columns: list[str], rows: list[list[str]], encoding: str = "utf-8") -> bytes:
+    width = 40
+    header_length, record_length = 32 + 32 * len(columns) + 1, 1 + width * len(columns)
+    out = struct.pack("<BBBBIHH20x", 3, 126, 12, 7, len(rows), header_length, record_length)
+    for column in columns:
+        out += column.encode().ljust(11, b"\0") + b"C" + b"\0" * 4 + bytes([width, 0]) + b"\0" * 14
+    out += b"\r"
+    for row in rows:
+        out += b" " + b"".join(value.encode(encoding).ljust(width, b" ") for value in row)
+    return out + b"\x1a"
+
+
+def shapefile_zip(prj: str | None = WGS84_PRJ, with_dbf: bool = True) -> bytes:
+    elm_outer = list(reversed(ELM_PARK))  # shapefile outer rings run clockwise, holes counter-clockwise
+    riverside = [
+        [-122.405, 37.755],
+        [-122.405, 37.77],
+        [-122.39, 37.77],
+        [-122.39, 37.755],
+        [-122.405, 37.755],
+    ]
+    files = {
+        "export/zones.shp": shp_polygons([[elm_outer, POND], [riverside]]),
+        "export/zones.cpg": b"UTF-8",
+    }
+    if with_dbf:
+        files["export/zones.dbf"] = dbf_table(["NAME", "ZONE_ID"], [["Elm Park", "elm-park"], ["Peñas", ""]])
+    if prj is not None:
+        files["export/zones.prj"] = prj.encode()
+    return zipped(files)
+
+
+def test_a_zipped_shapefile_is_read_like_geojson_holes_and_names_included(
+    aws: Aws, agent_api: Any, context: LambdaContext
+) -> None:
+    status, body = upload(agent_api, context, "zones.zip", shapefile_zip())
+
+    assert status == 200, body
+    zones = {zone["zone_id"]: zone for zone in body["zones"]}
+    assert set(zones) == {"elm-park", "penas"}  # an id column when given, else the name made a slug
+    assert zones["penas"]["name"] == "Peñas"
+    assert zones["elm-park"]["vertices"] == 10 and zones["elm-park"]["outline"]["path"].count("M") == 2
+    # The pond is a hole: an address in it is not in Elm Park, one beside it is.
+    for lat, lon, expected in ((37.770, -122.410, []), (37.762, -122.418, ["area:elm-park"])):
+        request = {"lat": lat, "lon": lon}
+        status, found = call(
+            agent_api, context, api_event("POST", "/api/zones/lookup", body=request, claims=SUPERVISOR)
+        )
+        assert status == 200 and found["zones"] == expected, (lat, lon, found)
+
+
+def test_a_projected_or_incomplete_shapefile_is_refused_saying_what_to_do(
+    aws: Aws, agent_api: Any, context: LambdaContext
+) -> None:
+    projected = (
+        'PROJCS["NAD83 / California zone 3",GEOGCS["NAD83"],UNIT["US survey foot",0.3048006096012192]]'
+    )
+    status, body = upload(agent_api, context, "zones.zip", shapefile_zip(prj=projected))
+    assert status == 400 and "projected coordinates" in body["message"] and "EPSG:4326" in body["message"]
+    status, body = upload(agent_api, context, "zones.zip", shapefile_zip(with_dbf=False))
+    assert status == 400 and ".dbf" in body["message"]
     assert not any(i["pk"] == "ZONES" for i in aws.items())

@@ -5,7 +5,8 @@
   is saved as a zone (added, or replaced when its id exists); 400 `{"message", "problems": [...]}` names
   every bad feature and what is wrong with it.
 - `POST /api/zones/upload` (supervisor), `{file_name, content_base64}`: a `.geojson` file or a `.zip` holding
-  one → as `PUT /api/zones`; 400 `{"message"}` for a file that cannot be read (size, format, damaged zip).
+  one or a shapefile → as `PUT /api/zones`; 400 `{"message"}` for a file that cannot be read (size, format,
+  a damaged zip, a projected shapefile).
 - `DELETE /api/zones/{zone_id}` (supervisor) → 204, 404 unknown.
 - `POST /api/zones/address-points` (supervisor), body CSV `address,lat,lon[,zip]` → `{"loaded", "rejected":
   [{"row", "problem"}]}`: the agency's address points (gazetteer); uploads add up (≤ 20,000 rows, 4 MB each).
