@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from infra.local.stack import LocalStack
+from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, LocalStack
+from infra.tools.screenshots import api, eventually, thread_id_of
 from tests.e2e.browser import browser_test_marks, new_page
 from tests.e2e.test_agent_browser import assert_axe_clean, assert_clean, resident_number, sign_in
 from tests.e2e.test_workspace_layout_browser import elements_wider_than_the_window
@@ -156,6 +157,10 @@ def test_a_supervisor_finds_a_subscriber_by_number_and_opts_them_out_on_request(
     resident = resident_number()
     local_stack.send_inbound(resident, "JOIN WATER")
     local_stack.send_inbound(resident, "94110")
+    name = "Rosa " + unique("Q").title()  # staff saved it on the resident's conversation
+    token = local_stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
+    thread_id = eventually(lambda: thread_id_of(local_stack, token, resident))
+    assert api(local_stack, "PUT", f"/api/threads/{thread_id}/resident-name", token, {"name": name})[0] == 200
     typed = f"({resident[2:5]}) {resident[5:8]}-{resident[8:]}"  # as the resident says it on the phone
     with new_page(chromium, viewport) as (page, watch):
         open_view(page, local_stack, "Subscribers", "Subscribers", viewport)
@@ -200,4 +205,14 @@ def test_a_supervisor_finds_a_subscriber_by_number_and_opts_them_out_on_request(
         expect(history.first).to_contain_text("By staff: Asked at the front desk")
         assert_fits(page, viewport, f"a subscriber after an opt-out at {viewport['width']} px")
         assert_axe_clean(page, f"a subscriber after an opt-out at {viewport['width']} px")
+
+        # By the name staff saved: the matching residents to choose from, then the same record
+        view.get_by_label("Phone number or name").fill(name.split()[1])
+        view.get_by_role("button", name="Find").click()
+        expect(page.locator("#subscriber-status")).to_have_text("1 resident(s) found. Choose one.")
+        expect(page.locator("#subscriber-detail")).to_be_hidden()
+        page.locator("#subscriber-matches").get_by_role("button", name=name).click()
+        expect(title).to_have_text(f"{resident} (SMS)")
+        expect(page.locator("#subscriber-stopped")).to_have_text("Water service")
+        assert_fits(page, viewport, f"a subscriber found by name at {viewport['width']} px")
         assert_clean(watch)
