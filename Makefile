@@ -80,6 +80,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	node_modules/.bin/tsc -p tsconfig.json  # the agent page's JavaScript, // @ts-check (tsc --noEmit --checkJs)
+	node_modules/.bin/eslint --max-warnings 0 web/agent  # and its linter (eslint.config.mjs)
 
 typecheck: setup
 	$(BIN)/mypy functions layers/shared/python infra

@@ -38,8 +38,10 @@ from infra.notices import NoticesConstruct
 from infra.outbound import OutboundConstruct
 from infra.queues import QueueWithDeadLetters
 from infra.reminders import RemindersConstruct
+from infra.servicerequests import ServiceRequestsConstruct
 from infra.staff import StaffConstruct
 from infra.subscriptions import SubscriptionsConstruct
+from infra.translation import TranslationConstruct
 from infra.triage import RESCORE_TIMEOUT, TriageConstruct
 from infra.web import WebConstruct
 from infra.webchat import CHAT_PATH_PATTERN, ChatSettings, ChatWaf, WebChatConstruct
@@ -413,6 +415,15 @@ class SwitchboardStack(Stack):
             table=self.table,
             outbound_queue=outbound.queue,
         )
+        ServiceRequestsConstruct(
+            self,
+            "ServiceRequests",
+            kit=kit,
+            http_api=api.http_api,
+            stage=api.stage,
+            table=self.table,
+            media_bucket=self.media_bucket,
+        )
         self.callbacks = CallbacksConstruct(
             self,
             "Callbacks",
@@ -445,6 +456,8 @@ class SwitchboardStack(Stack):
             rescore_queue=queues["TriageRescore"].queue,
             agent_api_fn=inbox.agent_api_fn,
         )
+        # Two-way machine translation in conversations: only these two functions may call TranslateText.
+        TranslationConstruct(self, "Translation", functions=[inbox.inbound_consumer_fn, inbox.agent_api_fn])
         AlertsConstruct(
             self,
             "Alerts",

@@ -42,6 +42,9 @@ class StepContract:
     may_claim: bool = False
     skip_when_claimed: bool = True
     runs_on_redelivery: bool = True
+    # Steps that still read a message this step claimed: a conversation flow (a 311 report) answers free text
+    # that may carry a crisis, so triage still scores it; a keyword (STOP, DONE) is never scored.
+    still_read_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,10 +155,13 @@ class InboundPipeline:
         return tuple(step.contract for step in self._steps)
 
     def run(self, message: InboundMessage) -> InboundMessage:
+        claimers = {step.contract.name: step.contract for step in self._steps}
         for step in self._steps:
             contract = step.contract
             if message.claimed and contract.skip_when_claimed:
-                continue
+                claimer = claimers.get(message.claimed_by or "")
+                if claimer is None or contract.name not in claimer.still_read_by:
+                    continue
             if message.redelivered and not contract.runs_on_redelivery:
                 continue
             result = step.run(message)
@@ -174,8 +180,9 @@ class InboundPipeline:
 
 
 class SystemReplies(Protocol):
-    def send(self, text: InboundText, body: str) -> None:
-        """Record `body` in the thread as the automatic answer to `text` (once per inbound SID); queue it."""
+    def send(self, text: InboundText, body: str, *, purpose: str = "answer") -> None:
+        """Record `body` in the thread as the automatic answer to `text` (once per inbound SID and purpose);
+        queue it."""
 
 
 # A keyword's handler: the reply to send the resident (recorded in the thread), or None (claimed, unanswered).

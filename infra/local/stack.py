@@ -25,6 +25,7 @@ from infra.local.lambdas import LocalFunction, install_environment, load_functio
 from infra.local.pollers import SqsPoller
 from infra.local.resources import TWILIO_SECRET_ID, ResourceFactory
 from infra.local.template import REGION, SynthesizedStack, synthesize
+from infra.local.translate_fake import LocalTranslate
 from infra.local.twilio_fake.server import LocalTwilio
 from infra.local.workflows import (
     LocalScheduler,
@@ -53,6 +54,7 @@ class LocalStackConfig:
     moto_port: int = int(os.environ.get("SWITCHBOARD_MOTO_PORT", "5055"))
     api_port: int = int(os.environ.get("SWITCHBOARD_PORT", "8787"))
     twilio_port: int = int(os.environ.get("SWITCHBOARD_TWILIO_PORT", "8788"))
+    translate_port: int = int(os.environ.get("SWITCHBOARD_TRANSLATE_PORT", "8789"))
     status_delays: tuple[float, float] = (0.2, 0.3)
     # None keeps the template's visibility timeouts; tests set seconds to see retries and redrive quickly.
     visibility_timeout_s: int | None = None
@@ -65,7 +67,13 @@ class LocalStackConfig:
 
     @classmethod
     def on_free_ports(cls, **overrides: Any) -> LocalStackConfig:
-        return cls(moto_port=free_port(), api_port=free_port(), twilio_port=free_port(), **overrides)
+        return cls(
+            moto_port=free_port(),
+            api_port=free_port(),
+            twilio_port=free_port(),
+            translate_port=free_port(),
+            **overrides,
+        )
 
 
 def forget_cached_clients() -> None:
@@ -139,11 +147,22 @@ class LocalStack:
             self.outputs.get("TwilioWebhookUrl", self.api_url + "/twilio/messages"),
             self.config.status_delays,
         )
-        install_environment(self.functions, {"TWILIO_API_BASE_URL": self.twilio.url})
+        # moto has no Translate: boto3 translate clients reach the stand-in (infra/local/translate_fake.py).
+        self.translate = LocalTranslate(HOST, self.config.translate_port)
+        install_environment(
+            self.functions,
+            {"TWILIO_API_BASE_URL": self.twilio.url, "AWS_ENDPOINT_URL_TRANSLATE": self.translate.url},
+        )
         self.http = self._http_api(resolve)
         self.pollers = self._pollers(resolve)
         self.scheduler = self._scheduler()
         self.twilio.start()
+        self.translate.start()
+        # One process plays every function here: load the language detector's model now, as the inbound
+        # consumer's own process would while it starts (translation/steps.py), not on the first text.
+        from switchboard.translation import warm_detector
+
+        warm_detector()
         self.http.start()
         for poller in self.pollers:
             poller.start()
@@ -159,7 +178,11 @@ class LocalStack:
             poller.stopping.set()
         for poller in self.pollers:
             poller.stop()
-        for server in (getattr(self, "http", None), getattr(self, "twilio", None)):
+        for server in (
+            getattr(self, "http", None),
+            getattr(self, "twilio", None),
+            getattr(self, "translate", None),
+        ):
             if server is not None:
                 server.stop()
         if getattr(self, "moto", None) is not None:

@@ -38,6 +38,8 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "ANY /api/alerts",
         "ANY /api/alerts/{proxy+}",
         "GET /r/{token}",
+        "GET /open311/v2/{proxy+}",
+        "POST /open311/v2/{proxy+}",
     }
     integrations = cfn.of_type("AWS::ApiGatewayV2::Integration")
     targets = {}
@@ -62,6 +64,8 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "ANY /api/alerts": "AlertsApiFn",
         "ANY /api/alerts/{proxy+}": "AlertsApiFn",
         "GET /r/{token}": "LinkRedirectFn",
+        "GET /open311/v2/{proxy+}": "Open311Fn",
+        "POST /open311/v2/{proxy+}": "Open311Fn",
     }
 
 
@@ -81,6 +85,11 @@ def test_every_api_route_needs_the_cognito_jwt_and_no_twilio_route_does(cfn: Tem
         elif path.startswith("/r/"):
             # Tracked alert links: residents tap them in a text; the token names one stored URL (no open
             # redirect).
+            assert route.get("AuthorizationType", "NONE") == "NONE", key
+            assert "AuthorizerId" not in route, key
+        elif path.startswith("/open311/"):
+            # Open311 GeoReport v2: public records for city systems; creating a request needs an api_key the
+            # function checks against its hash, rate-limited per key (infra/servicerequests.py).
             assert route.get("AuthorizationType", "NONE") == "NONE", key
             assert "AuthorizerId" not in route, key
         elif path.startswith("/api/"):

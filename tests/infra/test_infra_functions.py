@@ -28,6 +28,7 @@ CONTRACT_FUNCTIONS = {
     "NoticesFn": ("app.handlers.notice_routes.handler", 15),
     "NoticeFireFn": ("app.handlers.fire_notice.handler", 30),
     "TriageRescoreFn": ("triage.handlers.rescore.handler", 300),
+    "Open311Fn": ("servicerequests.handlers.open311_api.handler", 15),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -191,6 +192,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         # a notice occurrence starts an alert like "send now"; Lambda dead-letters one that keeps failing
         "NoticeFireFn": {"AlertPlanQueue", "NoticeScheduleDlq"},
         "TriageRescoreFn": {"TriageRescoreQueue"},  # the rest of its walk over the open threads
+        "Open311Fn": set(),
     }
 
 
@@ -249,6 +251,8 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
     media_readers = {fn for fn in CONTRACT_FUNCTIONS if "s3:GetObject*" in cfn.actions_on(fn)}
     # The consumer reads checked web chat photos; the web chat its prefixes and a resident's own photos
     assert media_readers == {"AgentApiFn", "InboundConsumerFn", "WebChatFn"}
+    # Open311 signs links to requests' re-encoded photos: GetObject only
+    assert {a for a in cfn.actions_on("Open311Fn") if a.startswith("s3:")} == {"s3:GetObject"}
 
 
 def test_only_the_staff_admin_function_may_manage_staff_and_only_in_the_agency_pool(

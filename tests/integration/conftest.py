@@ -93,6 +93,8 @@ ROUTER_MODULES = [
     "zones.handlers.zone_routes",
     "reminders.handlers.reminder_routes",
     "triage.handlers.triage_routes",
+    "servicerequests.handlers.catalogue_routes",
+    "servicerequests.handlers.request_routes",
 ]
 
 HANDLERS = {
@@ -110,6 +112,7 @@ HANDLERS = {
     "alert_sender": "alerts.handlers.alert_sender",
     "link_redirect": "alerts.handlers.link_redirect",
     "triage_rescore": "triage.handlers.rescore",
+    "open311_api": "servicerequests.handlers.open311_api",
 }
 
 
@@ -285,6 +288,7 @@ alert_planner = _handler_fixture("alert_planner")
 alert_sender = _handler_fixture("alert_sender")
 link_redirect = _handler_fixture("link_redirect")
 triage_rescore = _handler_fixture("triage_rescore")
+open311_api = _handler_fixture("open311_api")
 
 
 @pytest.fixture

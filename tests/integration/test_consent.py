@@ -111,7 +111,8 @@ def test_stop_is_recorded_answered_in_the_thread_and_queued_once_despite_redeliv
     assert [(m["direction"], m["author"]) for m in messages] == [("in", "resident"), ("out", "switchboard")]
     assert messages[1]["body"].startswith(f"{agency_name}: You are unsubscribed")
     thread = aws.table.get_item(Key={"pk": f"THREAD#{thread_id}", "sk": "META"})["Item"]
-    assert thread["unread"] == 1  # staff still see the STOP
+    # Answered by the consent flow alone: handled automatically, in the timeline, nobody waiting (issue 16).
+    assert (thread["status"], thread["unread"], "waiting_since" in thread) == ("automatic", 0, False)
 
     jobs = queued_jobs(aws)
     assert {j["message_id"] for j in jobs} == {messages[1]["message_id"]}

@@ -249,17 +249,42 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("store", 100),
         ("consent_keywords", 200),
         ("signup_confirmation", 300),
+        ("service_request_intake", 305),
         ("callback_keywords", 310),
         ("reminder_keywords", 320),
         ("revocation_flag", 390),
         ("triage", 500),
         ("alert_reply_link", 600),
+        ("webchat_contact", 650),
+        ("automatic_handling", 680),
         ("routing", 700),
+        ("translation", 750),
     ]
     claimers = [c.name for c in pipeline.contracts if c.may_claim]
-    assert claimers == ["consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"]
+    assert claimers == [
+        "consent_keywords",
+        "signup_confirmation",
+        "service_request_intake",
+        "callback_keywords",
+        "reminder_keywords",
+    ]
+    # The keyword flows whose answer is all a resident asked for (issue 16, item 5): registered claimers. A
+    # 311 report is not one of them: it is for staff (and its free text may carry a crisis triage raises).
+    from app.pipelines.inbound import AUTOMATIC_KEYWORD_FLOWS
+
+    assert set(claimers) - AUTOMATIC_KEYWORD_FLOWS == {"service_request_intake"}
     always = [c.name for c in pipeline.contracts if not c.skip_when_claimed]
-    assert always == ["store", "alert_reply_link", "routing"]
+    assert always == [
+        "store",
+        "service_request_intake",
+        "alert_reply_link",
+        "webchat_contact",
+        "automatic_handling",
+        "routing",
+    ]
+    assert {c.name: c.still_read_by for c in pipeline.contracts if c.still_read_by} == {
+        "service_request_intake": ("triage", "translation")
+    }
 
 
 def test_mms_images_are_stored_re_encoded_and_other_media_as_they_are(

@@ -261,5 +261,5 @@ class RecordedReplies:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []  # (inbound sid, reply body)
 
-    def send(self, text: InboundText, body: str) -> None:
+    def send(self, text: InboundText, body: str, *, purpose: str = "answer") -> None:
         self.sent.append((text.sid, body))

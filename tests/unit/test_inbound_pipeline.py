@@ -211,3 +211,21 @@ def test_a_status_nobody_owns_is_an_error_not_a_lost_update() -> None:
     pipeline = StatusPipeline(Sids({}), [Owner("alert_text_status", 100, "alert", [])])
     with pytest.raises(PipelineError):
         pipeline.advance_status(SidRef("t2", "M#2", "out"), "sent", None)
+
+
+def test_a_claim_lets_only_the_steps_it_names_still_read_the_message() -> None:
+    """A conversation flow claims free text that may carry a crisis: triage still scores it; a keyword's claim
+    (consent) lets nothing else read it, and steps the flow does not name stay skipped."""
+    log: list[str] = []
+    flow = Recorder(
+        StepContract("report_flow", 305, may_claim=True, still_read_by=("triage",)), log, claims=True
+    )
+    triage = Recorder(StepContract("triage", 500), log)
+    revocation = Recorder(StepContract("revocation_flag", 390), log)
+    InboundPipeline([flow, revocation, triage]).run(incoming("the wire is down by my kid"))
+    assert log == ["report_flow", "triage"]
+
+    log.clear()
+    keyword = Recorder(StepContract("consent", 200, may_claim=True), log, claims=True)
+    InboundPipeline([keyword, flow, triage]).run(incoming("STOP"))
+    assert log == ["consent"]  # the flow declares skip_when_claimed (default): nothing after the keyword

@@ -69,7 +69,7 @@ class ThreadReplies:
         self.by_sid: dict[str, str] = {}
         self.calls = 0
 
-    def send(self, text: InboundText, body: str) -> None:
+    def send(self, text: InboundText, body: str, *, purpose: str = "answer") -> None:
         self.calls += 1
         self.by_sid.setdefault(text.sid, body)
 

@@ -19,7 +19,9 @@ import { AudiencePanel, SubscribersPanel } from "./audience.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
+import { BulkActions } from "./bulk.js";
 import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
+import { TranslationPanel, TranslationSettingsForm } from "./translation.js";
 import { DesktopNotifications, InboxControls, PresenceControl, Sound } from "./views.js";
 import { wireWebChat } from "./webchat.js";
 
@@ -404,6 +406,12 @@ async function boot() {
     onOpen: openThread,
     emptyReason: () => app.controls.emptyReason(),
   });
+  app.bulk = new BulkActions({
+    api: app.api,
+    list: app.list,
+    departments: () => app.workspace.departments,
+    onDone: () => app.poller.now(),
+  });
   app.view = new ThreadView({
     api: app.api,
     me: () => app.auth.claims.sub,
@@ -433,6 +441,7 @@ async function boot() {
     },
   });
   app.triage = new TriagePanel({ api: app.api, onChanged: () => app.poller?.now() });
+  app.translation = new TranslationPanel({ api: app.api, view: app.view });
   app.controls = new InboxControls({
     api: app.api,
     onChange: viewChanged,
@@ -460,9 +469,11 @@ async function boot() {
       app.poller.now();
     },
   });
+  app.resident.openThread = openThread;
   app.workspace.onRender = (thread) => app.resident.update(thread);
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
+  app.staffViews.translationSettings = new TranslationSettingsForm({ api: app.api });
   app.crisis = new CrisisNotices({
     api: app.api,
     isSupervisor: () => (app.auth.claims["cognito:groups"] || []).some((g) => g === "supervisor" || g === "admin"),

@@ -37,6 +37,7 @@ function compareUrgent(a, b) {
 const COMPARE = { newest: compareActivity, oldest_waiting: compareWaiting, urgent: compareUrgent };
 
 function waitingLabel(thread) {
+  if (thread.status === "automatic") return "Handled automatically";
   return thread.waiting_since ? `waiting ${timeAgo(thread.waiting_since).replace(/ ago$/, "")}` : "";
 }
 
@@ -51,6 +52,7 @@ function signature(thread) {
     thread.alert_reply_title,
     thread.unread,
     thread.waiting_since,
+    thread.status,
     thread.assignee,
     thread.triage_level,
     JSON.stringify(thread.triage_reasons || []),
@@ -76,6 +78,21 @@ export class ThreadList {
     this.sortMode = "newest";
     /** @type {Set<string>} */
     this.knownLabels = new Set();
+    /** Bulk selection (bulk.js): the checked threads, the last one checked (Shift extends from it), who listens. */
+    /** @type {Set<string>} */
+    this.checked = new Set();
+    /** @type {string | null} */
+    this.lastChecked = null;
+    /** @type {(checked: Set<string>, byUser: boolean) => void} */
+    this.onCheck = () => {};
+    this.listEl.addEventListener("change", (event) => {
+      const box = /** @type {HTMLInputElement} */ (event.target);
+      if (box.matches?.("input.thread-check")) this.check(box.dataset.threadId || "", box.checked, this.shiftHeld);
+    });
+    this.shiftHeld = false;
+    this.listEl.addEventListener("pointerdown", (event) => {
+      this.shiftHeld = event.shiftKey;
+    });
     this.listEl.addEventListener("focusin", (event) => {
       const button = event.target.closest("button[data-thread-id]");
       if (button) this.setTabStop(button.dataset.threadId);
@@ -88,6 +105,10 @@ export class ThreadList {
   }
 
   reset() {
+    if (this.checked.size) {
+      this.checked.clear();
+      this.onCheck(this.checked, false);
+    }
     this.threads.clear();
     this.rows.clear();
     this.listEl.replaceChildren();
@@ -115,6 +136,7 @@ export class ThreadList {
           this.threads.delete(id);
           this.rows.get(id)?.li.remove();
           this.rows.delete(id);
+          if (this.checked.delete(id)) this.onCheck(this.checked, false);
         }
       }
     }
@@ -217,9 +239,10 @@ export class ThreadList {
       el("span", { class: "thread-line" }, reasons),
       chips,
     );
-    const li = el("li", { class: "thread-item" }, button);
+    const check = el("input", { type: "checkbox", class: "thread-check", tabindex: "-1", "data-thread-id": threadId });
+    const li = el("li", { class: "thread-item" }, check, button);
     return {
-      li, button, avatar, address, badge, time, preview, waiting, alert, unread, unreadCount, urgency, reasons, chips, sig: null,
+      li, button, check, avatar, address, badge, time, preview, waiting, alert, unread, unreadCount, urgency, reasons, chips, sig: null,
     };
   }
 
@@ -238,7 +261,7 @@ export class ThreadList {
     const prefix = thread.last_direction === "out" ? "Sent: " : "";
     setText(row.preview, prefix + (thread.last_message_preview || ""));
     setText(row.waiting, waitingLabel(thread));
-    row.waiting.hidden = !thread.waiting_since;
+    row.waiting.hidden = !row.waiting.textContent;
     setText(row.alert, thread.alert_reply_title ? `Reply to alert: ${thread.alert_reply_title}` : "");
     row.alert.hidden = !thread.alert_reply_title;
     setUrgencyBadge(row.urgency, thread.triage_level);
@@ -248,6 +271,35 @@ export class ThreadList {
     row.unread.hidden = unread === 0;
     setText(row.unreadCount, String(unread));
     row.chips.replaceChildren(...(thread.labels || []).map((label) => chip(label, "span")));
+    row.check.setAttribute("aria-label", `Select ${thread.resident_name || address}`);
+    row.check.checked = this.checked.has(thread.thread_id);
+  }
+
+  /** Check or uncheck a thread; `range`: also every thread between it and the last one checked (Shift). */
+  check(threadId, on, range = false) {
+    const ids = [...this.listEl.querySelectorAll("input.thread-check")].map((box) => /** @type {HTMLElement} */ (box).dataset.threadId || "");
+    const from = ids.indexOf(this.lastChecked || "");
+    const to = ids.indexOf(threadId);
+    const chosen = range && from !== -1 && to !== -1 ? ids.slice(Math.min(from, to), Math.max(from, to) + 1) : [threadId];
+    for (const id of chosen) {
+      if (on) this.checked.add(id);
+      else this.checked.delete(id);
+      const box = /** @type {HTMLInputElement | undefined} */ (this.rows.get(id)?.check);
+      if (box) box.checked = on;
+    }
+    this.lastChecked = threadId;
+    this.onCheck(this.checked, true);
+  }
+
+  /** Uncheck everything (after a bulk action, or Clear). */
+  uncheckAll() {
+    for (const id of this.checked) {
+      const box = /** @type {HTMLInputElement | undefined} */ (this.rows.get(id)?.check);
+      if (box) box.checked = false;
+    }
+    this.checked.clear();
+    this.lastChecked = null;
+    this.onCheck(this.checked, true);
   }
 
   /** Refresh the "n min ago" labels without touching anything else. */
@@ -279,6 +331,13 @@ export class ThreadList {
 
   /** Up/Down/Home/End move between threads: the list is one long column of buttons. */
   onKeydown(event) {
+    const focused = /** @type {HTMLElement | null} */ (document.activeElement?.closest?.("button[data-thread-id]") || null);
+    if (focused && (event.key === "x" || event.key === "X") && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      const id = focused.dataset.threadId || "";
+      this.check(id, !this.checked.has(id), event.shiftKey);
+      return;
+    }
     const keys = ["ArrowDown", "ArrowUp", "Home", "End"];
     if (!keys.includes(event.key)) return;
     const buttons = [...this.listEl.querySelectorAll("button[data-thread-id]")];

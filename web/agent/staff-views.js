@@ -39,6 +39,7 @@ export class StaffViews {
     this.auditCursor = null;
     /** @type {{ load(): void } | null} the urgency rules editor (triage.js), set by app.js for admins */
     this.triageRules = null;
+    this.translationSettings = null; // translation.js, when the page has one
     this.wire();
   }
 
@@ -164,6 +165,7 @@ export class StaffViews {
 
   async showAdmin() {
     this.triageRules?.load(); // the urgency rules editor (triage.js), when the page has one
+    this.translationSettings?.load();
     await this.loadDepartments();
     this.loadStaff();
     this.loadSettings();

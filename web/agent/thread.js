@@ -114,6 +114,8 @@ export class ThreadView {
     this.sending = false;
     this.abort = null;
     this.drafts = new Map(); // unsent text per thread, so switching threads loses nothing
+    this.afterRender = null; // () => void: translation.js decorates the rows
+    this.interceptSend = null; // (body) => boolean: translation.js previews a reply in the resident's language
 
     this.e.form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -265,6 +267,7 @@ export class ThreadView {
       if (row.li !== cursor) moveBefore(this.e.list, row.li, cursor);
       cursor = row.li.nextSibling;
     }
+    this.afterRender?.();
   }
 
   row(entry) {
@@ -407,7 +410,19 @@ export class ThreadView {
     setText(this.e.hint, segmentHint(text, channel));
   }
 
-  async send() {
+  /** A reply the API accepted (here or through the translation preview): clear the composer, show it. */
+  acceptSent(threadId, message) {
+    if (threadId !== this.threadId) return;
+    this.e.reply.value = "";
+    this.drafts.delete(threadId);
+    this.updateComposer();
+    if (message) this.merge([message], { announce: false });
+    this.scrollToEnd();
+    this.onSent(threadId);
+  }
+
+  /** `direct`: send the text as written, past the translation preview. */
+  async send({ direct = false } = {}) {
     if (this.sending || !this.threadId) return;
     const body = this.e.reply.value;
     if (!body.trim()) {
@@ -415,6 +430,7 @@ export class ThreadView {
       this.e.reply.focus();
       return;
     }
+    if (!direct && this.interceptSend?.(body)) return;
     const threadId = this.threadId;
     const generation = this.generation;
     this.sending = true;
@@ -437,12 +453,7 @@ export class ThreadView {
         result = await this.api.sendReply(threadId, body, { confirmTakeover: true });
       }
       if (generation !== this.generation) return;
-      this.e.reply.value = "";
-      this.drafts.delete(threadId);
-      this.updateComposer();
-      if (result.message) this.merge([result.message], { announce: false });
-      this.scrollToEnd();
-      this.onSent(threadId);
+      this.acceptSent(threadId, result.message);
     } catch (error) {
       if (generation !== this.generation) return;
       if (error.data?.error === "opted_out") {

@@ -92,7 +92,7 @@ export class InboxControls {
   activeFilters() {
     const f = this.filters();
     const words = [];
-    if (f.status !== "open") words.push(f.status === "any" ? "of any status" : f.status);
+    if (f.status !== "open") words.push({ any: "of any status", automatic: "handled automatically" }[f.status] || f.status);
     if (f.channel) words.push(`on ${CHANNEL_NAMES[f.channel] || f.channel}`);
     if (f.department) words.push(`in ${this.department.selectedOptions[0]?.textContent || f.department}`);
     if (f.label) words.push(`labelled “${f.label}”`);

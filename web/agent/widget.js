@@ -108,10 +108,10 @@
       save(null);
     }
     const text = await response.text();
-    let json = null;
+    let json;
     try {
       json = text ? JSON.parse(text) : null;
-    } catch (_) {
+    } catch {
       json = null;
     }
     return { status: response.status, json };

@@ -58,6 +58,8 @@ from inbox.models.errors import (
 )
 from reminders.handlers.reminder_routes import router as reminder_router
 from routing.handlers.routing_routes import router as routing_router
+from servicerequests.handlers.catalogue_routes import router as service_router
+from servicerequests.handlers.request_routes import router as service_request_router
 from subscriptions.handlers.audience_routes import router as audience_router
 from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
@@ -67,8 +69,13 @@ from switchboard.observability import logger, metrics, tracer
 from switchboard.roles import Forbidden
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import answer_errors, current_staff, table_gate
+from translation.handlers.translation_routes import dependencies as translation_dependencies
+from translation.handlers.translation_routes import router as translation_router
+from translation.logic.transcript import TranscriptTranslations
 from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
+
+from app.handlers.resident_routes import router as resident_router
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -88,6 +95,7 @@ class AgentApiDependencies:
     consent: ConsentTable
     alert_replies: AlertRepliesTable
     views: InboxViewsTable
+    table: Any  # the one table, for routes that read several domains' items (app.handlers.resident_routes)
 
 
 @cache
@@ -101,6 +109,7 @@ def dependencies() -> AgentApiDependencies:
         consent=ConsentTable(table),
         alert_replies=AlertRepliesTable(table),
         views=InboxViewsTable(table),
+        table=table,
     )
 
 
@@ -111,7 +120,14 @@ gate = table_gate(settings.table_name, "agent", open_paths=frozenset({"/api/me"}
 
 def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
-    app.append_context(agent=agent, workspace=dependencies().workspace, consent=dependencies().consent)
+    app.append_context(
+        agent=agent,
+        workspace=dependencies().workspace,
+        consent=dependencies().consent,
+        # Transcript exports carry each translated message's other version (public records).
+        transcript_annotations=TranscriptTranslations(translation_dependencies().store),
+    )
+    app.append_context(table=dependencies().table)
     return next_middleware(app)
 
 
@@ -122,9 +138,13 @@ app.include_router(audience_router)
 app.include_router(inbox_router)
 app.include_router(routing_router)
 app.include_router(triage_router)
+app.include_router(translation_router)
 app.include_router(callback_router)
 app.include_router(zone_router)
+app.include_router(service_router)
+app.include_router(service_request_router)
 app.include_router(reminder_router)
+app.include_router(resident_router)
 
 
 def current_agent() -> Agent:

@@ -17,6 +17,7 @@ from inbox.dal.alert_replies_table import AlertRepliesTable
 from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
 from inbox.integrations.thread_replies import ThreadReplies
+from inbox.logic.automatic_handling import AutomaticHandlingStep
 from inbox.logic.inbound_messages import MediaArchive, MediaSource
 from inbox.logic.inbound_steps import AlertReplyLinkStep, StoreStep
 from inbox.pipeline import InboundPipeline, InboundStep, SystemReplies
@@ -24,13 +25,23 @@ from reminders.handlers.keywords import reminder_keyword_step
 from routing.dal.routing_table import RoutingTable
 from routing.logic.assignment import Routing
 from routing.logic.inbound_step import RoutingStep
+from servicerequests.dal.intake_table import IntakeTable
+from servicerequests.dal.requests_table import CatalogueTable, RequestsTable
+from servicerequests.integrations.s3_photos import S3PhotoFiler
+from servicerequests.logic.intake import Place
+from servicerequests.logic.intake_step import IntakeStep
 from subscriptions.dal.signup_table import SignupTable
 from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentKeywordsStep, RevocationFlagStep
 from subscriptions.logic.signup import signup_confirmation_step
+from switchboard.geo.addresses import normalize_address, parse_point
+from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
+from translation.steps import translation_steps
 from triage.steps import triage_steps
+from webchat.dal.chat_table import ChatTable
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
+from webchat.logic.contact_step import WebChatContactStep
 from zones.dal.zones_table import ZonesTable
 
 
@@ -44,6 +55,8 @@ class InboundWiring:
     webchat_photos: PhotoUploads
     replies: SystemReplies
     agency_name: Callable[[], str]
+    s3: Any = None
+    media_bucket: str = ""
 
 
 def wire_inbound(
@@ -63,7 +76,32 @@ def wire_inbound(
         webchat_photos=PhotoUploads(s3, media_bucket),
         replies=ThreadReplies(InboxTable(table), outbound),
         agency_name=AgencyName(table, agency_name),
+        s3=s3,
+        media_bucket=media_bucket,
     )
+
+
+def gazetteer_place(source: ZoneSource) -> Callable[[str], Place | None]:
+    """A typed place resolved through the agency's address points ("120 Elm Street", an intersection the
+    agency loaded, or "37.76,-122.41"); None when the gazetteer does not know it."""
+
+    def locate(text: str) -> Place | None:
+        point = parse_point(text)
+        if point is not None:
+            return Place(address=None, lat=point[0], long=point[1], resolved=True)
+        found = source.address_point(normalize_address(text))
+        if found is None:
+            return None
+        return Place(address=text.strip()[:500], lat=found.lat, long=found.lon, resolved=True)
+
+    return locate
+
+
+# The steps whose automatic answer is all a resident asked for: a conversation only they answered is "handled
+# automatically" (inbox.logic.automatic_handling): JOIN, a ZIP, STOP, START, HELP; YES; CALLBACK; DONE.
+AUTOMATIC_KEYWORD_FLOWS = frozenset(
+    {"consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"}
+)
 
 
 def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
@@ -82,12 +120,25 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield signup_confirmation_step(
         consent=consent, signups=SignupTable(table), agency_name=agency, replies=replies
     )
+    yield IntakeStep(
+        sessions=IntakeTable(table),
+        catalogue=CatalogueTable(table),
+        requests=RequestsTable(table),
+        replies=replies,
+        agency_name=agency,
+        locate=gazetteer_place(ZonesTable(table)),
+        language_of=lambda address: consent.load_state(address).language,
+        photos=S3PhotoFiler(wiring.s3, wiring.media_bucket),
+    )
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield RevocationFlagStep(consent)
     yield from triage_steps(table, replies)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
+    yield WebChatContactStep(ChatTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
+    yield AutomaticHandlingStep(InboxTable(table), AUTOMATIC_KEYWORD_FLOWS)
+    yield from translation_steps(table)
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:

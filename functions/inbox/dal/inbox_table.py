@@ -27,7 +27,7 @@ from inbox.dal.cursors import decode_cursor, encode_cursor
 from inbox.dal.inbox_views_table import message_postings
 from inbox.logic.search_terms import phone_term, word_terms
 from inbox.models.conversations import Message
-from inbox.models.records import Page, SidRef, ThreadActivity
+from inbox.models.records import AUTOMATIC_STATUS, Page, SidRef, ThreadActivity
 
 # The thread's urgency (functions/triage) is that of its unanswered messages: a staff reply removes it.
 TRIAGE_ANSWERED_FIELDS = ("triage_level", "triage_order", "triage_reasons", "triage_at", "triage_override")
@@ -222,6 +222,11 @@ class InboxTable:
             expression = "SET " + ", ".join(assignments)
         else:
             values[":zero"] = 0
+            if activity.reopen:
+                # Staff wrote in a conversation automation handled: it is theirs now, open, in their views.
+                assignments[assignments.index("#status = if_not_exists(#status, :open)")] = "#status = :open"
+                names["#staff_text_at"] = "staff_text_at"
+                assignments.append("#staff_text_at = if_not_exists(#staff_text_at, :at)")
             names["#waiting_since"] = "waiting_since"  # staff answered: nobody waits any more
             # ... and the urgency of what they answered is over (triage: later messages set it again).
             names.update({f"#{name}": name for name in TRIAGE_ANSWERED_FIELDS})
@@ -234,6 +239,48 @@ class InboxTable:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
+
+    # --- automatic handling (logic.automatic_handling) ---------------------------------------------------
+
+    def settle_automatic(self, thread_id: str, at: str) -> str | None:
+        """A text a keyword flow answered, received `at`: the thread is "automatic" (out of every staff view,
+        nobody waiting, nothing unread) if no text of it was ever for staff and nobody owns it; else, if this
+        text is all the resident waits for, nobody waits any more. What happened: "automatic", "answered", or
+        None (the thread waits for staff anyway)."""
+        key = {"pk": thread_pk(thread_id), "sk": THREAD_META_SK}
+        names = {"#unread": "unread", "#waiting_since": "waiting_since"}
+        names.update({f"#{name}": name for name in TRIAGE_ANSWERED_FIELDS})
+        removed = ", ".join(["#waiting_since", *(f"#{name}" for name in TRIAGE_ANSWERED_FIELDS)])
+        automatic = update_if(
+            self._table,
+            key,
+            UpdateExpression=f"SET #status = :automatic, #unread = :zero REMOVE {removed}",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(staff_text_at) "
+            "AND attribute_not_exists(assignee)",
+            ExpressionAttributeNames={**names, "#status": "status"},
+            ExpressionAttributeValues={":automatic": AUTOMATIC_STATUS, ":zero": 0},
+        )
+        if automatic is not None:
+            return AUTOMATIC_STATUS
+        answered = update_if(
+            self._table,
+            key,
+            UpdateExpression=f"SET #unread = :zero REMOVE {removed}",
+            ConditionExpression="#waiting_since = :at AND #unread = :one",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":at": at, ":zero": 0, ":one": 1},
+        )
+        return "answered" if answered is not None else None
+
+    def mark_for_staff(self, thread_id: str, at: str) -> None:
+        """A text meant for staff, received `at`: the thread is no longer one automation alone handles."""
+        update_if(
+            self._table,
+            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            UpdateExpression="SET staff_text_at = if_not_exists(staff_text_at, :at)",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":at": at},
+        )
 
     def get_thread(self, thread_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": thread_pk(thread_id), "sk": THREAD_META_SK}).get("Item")

@@ -56,6 +56,12 @@ def _agent() -> Agent:
     return agent
 
 
+def _annotations() -> transcripts.Annotations:
+    """The translations beside messages, when the app provides them (functions/translation)."""
+    provided: transcripts.Annotations | None = router.context.get("transcript_annotations")
+    return provided or (lambda _thread_id: {})
+
+
 # --- directory ---------------------------------------------------------------------------------------------
 
 
@@ -173,7 +179,7 @@ def _download(transcript: transcripts.Transcript) -> Response[str]:
 @router.get("/api/threads/<thread_id>/export", middlewares=SUPERVISOR)
 def get_thread_export(thread_id: str, format: ExportFormatQuery = "csv") -> Response[str]:  # noqa: A002
     deps = _deps()
-    transcript = transcripts.export_thread(deps.store, thread_id, format, deps.now())
+    transcript = transcripts.export_thread(deps.store, thread_id, format, deps.now(), _annotations())
     deps.audit.record(
         workspace.actor_of(_agent()),
         "thread.export",
@@ -194,7 +200,7 @@ def get_range_export(
         first_day, last_day = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
         raise InvalidAction("from and to must be dates (YYYY-MM-DD)") from None
-    transcript = transcripts.export_range(deps.store, first_day, last_day, format, deps.now())
+    transcript = transcripts.export_range(deps.store, first_day, last_day, format, deps.now(), _annotations())
     deps.audit.record(
         workspace.actor_of(_agent()),
         "transcript.export",

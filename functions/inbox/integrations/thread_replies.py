@@ -47,12 +47,20 @@ class ThreadReplies:
         self._threads = threads
         self._queue = queue
 
-    def send(self, text: InboundText, body: str) -> None:
-        message_id = reply_id_for(text.sid)
+    def send(self, text: InboundText, body: str, *, purpose: str = "answer") -> None:
+        """`purpose`: a flow that answers free text (a 311 report) uses its own, so that its answer and a
+        keyword's or the crisis answer to the same message are two replies, each sent once."""
+        if purpose == "answer":
+            message_id, after = reply_id_for(text.sid), 1
+        else:
+            message_id, after = (
+                hashlib.sha256(f"system-reply:{purpose}:{text.sid}".encode()).hexdigest()[:32],
+                2,
+            )
         # Just after the message it answers, so it sorts right after it in the thread; fixed, so a retry
         # writes the same key.
         created_at = format_timestamp(
-            datetime.fromisoformat(text.received_at.replace("Z", "+00:00")) + timedelta(milliseconds=1)
+            datetime.fromisoformat(text.received_at.replace("Z", "+00:00")) + timedelta(milliseconds=after)
         )
         message = Message(
             message_id=message_id,

@@ -22,7 +22,7 @@ from inbox.models.errors import (
     ThreadNotFound,
 )
 from inbox.models.media import MediaBlob, parse_media_id
-from inbox.models.records import Page, ThreadActivity, new_id
+from inbox.models.records import AUTOMATIC_STATUS, Page, ThreadActivity, new_id
 
 _THREAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Served inline only if a browser cannot run it; anything else is offered as an opaque download, because the
@@ -129,6 +129,7 @@ def reply_to_thread(
         at=created_at,
         preview=preview_of(body),
         direction="out",
+        reopen=thread.get("status") == AUTOMATIC_STATUS,
     )
     if not store.store_reply(message, activity):
         raise ThreadNotFound(thread_id)

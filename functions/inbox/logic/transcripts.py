@@ -1,7 +1,11 @@
 """Transcripts for public-records requests: one thread, or every thread active in a date range, as CSV or
 JSON.
 
-Rows hold messages and internal notes (marked `note`), oldest first. CSV cells are made safe for
+Rows hold messages and internal notes (marked `note`), oldest first. A message that was machine-translated
+(issue 20) carries the other version beside its body: `translation_text` in `translation_language`, and
+`translation_note` saying which was the original (what the resident wrote, or what the agent wrote) or why
+it was not translated; the app passes them in (`Annotations`), the inbox does not know how they are kept.
+CSV cells are made safe for
 spreadsheets: a cell starting with = + - @ (or a tab or carriage return) is prefixed with an apostrophe, so a
 resident's text such as `=HYPERLINK(...)` is shown, never evaluated.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -31,7 +36,20 @@ COLUMNS = (
     "status",
     "body",
     "media_count",
+    "body_language",
+    "translation_text",
+    "translation_language",
+    "translation_note",
 )
+TRANSLATION_COLUMNS = COLUMNS[-4:]
+# thread_id -> {message_id -> {column: value}} for the TRANSLATION_COLUMNS of that thread's messages
+Annotations = Callable[[str], Mapping[str, Mapping[str, str]]]
+
+
+def _no_annotations(_thread_id: str) -> Mapping[str, Mapping[str, str]]:
+    return {}
+
+
 MAX_RANGE_DAYS = 92
 MAX_THREADS = 2_000
 MAX_ROWS = 50_000
@@ -65,8 +83,11 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _rows(thread: dict[str, Any], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _rows(
+    thread: dict[str, Any], items: list[dict[str, Any]], annotations: Annotations = _no_annotations
+) -> list[dict[str, Any]]:
     resident = thread.get("resident") or {}
+    extra = annotations(str(thread["thread_id"]))
     rows = []
     for item in items:
         note = str(item["sk"]).startswith("NOTE#")
@@ -89,6 +110,10 @@ def _rows(thread: dict[str, Any], items: list[dict[str, Any]]) -> list[dict[str,
                 "status": "" if note else item.get("status", ""),
                 "body": body,
                 "media_count": 0 if note else len(item.get("media") or []),
+                **{
+                    column: "" if note else extra.get(str(item.get("message_id", "")), {}).get(column, "")
+                    for column in TRANSLATION_COLUMNS
+                },
             }
         )
     return rows
@@ -107,17 +132,28 @@ def _render(rows: list[dict[str, Any]], fmt: ExportFormat, meta: dict[str, Any],
     return Transcript(f"{stem}.csv", "text/csv; charset=utf-8", out.getvalue(), len(rows), threads)
 
 
-def export_thread(store: TranscriptStore, thread_id: str, fmt: ExportFormat, now: datetime) -> Transcript:
+def export_thread(
+    store: TranscriptStore,
+    thread_id: str,
+    fmt: ExportFormat,
+    now: datetime,
+    annotations: Annotations = _no_annotations,
+) -> Transcript:
     thread = store.get_thread(thread_id)
     if thread is None:
         raise ThreadNotFound(thread_id)
-    rows = _rows(thread, store.transcript_items(thread_id, "", _END_OF_TIME))
+    rows = _rows(thread, store.transcript_items(thread_id, "", _END_OF_TIME), annotations)
     meta = {"exported_at": format_timestamp(now), "thread_id": thread_id}
     return _render(rows, fmt, meta, f"transcript-{thread_id}")
 
 
 def export_range(
-    store: TranscriptStore, first_day: date, last_day: date, fmt: ExportFormat, now: datetime
+    store: TranscriptStore,
+    first_day: date,
+    last_day: date,
+    fmt: ExportFormat,
+    now: datetime,
+    annotations: Annotations = _no_annotations,
 ) -> Transcript:
     """Every message and note created from `first_day` 00:00 to the end of `last_day` (UTC)."""
     if last_day < first_day:
@@ -132,7 +168,7 @@ def export_range(
         raise ExportTooLarge(f"more than {MAX_THREADS} threads; narrow the range")
     rows: list[dict[str, Any]] = []
     for thread in sorted(threads, key=lambda t: str(t.get("created_at", ""))):
-        rows += _rows(thread, store.transcript_items(str(thread["thread_id"]), start, end))
+        rows += _rows(thread, store.transcript_items(str(thread["thread_id"]), start, end), annotations)
         if len(rows) > MAX_ROWS:
             raise ExportTooLarge(f"more than {MAX_ROWS} rows; narrow the range")
     meta = {"exported_at": format_timestamp(now), "from": first_day.isoformat(), "to": last_day.isoformat()}

@@ -402,10 +402,14 @@ def reopen(deps: WorkspaceDependencies, agent: Agent, thread_id: str) -> ThreadS
     return _update(deps, agent, thread_id, "thread.reopen", {"status": "open"}, ("closed_at",))
 
 
+_NAME_SOURCE = ("resident_name", "resident_name_source")
+
+
 def set_resident_name(deps: WorkspaceDependencies, agent: Agent, thread_id: str, name: str) -> ThreadState:
     if not name:
-        return _update(deps, agent, thread_id, "thread.label", {}, ("resident_name",))
-    return _update(deps, agent, thread_id, "thread.label", {"resident_name": name})
+        return _update(deps, agent, thread_id, "resident.name", {}, _NAME_SOURCE)
+    # Staff's name: a name the resident gives later in the web chat widget no longer replaces it.
+    return _update(deps, agent, thread_id, "resident.name", {"resident_name": name}, _NAME_SOURCE[1:])
 
 
 # --- who else is here ---------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from inbox.models.conversations import Thread
 
 View = Literal["mine", "unassigned", "departments", "all"]
 VIEWS: tuple[View, ...] = ("mine", "unassigned", "departments", "all")
-StatusFilter = Literal["open", "snoozed", "closed", "any"]
+# automatic: conversations whose every text a keyword flow answered (inbox.logic.automatic_handling)
+StatusFilter = Literal["open", "snoozed", "closed", "automatic", "any"]
 # urgent: "Most urgent first", critical, then high, then normal, each oldest waiting first (functions/triage)
 Sort = Literal["newest", "oldest_waiting", "urgent"]
 

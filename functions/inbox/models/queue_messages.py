@@ -83,6 +83,11 @@ class IncomingMessage(BaseModel):
     received_at: str
     # The whole text's length when `body` is only its start (the webhook kept the rest in the media bucket).
     full_length: int | None = None
+    # A WhatsApp shared location (Twilio's Latitude, Longitude, Address, Label); None when absent or garbled.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    place_address: str | None = Field(default=None, max_length=500)
+    place_label: str | None = Field(default=None, max_length=200)
 
     @classmethod
     def from_envelope(cls, envelope: InboundEnvelope) -> IncomingMessage:
@@ -96,7 +101,23 @@ class IncomingMessage(BaseModel):
             body=params.get("Body", ""),
             media=media_from_params(params),
             received_at=envelope.received_at,
+            **shared_location(params),
         )
+
+
+def shared_location(params: dict[str, str]) -> dict[str, float | str]:
+    """A WhatsApp location pin: both coordinates as finite numbers in range, or nothing at all."""
+    try:
+        lat, lon = float(params.get("Latitude", "")), float(params.get("Longitude", ""))
+    except ValueError:
+        return {}
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return {}
+    found: dict[str, float | str] = {"latitude": lat, "longitude": lon}
+    for name, key, limit in (("Address", "place_address", 500), ("Label", "place_label", 200)):
+        if params.get(name, "").strip():
+            found[key] = params[name].strip()[:limit]
+    return found
 
 
 def media_from_params(params: dict[str, str]) -> tuple[IncomingMedia, ...]:

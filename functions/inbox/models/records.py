@@ -21,6 +21,13 @@ class ThreadActivity:
     preview: str
     direction: Direction
     agency_address: str | None = None
+    # A staff reply in a conversation automation handled (AUTOMATIC_STATUS) makes it staff's: open again.
+    reopen: bool = False
+
+
+# A conversation whose every text a keyword flow answered (inbox.logic.automatic_handling): a status of its
+# own, so it leaves every staff view and count and is listed by the "Handled automatically" filter.
+AUTOMATIC_STATUS = "automatic"
 
 
 @dataclass(frozen=True)

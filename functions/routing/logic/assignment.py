@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from inbox.models.records import AUTOMATIC_STATUS
 from switchboard.observability import logger
 
 from routing.logic.rules import NewThread, choose_department, detect_language
@@ -87,10 +88,14 @@ class Routing:
     # --- routing a thread ----------------------------------------------------------------------------------
 
     def route_thread(self, thread_id: str, first_message: NewThread | None = None) -> str | None:
-        """Give the thread a department (if it has none) and an available agent (if it has none).
-        The agent's sub, or None when it waits in its department's queue."""
+        """Give the thread a department (if it has none) and, if it is open, an available agent (if it has
+        none). The agent's sub, or None when it waits in its department's queue. A conversation automation
+        handled (status "automatic") gets its department, so that its department's staff can find it, and
+        nobody."""
         thread = self.store.thread(thread_id)
-        if thread is None or thread.get("assignee") or thread.get("status", "open") != "open":
+        if thread is None or thread.get("assignee"):
+            return None
+        if thread.get("status", "open") not in ("open", AUTOMATIC_STATUS):
             return None
         department = thread.get("department_id")
         if not department and first_message is not None:
@@ -103,7 +108,7 @@ class Routing:
                 self.notify("routed", {"thread_id": thread_id, "department_id": chosen})
             fresh = self.store.thread(thread_id)  # a concurrent routing may have chosen first
             department = fresh.get("department_id") if fresh else None
-        if not department:
+        if not department or thread.get("status", "open") != "open":
             return None
         return self._assign_in(thread_id, str(department))
 

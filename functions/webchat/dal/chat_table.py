@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from switchboard.dynamodb import put_if
+from inbox.dal.inbox_views_table import thread_postings
+from inbox.logic.search_terms import name_terms
+from switchboard.dynamodb import put_if, update_if
 from switchboard.public_texts import TableCounters
 from switchboard.table_keys import MESSAGE_SK_PREFIX, RESIDENT_SK, THREAD_META_SK, resident_pk, thread_pk
 
@@ -56,6 +58,26 @@ class ChatTable:
     def contact(self, session_id: str) -> dict[str, Any]:
         item = self._table.get_item(Key={"pk": session_pk(session_id), "sk": SESSION_SK}).get("Item") or {}
         return {key: item[key] for key in ("name", "email", "phone") if item.get(key)}
+
+    def name_thread(self, thread_id: str, name: str) -> bool:
+        """The name the resident gave becomes the thread's resident name unless staff named them (a name staff
+        set has no `resident_name_source`), and the thread is findable by it; True if the thread was named."""
+        named = update_if(
+            self._table,
+            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            UpdateExpression="SET resident_name = :name, resident_name_source = :webchat",
+            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(resident_name) "
+            "OR resident_name_source = :webchat) AND NOT resident_name = :name",
+            ExpressionAttributeValues={":name": name, ":webchat": "webchat"},
+        )
+        if named is None:
+            return False
+        postings = thread_postings(thread_id, name_terms(name))
+        if postings:
+            with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+                for posting in postings:
+                    batch.put_item(Item=posting)
+        return True
 
     # --- the session's thread ---------------------------------------------------------------------------
 

@@ -48,6 +48,8 @@ class ChatStore(rate_limits.Counters, Protocol):
 
     def save_contact(self, session_id: str, contact: dict[str, str]) -> None: ...
 
+    def name_thread(self, thread_id: str, name: str) -> bool: ...
+
     def thread_of(self, address: str) -> str | None: ...
 
     def thread(self, thread_id: str) -> dict[str, Any] | None: ...
@@ -214,6 +216,11 @@ def update_contact(
     text limits (per address, per number, the agency's day): UnsupportedCountry, TooManyTexts otherwise.
     """
     store.save_contact(session_id, update.model_dump(exclude_none=True, exclude={"continue_by_text"}))
+    if update.name and update.name.strip():
+        # Staff see the name at once, not at the resident's next message (logic.contact_step).
+        named_thread = store.thread_of(session_address(session_id))
+        if named_thread:
+            store.name_thread(named_thread, update.name.strip())
     if not update.continue_by_text:
         return None
     if not update.phone:

@@ -24,6 +24,8 @@ AuditAction = Literal[
     "thread.transfer",
     "thread.note",
     "thread.label",
+    "resident.name",
+    "resident.language",
     "thread.snooze",
     "thread.close",
     "thread.reopen",
@@ -40,6 +42,12 @@ AuditAction = Literal[
     "zones.save",
     "zones.delete",
     "zones.address_points",
+    "services.save",
+    "services.delete",
+    "services.import",
+    "open311_key.issue",
+    "open311_key.revoke",
+    "service_request.status",
     "subscribers.import",
     "subscribers.read",
     "subscribers.opt_out",
@@ -60,6 +68,8 @@ AuditAction = Literal[
     "triage.crisis_reply",
     "triage.override",
     "triage.rules",
+    "thread.language",
+    "translation.settings",
 ]
 
 

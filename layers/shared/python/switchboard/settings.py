@@ -290,3 +290,13 @@ class NoticeFireSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
     alert_plan_queue_url: Required = Field(alias="ALERT_PLAN_QUEUE_URL")
     public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
+
+
+class Open311Settings(_Env):
+    """Open311Fn: the public GeoReport v2 server (/open311/v2/...)."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
+    media_bucket: str = Field(default="", alias="MEDIA_BUCKET")  # photos of requests: signed, expiring links
+    posts_per_minute: int = Field(default=60, ge=1, le=6000, alias="OPEN311_POSTS_PER_MINUTE")

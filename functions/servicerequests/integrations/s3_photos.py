@@ -1,0 +1,35 @@
+"""A report's photos, filed under the request: a copy of the thread's stored photo (already re-encoded from
+the pixels alone when it arrived: no Exif, GPS or trailer survives) under `requests/{id}/{n}`, the only prefix
+the Open311 function may sign links to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from inbox.dal.media_store import media_key
+from switchboard.dynamodb import error_code
+
+
+class S3PhotoFiler:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+
+    def file(self, thread_id: str, photo: str, request_id: str, number: int) -> str | None:
+        sid, _, index = photo.partition("/")
+        if not index.isdigit():
+            return None
+        key = f"requests/{request_id}/{number}"
+        try:
+            self._s3.copy_object(
+                Bucket=self._bucket,
+                Key=key,
+                CopySource={"Bucket": self._bucket, "Key": media_key(thread_id, sid, int(index))},
+                MetadataDirective="COPY",
+            )
+        except ClientError as error:
+            if error_code(error) in ("NoSuchKey", "404"):
+                return None  # not stored (too big, not an image): the request goes without it
+            raise
+        return key
