@@ -1,15 +1,19 @@
-"""`make screenshots`: the agent page (a busy conversation, staff admin) and the Spanish chat widget, desktop
-and phone, into docs/screenshots/.
+"""`make screenshots`: the agent page's views (inbox, a busy conversation, the resident panel, callbacks, the
+alert composer, notices, reports, staff admin, subscribers, topics and zones) and the chat widget in English
+and Spanish, desktop and phone, into docs/screenshots/.
 
 Starts the local stack on free ports (as the e2e tests do), seeds the demo agency, builds one busy
 conversation (resident texts, an automatic HELP answer, a staff reply, a note, a call that rang and ended,
-a transfer, labels and a name), then drives Debian's chromium through Playwright. Nothing leaves 127.0.0.1.
+a transfer, labels and a name), a subscriber, three neighbourhood zones and two booked callbacks, then drives
+Debian's chromium through Playwright. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
+import secrets
 import sys
 import time
 import urllib.error
@@ -17,6 +21,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from infra.local import demo_site
 from infra.local.seed import seed_demo
@@ -31,6 +36,73 @@ DESKTOP: ViewportSize = {"width": 1366, "height": 900}
 PHONE: ViewportSize = {"width": 360, "height": 740}
 BUSY_RESIDENT = "+15555550177"
 STAFF_PHONE = "+15555550178"
+SUBSCRIBER = "+15555550179"
+# Three made-up neighbourhoods (GeoJSON [longitude, latitude]) for the zones page.
+DEMO_ZONES = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"id": "elm-park", "name": "Elm Park"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [-122.42, 37.76],
+                        [-122.40, 37.76],
+                        [-122.40, 37.78],
+                        [-122.42, 37.78],
+                        [-122.42, 37.76],
+                    ],
+                    [
+                        [-122.415, 37.765],
+                        [-122.41, 37.765],
+                        [-122.41, 37.77],
+                        [-122.415, 37.77],
+                        [-122.415, 37.765],
+                    ],
+                ],
+            },
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": "riverside", "name": "Riverside"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [-122.40, 37.75],
+                        [-122.37, 37.745],
+                        [-122.36, 37.755],
+                        [-122.375, 37.765],
+                        [-122.39, 37.77],
+                        [-122.40, 37.765],
+                        [-122.40, 37.75],
+                    ]
+                ],
+            },
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": "old-town", "name": "Old Town"},
+            "geometry": {
+                "type": "MultiPolygon",
+                "coordinates": [
+                    [
+                        [
+                            [-122.44, 37.74],
+                            [-122.42, 37.74],
+                            [-122.425, 37.755],
+                            [-122.44, 37.75],
+                            [-122.44, 37.74],
+                        ]
+                    ],
+                    [[[-122.445, 37.757], [-122.438, 37.757], [-122.438, 37.762], [-122.445, 37.757]]],
+                ],
+            },
+        },
+    ],
+}
 
 
 def api(stack: LocalStack, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
@@ -95,6 +167,49 @@ def build_busy_thread(stack: LocalStack, token: str, address: str = BUSY_RESIDEN
     return thread_id
 
 
+def seed_management_pages(stack: LocalStack, token: str) -> None:
+    """What the management views show: zones, a subscriber with a ledger, and callbacks booked ahead."""
+    status, _ = api(stack, "PUT", "/api/zones", token, DEMO_ZONES)
+    assert status == 200, status
+    for body in ("JOIN WATER", "94110", "JOIN STORM"):
+        stack.send_inbound(SUBSCRIBER, body)
+    stack.wait_until_idle()
+    # Booked as the CALLBACK flow books them, without a workflow: the view shows them waiting for their day.
+    import boto3
+    from callbacks.dal.callback_table import BookingTable  # on sys.path once the stack has started
+    from callbacks.models.callbacks import CallbackStart
+
+    from infra.local.stack import REGION
+
+    table = boto3.resource("dynamodb", endpoint_url=stack.moto_url, region_name=REGION).Table(
+        stack.outputs["TableName"]
+    )
+    zone = ZoneInfo("America/New_York")  # the demo agency's time zone
+    today = dt.datetime.now(zone).date()
+    for days, hour, minute in ((1, 9, 30), (1, 14, 0), (3, 10, 15)):
+        local = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour, minute), zone)
+        slot = local.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+        start = CallbackStart(
+            callback_id="cb-" + secrets.token_hex(8),
+            thread_id=str(thread_id_of(stack, token, SUBSCRIBER)),
+            department="general",
+            slot_at=slot,
+            remind_at=slot,
+        )
+        BookingTable(table).reserve(start, roster_size=100, now=slot)
+
+
+# The tool views, each shot at both sizes after the busy conversation.
+VIEWS = (
+    ("callbacks", "#callbacks", None),
+    ("alert-composer", "#alerts", None),
+    ("notices", "#notices", ".schedule-builder"),  # the schedule in words and its next send times
+    ("reports", "#reports", None),
+    ("staff-admin", "#admin", None),
+    ("topics-zones", "#audience", None),
+)
+
+
 def capture(stack: LocalStack, thread_id: str, out: Path = OUT) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -122,24 +237,40 @@ def capture(stack: LocalStack, thread_id: str, out: Path = OUT) -> list[Path]:
             page.locator("#threads-loading").wait_for(state="hidden")
             return page
 
-        def shoot(page: Any, name: str, hash_: str) -> None:
+        def shoot(page: Any, name: str, hash_: str, scroll_to: str | None = None) -> None:
             page.evaluate("hash => { location.hash = hash; }", hash_)
             page.wait_for_timeout(1500)
+            if scroll_to:
+                page.locator(scroll_to).evaluate("node => node.scrollIntoView({block: 'start'})")
             path = out / f"{name}.png"
             page.screenshot(path=str(path))
             shots.append(path)
 
-        desktop = page_at(DESKTOP)
-        shoot(desktop, "desktop-busy-thread", f"#thread/{thread_id}")
-        shoot(desktop, "desktop-staff-admin", "#admin")
-        phone = page_at(PHONE)
-        shoot(phone, "phone-busy-thread", f"#thread/{thread_id}")
-        widget = browser.new_context(viewport=PHONE).new_page()
-        widget.goto(f"{demo_site.origin()}/es")
-        widget.locator("[data-switchboard-chat]").locator("button.launch").click()
-        widget.wait_for_timeout(1000)
-        widget.screenshot(path=str(out / "phone-widget-es.png"))
-        shots.append(out / "phone-widget-es.png")
+        def find_subscriber(page: Any) -> None:
+            page.locator("#subscriber-query").fill("(555) 555-0179")
+            page.locator("#subscriber-find button[type=submit]").click()
+            page.locator("#subscriber-title").wait_for(state="visible")
+
+        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page = page_at(viewport)
+            shoot(page, f"{size}-inbox", "#inbox")
+            shoot(page, f"{size}-busy-thread", f"#thread/{thread_id}")
+            if size == "phone":  # at 1366 px the resident panel is the busy thread's third pane
+                page.get_by_role("button", name="More actions").click()
+                page.get_by_role("button", name="Resident details").click()
+                shoot(page, f"{size}-resident-panel", f"#thread/{thread_id}")
+            for name, hash_, scroll_to in VIEWS:
+                shoot(page, f"{size}-{name}", hash_, scroll_to)
+            page.evaluate("location.hash = '#subscribers'")
+            find_subscriber(page)
+            shoot(page, f"{size}-subscriber", "#subscribers")
+        for language in ("en", "es"):
+            widget = browser.new_context(viewport=PHONE).new_page()
+            widget.goto(f"{demo_site.origin()}/{'es' if language == 'es' else ''}")
+            widget.locator("[data-switchboard-chat]").locator("button.launch").click()
+            widget.wait_for_timeout(1000)
+            widget.screenshot(path=str(out / f"phone-widget-{language}.png"))
+            shots.append(out / f"phone-widget-{language}.png")
         browser.close()
     return shots
 
@@ -155,7 +286,9 @@ def main() -> int:
         cleanup.callback(site.shutdown)
         seed_demo(stack)
         token = stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
-        for path in capture(stack, build_busy_thread(stack, token)):
+        thread_id = build_busy_thread(stack, token)
+        seed_management_pages(stack, token)
+        for path in capture(stack, thread_id):
             print(path.relative_to(OUT.parents[1]))
     return 0
 

@@ -43,6 +43,8 @@ VIEWS = {
     "#alert-replies": "/api/alert-replies",
     "#reminders": "/api/reminders/plans",
     "#notices": "/api/notices",
+    "#subscribers": "/api/topics",
+    "#audience": "/api/zones",
     "#reports": None,
     "#admin": "/api/admin/staff",
     "#supervisor": "/api/audit",

@@ -124,6 +124,7 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/routing/rules"): ("supervisor", None),
     ("PUT", "/api/routing/rules"): ("admin", {"body": {"rules": []}}),
     ("GET", "/api/callbacks/tasks"): ("agent", None),
+    ("GET", "/api/callbacks/upcoming"): ("agent", None),
     ("POST", "/api/callbacks/{callback_id}/take"): ("agent", None),
     ("POST", "/api/callbacks/{callback_id}/outcome"): ("agent", None),
     ("GET", "/api/callbacks/roster/{department}"): ("agent", None),
@@ -160,6 +161,19 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("DELETE", "/api/zones/{zone_id}"): ("supervisor", None),
     ("POST", "/api/zones/address-points"): ("supervisor", None),
     ("POST", "/api/zones/lookup"): ("agent", None),
+    ("POST", "/api/zones/upload"): (
+        "supervisor",
+        {"body": {"file_name": "z.geojson", "content_base64": "e30="}},
+    ),
+    # topics and subscribers managed on the page (issue 16 item 7)
+    ("GET", "/api/topics"): ("supervisor", None),
+    ("POST", "/api/topics"): ("supervisor", {"body": {"code": "HEAT", "name": "Heat"}}),
+    ("PUT", "/api/topics/{code}"): ("supervisor", {"body": {"name": "Heat"}}),
+    ("POST", "/api/subscribers/lookup"): ("supervisor", {"body": {"address": "+15555550101"}}),
+    ("POST", "/api/subscribers/opt-out"): (
+        "supervisor",
+        {"body": {"address": "+15555550101", "topic": "ALL", "reason": "asked by phone"}},
+    ),
     ("GET", "/api/services"): ("agent", None),
     ("PUT", "/api/services/{code}"): ("admin", {"body": {"service_code": "POT", "service_name": "Pothole"}}),
     ("DELETE", "/api/services/{code}"): ("admin", None),

@@ -16,6 +16,7 @@ import { FeedbackPanel } from "./feedback.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
+import { AudiencePanel, SubscribersPanel } from "./audience.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
@@ -171,6 +172,8 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.calls.route();
   app.notices.route();
   app.feedback.route();
+  app.audience.route();
+  app.subscribers.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
   updateTitle();
 }
@@ -185,6 +188,8 @@ function leaveWorkspace(message) {
   app.reminders.hide();
   app.notices.hide();
   app.feedback.hide();
+  app.audience.hide();
+  app.subscribers.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
   app.view.drafts.clear(); // the next person at this screen must not find this agent's unsent replies
@@ -484,6 +489,8 @@ async function boot() {
   app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.feedback = new FeedbackPanel({ api: app.api, auth: app.auth });
+  app.audience = new AudiencePanel({ api: app.api, auth: app.auth });
+  app.subscribers = new SubscribersPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,
     getThreadId: () => app.view.threadId,

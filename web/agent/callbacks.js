@@ -6,6 +6,7 @@
 
 import { callThread } from "./calls.js";
 import { announce, byId, el, setText } from "./dom.js";
+import { loadUpcoming } from "./callbacks-upcoming.js";
 
 const POLL_MS = 5000;
 const STATUS_LABELS = { due: "Due now", escalated: "Escalated", in_call: "On the call" };
@@ -44,6 +45,7 @@ export class CallbackPanel {
 
   async load() {
     try {
+      loadUpcoming(this.api);
       const page = await this.api.request("/api/callbacks/tasks");
       this.render(page.tasks || []);
       setText(byId("callbacks-status"), page.tasks?.length ? "" : "No callbacks are waiting.");

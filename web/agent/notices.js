@@ -6,6 +6,7 @@
 import { whenLabel } from "./callbacks.js";
 import { announce, byId, el, setText } from "./dom.js";
 import { fallbackWarnings, languageName } from "./languages.js";
+import { ScheduleBuilder, choiceOf, describe } from "./schedule-builder.js";
 import { hasRole } from "./workspace.js";
 
 const enc = encodeURIComponent;
@@ -23,11 +24,7 @@ export class NoticesPanel {
     });
     byId("notice-cancel").addEventListener("click", () => this.resetForm());
     byId("notice-check-languages").addEventListener("click", () => this.checkLanguages());
-    byId("notice-preset").addEventListener("change", () => {
-      const preset = byId("notice-preset").value;
-      if (preset) byId("notice-schedule").value = preset;
-      else byId("notice-schedule").focus();
-    });
+    this.schedule = new ScheduleBuilder();
   }
 
   route() {
@@ -91,7 +88,7 @@ export class NoticesPanel {
         const heading = el("h3", { class: "notice-title", text: notice.title });
         const details = el("p", {
           class: "help",
-          text: `${this.topicName(notice.topic)}${notice.zones.length ? ` · ${notice.zones.length} zone(s)` : ""} · ${notice.schedule} (${notice.timezone}) · ${paused ? "Paused" : "Active"} · last sent ${notice.last_fired_at ? whenLabel(notice.last_fired_at) : "never"} · sent ${notice.fired_count} time(s)`,
+          text: `${this.topicName(notice.topic)}${notice.zones.length ? ` · ${notice.zones.length} zone(s)` : ""} · ${this.scheduleWords(notice.schedule)} (${notice.timezone}) · ${paused ? "Paused" : "Active"} · last sent ${notice.last_fired_at ? whenLabel(notice.last_fired_at) : "never"} · sent ${notice.fired_count} time(s)`,
         });
         const actions = el(
           "div",
@@ -105,6 +102,11 @@ export class NoticesPanel {
     );
   }
 
+  scheduleWords(expression) {
+    const choice = choiceOf(expression);
+    return choice ? describe(choice) : expression;
+  }
+
   button(label, notice, onClick) {
     const button = el("button", { type: "button", class: "button button-small", text: label });
     button.setAttribute("aria-label", `${label} ${notice.title}`);
@@ -116,8 +118,8 @@ export class NoticesPanel {
     this.editing = null;
     byId("notice-form").reset();
     for (const area of byId("notice-texts").querySelectorAll("textarea")) area.value = "";
-    byId("notice-schedule").value = byId("notice-preset").value;
     byId("notice-timezone").value = this.options?.timezone || "America/New_York";
+    this.schedule.reset();
     setText(byId("notice-form-heading"), "New notice");
     setText(byId("notice-submit"), "Create notice");
     setText(byId("notice-error"), "");
@@ -130,9 +132,8 @@ export class NoticesPanel {
     byId("notice-topic").value = notice.topic;
     for (const option of byId("notice-zones").options) option.selected = notice.zones.includes(option.value);
     for (const area of byId("notice-texts").querySelectorAll("textarea")) area.value = notice.texts[area.dataset.language] || "";
-    byId("notice-preset").value = "";
-    byId("notice-schedule").value = notice.schedule;
     byId("notice-timezone").value = notice.timezone;
+    this.schedule.load(notice.schedule);
     setText(byId("notice-form-heading"), `Edit “${notice.title}”`);
     setText(byId("notice-submit"), "Save changes");
     byId("notice-cancel").hidden = false;
@@ -190,9 +191,7 @@ export class NoticesPanel {
       ? ["Give the notice a title.", "notice-title"]
       : !json.texts.en
         ? ["Write the English text.", "notice-text-en"]
-        : !json.schedule
-          ? ["Choose when it repeats.", "notice-schedule"]
-          : null;
+        : this.schedule.problem();
     if (problem) {
       setText(byId("notice-error"), problem[0]);
       byId(problem[1]).focus();

@@ -64,6 +64,7 @@ from reminders.handlers.reminder_routes import router as reminder_router
 from routing.handlers.routing_routes import router as routing_router
 from servicerequests.handlers.catalogue_routes import router as service_router
 from servicerequests.handlers.request_routes import router as service_request_router
+from subscriptions.handlers.audience_routes import router as audience_router
 from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
 from switchboard.body_caps import AGENT_API_BODY_BYTES, refuse_bodies_over
@@ -148,6 +149,7 @@ def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware
 app.use(middlewares=[provide_context])
 app.include_router(workspace_router)
 app.include_router(consent_router)
+app.include_router(audience_router)
 app.include_router(inbox_router)
 app.include_router(routing_router)
 app.include_router(triage_router)

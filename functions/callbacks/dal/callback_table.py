@@ -1,5 +1,6 @@
 """Callback items in the one table: `CALLBACK#{id}` / `META`; while a task waits for a person it is on gsi1
-under `CALLBACK_TASKS` (sorted by slot), with the workflow's task token (never sent to browsers)."""
+under `CALLBACK_TASKS` (sorted by slot), with the workflow's task token (never sent to browsers). Before that,
+from booking until its slot, it is on gsi1 under `CALLBACK_UPCOMING` (by slot) for the upcoming list."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from botocore.exceptions import ClientError
 from inbox.dal.pending_prompts import PendingPrompt, PendingPrompts
 from switchboard.dynamodb import TransactionConflict, transact_write
 
-from callbacks.models.callbacks import TASKS_INDEX_PK, Callback, CallbackStart
+from callbacks.models.callbacks import TASKS_INDEX_PK, UPCOMING_INDEX_PK, Callback, CallbackStart
 
 CALLBACK_OFFER_PROMPT = "callback_offer"
 
@@ -34,6 +35,7 @@ class CallbackTable:
             "escalated": False,
             "created_at": now,
             "updated_at": now,
+            **_upcoming_keys(start),
         }
         try:
             self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
@@ -54,7 +56,8 @@ class CallbackTable:
         return str(item["task_token"]) if item and item.get("task_token") else None
 
     def set_status(self, callback_id: str, status: str, now: str, **fields: Any) -> None:
-        """Any status that is not a waiting task takes the callback off the task list."""
+        """Any status that is not a waiting task takes the callback off the task list; a reminded one stays
+        on the upcoming list."""
         names = {"#status": "status", "#updated_at": "updated_at"}
         values: dict[str, Any] = {":status": status, ":now": now}
         sets = ["#status = :status", "#updated_at = :now"]
@@ -64,7 +67,9 @@ class CallbackTable:
             sets.append(f"#f{index} = :f{index}")
         self._table.update_item(
             Key=callback_key(callback_id),
-            UpdateExpression="SET " + ", ".join(sets) + " REMOVE gsi1pk, gsi1sk, task_token",
+            UpdateExpression="SET "
+            + ", ".join(sets)
+            + (" REMOVE task_token" if status == "reminded" else " REMOVE gsi1pk, gsi1sk, task_token"),
             ConditionExpression="attribute_exists(pk) AND #status <> :cancelled",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues={**values, ":cancelled": "cancelled"},
@@ -129,6 +134,15 @@ class CallbackTable:
             return None
         return str(item["task_token"])
 
+    def list_upcoming(self, after: str, limit: int = 200) -> list[dict[str, Any]]:
+        """Bookings whose slot is after `after` (ISO UTC), soonest first."""
+        response = self._table.query(
+            IndexName="gsi1",
+            KeyConditionExpression=Key("gsi1pk").eq(UPCOMING_INDEX_PK) & Key("gsi1sk").gt(after),
+            Limit=limit,
+        )
+        return list(response.get("Items", []))
+
     def list_tasks(self, limit: int = 50) -> list[dict[str, Any]]:
         response = self._table.query(
             IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(TASKS_INDEX_PK), Limit=limit
@@ -138,6 +152,10 @@ class CallbackTable:
 
 TERMINAL = ("done", "no_answer", "cancelled", "failed")
 OFFER_TTL = timedelta(hours=24)
+
+
+def _upcoming_keys(start: CallbackStart) -> dict[str, str]:
+    return {"gsi1pk": UPCOMING_INDEX_PK, "gsi1sk": f"{start.slot_at}#{start.callback_id}"}
 
 
 def _slot_key(department: str, slot_at: str) -> dict[str, str]:
@@ -216,6 +234,7 @@ class BookingTable(CallbackTable):
             "escalated": False,
             "created_at": now,
             "updated_at": now,
+            **_upcoming_keys(start),
         }
         codes = transact_write(
             self._table,

@@ -1,6 +1,8 @@
 """Agent API routes for callback tasks (a Router the agent API includes):
 
 GET  /api/callbacks/tasks                    due, escalated and in-call callbacks, oldest first
+GET  /api/callbacks/upcoming                 bookings whose slot has not come, soonest first, and the agency's
+                                             time zone (the page lists them by day in it)
 POST /api/callbacks/<id>/take                the caller takes a waiting task (SendTaskSuccess on its token)
 POST /api/callbacks/<id>/outcome {"outcome": "done" | "no_answer"}   the agent on the call reports it
 GET  /api/callbacks/roster/<department>      who takes callbacks (its size caps callbacks per slot)
@@ -25,7 +27,7 @@ from switchboard.staff_routes import current_staff, jwt_claims, requires
 
 from callbacks.dal.callback_table import BookingTable, CallbackTable
 from callbacks.integrations.task_responses import StepFunctionsTasks, TaskGone
-from callbacks.models.callbacks import CALLBACK_ID, CallbackTask, Outcome
+from callbacks.models.callbacks import CALLBACK_ID, CallbackTask, Outcome, UpcomingCallback
 
 router = Router()
 AGENT = [requires("agent")]
@@ -77,6 +79,25 @@ def get_callback_tasks() -> CallbackTaskList:
     if scope is not None:
         tasks = [t for t in tasks if t.department in scope or t.taken_by == agent_sub]
     return CallbackTaskList(tasks=tasks)
+
+
+class UpcomingCallbacks(BaseModel):
+    timezone: str
+    bookings: list[UpcomingCallback]
+
+
+@router.get("/api/callbacks/upcoming", middlewares=AGENT)
+def get_upcoming_callbacks() -> UpcomingCallbacks:
+    import os
+
+    table, _ = _deps()
+    bookings = [UpcomingCallback.model_validate(item) for item in table.list_upcoming(utc_now_iso())]
+    scope = department_scope(current_staff(router), router.context.get("supervisor_scope", "all"))
+    if scope is not None:
+        bookings = [b for b in bookings if b.department in scope]
+    return UpcomingCallbacks(
+        timezone=os.environ.get("AGENCY_TIME_ZONE") or "America/New_York", bookings=bookings
+    )
 
 
 @router.post("/api/callbacks/<callback_id>/take", middlewares=AGENT)

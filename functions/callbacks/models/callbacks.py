@@ -21,6 +21,8 @@ CallbackStatus = Literal[
 Outcome = Literal["done", "no_answer"]
 CALLBACK_ID = re.compile(r"^cb-[0-9a-f]{8,32}$")
 TASKS_INDEX_PK = "CALLBACK_TASKS"  # gsi1pk of a callback while it is a task on the agent page
+# gsi1pk of a booked callback until its slot (booked, then reminded), by slot: the upcoming list.
+UPCOMING_INDEX_PK = "CALLBACK_UPCOMING"
 
 
 class CallbackStart(BaseModel):
@@ -62,3 +64,14 @@ class CallbackTask(BaseModel):
     attempt: int
     escalated: bool
     taken_by: str | None = None
+
+
+class UpcomingCallback(BaseModel):
+    """A booking whose slot has not come yet, as the Callbacks view lists it by day."""
+
+    callback_id: str
+    thread_id: str
+    department: str
+    slot_at: str
+    status: CallbackStatus
+    attempt: int = 1

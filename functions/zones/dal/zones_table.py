@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from switchboard.dynamodb import query_pages
 from switchboard.geo.addresses import AddressPoint
 from switchboard.geo.geometry import BoundingBox, Polygon
 from switchboard.geo.zones import PolygonZone
@@ -106,17 +107,9 @@ class ZonesTable:
     def polygon_zones(self) -> tuple[PolygonZone, ...]:
         now = self._clock()
         if self._cached is None or now - self._cached[0] > ZONES_TTL_S:
-            items: list[dict[str, Any]] = []
-            query: dict[str, Any] = {
-                "KeyConditionExpression": Key("pk").eq(ZONES_PK) & Key("sk").begins_with(ZONE_SK_PREFIX)
-            }
-            while True:
-                page = self._table.query(**query)
-                items.extend(page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
-                query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-            self._cached = (now, tuple(_zone_from_item(item) for item in items))
+            condition = Key("pk").eq(ZONES_PK) & Key("sk").begins_with(ZONE_SK_PREFIX)
+            pages = query_pages(self._table, KeyConditionExpression=condition)
+            self._cached = (now, tuple(_zone_from_item(item) for page in pages for item in page["Items"]))
         return self._cached[1]
 
     # --- address points ------------------------------------------------------------------------------------

@@ -4,6 +4,9 @@
 - `PUT /api/zones` (supervisor), body a GeoJSON FeatureCollection → `{"zones": [ZoneView]}`: each feature
   is saved as a zone (added, or replaced when its id exists); 400 `{"message", "problems": [...]}` names
   every bad feature and what is wrong with it.
+- `POST /api/zones/upload` (supervisor), `{file_name, content_base64}`: a `.geojson` file or a `.zip` holding
+  one or a shapefile → as `PUT /api/zones`; 400 `{"message"}` for a file that cannot be read (size, format,
+  a damaged zip, a projected shapefile).
 - `DELETE /api/zones/{zone_id}` (supervisor) → 204, 404 unknown.
 - `POST /api/zones/address-points` (supervisor), body CSV `address,lat,lon[,zip]` → `{"loaded", "rejected":
   [{"row", "problem"}]}`: the agency's address points (gazetteer); uploads add up (≤ 20,000 rows, 4 MB each).
@@ -32,12 +35,14 @@ from switchboard.staff_routes import requires
 
 from zones.dal.zones_table import ZonesTable
 from zones.logic.geojson import parse_feature_collection
+from zones.logic.upload import UnreadableUpload, document_of_upload
 from zones.models.views import (
     AddressPointsLoaded,
     LookupRequest,
     LookupResult,
     RejectedRow,
     ZoneList,
+    ZoneUpload,
     ZoneView,
 )
 
@@ -96,6 +101,19 @@ def put_zones() -> Response[dict[str, object]]:
         document = json.loads(body)
     except ValueError:
         return _bad_request("the body is not JSON (GeoJSON FeatureCollection expected)")
+    return _save_zones(document)
+
+
+@router.post("/api/zones/upload", middlewares=SUPERVISOR)
+def post_zone_upload(upload: ZoneUpload) -> Response[dict[str, object]]:
+    try:
+        document = document_of_upload(upload.file_name, upload.content_base64)
+    except UnreadableUpload as unreadable:
+        return _bad_request(str(unreadable))
+    return _save_zones(document)
+
+
+def _save_zones(document: object) -> Response[dict[str, object]]:
     try:
         zones = parse_feature_collection(document)
     except InvalidGeoJson as invalid:

@@ -7,6 +7,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from switchboard.geo.zones import PolygonZone
 
+from zones.logic.outline import outline_of
+from zones.logic.upload import MAX_UPLOAD_BYTES
+
+BASE64_OF_MAX_UPLOAD = -(-(MAX_UPLOAD_BYTES + 1) // 3) * 4  # one byte over still reaches the size check
+
+
+class ZoneOutline(BaseModel):
+    view_box: str
+    path: str
+
 
 class ZoneView(BaseModel):
     zone: str  # "area:elm-park": what subscriptions and alerts name
@@ -15,10 +25,12 @@ class ZoneView(BaseModel):
     kind: Literal["polygon"]
     bbox: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
     vertices: int
+    outline: ZoneOutline  # drawn on the zones page as inline SVG (no map tiles)
 
     @classmethod
     def of(cls, zone: PolygonZone) -> ZoneView:
         box = zone.bbox
+        drawn = outline_of(zone)
         return cls(
             zone=zone.zone,
             zone_id=zone.zone_id,
@@ -26,6 +38,7 @@ class ZoneView(BaseModel):
             kind=zone.kind,
             bbox=(box.min_lon, box.min_lat, box.max_lon, box.max_lat),
             vertices=zone.vertices,
+            outline=ZoneOutline(view_box=drawn.view_box, path=drawn.path),
         )
 
 
@@ -41,6 +54,13 @@ class RejectedRow(BaseModel):
 class AddressPointsLoaded(BaseModel):
     loaded: int
     rejected: list[RejectedRow]
+
+
+class ZoneUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    file_name: str = Field(min_length=1, max_length=200)
+    content_base64: str = Field(min_length=1, max_length=BASE64_OF_MAX_UPLOAD)
 
 
 class LookupRequest(BaseModel):

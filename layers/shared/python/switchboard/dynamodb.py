@@ -1,8 +1,9 @@
 """Conditional writes, read as outcomes: a failed condition is an answer (stale, duplicate, missing), not an
-error; anything else is raised."""
+error; anything else is raised. And a Query's pages, followed to the end."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -60,3 +61,13 @@ def transact_write_if(table: Any, items: list[dict[str, Any]], *, guarded: int) 
     if codes[guarded] == "ConditionalCheckFailed":
         return False
     raise TransactionConflict(f"transaction cancelled: {codes}")
+
+
+def query_pages(table: Any, **query: Any) -> Iterator[dict[str, Any]]:
+    """Every page of a Query, following LastEvaluatedKey."""
+    while True:
+        page = dict(table.query(**query))
+        yield page
+        if "LastEvaluatedKey" not in page:
+            return
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
