@@ -142,6 +142,12 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/open311/keys"): ("admin", None),
     ("POST", "/api/open311/keys"): ("admin", {"body": {"name": "City work orders"}}),
     ("DELETE", "/api/open311/keys/{key_id}"): ("admin", None),
+    ("GET", "/api/open311/city"): ("admin", None),
+    (
+        "PUT",
+        "/api/open311/city/{target}",
+    ): ("admin", {"body": {"endpoint": "https://city.example.gov/open311/v2", "api_key": "k"}}),
+    ("DELETE", "/api/open311/city/{target}"): ("admin", None),
     ("GET", "/api/service-requests"): ("agent", None),
     ("PUT", "/api/service-requests/{request_id}/status"): ("agent", {"body": {"status": "closed"}}),
     ("POST", "/api/reminders/records"): ("supervisor", {"body": {"csv": "name\n"}}),

@@ -26,6 +26,7 @@ from routing.logic.assignment import Routing
 from routing.logic.inbound_step import RoutingStep
 from servicerequests.dal.intake_table import IntakeTable
 from servicerequests.dal.requests_table import CatalogueTable, RequestsTable
+from servicerequests.integrations.forward_queue import SqsCityForwardQueue
 from servicerequests.integrations.s3_photos import S3PhotoFiler
 from servicerequests.logic.intake import Place
 from servicerequests.logic.intake_step import IntakeStep
@@ -53,6 +54,7 @@ class InboundWiring:
     agency_name: Callable[[], str]
     s3: Any = None
     media_bucket: str = ""
+    forward_to_city: Callable[[str], None] | None = None  # new service requests, to the Open311 client
 
 
 def wire_inbound(
@@ -64,6 +66,7 @@ def wire_inbound(
     media_bucket: str,
     outbound: Any,
     agency_name: str,
+    city_forward: tuple[Any, str] | None = None,  # (SQS client, CityForwardQueue's URL)
 ) -> InboundWiring:
     return InboundWiring(
         table=table,
@@ -74,6 +77,7 @@ def wire_inbound(
         agency_name=AgencyName(table, agency_name),
         s3=s3,
         media_bucket=media_bucket,
+        forward_to_city=SqsCityForwardQueue(*city_forward) if city_forward else None,
     )
 
 
@@ -118,6 +122,7 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
         locate=gazetteer_place(ZonesTable(table)),
         language_of=lambda address: consent.load_state(address).language,
         photos=S3PhotoFiler(wiring.s3, wiring.media_bucket),
+        forward=wiring.forward_to_city or IntakeStep.forward,
     )
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
