@@ -209,6 +209,7 @@ PATH_VALUES = {
     "department_id": "parks",
     "code": "POT",
     "key_id": "0123456789abcdef",
+    "target": "_all",
     "request_id": "1001",
 }
 
