@@ -22,6 +22,7 @@ import boto3
 
 from infra.local.http_api import JwtAuthorizer, LocalHttpApi, Route, route_pattern
 from infra.local.lambdas import LocalFunction, install_environment, load_functions
+from infra.local.open311_city import LocalCity
 from infra.local.pollers import SqsPoller
 from infra.local.resources import TWILIO_SECRET_ID, ResourceFactory
 from infra.local.template import REGION, SynthesizedStack, synthesize
@@ -140,10 +141,13 @@ class LocalStack:
             self.config.status_delays,
         )
         install_environment(self.functions, {"TWILIO_API_BASE_URL": self.twilio.url})
+        # A city's Open311 endpoint: an admin links services to `self.city.url` with `self.city.api_key`.
+        self.city = LocalCity(HOST, 0)
         self.http = self._http_api(resolve)
         self.pollers = self._pollers(resolve)
         self.scheduler = self._scheduler()
         self.twilio.start()
+        self.city.start()
         self.http.start()
         for poller in self.pollers:
             poller.start()
@@ -159,7 +163,8 @@ class LocalStack:
             poller.stopping.set()
         for poller in self.pollers:
             poller.stop()
-        for server in (getattr(self, "http", None), getattr(self, "twilio", None)):
+        for name in ("http", "twilio", "city"):
+            server = getattr(self, name, None)
             if server is not None:
                 server.stop()
         if getattr(self, "moto", None) is not None:
