@@ -12,6 +12,7 @@ import { ThreadView } from "./thread.js";
 import { AlertRepliesPanel } from "./alert-replies.js";
 import { AlertsPanel } from "./alerts.js";
 import { RemindersPanel } from "./reminders.js";
+import { RequestsPanel } from "./requests.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
@@ -165,6 +166,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.alertReplies.route();
   app.alerts.route();
   app.reminders.route();
+  app.requests.route();
   app.calls.route();
   app.notices.route();
   app.clockTimer = window.setInterval(() => app.list.tickTimes(), 30_000);
@@ -179,6 +181,7 @@ function leaveWorkspace(message) {
   app.alertReplies.hide();
   app.alerts.hide();
   app.reminders.hide();
+  app.requests.hide();
   app.notices.hide();
   window.clearInterval(app.clockTimer);
   app.view.close();
@@ -468,6 +471,7 @@ async function boot() {
   app.alertReplies = new AlertRepliesPanel({ api: app.api });
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
   app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
+  app.requests = new RequestsPanel({ api: app.api });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.calls = new CallControls({
     api: app.api,

@@ -15,11 +15,16 @@ class ZoneView(BaseModel):
     kind: Literal["polygon"]
     bbox: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
     vertices: int
+    # Outer rings as [[lon, lat], ...], only when asked (?outlines=true: the requests map draws them).
+    outlines: list[list[tuple[float, float]]] | None = None
 
     @classmethod
-    def of(cls, zone: PolygonZone) -> ZoneView:
+    def of(cls, zone: PolygonZone, *, outlines: bool = False) -> ZoneView:
         box = zone.bbox
         return cls(
+            outlines=[[(round(lon, 6), round(lat, 6)) for lon, lat in p.outer] for p in zone.polygons]
+            if outlines
+            else None,
             zone=zone.zone,
             zone_id=zone.zone_id,
             name=zone.name,
