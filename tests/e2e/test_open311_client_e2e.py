@@ -34,9 +34,9 @@ def test_a_report_by_text_reaches_the_city_and_its_closing_is_texted_once(local_
 
     number = resident()
     for said in ("REPORT", "1", "120 Elm Street", "SKIP", "NO"):
-        count = len(bodies_to(stack, number))
+        before = len(bodies_to(stack, number))
         assert stack.send_inbound(number, said)[0] == 200
-        eventually(lambda count=count: len(bodies_to(stack, number)) > count)
+        eventually(lambda: len(bodies_to(stack, number)) > before)  # noqa: B023 - awaited right here
     created = bodies_to(stack, number)[-1]
     assert "created (Graffiti)" in created, created
 

@@ -6,6 +6,7 @@ filter, closing a request from the list (the resident is texted), a CSV download
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -31,7 +32,7 @@ def requests_on_a_map(local_stack: LocalStack):  # type: ignore[no-untyped-def]
     """Two located requests inside a zone and one without a place; the zone is removed afterwards."""
     api = staff_api(local_stack)
     zone_id = "sr-map-" + secrets.token_hex(3)
-    zones = {
+    zones: dict[str, Any] = {
         "type": "FeatureCollection",
         "features": [
             {
@@ -41,7 +42,8 @@ def requests_on_a_map(local_stack: LocalStack):  # type: ignore[no-untyped-def]
             }
         ],
     }
-    assert api.put(f"{api.base}/api/zones", json=zones, timeout=10).status_code == 200  # type: ignore[attr-defined]
+    base = local_stack.api_url.rstrip("/")
+    assert api.put(f"{base}/api/zones", json=zones, timeout=10).status_code == 200
     store = RequestsTable(table(local_stack))
     number = resident()
     ids = []
@@ -68,7 +70,7 @@ def requests_on_a_map(local_stack: LocalStack):  # type: ignore[no-untyped-def]
         )
         ids.append(request_id)
     yield ids, number
-    api.delete(f"{api.base}/api/zones/{zone_id}", timeout=10)  # type: ignore[attr-defined]
+    api.delete(f"{base}/api/zones/{zone_id}", timeout=10)
 
 
 def test_requests_are_drawn_over_the_zones_and_closed_from_the_list(
