@@ -17,9 +17,7 @@ from tests.integration.test_webchat_api import call, chat_event, start
 from tests.integration.test_webchat_photos import grant, upload
 
 
-def say(
-    webchat_api: Any, inbound_consumer: Any, context: LambdaContext, token: str, n: int, **message: str
-) -> None:
+def say(webchat_api: Any, context: LambdaContext, token: str, n: int, **message: str) -> None:
     body = {"body": message.get("body", ""), "client_id": f"c-report-{n:04d}"}
     if "upload_id" in message:
         body["upload_id"] = message["upload_id"]
