@@ -25,6 +25,7 @@ from bench import (
     inbox_scale,
     latency,
     requests_count,
+    service_request_intake,
     triage_rescore,
     triage_view,
     webhook_ack,
@@ -78,6 +79,9 @@ def collect() -> dict[str, Any]:
     if figures["requests"].get("status", "ok") == "ok" and "inbound_message" in figures["requests"]:
         figures["requests"]["booked_callback"] = booked
     figures["idle_cost"] = _section("idle cost", needs_stack(lambda s: idle_cost.run(s.template, prices)))
+    figures["service_request_intake"] = _section(
+        "311 intake by text", needs_stack(service_request_intake.run)
+    )
     # Its own local stack: the send rate is a template parameter (AlertSendRate). Every text delivered, at a
     # size this machine sends in minutes; then, when asked for, the size (BENCH_ALERT_RECIPIENTS),
     # sampled when BENCH_ALERT_SEND_WINDOW_S is set (see bench/alert_fanout.py).
@@ -405,10 +409,35 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),
     ]
+    rows += _intake_rows(figures.get("service_request_intake", {"status": "not measured"}))
     rows += _alert_rows(figures["alerts"])
     if "alerts_at_scale" in figures:
         rows += _alert_rows(figures["alerts_at_scale"])
     return rows
+
+
+def _intake_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("311 intake messages per second", result)]
+    by_call = result["aws_requests_per_created_request_by_call"]
+    calls = ", ".join(f"{name} {count:g}" for name, count in by_call.items())
+    return [
+        [
+            "311 intake messages per second",
+            f"{result['intake_messages_per_s_handler_time']:g} (handler time)",
+            "",
+            "",
+            f"{result['intake_messages']} texts, {result['requests_created']} requests, "
+            f"{result['intake_messages_per_s_wall']:g}/s wall",
+        ],
+        [
+            "AWS requests per 311 request made",
+            f"{result['aws_requests_per_created_request']:g}",
+            "",
+            "",
+            calls,
+        ],
+    ]
 
 
 def _alert_rows(result: dict[str, Any]) -> list[list[str]]:

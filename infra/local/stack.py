@@ -22,6 +22,7 @@ import boto3
 
 from infra.local.http_api import JwtAuthorizer, LocalHttpApi, Route, route_pattern
 from infra.local.lambdas import LocalFunction, install_environment, load_functions
+from infra.local.open311_city import LocalCity
 from infra.local.pollers import SqsPoller
 from infra.local.resources import TWILIO_SECRET_ID, ResourceFactory
 from infra.local.template import REGION, SynthesizedStack, synthesize
@@ -153,6 +154,8 @@ class LocalStack:
             self.functions,
             {"TWILIO_API_BASE_URL": self.twilio.url, "AWS_ENDPOINT_URL_TRANSLATE": self.translate.url},
         )
+        # A city's Open311 endpoint: an admin links services to `self.city.url` with `self.city.api_key`.
+        self.city = LocalCity(HOST, 0)
         self.http = self._http_api(resolve)
         self.pollers = self._pollers(resolve)
         self.scheduler = self._scheduler()
@@ -163,6 +166,7 @@ class LocalStack:
         from switchboard.translation import warm_detector
 
         warm_detector()
+        self.city.start()
         self.http.start()
         for poller in self.pollers:
             poller.start()
@@ -182,6 +186,7 @@ class LocalStack:
             getattr(self, "http", None),
             getattr(self, "twilio", None),
             getattr(self, "translate", None),
+            getattr(self, "city", None),
         ):
             if server is not None:
                 server.stop()

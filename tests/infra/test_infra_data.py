@@ -9,6 +9,7 @@ CONTRACT_QUEUES = {
     "AlertPlanQueue": False,
     "AlertSendQueue": False,
     "TriageRescoreQueue": False,
+    "CityForwardQueue": False,  # one job per new service request, to the city's Open311 endpoint
 }  # name -> FIFO
 
 
@@ -108,6 +109,7 @@ def test_event_source_mappings_batch_ten_and_report_item_failures(cfn: TemplateV
         "AlertPlanQueue": "AlertPlannerFn",
         "AlertSendQueue": "AlertSenderFn",
         "TriageRescoreQueue": "TriageRescoreFn",
+        "CityForwardQueue": "CityForwardFn",
     }
     for mapping in mappings:
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

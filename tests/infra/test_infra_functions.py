@@ -30,6 +30,8 @@ CONTRACT_FUNCTIONS = {
     "TriageRescoreFn": ("triage.handlers.rescore.handler", 300),
     "Open311Fn": ("servicerequests.handlers.open311_api.handler", 15),
     "FeedbackSurveyFn": ("app.handlers.feedback_survey.handler", 30),
+    "CityForwardFn": ("servicerequests.handlers.city_forward.handler", 120),
+    "CityPollFn": ("servicerequests.handlers.city_poll.handler", 300),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -55,6 +57,7 @@ CONTRACT_ENVIRONMENT = {
     "PUBLIC_TEXTS_PER_DAY",
     "TEXT_COUNTRY_CODES",
     "TRIAGE_RESCORE_QUEUE_URL",
+    "CITY_FORWARD_QUEUE_URL",
     "WEBCHAT_TOKEN_SECRET_ARN",
     "CHAT_ALLOWED_ORIGINS",
     "CHAT_BUSINESS_HOURS",
@@ -185,7 +188,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
     assert sends == {
         "TwilioWebhookFn": {"InboundQueue"},
         "TwilioStatusFn": {"StatusQueue"},
-        "InboundConsumerFn": {"OutboundQueue"},  # answers to STOP, HELP, JOIN go out through the sender
+        # answers to STOP, HELP, JOIN go out through the sender; a request made by text goes to the city
+        "InboundConsumerFn": {"OutboundQueue", "CityForwardQueue"},
         "StatusConsumerFn": set(),
         "AgentApiFn": {"OutboundQueue", "TriageRescoreQueue"},  # a triage rules save starts the re-score
         "SignupFn": {"OutboundQueue"},  # the sign-up's YES-to-confirm text
@@ -207,6 +211,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "Open311Fn": set(),
         # a survey at the end of quiet hours; Lambda dead-letters one that keeps failing
         "FeedbackSurveyFn": {"OutboundQueue", "FeedbackScheduleDlq"},
+        "CityForwardFn": set(),  # it only delays its own failed job (ChangeMessageVisibility)
+        "CityPollFn": {"OutboundQueue"},  # a status change texted to the resident
     }
 
 

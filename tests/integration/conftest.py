@@ -44,6 +44,7 @@ QUEUES = {
     "AlertPlanQueue": "switchboard-AlertPlanQueue",
     "AlertSendQueue": "switchboard-AlertSendQueue",
     "TriageRescoreQueue": "switchboard-TriageRescoreQueue",
+    "CityForwardQueue": "switchboard-CityForwardQueue",
 }
 ALERT_SCHEDULE_GROUP = "switchboard-alerts"
 
@@ -62,6 +63,7 @@ ENVIRONMENT = {
     "ALERT_PLAN_QUEUE_ARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{QUEUES['AlertPlanQueue']}",
     "ALERT_SEND_QUEUE_URL": queue_url(QUEUES["AlertSendQueue"]),
     "TRIAGE_RESCORE_QUEUE_URL": queue_url(QUEUES["TriageRescoreQueue"]),
+    "CITY_FORWARD_QUEUE_URL": queue_url(QUEUES["CityForwardQueue"]),
     "ALERT_SCHEDULE_GROUP": ALERT_SCHEDULE_GROUP,
     "ALERT_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/switchboard-alert-scheduler",
     "ALERT_SEND_RATE": "50",
@@ -96,6 +98,7 @@ ROUTER_MODULES = [
     "servicerequests.handlers.catalogue_routes",
     "servicerequests.handlers.request_routes",
     "feedback.handlers.feedback_routes",
+    "servicerequests.handlers.city_routes",
 ]
 
 HANDLERS = {
@@ -114,6 +117,8 @@ HANDLERS = {
     "link_redirect": "alerts.handlers.link_redirect",
     "triage_rescore": "triage.handlers.rescore",
     "open311_api": "servicerequests.handlers.open311_api",
+    "city_forward": "servicerequests.handlers.city_forward",
+    "city_poll": "servicerequests.handlers.city_poll",
 }
 
 
@@ -290,6 +295,8 @@ alert_sender = _handler_fixture("alert_sender")
 link_redirect = _handler_fixture("link_redirect")
 triage_rescore = _handler_fixture("triage_rescore")
 open311_api = _handler_fixture("open311_api")
+city_forward = _handler_fixture("city_forward")
+city_poll = _handler_fixture("city_poll")
 
 
 @pytest.fixture

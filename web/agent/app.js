@@ -13,6 +13,7 @@ import { AlertRepliesPanel } from "./alert-replies.js";
 import { AlertsPanel } from "./alerts.js";
 import { RemindersPanel } from "./reminders.js";
 import { FeedbackPanel } from "./feedback.js";
+import { RequestsPanel } from "./requests.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
@@ -169,6 +170,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.alertReplies.route();
   app.alerts.route();
   app.reminders.route();
+  app.requests.route();
   app.calls.route();
   app.notices.route();
   app.feedback.route();
@@ -186,6 +188,7 @@ function leaveWorkspace(message) {
   app.alertReplies.hide();
   app.alerts.hide();
   app.reminders.hide();
+  app.requests.hide();
   app.notices.hide();
   app.feedback.hide();
   app.audience.hide();
@@ -487,6 +490,7 @@ async function boot() {
   app.alertReplies = new AlertRepliesPanel({ api: app.api });
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
   app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
+  app.requests = new RequestsPanel({ api: app.api });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.feedback = new FeedbackPanel({ api: app.api, auth: app.auth });
   app.audience = new AudiencePanel({ api: app.api, auth: app.auth });

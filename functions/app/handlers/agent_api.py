@@ -63,6 +63,7 @@ from inbox.models.errors import (
 from reminders.handlers.reminder_routes import router as reminder_router
 from routing.handlers.routing_routes import router as routing_router
 from servicerequests.handlers.catalogue_routes import router as service_router
+from servicerequests.handlers.city_routes import router as city_link_router
 from servicerequests.handlers.request_routes import router as service_request_router
 from subscriptions.handlers.audience_routes import router as audience_router
 from subscriptions.handlers.consent_routes import router as consent_router
@@ -158,6 +159,7 @@ app.include_router(callback_router)
 app.include_router(zone_router)
 app.include_router(service_router)
 app.include_router(service_request_router)
+app.include_router(city_link_router)
 app.include_router(reminder_router)
 app.include_router(resident_router)
 app.include_router(feedback_router)

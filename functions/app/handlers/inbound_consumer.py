@@ -23,7 +23,7 @@ settings = load_settings(InboundConsumerSettings)
 
 @cache
 def dependencies() -> InboundWiring:
-    s3 = boto3.client("s3")
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
     return wire_inbound(
         boto3.resource("dynamodb").Table(settings.table_name),
         archive=S3MediaStore(s3, settings.media_bucket),
@@ -32,10 +32,11 @@ def dependencies() -> InboundWiring:
         ),
         s3=s3,
         media_bucket=settings.media_bucket,
-        outbound=SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url),
+        outbound=SqsReplyQueue(sqs, settings.outbound_queue_url),
         agency_name=settings.agency_name,
         # Triage's second stage, when the agency turned it on (CDK context triageSecondOpinion).
         comprehend=boto3.client("comprehend") if settings.triage_second_opinion == "comprehend" else None,
+        city_forward=(sqs, settings.city_forward_queue_url) if settings.city_forward_queue_url else None,
     )
 
 

@@ -29,6 +29,7 @@ from routing.logic.assignment import Routing
 from routing.logic.inbound_step import RoutingStep
 from servicerequests.dal.intake_table import IntakeTable
 from servicerequests.dal.requests_table import CatalogueTable, RequestsTable
+from servicerequests.integrations.forward_queue import SqsCityForwardQueue
 from servicerequests.integrations.s3_photos import S3PhotoFiler
 from servicerequests.logic.intake import Place
 from servicerequests.logic.intake_step import IntakeStep
@@ -66,6 +67,7 @@ class InboundWiring:
     outbound: Any = None  # the OutboundQueue (the feedback survey's texts); None in tests that send none
     first_texts: ThreadReplies | None = None  # texts to someone with no thread yet (triage's on-call page)
     second_opinion: SecondOpinion | None = None  # triage's optional second stage (None: the rules alone)
+    forward_to_city: Callable[[str], None] | None = None  # new service requests, to the Open311 client
 
 
 def wire_inbound(
@@ -78,6 +80,7 @@ def wire_inbound(
     outbound: Any,
     agency_name: str,
     comprehend: Any | None = None,
+    city_forward: tuple[Any, str] | None = None,  # (SQS client, CityForwardQueue's URL)
 ) -> InboundWiring:
     """`comprehend`: an Amazon Comprehend client when triage's second stage is on, else None (the rules
     alone)."""
@@ -94,6 +97,7 @@ def wire_inbound(
         outbound=outbound,
         first_texts=replies,
         second_opinion=ComprehendSecondOpinion(comprehend) if comprehend is not None else None,
+        forward_to_city=SqsCityForwardQueue(*city_forward) if city_forward else None,
     )
 
 
@@ -152,6 +156,7 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
         language_of=lambda address: consent.load_state(address).language,
         photos=S3PhotoFiler(wiring.s3, wiring.media_bucket),
         prompts=PendingPrompts(table),
+        forward=wiring.forward_to_city or IntakeStep.forward,
     )
     yield callback_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)
     yield reminder_keyword_step(table, agency, replies, reserved=RESERVED_WORDS)

@@ -65,6 +65,8 @@ class IntakeStep:
         None  # the latest prompt owns a bare "2" (a survey sent after the report)
     )
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # The Open311 client's queue (CityForwardQueue): every new request, whether or not a city takes it.
+    forward: Callable[[str], None] = lambda _request_id: None  # noqa: E731 - no Open311 client wired
 
     def run(self, message: InboundMessage) -> StepResult:
         if message.thread_id is None:
@@ -178,6 +180,9 @@ class IntakeStep:
         reply = stored.get("last_reply")
         if not reply:
             return CONTINUE
+        if stored.get("request_id"):
+            # A redelivery after the request was made: the forward may be what failed (it is idempotent).
+            self.forward(str(stored["request_id"]))
         self.replies.send(message.text(), str(reply), purpose=REPLY_PURPOSE)
         return StepResult(claimed=True, answered=True, fact=stored.get("request_id"))
 
@@ -211,6 +216,7 @@ class IntakeStep:
                 thread_id=message.thread_id,
             )
         )
+        self.forward(request_id)
         logger.info(
             "Service request created by text",
             extra={**message.log_keys(), "service_code": service.service_code, "photos": len(keys)},

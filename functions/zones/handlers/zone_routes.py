@@ -88,8 +88,11 @@ def _bad_request(message: str, **extra: object) -> Response[dict[str, object]]:
 
 
 @router.get("/api/zones", middlewares=AGENT)
-def get_zones() -> ZoneList:
-    return ZoneList(zones=[ZoneView.of(zone) for zone in zones_table().polygon_zones()])
+def get_zones() -> Response[str]:
+    outlines = router.current_event.get_query_string_value("outlines") == "true"
+    zones = ZoneList(zones=[ZoneView.of(zone, outlines=outlines) for zone in zones_table().polygon_zones()])
+    body = zones.model_dump_json(exclude_none=not outlines)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 @router.put("/api/zones", middlewares=SUPERVISOR)

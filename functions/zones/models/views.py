@@ -26,12 +26,17 @@ class ZoneView(BaseModel):
     bbox: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
     vertices: int
     outline: ZoneOutline  # drawn on the zones page as inline SVG (no map tiles)
+    # Outer rings as [[lon, lat], ...], only when asked (?outlines=true: the requests map draws them).
+    outlines: list[list[tuple[float, float]]] | None = None
 
     @classmethod
-    def of(cls, zone: PolygonZone) -> ZoneView:
+    def of(cls, zone: PolygonZone, *, outlines: bool = False) -> ZoneView:
         box = zone.bbox
         drawn = outline_of(zone)
         return cls(
+            outlines=[[(round(lon, 6), round(lat, 6)) for lon, lat in p.outer] for p in zone.polygons]
+            if outlines
+            else None,
             zone=zone.zone,
             zone_id=zone.zone_id,
             name=zone.name,

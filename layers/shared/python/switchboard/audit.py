@@ -47,6 +47,8 @@ AuditAction = Literal[
     "services.import",
     "open311_key.issue",
     "open311_key.revoke",
+    "open311_city.save",
+    "open311_city.delete",
     "service_request.status",
     "subscribers.import",
     "subscribers.read",

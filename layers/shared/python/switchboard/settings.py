@@ -100,6 +100,8 @@ class InboundConsumerSettings(_TwilioApiSettings):
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
     # Triage's optional second stage (CDK context triageSecondOpinion): "comprehend" asks Amazon Comprehend.
     triage_second_opinion: Literal["off", "comprehend"] = Field(default="off", alias="TRIAGE_SECOND_OPINION")
+    # New service requests go to the Open311 client (absent: no city link is possible, as before issue 21).
+    city_forward_queue_url: str | None = Field(default=None, alias="CITY_FORWARD_QUEUE_URL")
 
 
 class StatusConsumerSettings(_Env):
@@ -302,3 +304,23 @@ class Open311Settings(_Env):
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
     media_bucket: str = Field(default="", alias="MEDIA_BUCKET")  # photos of requests: signed, expiring links
     posts_per_minute: int = Field(default=60, ge=1, le=6000, alias="OPEN311_POSTS_PER_MINUTE")
+
+
+class CityForwardSettings(_Env):
+    """CityForwardFn: CityForwardQueue's consumer: new service requests, POSTed to the city's Open311
+    endpoint."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    city_forward_queue_url: Required = Field(alias="CITY_FORWARD_QUEUE_URL")
+    city_timeout_s: float = Field(default=10.0, gt=0, le=60, alias="CITY_TIMEOUT_S")
+    # First retry after about this many seconds, doubling per delivery, with full jitter (at most 12 hours).
+    city_retry_base_s: int = Field(default=60, ge=0, le=3600, alias="CITY_RETRY_BASE_S")
+
+
+class CityPollSettings(_Env):
+    """CityPollFn: every few minutes, the city's tokens and statuses of the requests still open there."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
+    city_timeout_s: float = Field(default=10.0, gt=0, le=60, alias="CITY_TIMEOUT_S")

@@ -1,0 +1,147 @@
+"""The Open311 client's rules: forward a new request to the city that handles its service, turn a batch
+city's token into its request id, and bring the city's status changes back (each told to the resident once,
+by status_updates.change_status).
+
+What is sent to the city is the request as Open311 knows it (service, place, description, attributes):
+never the resident's number, name or thread.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from switchboard.observability import logger
+
+from servicerequests.dal.city_table import CityTable
+from servicerequests.dal.requests_table import RequestsTable
+from servicerequests.integrations.open311_city import CityCallFailed
+from servicerequests.models.city import CityLink
+from servicerequests.models.requests import ServiceRequestRecord, Status
+
+POLL_BATCH = 50  # request ids per GET requests.json (a URL of ~700 characters)
+ForwardOutcome = Literal["created", "token", "already", "no_link", "missing"]
+
+
+class CityClient(Protocol):
+    def post_request(self, form: Sequence[tuple[str, str]]) -> tuple[str | None, str | None]: ...
+    def token(self, token: str) -> str | None: ...
+    def requests(self, request_ids: Sequence[str], jurisdiction_id: str | None) -> list[dict[str, Any]]: ...
+
+
+ClientFor = Callable[[CityLink], CityClient]
+ChangeStatus = Callable[[str, Status, str | None, str], object]
+
+
+def request_form(record: ServiceRequestRecord, link: CityLink) -> list[tuple[str, str]]:
+    """The GeoReport v2 POST requests form: location as lat/long when known, else the address."""
+    form = [("api_key", link.api_key), ("service_code", record.service_code)]
+    if link.jurisdiction_id:
+        form.append(("jurisdiction_id", link.jurisdiction_id))
+    if record.lat is not None and record.long is not None:
+        form += [("lat", str(record.lat)), ("long", str(record.long))]
+    if record.address:
+        form.append(("address_string", record.address))
+    if record.address_id:
+        form.append(("address_id", record.address_id))
+    if record.description:
+        form.append(("description", record.description))
+    for code, answer in record.attributes.items():
+        if isinstance(answer, list):
+            form += [(f"attribute[{code}][]", value) for value in answer]
+        else:
+            form.append((f"attribute[{code}]", answer))
+    return form
+
+
+def forward_request(
+    request_id: str, *, requests: RequestsTable, city: CityTable, client_for: ClientFor
+) -> ForwardOutcome:
+    """POSTs the request to its city, once. A CityCallFailed goes to the caller (the queue retries it)."""
+    record = requests.get(request_id)
+    if record is None:
+        logger.warning("Forward of an unknown request dropped", extra={"request_id": request_id})
+        return "missing"
+    if city.forwarded(request_id) is not None:
+        return "already"
+    link = city.link_for(record.service_code)
+    if link is None:
+        return "no_link"
+    city_id, token = client_for(link).post_request(request_form(record, link))
+    if not city.record_answer(request_id, target=link.target, city_request_id=city_id, city_token=token):
+        return "already"  # a redelivered job whose first delivery got there first
+    logger.info(
+        "Service request forwarded to the city",
+        extra={"request_id": request_id, "target": link.target, "answer": "id" if city_id else "token"},
+    )
+    return "created" if city_id else "token"
+
+
+@dataclass
+class PollResult:
+    tokens_resolved: int = 0
+    statuses_applied: int = 0  # city answers handed to change_status (which tells only real changes)
+    closed: int = 0
+    failed_links: list[str] = field(default_factory=list)
+
+
+def poll_city(
+    *, city: CityTable, client_for: ClientFor, change: ChangeStatus, now: Callable[[], str]
+) -> PollResult:
+    """One pass over the requests still open at a city: tokens first, then statuses (batched per link)."""
+    result = PollResult()
+    by_target: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in city.all_forwarded():
+        by_target[str(item["target"])].append(item)
+    for target, items in by_target.items():
+        link = city.link(target)
+        if link is None:
+            continue  # the admin removed the link: nothing to ask
+        client = client_for(link)
+        try:
+            _poll_link(link, client, items, city, change, now, result)
+        except CityCallFailed as error:
+            # The next poll asks again; one city down does not stop the others.
+            result.failed_links.append(target)
+            logger.warning(
+                "City poll failed", extra={"target": target, "status": error.status, "reason": str(error)}
+            )
+    return result
+
+
+def _poll_link(
+    link: CityLink,
+    client: CityClient,
+    items: list[dict[str, Any]],
+    city: CityTable,
+    change: ChangeStatus,
+    now: Callable[[], str],
+    result: PollResult,
+) -> None:
+    ours: dict[str, str] = {}  # the city's id -> ours
+    for item in items:
+        request_id = str(item["request_id"])
+        city_id = item.get("city_request_id")
+        if not city_id and item.get("city_token"):
+            city_id = client.token(str(item["city_token"]))
+            if city_id:
+                city.set_city_id(request_id, city_id)
+                result.tokens_resolved += 1
+        if city_id:
+            ours[str(city_id)] = request_id
+    ids = list(ours)
+    for start in range(0, len(ids), POLL_BATCH):
+        for answer in client.requests(ids[start : start + POLL_BATCH], link.jurisdiction_id):
+            ours_id = ours.get(str(answer.get("service_request_id")))
+            status = answer.get("status")
+            if ours_id is None or status not in ("open", "closed"):
+                continue
+            notes = answer.get("status_notes")
+            at = str(answer.get("updated_datetime") or now())
+            change(ours_id, status, str(notes)[:500] if notes else None, at)
+            result.statuses_applied += 1
+            if status == "closed":
+                city.done(ours_id)
+                result.closed += 1
