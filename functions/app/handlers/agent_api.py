@@ -57,6 +57,11 @@ from inbox.models.errors import (
     UnknownStaff,
 )
 from reminders.handlers.reminder_routes import router as reminder_router
+from reports.dal.report_table import ReportTable
+from reports.handlers.report_routes import ReportDependencies
+from reports.handlers.report_routes import router as report_router
+from reports.logic.recorder import ReportRecorder
+from reports.steps import ThreadDims
 from routing.handlers.routing_routes import router as routing_router
 from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
@@ -68,6 +73,8 @@ from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import answer_errors, current_staff, table_gate
 from triage.handlers.triage_routes import router as triage_router
 from zones.handlers.zone_routes import router as zone_router
+
+from app.reports_wiring import report_recorder, staff_action_counter
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -87,6 +94,9 @@ class AgentApiDependencies:
     consent: ConsentTable
     alert_replies: AlertRepliesTable
     views: InboxViewsTable
+    reports: ReportDependencies
+    report_recorder: ReportRecorder
+    thread_dims: ThreadDims
 
 
 @cache
@@ -100,6 +110,9 @@ def dependencies() -> AgentApiDependencies:
         consent=ConsentTable(table),
         alert_replies=AlertRepliesTable(table),
         views=InboxViewsTable(table),
+        reports=ReportDependencies(ReportTable(table)),
+        report_recorder=report_recorder(table),
+        thread_dims=ThreadDims(table),
     )
 
 
@@ -110,11 +123,16 @@ gate = table_gate(settings.table_name, "agent", open_paths=frozenset({"/api/me"}
 
 def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     agent = agent_from_claims(app.current_event.request_context.authorizer.jwt_claim)
-    app.append_context(agent=agent, workspace=dependencies().workspace, consent=dependencies().consent)
+    deps = dependencies()
+    app.append_context(agent=agent, workspace=deps.workspace, consent=deps.consent, reports=deps.reports)
     return next_middleware(app)
 
 
-app.use(middlewares=[provide_context])
+# Staff replies, closes, reopens and assignments are counted for the reports once they are done.
+count_for_reports = staff_action_counter(
+    lambda: dependencies().report_recorder, lambda: dependencies().thread_dims
+)
+app.use(middlewares=[provide_context, count_for_reports])
 app.include_router(workspace_router)
 app.include_router(consent_router)
 app.include_router(inbox_router)
@@ -123,6 +141,7 @@ app.include_router(triage_router)
 app.include_router(callback_router)
 app.include_router(zone_router)
 app.include_router(reminder_router)
+app.include_router(report_router)
 
 
 def current_agent() -> Agent:

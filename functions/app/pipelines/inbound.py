@@ -21,6 +21,7 @@ from inbox.logic.inbound_messages import MediaArchive, MediaSource
 from inbox.logic.inbound_steps import AlertReplyLinkStep, StoreStep
 from inbox.pipeline import InboundPipeline, InboundStep, SystemReplies
 from reminders.handlers.keywords import reminder_keyword_step
+from reports.steps import ReportsInboundStep, ThreadDims
 from routing.dal.routing_table import RoutingTable
 from routing.logic.assignment import Routing
 from routing.logic.inbound_step import RoutingStep
@@ -32,6 +33,8 @@ from triage.steps import triage_steps
 from webchat.dal.uploads import PhotoUploads
 from webchat.integrations.photo_source import CheckedPhotoSource
 from zones.dal.zones_table import ZonesTable
+
+from app.reports_wiring import report_recorder
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +91,7 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield from triage_steps(table, replies)
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield RoutingStep(Routing(RoutingTable(table)))
+    yield ReportsInboundStep(report_recorder(table), ThreadDims(table))
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:

@@ -290,3 +290,12 @@ class NoticeFireSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
     alert_plan_queue_url: Required = Field(alias="ALERT_PLAN_QUEUE_URL")
     public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
+
+
+class ReportSettings(_Env):
+    """Reports (issue 18): the agency's opening hours time business-hours durations; its zone draws the
+    weekday x hour heatmap. The same variables the web chat's hours and quiet hours use."""
+
+    business_hours: str = Field(default="", alias="CHAT_BUSINESS_HOURS")
+    hours_time_zone: str = Field(default="UTC", alias="CHAT_TIMEZONE")
+    agency_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")
