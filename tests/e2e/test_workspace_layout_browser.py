@@ -43,7 +43,7 @@ VIEWS = {
     "#alert-replies": "/api/alert-replies",
     "#reminders": "/api/reminders/plans",
     "#notices": "/api/notices",
-    "#reports": None,
+    "#reports": "/api/reports?",
     "#admin": "/api/admin/staff",
     "#supervisor": "/api/audit",
 }

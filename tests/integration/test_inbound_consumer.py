@@ -255,11 +255,12 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("triage", 500),
         ("alert_reply_link", 600),
         ("routing", 700),
+        ("reports", 780),
     ]
     claimers = [c.name for c in pipeline.contracts if c.may_claim]
     assert claimers == ["consent_keywords", "signup_confirmation", "callback_keywords", "reminder_keywords"]
     always = [c.name for c in pipeline.contracts if not c.skip_when_claimed]
-    assert always == ["store", "alert_reply_link", "routing"]
+    assert always == ["store", "alert_reply_link", "routing", "reports"]
 
 
 def test_mms_images_are_stored_re_encoded_and_other_media_as_they_are(

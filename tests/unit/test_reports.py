@@ -6,13 +6,12 @@ conversation state, ADD on cells); the report reads the same cells back."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from reports.dal.report_table import DuplicateEvent, StaleState, sum_counters
+from reports.dal.report_table import sum_counters
 from reports.logic.durations import bucket, business_seconds, calendar_seconds, percentile
 from reports.logic.recorder import Dims, ReportRecorder
 from reports.logic.report import ReportFilter, build_report, table_csv, unit_costs
@@ -20,56 +19,26 @@ from switchboard.report_keys import report_pk
 from webchat.logic.hours import parse_hours
 
 from bench.report_costs import UNIT_COSTS_PATH, render
+from bench.report_scale import CellStore
 
 HOURS = parse_hours("Mon-Fri 08:00-17:00", "America/New_York")
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a frozen clock for the report's "now"
 
 
-class MemoryReports:
-    """The report table's write and read contract, in memory."""
+class MemoryReports(CellStore):
+    """The report table's write contract in memory (the bench's store), and its read contract."""
 
     def __init__(self) -> None:
-        self.markers: set[str] = set()
-        self.states: dict[str, dict[str, Any]] = {}
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        super().__init__()
         self.waiting: list[dict[str, Any]] = []
         self.open: dict[str, int] = {}
-
-    def conversation_state(self, thread_id: str) -> dict[str, Any] | None:
-        state = self.states.get(thread_id)
-        return dict(state) if state else None
-
-    def record(
-        self,
-        event_id: str,
-        expires_at: int,
-        counts: Mapping[tuple[str, str], Mapping[str, int]],
-        *,
-        state: dict[str, Any] | None = None,
-        previous_version: int | None = None,
-    ) -> None:
-        if event_id in self.markers:
-            raise DuplicateEvent(event_id)
-        if state is not None:
-            current = self.states.get(state["thread_id"])
-            if (current is None) != (previous_version is None) or (
-                current is not None and current["version"] != previous_version
-            ):
-                raise StaleState(state["thread_id"])
-        self.markers.add(event_id)
-        if state is not None:
-            self.states[state["thread_id"]] = dict(state)
-        for (pk, sk), counters in counts.items():
-            item = self.items.setdefault((pk, sk), {"pk": pk, "sk": sk})
-            for name, value in counters.items():
-                item[name] = item.get(name, 0) + value
 
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
         low, high = f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff"
         return [
             dict(item)
-            for (pk, sk), item in sorted(self.items.items())
+            for (pk, sk), item in sorted(self.counted.items())
             if pk == report_pk(scope) and low <= sk <= high
         ]
 
@@ -201,9 +170,13 @@ def test_a_reopened_conversation_counts_a_second_resolution_timed_from_the_reope
     assert resolution == {"count": 3, "median_s": 600, "p90_s": 3_600}
 
 
-def test_figures_split_by_department_channel_and_agent(store: MemoryReports, recorder: ReportRecorder) -> None:
+def test_figures_split_by_department_channel_and_agent(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
     recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", Dims("water", "sms", "agent-1"))
-    recorder.message_received("t2", "SM2", "2026-11-23T14:00:00.000000Z", Dims("roads", "whatsapp", "agent-2"))
+    recorder.message_received(
+        "t2", "SM2", "2026-11-23T14:00:00.000000Z", Dims("roads", "whatsapp", "agent-2")
+    )
     recorder.message_received("t3", "SM3", "2026-11-23T14:00:00.000000Z", Dims("water", "whatsapp", None))
     recorder.staff_replied("t3", "m3", "2026-11-23T14:01:00.000000Z", Dims("water", "whatsapp", "agent-2"))
     day = ("2026-11-23", "2026-11-23")
@@ -262,7 +235,7 @@ def test_unattended_now_and_their_age(store: MemoryReports) -> None:
     assert report(store, "2026-11-30", "2026-11-30", channel="sms")["figures"]["unattended_now"] == 2
 
 
-# --- feedback, alerts, costs ----------------------------------------------------------------------------------
+# --- feedback, alerts, costs -------------------------------------------------------------------------------
 
 
 def test_ratings_5_5_4_3_2_1_of_10_sent_give_6_responses_60_percent_rate_50_percent_satisfaction(
@@ -301,7 +274,7 @@ def test_alert_statuses_count_once_per_recipient_and_figure(
     recorder.alert_status("A1", "+15550000004", "queued", None, at)  # not a figure
     rows = report(store, "2026-11-23", "2026-11-23")["tables"]["alerts"]["rows"]
     assert rows == [["2026-11-23", 1, 1, 1, 1, 0]]
-    assert not any("+1555" in sk or "+1555" in pk for pk, sk in store.items)
+    assert not any("+1555" in sk or "+1555" in pk for pk, sk in store.counted)
     assert not any("+1555" in marker for marker in store.markers)
 
 

@@ -15,6 +15,7 @@ import { RemindersPanel } from "./reminders.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
+import { ReportsView } from "./reports.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
@@ -458,6 +459,7 @@ async function boot() {
   app.workspace.onRender = (thread) => app.resident.update(thread);
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
+  app.staffViews.reports = new ReportsView({ api: app.api });
   app.crisis = new CrisisNotices({
     api: app.api,
     isSupervisor: () => (app.auth.claims["cognito:groups"] || []).some((g) => g === "supervisor" || g === "admin"),

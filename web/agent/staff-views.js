@@ -39,6 +39,8 @@ export class StaffViews {
     this.auditCursor = null;
     /** @type {{ load(): void } | null} the urgency rules editor (triage.js), set by app.js for admins */
     this.triageRules = null;
+    /** @type {{ show(): Promise<void> } | null} the report figures and charts (reports.js), set by app.js */
+    this.reports = null;
     this.wire();
   }
 
@@ -74,6 +76,7 @@ export class StaffViews {
   showReports() {
     if (!byId("export-from").value) byId("export-from").value = today();
     if (!byId("export-to").value) byId("export-to").value = today();
+    this.reports?.show();
   }
 
   /** One day of the audit log, newest first: 200 entries at a time from the server, filtered and paged here. */
