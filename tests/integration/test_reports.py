@@ -31,7 +31,9 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, agent_api: Any) -> None:
         self.at = "2026-11-23T14:04:00.000000Z"
-        monkeypatch.setitem(agent_inbox.reply_to_thread.__kwdefaults__, "now", lambda: self.at)
+        defaults = agent_inbox.reply_to_thread.__kwdefaults__
+        assert defaults is not None
+        monkeypatch.setitem(defaults, "now", lambda: self.at)
         real = agent_api.dependencies()
         workspace = dataclasses.replace(real.workspace, now=self.now)
         frozen = dataclasses.replace(real, workspace=workspace)
