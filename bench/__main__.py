@@ -24,6 +24,7 @@ from bench import (
     idle_cost,
     inbox_scale,
     latency,
+    report_scale,
     requests_count,
     webhook_ack,
 )
@@ -108,7 +109,7 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
     if stack is None:
         return {
             name: {"status": "not measured: synth failed"}
-            for name in ("webhook_ack", "latency", "booked_callback", "inbox_scale")
+            for name in ("webhook_ack", "latency", "booked_callback", "inbox_scale", "report_scale")
         }
     local_stack = latency.local_stack_class()
     if local_stack is None:
@@ -121,6 +122,9 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
                 "status": "not measured: the local stack (infra/local LocalStack) has not landed"
             },
             "inbox_scale": {
+                "status": "not measured: the local stack (infra/local LocalStack) has not landed"
+            },
+            "report_scale": {
                 "status": "not measured: the local stack (infra/local LocalStack) has not landed"
             },
         }
@@ -136,6 +140,7 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
             "latency": dict(failed),
             "booked_callback": dict(failed),
             "inbox_scale": dict(failed),
+            "report_scale": dict(failed),
         }
     try:
         return {
@@ -148,6 +153,8 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
             "inbox_scale": _section(
                 "inbox views and search at crisis scale", lambda: inbox_scale.run_on(local)
             ),
+            # After inbox_scale: its 10,000 threads fill the view indexes the reports read.
+            "report_scale": _section("a 30-day report at crisis scale", lambda: report_scale.run_on(local)),
         }
     finally:
         local.stop()
@@ -355,6 +362,7 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_ack_rows(figures["webhook_ack"]),
         *_latency_rows(figures["latency"]),
         *_inbox_rows(figures.get("inbox_scale", {"status": "not measured"})),
+        *report_scale.table_rows(figures.get("report_scale", {"status": "not measured"})),
         *_cold_rows(figures["cold_start"]),
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),

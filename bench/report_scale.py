@@ -209,6 +209,26 @@ def run_on(local: Any, *, load_threads: bool = False) -> dict[str, Any]:
     }
 
 
+def table_rows(result: dict[str, Any]) -> list[list[str]]:
+    """Rows of `make bench`'s table: figure, value, floor or aim, ratio, notes."""
+    if "cases" not in result:
+        return [["A 30-day report at scale", str(result.get("status", "not measured")), "", "", ""]]
+    scale = f"{result['threads']:,} conversations, {result['messages']:,} messages"
+    return [
+        [
+            f"Report 30 days, {name.replace('_', ' ')} p50 / p95",
+            f"{case['p50_ms']:.0f} ms / {case['p95_ms']:.0f} ms",
+            "aim p95 < 500 ms",
+            f"{case['p95_ms'] / 500:.2f}x",
+            f"{scale}; n={case['n']} over HTTP; DynamoDB per report: "
+            + ", ".join(
+                f"{op.split('.')[1]} {n:g}" for op, n in sorted(case["dynamodb_calls_per_report"].items())
+            ),
+        ]
+        for name, case in result["cases"].items()
+    ]
+
+
 def run() -> dict[str, Any]:
     """On its own seeded local stack (`python -m bench.report_scale`)."""
     from bench.latency import local_stack_class

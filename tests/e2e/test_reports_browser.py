@@ -6,6 +6,7 @@ the window."""
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, LocalStack
-from infra.tools.screenshots import build_busy_thread
+from infra.tools.screenshots import api, eventually, thread_id_of
 from tests.e2e.browser import browser_test_marks, new_page
 from tests.e2e.test_agent_browser import assert_axe_clean, assert_clean, sign_in
 from tests.e2e.test_workspace_layout_browser import elements_wider_than_the_window
@@ -40,7 +41,21 @@ def conversation(local_stack: LocalStack) -> str:
     """A resident's conversation with a staff reply, stored through the webhooks and the agent API."""
     token = local_stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
     address = "+1555" + "".join(secrets.choice("0123456789") for _ in range(7))
-    return build_busy_thread(local_stack, token, address)
+    today = datetime.now(UTC).date().isoformat()
+
+    def messages_in() -> int:
+        status, body = api(local_stack, "GET", f"/api/reports?from={today}&to={today}", token)
+        assert status == 200
+        return int(body["figures"]["messages_in"])
+
+    before = messages_in()
+    local_stack.send_inbound(address, "The water on Elm St has been brown since this morning.")
+    thread_id = str(eventually(lambda: thread_id_of(local_stack, token, address), timeout_s=120))
+    # The reports step runs after the message is stored and routed: answer once it has counted it.
+    eventually(lambda: messages_in() > before, timeout_s=120)
+    reply = {"body": "Thanks for telling us; the water team is on the way."}
+    assert api(local_stack, "POST", f"/api/threads/{thread_id}/messages", token, reply)[0] == 202
+    return thread_id
 
 
 def open_reports(page: Page, local_stack: LocalStack) -> None:
