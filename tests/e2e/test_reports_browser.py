@@ -130,7 +130,7 @@ def test_the_channel_filter_splits_the_conversations_without_losing_any(
         assert total >= 1
         by_channel = {}
         for channel in ("sms", "whatsapp", "webchat"):
-            page.get_by_label("Channel").select_option(channel)
+            page.locator("#reports-view").get_by_label("Channel").select_option(channel)
             with page.expect_response(lambda r, c=channel: f"channel={c}" in r.url and r.status == 200):
                 page.get_by_role("button", name="Show report").click()
             expect(page.locator("#report-status")).to_contain_text("Report for")
