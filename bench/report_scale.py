@@ -231,8 +231,10 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
 
 def run() -> dict[str, Any]:
     """On its own seeded local stack (`python -m bench.report_scale`)."""
+    from bench.harness import use_code_paths
     from bench.latency import local_stack_class
 
+    use_code_paths()
     local = local_stack_class()()
     local.start()
     try:
