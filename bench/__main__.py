@@ -24,6 +24,7 @@ from bench import (
     idle_cost,
     inbox_scale,
     latency,
+    report_scale,
     requests_count,
     service_request_intake,
     triage_rescore,
@@ -116,7 +117,14 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
     if stack is None:
         return {
             name: {"status": "not measured: synth failed"}
-            for name in ("webhook_ack", "latency", "booked_callback", "inbox_scale", "triage_view")
+            for name in (
+                "webhook_ack",
+                "latency",
+                "booked_callback",
+                "inbox_scale",
+                "triage_view",
+                "report_scale",
+            )
         }
     local_stack = latency.local_stack_class()
     if local_stack is None:
@@ -134,6 +142,9 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
             "triage_view": {
                 "status": "not measured: the local stack (infra/local LocalStack) has not landed"
             },
+            "report_scale": {
+                "status": "not measured: the local stack (infra/local LocalStack) has not landed"
+            },
         }
     print("bench: starting the local stack...", file=sys.stderr, flush=True)
     local = local_stack()
@@ -148,6 +159,7 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
             "booked_callback": dict(failed),
             "inbox_scale": dict(failed),
             "triage_view": dict(failed),
+            "report_scale": dict(failed),
         }
     try:
         return {
@@ -162,6 +174,8 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
             ),
             # Its own 10,000 waiting threads (ids apart from inbox_scale's, which have no urgency).
             "triage_view": _section('"Most urgent first" at crisis scale', lambda: triage_view.run_on(local)),
+            # After inbox_scale: its 10,000 threads fill the view indexes the reports read.
+            "report_scale": _section("a 30-day report at crisis scale", lambda: report_scale.run_on(local)),
         }
     finally:
         local.stop()
@@ -405,6 +419,7 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_inbox_rows(figures.get("inbox_scale", {"status": "not measured"})),
         *_triage_view_rows(figures.get("triage_view", {"status": "not measured"})),
         *_rescore_rows(figures.get("triage_rescore", {"status": "not measured"})),
+        *report_scale.table_rows(figures.get("report_scale", {"status": "not measured"})),
         *_cold_rows(figures["cold_start"]),
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),

@@ -11,12 +11,14 @@ from typing import Any
 
 from feedback.dal.feedback_table import FeedbackTable
 from feedback.integrations.survey_delivery import ScheduledSurveys, ThreadSurveyTexts
-from feedback.logic.surveys import FeedbackEvents, FeedbackSurveys, NoFeedbackEvents, ResidentConsent
+from feedback.logic.surveys import FeedbackEvents, FeedbackSurveys, ResidentConsent
 from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_table import InboxTable
 from inbox.dal.pending_prompts import PendingPrompts
 from inbox.integrations.thread_replies import OutboundQueue
 from switchboard.observability import logger
+
+from app.reports_wiring import report_recorder
 
 SCHEDULE_ENVIRONMENT = (
     "FEEDBACK_SCHEDULE_GROUP",
@@ -25,9 +27,9 @@ SCHEDULE_ENVIRONMENT = (
 )
 
 
-def feedback_events() -> FeedbackEvents:
-    """The reports' counters (wired by the lead at merge); none until then."""
-    return NoFeedbackEvents()
+def feedback_events(table: Any) -> FeedbackEvents:
+    """The reports' counters: surveys sent and ratings received feed the CSAT figures (issue 18 item 3)."""
+    return report_recorder(table)
 
 
 def survey_schedule(scheduler_client: Callable[[], Any]) -> ScheduledSurveys | None:
@@ -67,7 +69,7 @@ def feedback_surveys(
         consent=resident_consent,
         agency_name=agency_name,
         schedule=schedule,
-        events=events or feedback_events(),
+        events=events or feedback_events(table),
         agency_zone=os.environ.get("AGENCY_TIME_ZONE", "America/New_York"),
     )
 

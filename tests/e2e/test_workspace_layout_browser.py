@@ -45,7 +45,7 @@ VIEWS = {
     "#notices": "/api/notices",
     "#subscribers": "/api/topics",
     "#audience": "/api/zones",
-    "#reports": None,
+    "#reports": "/api/reports?",
     "#admin": "/api/admin/staff",
     "#supervisor": "/api/audit",
 }

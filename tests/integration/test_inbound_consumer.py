@@ -260,6 +260,7 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         ("automatic_handling", 680),
         ("routing", 700),
         ("translation", 750),
+        ("reports", 780),
     ]
     claimers = [c.name for c in pipeline.contracts if c.may_claim]
     assert claimers == [
@@ -283,6 +284,7 @@ def test_the_consumer_runs_the_registered_steps_in_the_documented_order(
         "webchat_contact",
         "automatic_handling",
         "routing",
+        "reports",
     ]
     assert {c.name: c.still_read_by for c in pipeline.contracts if c.still_read_by} == {
         "service_request_intake": ("triage", "translation")

@@ -80,6 +80,7 @@ OUTCOMES: dict[str, dict[str, str | int]] = {
 
 # Every staff route, the kind above, and (for a route whose body or query is checked before its role) a
 # request the route accepts in shape, so that a refusal is the authorization's and not validation's.
+REPORT_PERIOD = {"from": "2026-11-01", "to": "2026-11-30"}
 ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     # the agent API (app.handlers.agent_api and the routers it mounts)
     ("GET", "/api/me"): ("me", None),
@@ -111,6 +112,8 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/api/threads/{thread_id}/export"): ("supervisor", None),
     ("GET", "/api/exports"): ("supervisor", {"query": {"from": "2026-11-01", "to": "2026-11-02"}}),
     ("GET", "/api/audit"): ("supervisor", None),
+    ("GET", "/api/reports"): ("supervisor", {"query": REPORT_PERIOD}),
+    ("GET", "/api/reports/csv/{table}"): ("supervisor", {"query": REPORT_PERIOD}),
     ("GET", "/api/inbox"): ("agent", None),
     ("GET", "/api/inbox/counts"): ("agent", None),
     ("GET", "/api/inbox/search"): ("agent", {"query": {"q": "water"}}),
@@ -239,6 +242,7 @@ PATH_VALUES = {
     "media_id": "SM" + "a1" * 16 + "-0",
     "alert_id": "al0123456789abcdef",
     "canned_id": "greeting",
+    "table": "daily",
     "callback_id": "cb-0123456789abcdef",
     "department": "water",
     "zone_id": "zip-94110",

@@ -18,6 +18,7 @@ import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
 import { AudiencePanel, SubscribersPanel } from "./audience.js";
+import { ReportsView } from "./reports.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
@@ -480,6 +481,7 @@ async function boot() {
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
   app.staffViews.translationSettings = new TranslationSettingsForm({ api: app.api });
+  app.staffViews.reports = new ReportsView({ api: app.api });
   app.crisis = new CrisisNotices({
     api: app.api,
     isSupervisor: () => (app.auth.claims["cognito:groups"] || []).some((g) => g === "supervisor" || g === "admin"),

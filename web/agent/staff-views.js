@@ -40,6 +40,8 @@ export class StaffViews {
     /** @type {{ load(): void } | null} the urgency rules editor (triage.js), set by app.js for admins */
     this.triageRules = null;
     this.translationSettings = null; // translation.js, when the page has one
+    /** @type {{ show(): Promise<void> } | null} the report figures and charts (reports.js), set by app.js */
+    this.reports = null;
     this.wire();
   }
 
@@ -75,6 +77,7 @@ export class StaffViews {
   showReports() {
     if (!byId("export-from").value) byId("export-from").value = today();
     if (!byId("export-to").value) byId("export-to").value = today();
+    this.reports?.show();
   }
 
   /** One day of the audit log, newest first: 200 entries at a time from the server, filtered and paged here. */

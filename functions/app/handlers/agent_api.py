@@ -61,6 +61,11 @@ from inbox.models.errors import (
     UnknownStaff,
 )
 from reminders.handlers.reminder_routes import router as reminder_router
+from reports.dal.report_table import ReportTable
+from reports.handlers.report_routes import ReportDependencies
+from reports.handlers.report_routes import router as report_router
+from reports.logic.recorder import ReportRecorder
+from reports.steps import ThreadDims
 from routing.handlers.routing_routes import router as routing_router
 from servicerequests.handlers.catalogue_routes import router as service_router
 from servicerequests.handlers.city_routes import router as city_link_router
@@ -82,6 +87,7 @@ from zones.handlers.zone_routes import router as zone_router
 
 from app.feedback_wiring import feedback_surveys, survey_on_close, survey_schedule
 from app.handlers.resident_routes import router as resident_router
+from app.reports_wiring import report_recorder, staff_action_counter
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -102,6 +108,9 @@ class AgentApiDependencies:
     alert_replies: AlertRepliesTable
     views: InboxViewsTable
     table: Any  # the one table, for routes that read several domains' items (app.handlers.resident_routes)
+    reports: ReportDependencies
+    report_recorder: ReportRecorder
+    thread_dims: ThreadDims
 
 
 @cache
@@ -126,6 +135,9 @@ def dependencies() -> AgentApiDependencies:
         alert_replies=AlertRepliesTable(table),
         views=InboxViewsTable(table),
         table=table,
+        reports=ReportDependencies(ReportTable(table)),
+        report_recorder=report_recorder(table),
+        thread_dims=ThreadDims(table),
     )
 
 
@@ -144,10 +156,15 @@ def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware
         transcript_annotations=TranscriptTranslations(translation_dependencies().store),
     )
     app.append_context(table=dependencies().table)
+    app.append_context(reports=dependencies().reports)
     return next_middleware(app)
 
 
-app.use(middlewares=[provide_context])
+# Staff replies, closes, reopens and assignments are counted for the reports once they are done.
+count_for_reports = staff_action_counter(
+    lambda: dependencies().report_recorder, lambda: dependencies().thread_dims
+)
+app.use(middlewares=[provide_context, count_for_reports])
 app.include_router(workspace_router)
 app.include_router(consent_router)
 app.include_router(audience_router)
@@ -163,6 +180,7 @@ app.include_router(city_link_router)
 app.include_router(reminder_router)
 app.include_router(resident_router)
 app.include_router(feedback_router)
+app.include_router(report_router)
 
 
 def current_agent() -> Agent:

@@ -24,6 +24,7 @@ from inbox.logic.inbound_messages import MediaArchive, MediaSource
 from inbox.logic.inbound_steps import AlertReplyLinkStep, StoreStep
 from inbox.pipeline import InboundPipeline, InboundStep, SystemReplies
 from reminders.handlers.keywords import reminder_keyword_step
+from reports.steps import ReportsInboundStep, ThreadDims
 from routing.dal.routing_table import RoutingTable
 from routing.logic.assignment import Routing
 from routing.logic.inbound_step import RoutingStep
@@ -50,6 +51,7 @@ from webchat.logic.contact_step import WebChatContactStep
 from zones.dal.zones_table import ZonesTable
 
 from app.feedback_wiring import feedback_surveys, replies_only
+from app.reports_wiring import report_recorder
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,6 +175,7 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield RoutingStep(Routing(RoutingTable(table)))
     yield AutomaticHandlingStep(InboxTable(table), AUTOMATIC_KEYWORD_FLOWS)
     yield from translation_steps(table)
+    yield ReportsInboundStep(report_recorder(table), ThreadDims(table))
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:

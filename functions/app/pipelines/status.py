@@ -12,11 +12,15 @@ from inbox.dal.inbox_table import InboxTable
 from inbox.logic.consent_changes import ConsentGate
 from inbox.logic.status_callbacks import MessageStatusStep
 from inbox.pipeline import StatusStep
+from reports.steps import ReportsAlertStatusStep
+
+from app.reports_wiring import report_recorder
 
 
 def status_steps(table: Any) -> list[StatusStep]:
     """The delivery status steps, registered in one place (each contract carries its order)."""
     return [
+        ReportsAlertStatusStep(report_recorder(table)),
         AlertTextStatusStep(AlertsTable(table), ConsentGate(ConsentTable(table))),
         MessageStatusStep(InboxTable(table)),
     ]

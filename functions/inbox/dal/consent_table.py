@@ -9,6 +9,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import transact_write_if, update_if
+from switchboard.report_keys import SUBSCRIBERS_SCOPE, report_pk, shard_of, topic_cell_sk
 from switchboard.table_keys import (
     CONSENT_LEDGER_PREFIX,
     CONSENT_STATE_SK,
@@ -165,6 +166,7 @@ class ConsentTable:
         for topic in sorted(before.topics - after.topics):
             key = {"pk": subscribers_pk(topic), "sk": resident_pk(after.address)}
             items.append({"Delete": {"TableName": name, "Key": key}})
+        items += subscriber_growth(name, before, after, changes)
         return transact_write_if(self._table, items, guarded=0)
 
     def history(self, address: str, limit: int = 100) -> list[ConsentChange]:
@@ -257,3 +259,28 @@ class ConsentTable:
             )
             is not None
         )
+
+
+def subscriber_growth(
+    table_name: str, before: ConsentState, after: ConsentState, changes: Sequence[ConsentChange]
+) -> list[dict[str, Any]]:
+    """Reports (issue 18): each topic's subscribers joined and left, counted per UTC day in the same
+    transaction as the ledger entry, so a change is counted exactly when it is recorded."""
+    if not changes:
+        return []
+    day = changes[0].at[:10]
+    shard = shard_of(after.address)
+    moves = [(topic, "joined") for topic in sorted(after.topics - before.topics)]
+    moves += [(topic, "left") for topic in sorted(before.topics - after.topics)]
+    return [
+        {
+            "Update": {
+                "TableName": table_name,
+                "Key": {"pk": report_pk(SUBSCRIBERS_SCOPE), "sk": topic_cell_sk(day, topic, shard)},
+                "UpdateExpression": "ADD #figure :one",
+                "ExpressionAttributeNames": {"#figure": figure},
+                "ExpressionAttributeValues": {":one": 1},
+            }
+        }
+        for topic, figure in moves
+    ]

@@ -324,3 +324,12 @@ class CityPollSettings(_Env):
     outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
     city_timeout_s: float = Field(default=10.0, gt=0, le=60, alias="CITY_TIMEOUT_S")
+
+
+class ReportSettings(_Env):
+    """Reports (issue 18): the agency's opening hours time business-hours durations; its zone draws the
+    weekday x hour heatmap. The same variables the web chat's hours and quiet hours use."""
+
+    business_hours: str = Field(default="", alias="CHAT_BUSINESS_HOURS")
+    hours_time_zone: str = Field(default="UTC", alias="CHAT_TIMEZONE")
+    agency_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")

@@ -1,0 +1,194 @@
+"""The reports' items in the one table: per-conversation state, event markers and counter cells.
+
+Writes are one TransactWriteItems per event: a marker keyed by the event id (a redelivered message or a
+repeated callback counts nothing twice), the conversation's state when it moves (guarded by its version, so
+two events of one conversation cannot both open or close it), and ADD on every cell the event counts in.
+Reads are Queries on a cell partition over a day range: a 30-day report never scans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from switchboard.dynamodb import TransactionConflict, transact_write
+from switchboard.report_keys import report_pk
+
+STATE_SK = "STATE"
+MARKER_TTL_S = 14 * 24 * 3600  # redeliveries come within minutes; SQS keeps a message 4 days at most
+
+
+def state_pk(thread_id: str) -> str:
+    return f"RPTCONV#{thread_id}"
+
+
+def marker_pk(event_id: str) -> str:
+    return f"RPTSEEN#{event_id}"
+
+
+class DuplicateEvent(Exception):
+    """The event's marker exists: it was counted before."""
+
+
+class StaleState(Exception):
+    """The conversation's state moved since it was read: read again and retry."""
+
+
+class ReportTable:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    # --- writes ----------------------------------------------------------------------------------------
+
+    def conversation_state(self, thread_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": state_pk(thread_id), "sk": STATE_SK}, ConsistentRead=True).get(
+            "Item"
+        )
+        return dict(item) if item else None
+
+    def record(
+        self,
+        event_id: str,
+        expires_at: int,
+        counts: Mapping[tuple[str, str], Mapping[str, int]],
+        *,
+        state: dict[str, Any] | None = None,
+        previous_version: int | None = None,
+    ) -> None:
+        """Count one event once. DuplicateEvent if its marker exists, StaleState if `state` was written by
+        someone else since `previous_version` (None: it must not exist yet), TransactionConflict otherwise."""
+        name = self._table.name
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": name,
+                    "Item": {"pk": marker_pk(event_id), "sk": "SEEN", "expires_at": expires_at},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        if state is not None:
+            guard: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+            if previous_version is not None:
+                guard = {
+                    "ConditionExpression": "version = :version",
+                    "ExpressionAttributeValues": {":version": previous_version},
+                }
+            item = {"pk": state_pk(state["thread_id"]), "sk": STATE_SK, **state}
+            items.append({"Put": {"TableName": name, "Item": item, **guard}})
+        items += [_add(name, pk, sk, counters) for (pk, sk), counters in counts.items() if counters]
+        codes = transact_write(self._table, items)
+        if codes is None:
+            return
+        if codes[0] == "ConditionalCheckFailed":
+            raise DuplicateEvent(event_id)
+        if state is not None and codes[1] == "ConditionalCheckFailed":
+            raise StaleState(state["thread_id"])
+        raise TransactionConflict(f"report transaction cancelled: {codes}")
+
+    # --- reads -----------------------------------------------------------------------------------------
+
+    def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        """Every cell of `kind` (D, A, P, T) in `scope` from `first_day` to `last_day` (inclusive)."""
+        condition = Key("pk").eq(report_pk(scope)) & Key("sk").between(
+            f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff"
+        )
+        return self._query(KeyConditionExpression=condition)
+
+    def _query(self, **request: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self._table.query(**request)
+            items.extend(response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return items
+            request["ExclusiveStartKey"] = last
+
+    def waiting_threads(
+        self, department: str | None, agent: str | None, cap: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Open threads somebody waits on (the inbox's sparse waiting indexes), at most `cap`."""
+        if agent:
+            request: dict[str, Any] = {
+                "IndexName": "by_assignee",
+                "KeyConditionExpression": Key("assignee").eq(agent) & Key("status").eq("open"),
+                "FilterExpression": "attribute_exists(waiting_since)",
+            }
+        elif department:
+            request = {
+                "IndexName": "by_department_waiting",
+                "KeyConditionExpression": Key("department_id").eq(department) & Key("status").eq("open"),
+            }
+        else:
+            request = {"IndexName": "by_status_waiting", "KeyConditionExpression": Key("status").eq("open")}
+        request["ProjectionExpression"] = "thread_id, waiting_since, channel, department_id, assignee"
+        found: list[dict[str, Any]] = []
+        while len(found) < cap:
+            response = self._table.query(**request, Limit=cap - len(found))
+            found.extend(response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return found, False
+            request["ExclusiveStartKey"] = last
+        return found, True
+
+    def open_count(self, department: str | None, agent: str | None, status: str, cap: int) -> int:
+        """Threads in `status` now (a COUNT Query on the inbox's view indexes)."""
+        if agent:
+            request: dict[str, Any] = {
+                "IndexName": "by_assignee",
+                "KeyConditionExpression": Key("assignee").eq(agent) & Key("status").eq(status),
+            }
+        elif department:
+            request = {
+                "IndexName": "by_department",
+                "KeyConditionExpression": Key("department_id").eq(department) & Key("status").eq(status),
+            }
+        else:
+            request = {"IndexName": "by_status", "KeyConditionExpression": Key("status").eq(status)}
+        total = 0
+        while total < cap:
+            response = self._table.query(**request, Select="COUNT")
+            total += int(response.get("Count", 0))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                break
+            request["ExclusiveStartKey"] = last
+        return total
+
+    def departments(self) -> list[str]:
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression=Key("gsi1pk").eq("DEPARTMENTS"),
+            ProjectionExpression="sk, gsi1sk",
+        )
+        return sorted(str(item["gsi1sk"]) for item in items)
+
+
+def _add(table_name: str, pk: str, sk: str, counters: Mapping[str, int]) -> dict[str, Any]:
+    names = {f"#n{i}": name for i, name in enumerate(counters)}
+    values = {f":v{i}": int(value) for i, value in enumerate(counters.values())}
+    expression = "ADD " + ", ".join(f"#n{i} :v{i}" for i in range(len(counters)))
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": {"pk": pk, "sk": sk},
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def counters_of(item: Mapping[str, Any]) -> dict[str, int]:
+    return {k: int(v) for k, v in item.items() if k not in ("pk", "sk") and not isinstance(v, str)}
+
+
+def sum_counters(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for item in items:
+        for name, value in counters_of(item).items():
+            total[name] = total.get(name, 0) + value
+    return total

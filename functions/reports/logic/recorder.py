@@ -1,0 +1,290 @@
+"""Counting as data arrives: each event a consumer or route sees becomes ADDs on the day's cells, once.
+
+The consumers call these (wired by the app): the inbound pipeline's reports step for every stored resident
+message, the agent API after a staff reply, a close, a reopen or an assignment, the status pipeline for an
+alert text's delivery status, and the feedback domain for surveys and ratings. A conversation is open from a
+resident's message (or a reopen) until it is closed; every close counts a resolution, so a reopened
+conversation that is closed again counts a second one. First response is the first staff reply after the
+resident's first message; automatic replies never pass through here (they are not staff replies).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time as clock
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from switchboard.observability import logger
+from switchboard.report_keys import (
+    ALERTS_SCOPE,
+    ALL_SCOPE,
+    NONE,
+    agent_cell_sk,
+    day_cell_sk,
+    department_cell_sk,
+    report_pk,
+    shard_of,
+)
+
+from reports.dal.report_table import MARKER_TTL_S, DuplicateEvent, StaleState
+from reports.logic.durations import Hours, bucket, business_seconds, calendar_seconds
+
+RETRIES = 4
+Counts = dict[tuple[str, str], dict[str, int]]
+
+# Counters that also go to the per-department cells (volume); the others stay on day and agent cells.
+DEPARTMENT_COUNTERS = frozenset({"messages_in", "opened", "reopened", "resolved", "replies"})
+
+
+class ReportStore(Protocol):
+    def conversation_state(self, thread_id: str) -> dict[str, Any] | None: ...
+
+    def record(
+        self,
+        event_id: str,
+        expires_at: int,
+        counts: Mapping[tuple[str, str], Mapping[str, int]],
+        *,
+        state: dict[str, Any] | None = None,
+        previous_version: int | None = None,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Dims:
+    """Who and where an event is counted for: the thread's department, channel, and the agent."""
+
+    department: str | None
+    channel: str
+    agent: str | None
+
+    @classmethod
+    def of_thread(cls, thread: Mapping[str, Any] | None, agent: str | None = None) -> Dims:
+        thread = thread or {}
+        resident = thread.get("resident") or {}
+        channel = str(thread.get("channel") or resident.get("channel") or "sms")
+        assignee = agent if agent is not None else thread.get("assignee")
+        return cls(thread.get("department_id") or None, channel, str(assignee) if assignee else None)
+
+    def scopes(self) -> list[str]:
+        department, channel = f"d={self.department or NONE}", f"c={self.channel}"
+        return [ALL_SCOPE, department, channel, f"{department}|{channel}"]
+
+
+def parse_instant(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def utc_day(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
+
+
+def cell_counts(dims: Dims, day: str, shard: int, counters: Mapping[str, int]) -> Counts:
+    """The cells one event adds `counters` to: per scope the day's shard and the agent's cell; per channel
+    scope the department's cell (volume only)."""
+    counts: Counts = {}
+    agent = dims.agent or NONE
+    for scope in dims.scopes():
+        counts[(report_pk(scope), day_cell_sk(day, shard))] = dict(counters)
+        agent_counters = {k: v for k, v in counters.items() if not k.startswith("w")}
+        counts[(report_pk(scope), agent_cell_sk(day, agent))] = agent_counters
+    volume = {k: v for k, v in counters.items() if k in DEPARTMENT_COUNTERS}
+    if volume:
+        for scope in (ALL_SCOPE, f"c={dims.channel}"):
+            counts[(report_pk(scope), department_cell_sk(day, dims.department or NONE))] = volume
+    return counts
+
+
+class ReportRecorder:
+    def __init__(
+        self,
+        store: ReportStore,
+        hours: Hours | None,
+        zone: ZoneInfo,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._hours = hours
+        self._zone = zone  # the agency's: the weekday x hour heatmap is in its local time
+        self._now = now
+
+    # --- conversations ---------------------------------------------------------------------------------
+
+    def message_received(self, thread_id: str, event_id: str, at: str, dims: Dims) -> None:
+        """A resident's message stored in a thread: counted once per message; opens (or reopens) the
+        conversation when it was not open."""
+        moment = parse_instant(at)
+        local = moment.astimezone(self._zone)
+        base = {"messages_in": 1, f"w{local.weekday()}h{local.hour:02d}": 1}
+
+        def change(state: dict[str, Any] | None) -> tuple[dict[str, int], dict[str, Any] | None]:
+            if state is None:
+                opened = {"thread_id": thread_id, "phase": "open", "opened_at": at, "first_in_at": at}
+                return {**base, "opened": 1}, {**opened, "responded": False, "version": 1}
+            if state.get("phase") == "closed":
+                return {**base, "reopened": 1}, {**state, "phase": "open", "opened_at": at}
+            return base, None
+
+        self._apply(f"in#{event_id}", thread_id, moment, dims, change)
+
+    def staff_replied(self, thread_id: str, event_id: str, at: str, dims: Dims) -> None:
+        """A staff member's reply (never an automatic one); the first after the resident's first message
+        gives the conversation's first response time, in calendar seconds and in business hours."""
+        moment = parse_instant(at)
+
+        def change(state: dict[str, Any] | None) -> tuple[dict[str, int], dict[str, Any] | None]:
+            counters = {"replies": 1}
+            if state is None or state.get("responded"):
+                return counters, None
+            start = parse_instant(str(state["first_in_at"]))
+            counters |= self._durations("f", start, moment)
+            counters["first_responses"] = 1
+            return counters, {**state, "responded": True}
+
+        self._apply(f"reply#{event_id}", thread_id, moment, dims, change)
+
+    def conversation_closed(self, thread_id: str, at: str, dims: Dims) -> None:
+        """Closing an open conversation counts one resolution, timed from when it (re)opened."""
+        moment = parse_instant(at)
+
+        def change(state: dict[str, Any] | None) -> tuple[dict[str, int], dict[str, Any] | None]:
+            if state is None or state.get("phase") != "open":
+                return {}, None
+            start = parse_instant(str(state["opened_at"]))
+            counters = {"resolved": 1, **self._durations("r", start, moment)}
+            return counters, {**state, "phase": "closed", "closed_at": at}
+
+        self._apply(f"close#{thread_id}#{at}", thread_id, moment, dims, change)
+
+    def conversation_reopened(self, thread_id: str, at: str, dims: Dims) -> None:
+        """Staff reopened a closed conversation: open again from now (its next close resolves it again)."""
+        moment = parse_instant(at)
+
+        def change(state: dict[str, Any] | None) -> tuple[dict[str, int], dict[str, Any] | None]:
+            if state is None or state.get("phase") != "closed":
+                return {}, None
+            return {"reopened": 1}, {**state, "phase": "open", "opened_at": at}
+
+        self._apply(f"reopen#{thread_id}#{at}", thread_id, moment, dims, change)
+
+    def assigned(self, thread_id: str, event_id: str, at: str, dims: Dims) -> None:
+        """A conversation handed to an agent (by routing, by hand, or by a transfer): their load."""
+        if not dims.agent:
+            return
+        moment = parse_instant(at)
+        self._apply(f"assign#{event_id}", thread_id, moment, dims, lambda state: ({"assigned": 1}, None))
+
+    # --- feedback (called by the feedback domain through the app) ------------------------------------
+
+    def survey_sent(
+        self, day: str, department: str | None, channel: str, agent: str | None, event_id: str | None = None
+    ) -> None:
+        dims = Dims(department, channel, agent)
+        self._count(f"survey#{event_id or uuid.uuid4().hex}", dims, day, {"csat_sent": 1})
+
+    def rating_received(
+        self,
+        day: str,
+        department: str | None,
+        channel: str,
+        agent: str | None,
+        rating: int,
+        has_words: bool,
+        event_id: str | None = None,
+    ) -> None:
+        if not 1 <= rating <= 5:
+            raise ValueError("a rating is 1 to 5")
+        counters = {"csat_responses": 1, f"csat_r{rating}": 1}
+        if has_words:
+            counters["csat_words"] = 1
+        dims = Dims(department, channel, agent)
+        self._count(f"rating#{event_id or uuid.uuid4().hex}", dims, day, counters)
+
+    # --- alerts ------------------------------------------------------------------------------------------
+
+    def alert_status(
+        self, alert_id: str, recipient: str, status: str, error_code: str | None, at: str
+    ) -> None:
+        """A delivery status of an alert's text, counted once per (alert, recipient, figure) on the day it
+        arrived. The recipient's address only enters the marker as a digest."""
+        figure = alert_figure(status, error_code)
+        if figure is None:
+            return
+        day = utc_day(parse_instant(at))
+        who = hashlib.sha256(recipient.encode()).hexdigest()[:32]
+        counts = {(report_pk(ALERTS_SCOPE), day_cell_sk(day, shard_of(who))): {figure: 1}}
+        self._once(f"alert#{alert_id}#{who}#{figure}", counts)
+
+    def alert_click(self, token: str, at: str, event_id: str) -> None:
+        day = utc_day(parse_instant(at))
+        counts = {(report_pk(ALERTS_SCOPE), day_cell_sk(day, shard_of(event_id))): {"clicks": 1}}
+        self._once(f"click#{token}#{event_id}", counts)
+
+    # --- internals ---------------------------------------------------------------------------------------
+
+    def _durations(self, kind: str, start: datetime, end: datetime) -> dict[str, int]:
+        calendar = calendar_seconds(start, end)
+        business = business_seconds(start, end, self._hours)
+        return {f"{kind}c{bucket(calendar)}": 1, f"{kind}b{bucket(business)}": 1}
+
+    def _expires(self) -> int:
+        return int(clock.time()) + MARKER_TTL_S
+
+    def _once(self, event_id: str, counts: Counts) -> None:
+        try:
+            self._store.record(event_id, self._expires(), counts)
+        except DuplicateEvent:
+            logger.info("Report event counted before", extra={"event": event_id.split("#")[0]})
+
+    def _count(self, event_id: str, dims: Dims, day: str, counters: dict[str, int]) -> None:
+        self._once(event_id, cell_counts(dims, day, shard_of(event_id), counters))
+
+    def _apply(
+        self,
+        event_id: str,
+        thread_id: str,
+        moment: datetime,
+        dims: Dims,
+        change: Callable[[dict[str, Any] | None], tuple[dict[str, int], dict[str, Any] | None]],
+    ) -> None:
+        """Read the conversation's state, count the event and move the state in one transaction; a state
+        moved meanwhile by another event of the same conversation is read again."""
+        day = utc_day(moment)
+        for _ in range(RETRIES):
+            state = self._store.conversation_state(thread_id)
+            counters, new_state = change(state)
+            if not counters and new_state is None:
+                return
+            previous = int(state["version"]) if state is not None and "version" in state else None
+            if new_state is not None and state is not None:
+                new_state = {**new_state, "version": (previous or 0) + 1}
+            counts = cell_counts(dims, day, shard_of(thread_id), counters)
+            try:
+                self._store.record(
+                    event_id, self._expires(), counts, state=new_state, previous_version=previous
+                )
+                return
+            except DuplicateEvent:
+                logger.info("Report event counted before", extra={"thread_id": thread_id})
+                return
+            except StaleState:
+                continue
+        raise StaleState(thread_id)
+
+
+def alert_figure(status: str, error_code: str | None) -> str | None:
+    if error_code == "21610":
+        return "opted_out"
+    return {
+        "sent": "sent",
+        "delivered": "delivered",
+        "read": "delivered",
+        "failed": "failed",
+        "undelivered": "failed",
+    }.get(status)

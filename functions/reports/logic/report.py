@@ -1,0 +1,354 @@
+"""A report for a period, a department, a channel and an agent, from the cells the recorder wrote (a few
+Queries, never a Scan), shaped as figures plus one table per chart (the page's table view and the CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from inbox.logic.transcripts import safe_cell
+from switchboard.report_keys import ALERTS_SCOPE, ALL_SCOPE, NONE, SUBSCRIBERS_SCOPE
+
+from reports.dal.report_table import counters_of, sum_counters
+from reports.logic.durations import percentile
+
+UNIT_COSTS_PATH = Path(__file__).parent.parent / "data" / "unit_costs.json"
+MAX_DAYS = 92
+WAITING_CAP = 2000
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+AGE_BANDS = ((3600, "under 1 h"), (4 * 3600, "1-4 h"), (24 * 3600, "4-24 h"), (None, "over 24 h"))
+DURATION_KINDS = {
+    "fc": "first_response_calendar",
+    "fb": "first_response_business",
+    "rc": "resolution_calendar",
+    "rb": "resolution_business",
+}
+
+
+class ReportReader(Protocol):
+    def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
+
+    def waiting_threads(
+        self, department: str | None, agent: str | None, cap: int
+    ) -> tuple[list[dict[str, Any]], bool]: ...
+
+    def open_count(self, department: str | None, agent: str | None, status: str, cap: int) -> int: ...
+
+
+class InvalidPeriod(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    first_day: date
+    last_day: date
+    department: str | None = None
+    channel: str | None = None
+    agent: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.last_day < self.first_day:
+            raise InvalidPeriod("the period ends before it starts")
+        if (self.last_day - self.first_day).days + 1 > MAX_DAYS:
+            raise InvalidPeriod(f"a report covers at most {MAX_DAYS} days")
+
+    @property
+    def scope(self) -> str:
+        parts = []
+        if self.department:
+            parts.append(f"d={self.department}")
+        if self.channel:
+            parts.append(f"c={self.channel}")
+        return "|".join(parts) or ALL_SCOPE
+
+    def days(self) -> list[str]:
+        count = (self.last_day - self.first_day).days + 1
+        return [(self.first_day + timedelta(days=i)).isoformat() for i in range(count)]
+
+
+def _day_of(sk: str) -> str:
+    return sk.split("#")[1]
+
+
+def histogram(counters: Mapping[str, int], kind: str) -> dict[int, int]:
+    return {
+        int(name[2:]): count for name, count in counters.items() if name[:2] == kind and name[2:].isdigit()
+    }
+
+
+def duration_figures(counters: Mapping[str, int]) -> dict[str, dict[str, int | None]]:
+    out: dict[str, dict[str, int | None]] = {}
+    for kind, name in DURATION_KINDS.items():
+        counts = histogram(counters, kind)
+        out[name] = {
+            "count": sum(counts.values()),
+            "median_s": percentile(counts, 0.5),
+            "p90_s": percentile(counts, 0.9),
+        }
+    return out
+
+
+def csat_figures(counters: Mapping[str, int]) -> dict[str, Any]:
+    """Satisfaction = ratings 4-5 / responses; response rate = responses / surveys sent."""
+    sent = counters.get("csat_sent", 0)
+    distribution = {str(r): counters.get(f"csat_r{r}", 0) for r in range(1, 6)}
+    responses = sum(distribution.values())
+    happy = distribution["4"] + distribution["5"]
+    return {
+        "sent": sent,
+        "responses": responses,
+        "response_rate": round(responses / sent, 4) if sent else None,
+        "satisfaction": round(happy / responses, 4) if responses else None,
+        "distribution": distribution,
+        "with_words": counters.get("csat_words", 0),
+    }
+
+
+@cache
+def unit_costs(path: Path = UNIT_COSTS_PATH) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def cost_figures(counters: Mapping[str, int], alert_texts: int, costs: Mapping[str, Any]) -> dict[str, Any]:
+    """Dollars from counts x the bench's unit costs (bench/report_costs.py writes them from the model)."""
+    conversations = counters.get("opened", 0) + counters.get("reopened", 0)
+    messages_in, replies = counters.get("messages_in", 0), counters.get("replies", 0)
+    spent = messages_in * (costs["aws_usd_per_inbound_message"] + costs["twilio_usd_per_inbound_segment"]) + (
+        replies * (costs["aws_usd_per_agent_reply"] + costs["twilio_usd_per_outbound_segment"])
+    )
+    per_recipient = costs["aws_usd_per_alert_recipient"] + costs["twilio_usd_per_outbound_segment"]
+    return {
+        "conversations": conversations,
+        "usd_total": round(spent, 4),
+        "usd_per_conversation": round(spent / conversations, 4) if conversations else None,
+        "alert_texts": alert_texts,
+        "usd_per_alert_recipient": round(per_recipient, 5),
+        "anchors": costs["anchors"],
+        "basis": costs["basis"],
+    }
+
+
+def _waiting(items: Iterable[Mapping[str, Any]], channel: str | None, now: datetime) -> list[int]:
+    ages = []
+    for item in items:
+        if channel and item.get("channel") != channel:
+            continue
+        since = datetime.fromisoformat(str(item["waiting_since"]).replace("Z", "+00:00"))
+        ages.append(max(0, int((now - since).total_seconds())))
+    return sorted(ages)
+
+
+def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> dict[str, Any]:
+    first, last = wanted.first_day.isoformat(), wanted.last_day.isoformat()
+    today = now.astimezone(UTC).date()
+    # Backlog walks back from the open conversations now, so it reads the days after the period as well.
+    through = max(wanted.last_day, today).isoformat()
+    agent_cells = reader.cells(wanted.scope, "A", first, through)
+    if wanted.agent:
+        day_cells = [c for c in agent_cells if c["sk"].split("#")[2] == wanted.agent]
+        agent_cells = day_cells
+    else:
+        day_cells = reader.cells(wanted.scope, "D", first, through)
+    in_period = [c for c in day_cells if first <= _day_of(c["sk"]) <= last]
+    totals = sum_counters(in_period)
+
+    per_day: dict[str, dict[str, int]] = {}
+    for cell in day_cells:
+        bucket = per_day.setdefault(_day_of(cell["sk"]), {})
+        for name, value in counters_of(cell).items():
+            bucket[name] = bucket.get(name, 0) + value
+
+    # Backlog at the end of each day: open now, minus what opened after that day, plus what closed after it.
+    open_now = sum(
+        reader.open_count(wanted.department, wanted.agent, status, 100_000) for status in ("open", "snoozed")
+    )
+    backlog: dict[str, int] = {}
+    running = open_now
+    day = date.fromisoformat(through)
+    while day >= wanted.first_day:
+        key = day.isoformat()
+        backlog[key] = max(0, running)
+        counts = per_day.get(key, {})
+        running -= counts.get("opened", 0) + counts.get("reopened", 0) - counts.get("resolved", 0)
+        day -= timedelta(days=1)
+
+    series_rows = []
+    for key in wanted.days():
+        counts = per_day.get(key, {})
+        fr = histogram(counts, "fc")
+        series_rows.append(
+            [
+                key,
+                counts.get("opened", 0),
+                counts.get("reopened", 0),
+                counts.get("resolved", 0),
+                counts.get("messages_in", 0),
+                counts.get("replies", 0),
+                backlog.get(key, 0),
+                percentile(fr, 0.5),
+            ]
+        )
+
+    heat = [[totals.get(f"w{d}h{h:02d}", 0) for h in range(24)] for d in range(7)]
+
+    agents: dict[str, dict[str, int]] = {}
+    for cell in agent_cells:
+        if not first <= _day_of(cell["sk"]) <= last:
+            continue
+        sub = cell["sk"].split("#")[2]
+        into = agents.setdefault(sub, {})
+        for name, value in counters_of(cell).items():
+            into[name] = into.get(name, 0) + value
+    agent_rows = []
+    for sub, counts in sorted(agents.items()):
+        first_response = duration_figures(counts)["first_response_calendar"]
+        agent_rows.append(
+            [
+                sub if sub != NONE else "(unassigned)",
+                counts.get("assigned", 0),
+                counts.get("replies", 0),
+                counts.get("resolved", 0),
+                first_response["median_s"],
+            ]
+        )
+
+    department_scope = ALL_SCOPE if not wanted.channel else f"c={wanted.channel}"
+    departments: dict[str, dict[str, int]] = {}
+    for cell in reader.cells(department_scope, "P", first, last):
+        name = cell["sk"].split("#")[2]
+        if wanted.department and name != wanted.department:
+            continue
+        into = departments.setdefault(name, {})
+        for counter, value in counters_of(cell).items():
+            into[counter] = into.get(counter, 0) + value
+    department_rows = [
+        [
+            name if name != NONE else "(no department)",
+            c.get("opened", 0),
+            c.get("reopened", 0),
+            c.get("messages_in", 0),
+            c.get("replies", 0),
+            c.get("resolved", 0),
+        ]
+        for name, c in sorted(departments.items())
+    ]
+
+    alert_days: dict[str, dict[str, int]] = {}
+    for cell in reader.cells(ALERTS_SCOPE, "D", first, last):
+        into = alert_days.setdefault(_day_of(cell["sk"]), {})
+        for counter, value in counters_of(cell).items():
+            into[counter] = into.get(counter, 0) + value
+    alert_figures = ("sent", "delivered", "failed", "opted_out", "clicks")
+    alert_rows: list[list[Any]] = [
+        [key, *(alert_days.get(key, {}).get(f, 0) for f in alert_figures)] for key in wanted.days()
+    ]
+    alert_sent = sum(alert_days.get(key, {}).get("sent", 0) for key in wanted.days())
+
+    topics: dict[tuple[str, str], dict[str, int]] = {}
+    for cell in reader.cells(SUBSCRIBERS_SCOPE, "T", first, last):
+        _, day_key, topic, _shard = cell["sk"].split("#")
+        into = topics.setdefault((topic, day_key), {})
+        for counter, value in counters_of(cell).items():
+            into[counter] = into.get(counter, 0) + value
+    topic_rows = [
+        [topic, day_key, c.get("joined", 0), c.get("left", 0), c.get("joined", 0) - c.get("left", 0)]
+        for (topic, day_key), c in sorted(topics.items())
+    ]
+
+    waiting_items, capped = reader.waiting_threads(wanted.department, wanted.agent, WAITING_CAP)
+    ages = _waiting(waiting_items, wanted.channel, now)
+    bands = []
+    lower = 0
+    for upper, label in AGE_BANDS:
+        bands.append([label, sum(1 for age in ages if lower <= age and (upper is None or age < upper))])
+        lower = upper or lower
+
+    csat = csat_figures(totals)
+    durations = duration_figures(totals)
+    cost = cost_figures(totals, alert_sent, unit_costs())
+    figures = {
+        "opened": totals.get("opened", 0),
+        "reopened": totals.get("reopened", 0),
+        "resolved": totals.get("resolved", 0),
+        "messages_in": totals.get("messages_in", 0),
+        "replies": totals.get("replies", 0),
+        "assigned": totals.get("assigned", 0),
+        "open_now": open_now,
+        "unattended_now": len(ages),
+        "unattended_capped": capped,
+        "oldest_waiting_s": ages[-1] if ages else None,
+        "median_waiting_s": percentile(dict.fromkeys(ages, 1), 0.5) if ages else None,
+    }
+    return {
+        "filter": {
+            "from": first,
+            "to": last,
+            "department": wanted.department,
+            "channel": wanted.channel,
+            "agent": wanted.agent,
+        },
+        "generated_at": now.astimezone(UTC).isoformat(),
+        "figures": figures,
+        "durations": durations,
+        "csat": csat,
+        "cost": cost,
+        "tables": {
+            "daily": _table(
+                [
+                    "day",
+                    "opened",
+                    "reopened",
+                    "resolved",
+                    "messages in",
+                    "staff replies",
+                    "backlog at day end",
+                    "first response median (s)",
+                ],
+                series_rows,
+            ),
+            "heatmap": _table(
+                ["weekday", *[f"{h:02d}" for h in range(24)]], [[WEEKDAYS[d], *heat[d]] for d in range(7)]
+            ),
+            "durations": _table(
+                ["measure", "conversations", "median (s)", "p90 (s)"],
+                [
+                    [name.replace("_", " "), f["count"], f["median_s"], f["p90_s"]]
+                    for name, f in durations.items()
+                ],
+            ),
+            "agents": _table(
+                ["agent", "assigned", "replies", "resolved", "first response median (s)"], agent_rows
+            ),
+            "departments": _table(
+                ["department", "opened", "reopened", "messages in", "staff replies", "resolved"],
+                department_rows,
+            ),
+            "unattended": _table(["waiting for", "conversations"], bands),
+            "csat": _table(["rating", "responses"], [[r, n] for r, n in csat["distribution"].items()]),
+            "alerts": _table(["day", "sent", "delivered", "failed", "opted out", "clicks"], alert_rows),
+            "subscribers": _table(["topic", "day", "joined", "left", "net"], topic_rows),
+        },
+    }
+
+
+def _table(columns: list[str], rows: list[list[Any]]) -> dict[str, Any]:
+    return {"columns": columns, "rows": rows}
+
+
+def table_csv(table: Mapping[str, Any]) -> str:
+    """One report table as CSV (cells that a spreadsheet would run as a formula are quoted as text)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table["columns"])
+    for row in table["rows"]:
+        writer.writerow([cell if isinstance(cell, int | float) else safe_cell(cell) for cell in row])
+    return out.getvalue()

@@ -1,0 +1,41 @@
+"""Keys of the reports' aggregate items (docs/architecture.md, "Reports"), shared by the reports domain and
+the consent ledger, which counts subscriber changes per topic in the same transaction as the ledger entry.
+
+Each figure is a counter in a *cell*: `RPT#{scope}` / `{kind}#{day}#...`, where the scope names the filters it
+answers (`*` all, `d=water` a department, `c=sms` a channel, `d=water|c=sms` both) and the day is the agency's
+local day. Hot cells (every event of a day lands on them) are split over shards summed on read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+SHARDS = 4
+ALL_SCOPE = "*"
+ALERTS_SCOPE = "alerts"
+SUBSCRIBERS_SCOPE = "subs"
+NONE = "-"  # no department yet / nobody assigned
+
+
+def report_pk(scope: str) -> str:
+    return f"RPT#{scope}"
+
+
+def shard_of(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % SHARDS
+
+
+def day_cell_sk(day: str, shard: int) -> str:
+    return f"D#{day}#{shard}"
+
+
+def agent_cell_sk(day: str, agent: str) -> str:
+    return f"A#{day}#{agent}"
+
+
+def department_cell_sk(day: str, department: str) -> str:
+    return f"P#{day}#{department}"
+
+
+def topic_cell_sk(day: str, topic: str, shard: int) -> str:
+    return f"T#{day}#{topic}#{shard}"

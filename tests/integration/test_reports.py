@@ -1,0 +1,197 @@
+"""Reports through the real handlers on moto (issue 18 items 3-5): the inbound consumer and the agent API
+count as data arrives; GET /api/reports answers from those counts; the transcript export recomputes the same
+first response and resolution. Clocks are frozen: messages carry their received_at, the agent API's reply
+and close clocks are replaced."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from inbox.logic import agent_inbox
+
+from tests.integration.conftest import Aws, LambdaContext
+from tests.integration.test_agent_api import api_event, call
+from tests.integration.test_consent import inbound_event, seed_topics
+
+SUPERVISOR = {"sub": "sup-1", "email": "s@example.org", "cognito:groups": ["supervisor"]}
+AGENT = {"sub": "agent-1", "email": "a@example.org", "cognito:groups": ["agent"]}
+
+
+@pytest.fixture
+def hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAT_BUSINESS_HOURS", "Mon-Fri 08:00-17:00")
+    monkeypatch.setenv("CHAT_TIMEZONE", "America/New_York")
+
+
+class Clock:
+    """The agent API's reply and close times, set by the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, agent_api: Any) -> None:
+        self.at = "2026-11-23T14:04:00.000000Z"
+        defaults = agent_inbox.reply_to_thread.__kwdefaults__
+        assert defaults is not None
+        monkeypatch.setitem(defaults, "now", lambda: self.at)
+        real = agent_api.dependencies()
+        workspace = dataclasses.replace(real.workspace, now=self.now)
+        frozen = dataclasses.replace(real, workspace=workspace)
+        monkeypatch.setattr(agent_api, "dependencies", lambda: frozen)
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(self.at.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def resident_thread(aws: Aws) -> str:
+    item = aws.table.get_item(Key={"pk": "ADDR#+15555550123", "sk": "RESIDENT"})["Item"]
+    return str(item["thread_id"])
+
+
+def report(agent_api: Any, context: LambdaContext, first: str, last: str, **filters: str) -> dict[str, Any]:
+    status, body = call(
+        agent_api,
+        context,
+        api_event("GET", "/api/reports", {"from": first, "to": last, **filters}, claims=SUPERVISOR),
+    )
+    assert status == 200, body
+    return dict(body)
+
+
+def test_first_response_excludes_the_automatic_reply_and_the_export_recomputes_the_same_figures(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext, hours: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # Given a resident's HELP on Monday 09:00:00 New York time, answered automatically 1 ms later
+    clock = Clock(monkeypatch, agent_api)
+    assert inbound_consumer.handler(
+        inbound_event("HELP", "SM" + "1" * 32, "2026-11-23T14:00:00.000000Z"), context
+    ) == {"batchItemFailures": []}
+    thread_id = resident_thread(aws)
+    # When the agent replies at 09:04:00 and closes at 09:30:00
+    path = f"/api/threads/{thread_id}"
+    assert (
+        call(
+            agent_api,
+            context,
+            api_event("POST", f"{path}/messages", body={"body": "Hello"}, claims=SUPERVISOR),
+        )[0]
+        == 202
+    )
+    clock.at = "2026-11-23T14:30:00.000000Z"
+    assert call(agent_api, context, api_event("POST", f"{path}/close", body={}, claims=SUPERVISOR))[0] == 200
+
+    # Then the first response is 240 s (the automatic reply does not count) and the resolution 1,800 s
+    body = report(agent_api, context, "2026-11-23", "2026-11-23")
+    assert body["durations"]["first_response_calendar"] == {"count": 1, "median_s": 240, "p90_s": 240}
+    assert body["durations"]["first_response_business"]["median_s"] == 240
+    assert body["durations"]["resolution_calendar"] == {"count": 1, "median_s": 1_800, "p90_s": 1_800}
+    assert (body["figures"]["opened"], body["figures"]["resolved"], body["figures"]["replies"]) == (1, 1, 1)
+
+    # And the transcript export gives the same numbers, recomputed from its rows
+    status, export = call(
+        agent_api, context, api_event("GET", f"{path}/export", {"format": "json"}, claims=SUPERVISOR)
+    )
+    assert status == 200
+    rows = export["rows"] if isinstance(export, dict) else export
+    messages = [r for r in rows if r["kind"] == "message"]
+    first_in = min(
+        datetime.fromisoformat(r["created_at"].replace("Z", "+00:00"))
+        for r in messages
+        if r["direction"] == "in"
+    )
+    automatic = [r for r in messages if r["direction"] == "out" and r["author"] == "switchboard"]
+    assert automatic, "the HELP answer is in the transcript"
+    first_staff = min(
+        datetime.fromisoformat(r["created_at"].replace("Z", "+00:00"))
+        for r in messages
+        if r["direction"] == "out" and r["author"] != "switchboard"
+    )
+    assert (first_staff - first_in).total_seconds() == body["durations"]["first_response_calendar"][
+        "median_s"
+    ]
+    closed_at = aws.table.get_item(Key={"pk": f"THREAD#{thread_id}", "sk": "META"})["Item"]["closed_at"]
+    resolution = datetime.fromisoformat(closed_at.replace("Z", "+00:00")) - first_in
+    assert resolution.total_seconds() == body["durations"]["resolution_calendar"]["median_s"]
+
+
+def test_friday_1650_answered_monday_0820_in_calendar_and_business_hours(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext, hours: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    clock = Clock(monkeypatch, agent_api)
+    event = inbound_event("Water is brown", "SM" + "2" * 32, "2026-11-20T21:50:00.000000Z")  # Fri 16:50
+    for _ in range(2):  # SQS delivers it twice: counted once
+        assert inbound_consumer.handler(event, context) == {"batchItemFailures": []}
+    thread_id = resident_thread(aws)
+    clock.at = "2026-11-23T13:20:00.000000Z"  # Mon 08:20
+    reply = api_event("POST", f"/api/threads/{thread_id}/messages", body={"body": "On it"}, claims=SUPERVISOR)
+    assert call(agent_api, context, reply)[0] == 202
+
+    body = report(agent_api, context, "2026-11-20", "2026-11-23")
+    assert body["durations"]["first_response_calendar"]["median_s"] == 228_600
+    assert body["durations"]["first_response_business"]["median_s"] == 1_800
+    assert body["figures"]["messages_in"] == 1
+    assert body["figures"]["opened"] == 1
+    daily = {row[0]: row for row in body["tables"]["daily"]["rows"]}
+    assert daily["2026-11-20"][1] == 1 and daily["2026-11-23"][5] == 1  # opened Friday, answered Monday
+    heat = body["tables"]["heatmap"]["rows"]
+    assert heat[4][0] == "Fri" and heat[4][1 + 16] == 1
+
+
+def test_a_resident_writing_to_a_closed_conversation_reopens_it_and_its_next_close_is_a_second_resolution(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch, agent_api)
+    inbound_consumer.handler(
+        inbound_event("Pothole", "SM" + "3" * 32, "2026-11-23T14:00:00.000000Z"), context
+    )
+    thread_id = resident_thread(aws)
+    close = api_event("POST", f"/api/threads/{thread_id}/close", body={}, claims=SUPERVISOR)
+    clock.at = "2026-11-23T14:10:00.000000Z"
+    assert call(agent_api, context, close)[0] == 200
+    inbound_consumer.handler(
+        inbound_event("Still there", "SM" + "4" * 32, "2026-11-23T15:00:00.000000Z"), context
+    )
+    clock.at = "2026-11-23T15:05:00.000000Z"
+    assert call(agent_api, context, close)[0] == 200
+
+    figures = report(agent_api, context, "2026-11-23", "2026-11-23")["figures"]
+    assert (figures["opened"], figures["reopened"], figures["resolved"]) == (1, 1, 2)
+
+
+def test_subscriber_growth_per_topic_comes_from_the_consent_ledger(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext
+) -> None:
+    seed_topics(aws)
+    for n, body in enumerate(["JOIN WATER", "94110", "STOP"]):
+        inbound_consumer.handler(
+            inbound_event(body, f"SM{n:032d}", f"2026-11-25T10:0{n}:00.000000Z"), context
+        )
+        inbound_consumer.handler(
+            inbound_event(body, f"SM{n:032d}", f"2026-11-25T10:0{n}:00.000000Z"), context
+        )
+    rows = report(agent_api, context, "2026-11-25", "2026-11-25")["tables"]["subscribers"]["rows"]
+    assert rows == [["WATER", "2026-11-25", 1, 1, 0]]
+
+
+def test_reports_are_for_supervisors_and_download_as_csv(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext
+) -> None:
+    inbound_consumer.handler(inbound_event("Hi", "SM" + "5" * 32, "2026-11-23T14:00:00.000000Z"), context)
+    query = {"from": "2026-11-23", "to": "2026-11-23"}
+    assert call(agent_api, context, api_event("GET", "/api/reports", query, claims=AGENT))[0] == 403
+    response = agent_api.handler(
+        api_event("GET", "/api/reports/csv/daily", query, claims=SUPERVISOR), context
+    )
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["headers"]["Content-Disposition"]
+    lines = response["body"].splitlines()
+    assert lines[0].startswith("day,opened,reopened,resolved")
+    assert lines[1].startswith("2026-11-23,1,0,0,1,0")
+    bad = api_event("GET", "/api/reports", {"from": "2026-01-01", "to": "2026-12-01"}, claims=SUPERVISOR)
+    assert call(agent_api, context, bad)[0] == 400
+    assert call(agent_api, context, api_event("GET", "/api/reports/csv/nope", query, claims=SUPERVISOR))[
+        0
+    ] in (400, 404, 422)

@@ -1,0 +1,322 @@
+"""Reports (issue 18 items 3-5): figures counted as data arrives, with expected figures written here.
+
+The recorder writes through an in-memory store with the table's semantics (a marker per event, a versioned
+conversation state, ADD on cells); the report reads the same cells back."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from reports.dal.report_table import sum_counters
+from reports.logic.durations import bucket, business_seconds, calendar_seconds, percentile
+from reports.logic.recorder import Dims, ReportRecorder
+from reports.logic.report import ReportFilter, build_report, table_csv, unit_costs
+from switchboard.report_keys import report_pk
+from webchat.logic.hours import parse_hours
+
+from bench.report_costs import UNIT_COSTS_PATH, render
+from bench.report_scale import CellStore
+
+HOURS = parse_hours("Mon-Fri 08:00-17:00", "America/New_York")
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a frozen clock for the report's "now"
+
+
+class MemoryReports(CellStore):
+    """The report table's write contract in memory (the bench's store), and its read contract."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: list[dict[str, Any]] = []
+        self.open: dict[str, int] = {}
+
+    def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        low, high = f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff"
+        return [
+            dict(item)
+            for (pk, sk), item in sorted(self.counted.items())
+            if pk == report_pk(scope) and low <= sk <= high
+        ]
+
+    def waiting_threads(
+        self, department: str | None, agent: str | None, cap: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        return self.waiting[:cap], len(self.waiting) > cap
+
+    def open_count(self, department: str | None, agent: str | None, status: str, cap: int) -> int:
+        return self.open.get(status, 0)
+
+
+@pytest.fixture
+def store() -> MemoryReports:
+    return MemoryReports()
+
+
+@pytest.fixture
+def recorder(store: MemoryReports) -> ReportRecorder:
+    return ReportRecorder(store, HOURS, NY)
+
+
+WATER_SMS = Dims("water", "sms", "agent-1")
+
+
+def report(store: MemoryReports, first: str, last: str, **filters: str) -> dict[str, Any]:
+    wanted = ReportFilter(date.fromisoformat(first), date.fromisoformat(last), **filters)
+    return build_report(store, wanted, NOW)
+
+
+# --- durations ----------------------------------------------------------------------------------------------
+
+
+def test_friday_1650_answered_monday_0820_is_228600_s_calendar_and_1800_s_in_business_hours() -> None:
+    friday = datetime(2026, 11, 20, 16, 50, tzinfo=NY)
+    monday = datetime(2026, 11, 23, 8, 20, tzinfo=NY)
+    assert calendar_seconds(friday, monday) == 228_600
+    assert business_seconds(friday, monday, HOURS) == 1_800
+
+
+def test_business_seconds_count_nothing_on_a_weekend_and_all_of_an_open_stretch() -> None:
+    saturday = datetime(2026, 11, 21, 9, 0, tzinfo=NY)
+    assert business_seconds(saturday, saturday.replace(hour=15), HOURS) == 0
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=NY)
+    assert business_seconds(monday, monday.replace(hour=10, minute=30), HOURS) == 5_400
+    assert business_seconds(monday, monday.replace(hour=10), None) == 3_600  # no hours: always open
+
+
+def test_buckets_are_exact_under_10000_s_and_keep_4_significant_figures_above() -> None:
+    assert [bucket(s) for s in (0, 240, 1_800, 9_999)] == [0, 240, 1_800, 9_999]
+    assert bucket(228_600) == 228_600
+    assert bucket(228_649) == 228_600
+    assert bucket(1_234_567) == 1_235_000
+
+
+def test_percentiles_are_nearest_rank_over_the_histogram() -> None:
+    histogram = {10: 1, 20: 1, 30: 1, 40: 1, 50: 1, 60: 1, 70: 1, 80: 1, 90: 1, 100: 1}
+    assert percentile(histogram, 0.5) == 50
+    assert percentile(histogram, 0.9) == 90
+    assert percentile({}, 0.5) is None
+
+
+# --- conversations ------------------------------------------------------------------------------------------
+
+
+def test_inbound_monday_0900_answered_by_staff_at_0904_gives_240_s(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    # Given a resident's message on Monday at 09:00:00 (agency time); the automatic reply at 09:00:01 never
+    # reaches the recorder (only the staff reply route counts replies: tests/integration/test_reports.py)
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", WATER_SMS)
+    # When the agent answers at 09:04:00
+    recorder.staff_replied("t1", "m1", "2026-11-23T14:04:00.000000Z", WATER_SMS)
+    # Then the first response is 240 s, in calendar time and in business hours
+    durations = report(store, "2026-11-23", "2026-11-23")["durations"]
+    assert durations["first_response_calendar"] == {"count": 1, "median_s": 240, "p90_s": 240}
+    assert durations["first_response_business"] == {"count": 1, "median_s": 240, "p90_s": 240}
+
+
+def test_friday_evening_message_answered_monday_morning_in_the_report(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    recorder.message_received("t2", "SM2", "2026-11-20T21:50:00.000000Z", WATER_SMS)  # Fri 16:50 EST
+    recorder.staff_replied("t2", "m2", "2026-11-23T13:20:00.000000Z", WATER_SMS)  # Mon 08:20 EST
+    durations = report(store, "2026-11-20", "2026-11-23")["durations"]
+    assert durations["first_response_calendar"]["median_s"] == 228_600
+    assert durations["first_response_business"]["median_s"] == 1_800
+
+
+def test_only_the_first_staff_reply_times_the_first_response(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", WATER_SMS)
+    recorder.staff_replied("t1", "m1", "2026-11-23T14:04:00.000000Z", WATER_SMS)
+    recorder.message_received("t1", "SM2", "2026-11-23T14:10:00.000000Z", WATER_SMS)
+    recorder.staff_replied("t1", "m2", "2026-11-23T15:10:00.000000Z", WATER_SMS)
+    result = report(store, "2026-11-23", "2026-11-23")
+    assert result["durations"]["first_response_calendar"]["count"] == 1
+    assert result["figures"]["replies"] == 2
+    assert result["figures"]["messages_in"] == 2
+    assert result["figures"]["opened"] == 1
+
+
+def test_a_redelivered_message_and_a_repeated_reply_count_once(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    for _ in range(3):
+        recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", WATER_SMS)
+        recorder.staff_replied("t1", "m1", "2026-11-23T14:04:00.000000Z", WATER_SMS)
+    figures = report(store, "2026-11-23", "2026-11-23")["figures"]
+    assert (figures["messages_in"], figures["opened"], figures["replies"]) == (1, 1, 1)
+
+
+def test_a_reopened_conversation_counts_a_second_resolution_timed_from_the_reopening(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", WATER_SMS)  # Mon 09:00
+    recorder.conversation_closed("t1", "2026-11-23T15:00:00.000000Z", WATER_SMS)  # 3,600 s
+    recorder.conversation_closed("t1", "2026-11-23T15:30:00.000000Z", WATER_SMS)  # already closed: nothing
+    recorder.message_received("t1", "SM2", "2026-11-23T16:00:00.000000Z", WATER_SMS)  # the resident reopens
+    recorder.conversation_closed("t1", "2026-11-23T16:02:00.000000Z", WATER_SMS)  # 120 s
+    recorder.conversation_reopened("t1", "2026-11-23T17:00:00.000000Z", WATER_SMS)  # staff reopen
+    recorder.conversation_closed("t1", "2026-11-23T17:10:00.000000Z", WATER_SMS)  # 600 s
+    result = report(store, "2026-11-23", "2026-11-23")
+    assert result["figures"]["opened"] == 1
+    assert result["figures"]["reopened"] == 2
+    assert result["figures"]["resolved"] == 3
+    resolution = result["durations"]["resolution_calendar"]
+    assert resolution == {"count": 3, "median_s": 600, "p90_s": 3_600}
+
+
+def test_figures_split_by_department_channel_and_agent(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", Dims("water", "sms", "agent-1"))
+    recorder.message_received(
+        "t2", "SM2", "2026-11-23T14:00:00.000000Z", Dims("roads", "whatsapp", "agent-2")
+    )
+    recorder.message_received("t3", "SM3", "2026-11-23T14:00:00.000000Z", Dims("water", "whatsapp", None))
+    recorder.staff_replied("t3", "m3", "2026-11-23T14:01:00.000000Z", Dims("water", "whatsapp", "agent-2"))
+    day = ("2026-11-23", "2026-11-23")
+    assert report(store, *day)["figures"]["opened"] == 3
+    assert report(store, *day, department="water")["figures"]["opened"] == 2
+    assert report(store, *day, channel="whatsapp")["figures"]["opened"] == 2
+    assert report(store, *day, department="water", channel="whatsapp")["figures"]["opened"] == 1
+    by_agent = report(store, *day, agent="agent-2")
+    assert by_agent["figures"]["replies"] == 1
+    assert by_agent["figures"]["messages_in"] == 1  # t2 was theirs; t3 was unassigned when it arrived
+    agents = {row[0]: row for row in report(store, *day)["tables"]["agents"]["rows"]}
+    assert agents["agent-2"][2] == 1  # replies
+    assert set(agents) == {"agent-1", "agent-2", "(unassigned)"}
+    departments = {row[0]: row[1] for row in report(store, *day)["tables"]["departments"]["rows"]}
+    assert departments == {"water": 2, "roads": 1}
+
+
+def test_the_heatmap_counts_messages_by_local_weekday_and_hour(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", WATER_SMS)  # Mon 09:00 EST
+    recorder.message_received("t2", "SM2", "2026-11-24T03:30:00.000000Z", WATER_SMS)  # Mon 22:30 EST
+    heat = report(store, "2026-11-23", "2026-11-24")["tables"]["heatmap"]["rows"]
+    monday = heat[0]
+    assert monday[0] == "Mon"
+    assert monday[1 + 9] == 1 and monday[1 + 22] == 1
+    assert sum(sum(row[1:]) for row in heat) == 2
+
+
+def test_backlog_walks_back_from_the_conversations_open_now(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    recorder.message_received("t1", "SM1", "2026-11-28T14:00:00.000000Z", WATER_SMS)
+    recorder.message_received("t2", "SM2", "2026-11-29T14:00:00.000000Z", WATER_SMS)
+    recorder.conversation_closed("t1", "2026-11-30T10:00:00.000000Z", WATER_SMS)
+    store.open["open"] = 1  # t2, as the view index counts it now
+    daily = {row[0]: row[6] for row in report(store, "2026-11-28", "2026-11-30")["tables"]["daily"]["rows"]}
+    assert daily == {"2026-11-28": 1, "2026-11-29": 2, "2026-11-30": 1}
+
+
+def test_unattended_now_and_their_age(store: MemoryReports) -> None:
+    store.waiting = [
+        {"thread_id": "a", "waiting_since": "2026-11-30T11:30:00.000000Z", "channel": "sms"},
+        {"thread_id": "b", "waiting_since": "2026-11-30T06:00:00.000000Z", "channel": "sms"},
+        {"thread_id": "c", "waiting_since": "2026-11-28T12:00:00.000000Z", "channel": "whatsapp"},
+    ]
+    result = report(store, "2026-11-30", "2026-11-30")
+    assert result["figures"]["unattended_now"] == 3
+    assert result["figures"]["oldest_waiting_s"] == 2 * 86_400
+    assert result["tables"]["unattended"]["rows"] == [
+        ["under 1 h", 1],
+        ["1-4 h", 0],
+        ["4-24 h", 1],
+        ["over 24 h", 1],
+    ]
+    assert report(store, "2026-11-30", "2026-11-30", channel="sms")["figures"]["unattended_now"] == 2
+
+
+# --- feedback, alerts, costs -------------------------------------------------------------------------------
+
+
+def test_ratings_5_5_4_3_2_1_of_10_sent_give_6_responses_60_percent_rate_50_percent_satisfaction(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    for n in range(10):
+        recorder.survey_sent("2026-11-23", "water", "sms", "agent-1", event_id=f"s{n}")
+    for n, rating in enumerate([5, 5, 4, 3, 2, 1]):
+        recorder.rating_received("2026-11-23", "water", "sms", "agent-1", rating, n == 5, event_id=f"r{n}")
+    recorder.rating_received("2026-11-23", "water", "sms", "agent-1", 5, False, event_id="r0")  # a repeat
+    csat = report(store, "2026-11-23", "2026-11-23")["csat"]
+    assert csat["sent"] == 10
+    assert csat["responses"] == 6
+    assert csat["response_rate"] == 0.6
+    assert csat["satisfaction"] == 0.5
+    assert csat["distribution"] == {"1": 1, "2": 1, "3": 1, "4": 1, "5": 2}
+    assert csat["with_words"] == 1
+    assert report(store, "2026-11-23", "2026-11-23", department="roads")["csat"]["sent"] == 0
+
+
+def test_a_rating_outside_1_to_5_is_refused(recorder: ReportRecorder) -> None:
+    with pytest.raises(ValueError, match="1 to 5"):
+        recorder.rating_received("2026-11-23", None, "sms", None, 6, False)
+
+
+def test_alert_statuses_count_once_per_recipient_and_figure(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    at = "2026-11-23T14:00:00.000000Z"
+    recorder.alert_status("A1", "+15550000001", "sent", None, at)
+    recorder.alert_status("A1", "+15550000001", "sent", None, at)  # duplicated callback
+    recorder.alert_status("A1", "+15550000001", "delivered", None, at)
+    recorder.alert_status("A1", "+15550000001", "read", None, at)  # same figure as delivered
+    recorder.alert_status("A1", "+15550000002", "failed", "30003", at)
+    recorder.alert_status("A1", "+15550000003", "failed", "21610", at)
+    recorder.alert_status("A1", "+15550000004", "queued", None, at)  # not a figure
+    rows = report(store, "2026-11-23", "2026-11-23")["tables"]["alerts"]["rows"]
+    assert rows == [["2026-11-23", 1, 1, 1, 1, 0]]
+    assert not any("+1555" in sk or "+1555" in pk for pk, sk in store.counted)
+    assert not any("+1555" in marker for marker in store.markers)
+
+
+def test_cost_per_conversation_is_counts_times_the_bench_unit_costs(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", WATER_SMS)
+    recorder.message_received("t1", "SM2", "2026-11-23T14:01:00.000000Z", WATER_SMS)
+    recorder.staff_replied("t1", "m1", "2026-11-23T14:04:00.000000Z", WATER_SMS)
+    costs = unit_costs()
+    expected = 2 * (costs["aws_usd_per_inbound_message"] + costs["twilio_usd_per_inbound_segment"]) + (
+        costs["aws_usd_per_agent_reply"] + costs["twilio_usd_per_outbound_segment"]
+    )
+    cost = report(store, "2026-11-23", "2026-11-23")["cost"]
+    assert cost["usd_per_conversation"] == round(expected, 4)
+    assert cost["anchors"] == {"usd_per_311_phone_call": 3.39, "usd_per_text_contact": 0.6}
+    assert 0 < cost["usd_per_alert_recipient"] < 0.6
+
+
+def test_the_shipped_unit_costs_are_what_the_bench_cost_model_writes() -> None:
+    assert UNIT_COSTS_PATH.read_text(encoding="utf-8") == render(), "run python -m bench.report_costs"
+    assert json.loads(render())["aws_usd_per_inbound_message"] > 0
+
+
+def test_every_table_downloads_as_csv_with_formula_cells_quoted(store: MemoryReports) -> None:
+    table = {"columns": ["agent", "replies"], "rows": [["=cmd()", 3], ["-", -2], [None, 0]]}
+    assert table_csv(table) == "agent,replies\r\n'=cmd(),3\r\n'-,-2\r\n,0\r\n"
+    tables = report(store, "2026-11-23", "2026-11-24")["tables"]
+    for name, body in tables.items():
+        lines = table_csv(body).splitlines()
+        assert lines[0].split(",")[0], name
+        assert len(lines) == 1 + len(body["rows"])
+
+
+def test_a_period_is_at_most_92_days_and_ends_after_it_starts() -> None:
+    with pytest.raises(ValueError, match="92 days"):
+        ReportFilter(date(2026, 1, 1), date(2026, 6, 1))
+    with pytest.raises(ValueError, match="ends before"):
+        ReportFilter(date(2026, 2, 1), date(2026, 1, 1))
+
+
+def test_sum_counters_ignores_keys() -> None:
+    assert sum_counters([{"pk": "a", "sk": "b", "opened": 1}, {"pk": "c", "sk": "d", "opened": 2}]) == {
+        "opened": 3
+    }
