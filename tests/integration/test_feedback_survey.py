@@ -166,7 +166,7 @@ def world(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> World:
     clock = [MONDAY_10AM]
     events = RecordingEvents()
     # The reports' observer, as the lead wires it: the inbound path tells it of ratings too.
-    monkeypatch.setattr("app.feedback_wiring.feedback_events", lambda: events)
+    monkeypatch.setattr("app.feedback_wiring.feedback_events", lambda table: events)
     queue = SqsReplyQueue(aws.sqs, aws.queue_urls["OutboundQueue"])
     surveys = feedback_surveys(
         aws.table,
