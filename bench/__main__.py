@@ -205,9 +205,23 @@ def _latency_rows(result: dict[str, Any]) -> list[list[str]]:
             ),
             f"per message p50 / p95 {_ms(burst['latency']['p50_ms'])} / {_ms(burst['latency']['p95_ms'])}",
             "",
-            f"{burst['senders']} concurrent senders, {burst['residents']} residents",
+            f"{burst['senders']} concurrent senders, {burst['residents']} residents; "
+            + _concurrency_note(burst),
         ],
     ]
+
+
+def _concurrency_note(section: dict[str, Any]) -> str:
+    """Each mapping's batches in flight at most / its maximum, and the cores the section kept busy."""
+    used = ", ".join(f"{name} {value}" for name, value in section.get("concurrency", {}).items())
+    note = f"concurrency used/max: {used or 'none'}"
+    cpu = section.get("cpu")
+    if cpu:
+        note += (
+            f"; instances in processes, {cpu['cores_busy']} cores busy (stack {cpu['stack_process_cpu_s']} s "
+            f"+ instances {cpu['instances_cpu_s']} s CPU in {cpu['wall_s']} s)"
+        )
+    return note
 
 
 def _cold_rows(result: dict[str, Any]) -> list[list[str]]:
@@ -376,7 +390,9 @@ def _alert_rows(result: dict[str, Any]) -> list[list[str]]:
             f"{result['enqueue_s']:.1f} s",
             f"{result['enqueued_per_second']:g} enqueued/s",
             "",
-            result["mode"] if sampled else f"all delivered after {result['all_delivered_s']:.0f} s",
+            (result["mode"] if sampled else f"all delivered after {result['all_delivered_s']:.0f} s")
+            + "; "
+            + _concurrency_note(result),
         ],
         [
             f"Alert texts sent per second ({n:,})",
