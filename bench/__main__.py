@@ -24,6 +24,7 @@ from bench import (
     idle_cost,
     inbox_scale,
     latency,
+    pacer,
     requests_count,
     webhook_ack,
 )
@@ -76,6 +77,7 @@ def collect() -> dict[str, Any]:
     if figures["requests"].get("status", "ok") == "ok" and "inbound_message" in figures["requests"]:
         figures["requests"]["booked_callback"] = booked
     figures["idle_cost"] = _section("idle cost", needs_stack(lambda s: idle_cost.run(s.template, prices)))
+    figures["pacer"] = _section("alert pacer, in-memory fakes", pacer.run)
     # Its own local stack: the send rate is a template parameter (AlertSendRate). Every text delivered, at a
     # size this machine sends in minutes; then, when asked for, the size (BENCH_ALERT_RECIPIENTS),
     # sampled when BENCH_ALERT_SEND_WINDOW_S is set (see bench/alert_fanout.py).
@@ -373,10 +375,29 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_requests_rows(figures["requests"], prices),
         *_idle_rows(figures["idle_cost"]),
     ]
+    rows += _pacer_rows(figures.get("pacer", {"status": "not measured"}))
     rows += _alert_rows(figures["alerts"])
     if "alerts_at_scale" in figures:
         rows += _alert_rows(figures["alerts_at_scale"])
     return rows
+
+
+def _pacer_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Alert pacer", result)]
+    return [
+        [
+            f"Alert pacer at {row['rate']}/s, {row['senders']} senders",
+            f"{row['sent_per_second']:g}/s (busiest second {row['max_in_one_second']}, "
+            f"quietest {row['min_in_a_whole_second']})",
+            f"configured {row['rate']}/s",
+            f"{row['ratio_to_rate']}x",
+            f"in-memory fakes over {row['seconds']} whole seconds; first text after "
+            f"{row['first_text_after_s']} s; {row['store_calls_per_text']} counter writes per text; "
+            f"send {row['send_latency_s'] * 1000:g} ms, counter {row['store_latency_s'] * 1000:g} ms",
+        ]
+        for row in result["rates"].values()
+    ]
 
 
 def _alert_rows(result: dict[str, Any]) -> list[list[str]]:

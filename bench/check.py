@@ -60,6 +60,11 @@ def ratios(figures: dict[str, Any]) -> dict[str, float]:
         found["alerts.configured_over_sent_rate"] = float(alerts["configured_rate"]) / float(
             alerts["sent_per_second"]
         )
+    paced = figures.get("pacer", {})
+    if ok(paced):
+        for rate, row in paced.get("rates", {}).items():
+            if row.get("sent_per_second"):
+                found[f"pacer.{rate}.rate_over_sent"] = float(row["rate"]) / float(row["sent_per_second"])
     return found
 
 
