@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export CDK_DISABLE_CLI_TELEMETRY := true
 export TZ := UTC
 
-.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench triage-eval mutation replay-dlq browser screenshots clean
+.PHONY: setup lock local test test-fast lint typecheck synth layer layer-tracing bench bench-check triage-eval mutation replay-dlq browser screenshots clean
 
 # Virtualenv, Python packages, the CDK CLI, and the Lambda dependency layer. Idempotent and quick when done already.
 # Every Python package comes from a lock with hashes (pip refuses anything unpinned or with another hash), the
@@ -88,6 +88,12 @@ typecheck: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# A quick bench run's ratios (figure / its floor, same run) against the committed bench/results.json: fails
+# on any ratio more than 25% worse (bench/check.py). Never rewrites results.json; never reinstalls the venv.
+bench-check:
+	@test -x $(BIN)/python || { echo "bench-check: run make setup first" >&2; exit 1; }
+	$(BIN)/python -m bench.check
 
 # How the urgency scorer does on a labelled set (text<TAB>level[<TAB>note]): make triage-eval [FILE=path.tsv].
 # Pure Python (no AWS, no network): it needs only the venv of `make setup`, and never reinstalls it.

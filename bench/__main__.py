@@ -24,6 +24,7 @@ from bench import (
     idle_cost,
     inbox_scale,
     latency,
+    pacer,
     report_scale,
     requests_count,
     service_request_intake,
@@ -83,6 +84,7 @@ def collect() -> dict[str, Any]:
     figures["service_request_intake"] = _section(
         "311 intake by text", needs_stack(service_request_intake.run)
     )
+    figures["pacer"] = _section("alert pacer, in-memory fakes", pacer.run)
     # Its own local stack: the send rate is a template parameter (AlertSendRate). Every text delivered, at a
     # size this machine sends in minutes; then, when asked for, the issue's size (BENCH_ALERT_RECIPIENTS),
     # sampled when BENCH_ALERT_SEND_WINDOW_S is set (see bench/alert_fanout.py).
@@ -233,9 +235,23 @@ def _latency_rows(result: dict[str, Any]) -> list[list[str]]:
             ),
             f"per message p50 / p95 {_ms(burst['latency']['p50_ms'])} / {_ms(burst['latency']['p95_ms'])}",
             "",
-            f"{burst['senders']} concurrent senders, {burst['residents']} residents",
+            f"{burst['senders']} concurrent senders, {burst['residents']} residents; "
+            + _concurrency_note(burst),
         ],
     ]
+
+
+def _concurrency_note(section: dict[str, Any]) -> str:
+    """Each mapping's batches in flight at most / its maximum, and the cores the section kept busy."""
+    used = ", ".join(f"{name} {value}" for name, value in section.get("concurrency", {}).items())
+    note = f"concurrency used/max: {used or 'none'}"
+    cpu = section.get("cpu")
+    if cpu:
+        note += (
+            f"; instances in processes, {cpu['cores_busy']} cores busy (stack {cpu['stack_process_cpu_s']} s "
+            f"+ instances {cpu['instances_cpu_s']} s CPU in {cpu['wall_s']} s)"
+        )
+    return note
 
 
 def _cold_rows(result: dict[str, Any]) -> list[list[str]]:
@@ -425,6 +441,7 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
         *_idle_rows(figures["idle_cost"]),
     ]
     rows += _intake_rows(figures.get("service_request_intake", {"status": "not measured"}))
+    rows += _pacer_rows(figures.get("pacer", {"status": "not measured"}))
     rows += _alert_rows(figures["alerts"])
     if "alerts_at_scale" in figures:
         rows += _alert_rows(figures["alerts_at_scale"])
@@ -455,6 +472,24 @@ def _intake_rows(result: dict[str, Any]) -> list[list[str]]:
     ]
 
 
+def _pacer_rows(result: dict[str, Any]) -> list[list[str]]:
+    if result.get("status") != "ok":
+        return [_status_row("Alert pacer", result)]
+    return [
+        [
+            f"Alert pacer at {row['rate']}/s, {row['senders']} senders",
+            f"{row['sent_per_second']:g}/s (busiest second {row['max_in_one_second']}, "
+            f"quietest {row['min_in_a_whole_second']})",
+            f"configured {row['rate']}/s",
+            f"{row['ratio_to_rate']}x",
+            f"in-memory fakes over {row['seconds']} whole seconds; first text after "
+            f"{row['first_text_after_s']} s; {row['store_calls_per_text']} counter writes per text; "
+            f"send {row['send_latency_s'] * 1000:g} ms, counter {row['store_latency_s'] * 1000:g} ms",
+        ]
+        for row in result["rates"].values()
+    ]
+
+
 def _alert_rows(result: dict[str, Any]) -> list[list[str]]:
     if result.get("status") != "ok":
         return [_status_row("Alert fan-out", result)]
@@ -466,7 +501,9 @@ def _alert_rows(result: dict[str, Any]) -> list[list[str]]:
             f"{result['enqueue_s']:.1f} s",
             f"{result['enqueued_per_second']:g} enqueued/s",
             "",
-            result["mode"] if sampled else f"all delivered after {result['all_delivered_s']:.0f} s",
+            (result["mode"] if sampled else f"all delivered after {result['all_delivered_s']:.0f} s")
+            + "; "
+            + _concurrency_note(result),
         ],
         [
             f"Alert texts sent per second ({n:,})",

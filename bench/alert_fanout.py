@@ -38,6 +38,7 @@ from collections import Counter
 from typing import Any
 
 from bench.booked_callback import ExcludingCounter, _table_shape
+from bench.concurrency import concurrency_used, reset
 from bench.cost_model import MILLION, PriceBook, Usage, cost_per_million, usages_from_bills
 from bench.harness import write_items
 from bench.requests_count import Floor
@@ -172,6 +173,7 @@ def run_on(
 
         return AlertsTable(table).figures(alert_id)[0]["delivered"]
 
+    reset(local)
     with counter:
         started = time.perf_counter()
         response = http.post(f"{api}/api/alerts", json=request, timeout=60)
@@ -223,8 +225,10 @@ def run_on(
         "floor_requests_per_recipient": round(floor.requests, 2),  # SDK calls, as counted
         "floor_usd_per_million_recipients": round(cost_per_million(floor.usages, prices), 2),
         "twilio_usd_per_million_recipients": round(prices.usd("twilio_sms_outbound_segment") * MILLION, 2),
-        "note": "emergency alert (quiet hours not in play); local stack: one poller per queue, moto in "
-        "process, the local Twilio's status callbacks after 0.2 s and 0.5 s",
+        "concurrency": concurrency_used(local),
+        "note": "emergency alert (quiet hours not in play); local stack: each mapping up to its maximum "
+        "concurrency, handlers and moto in one process, the local Twilio's status callbacks after 0.2 s and "
+        "0.5 s",
     }
 
 
@@ -269,7 +273,8 @@ def _sampled(
         "aws_requests_per_recipient_estimated": round(planner + per_send, 2),
         "aws_requests_until_enqueued_per_recipient": round(planner, 2),
         "aws_requests_per_send_after_enqueue": round(per_send, 2),
-        "note": "emergency alert; the local stack sends through one in-process poller, so the rate is this "
+        "concurrency": concurrency_used(local),
+        "note": "emergency alert; the local stack's handlers and moto share one process, so the rate is this "
         "machine's, not Twilio's; delivery of all recipients is measured at 2,000 (the default run)",
     }
 

@@ -80,10 +80,10 @@ class Invocations:
     def wrap(self, function: Any) -> Any:
         original = function.invoke
 
-        def invoke(event: Any) -> Any:
+        def invoke(event: Any, **options: Any) -> Any:  # options: LocalFunction.invoke's (`concurrent`)
             started = time.perf_counter()
             try:
-                return original(event)
+                return original(event, **options)
             finally:
                 if self.active:
                     self.count[function.logical_id] += 1

@@ -36,13 +36,18 @@ FLOOR_MODULE = "boto3"
 
 
 def lambda_environment(stack: Stack, function_name: str, handler: str) -> dict[str, str]:
+    """The function's own variables from the template (not the other functions'), resolved, plus Lambda's."""
     code = [str(p) for p in harness.CODE_PATHS]
+    functions = stack.app_functions()
+    given = {name for f in functions for name in f.environment}
+    own = {name for f in functions if f.logical_id == function_name for name in f.environment}
+    resolved = harness.resolve_environment(stack)
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", ""),
         "PYTHONPATH": os.pathsep.join(code),
         "PYTHONDONTWRITEBYTECODE": "",
-        **harness.resolve_environment(stack),
+        **{name: value for name, value in resolved.items() if name not in given or name in own},
         # What the Lambda runtime sets; Powertools' Tracer is only live inside Lambda.
         "LAMBDA_TASK_ROOT": "/var/task",
         "AWS_LAMBDA_FUNCTION_NAME": function_name,

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench import harness
+from bench.concurrency import concurrency_used, measured, reset
 from bench.stats import percentile, size, summary
 
 DEMO_LOGIN = ("agent@demo.switchboard.local", "Demo-Agent-2026!")
@@ -254,13 +255,19 @@ def run_on(local: Any) -> dict[str, Any]:
     public_api_url = os.environ.get("PUBLIC_API_URL", api_url)
     resident = Resident(api_url, public_api_url, local.auth_token, local.account_sid)
     agent = Agent(api_url)
+    reset(local)
     result = steady(resident, agent, size("latency_messages", 200, 30), size("latency_residents", 20, 5))
-    result["burst"] = burst(
-        resident,
-        agent,
-        size("burst_messages", 1000, 100),
-        size("burst_residents", 100, 20),
-        size("burst_senders", 16, 8),
-        settle=lambda: local.wait_until_idle(timeout_s=1800),
-    )
+    result["steady_concurrency"] = concurrency_used(local)
+    # The burst runs its mappings' instances as child processes (as Lambda runs instances): both cores.
+    used: dict[str, Any] = {}
+    with measured(local, used, processes=hasattr(local, "instances_in_processes")):
+        result["burst"] = burst(
+            resident,
+            agent,
+            size("burst_messages", 1000, 100),
+            size("burst_residents", 100, 20),
+            size("burst_senders", 16, 8),
+            settle=lambda: local.wait_until_idle(timeout_s=1800),
+        )
+    result["burst"].update(used)
     return {"status": "ok", **result}

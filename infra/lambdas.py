@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.function_environment import for_function
 from infra.nag import acknowledge, cfn_resource, pin_logical_id
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -37,7 +38,8 @@ LAYER_EXCLUDES = [*ASSET_EXCLUDES, ".built"]
 
 @dataclass(frozen=True)
 class FunctionKit:
-    """What every contract function shares: the one code asset, the layers and the contract environment."""
+    """What every contract function shares: the one code asset, the layers and the contract environment (of
+    which each function gets the variables its code reads)."""
 
     code: lambda_.Code
     layers: Sequence[lambda_.ILayerVersion]
@@ -98,7 +100,12 @@ def contract_function(
         runtime=RUNTIME,
         architecture=ARCHITECTURE,
         layers=list(kit.layers),
-        environment={**kit.environment, "POWERTOOLS_SERVICE_NAME": service},
+        # Only the variables its code reads (infra.function_environment): a parameter change updates only the
+        # functions that read it.
+        environment={
+            **{name: kit.environment[name] for name in sorted(for_function(handler, kit.environment))},
+            "POWERTOOLS_SERVICE_NAME": service,
+        },
         timeout=timeout,
         memory_size=memory_size,
         tracing=lambda_.Tracing.ACTIVE,

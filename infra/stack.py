@@ -337,8 +337,9 @@ class SwitchboardStack(Stack):
         pin_logical_id(shared_layer, "SharedLayer")
         pin_logical_id(deps_layer, "DepsLayer")
 
-        # Every function gets the whole contract environment: the names mean the same thing everywhere and the
-        # local stack merges them into one process. What a function may *do* is set by its grants, not here.
+        # The contract environment: the names mean the same thing everywhere and the local stack merges them
+        # into one process. Each function gets the ones its code reads (infra.function_environment). What a
+        # function may *do* is set by its grants, not here.
         chat = ChatSettings(self, "ChatSettings", default_origins=chat_allowed_origins)
         log_hash = LogHashKey(self, "LogHash")
         kit = FunctionKit(

@@ -53,6 +53,7 @@ class LocalFunction:
     # A Lambda instance handles one event at a time, and handlers keep per-request state in module globals
     # (Powertools' resolver holds the current event and context): one invocation at a time per function.
     _invoke_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _initialized: bool = field(default=False, repr=False)
 
     def handler(self) -> Callable[[Any, Any], Any]:
         with self._lock:
@@ -61,10 +62,19 @@ class LocalFunction:
                 self._handler = getattr(importlib.import_module(module_name), attribute)
             return self._handler
 
-    def invoke(self, event: Any) -> Any:
+    def invoke(self, event: Any, *, concurrent: bool = False) -> Any:
+        """One invocation. `concurrent`: the caller is an SQS mapping running batches side by side, as Lambda
+        runs them on several instances; its handlers keep no per-request state in module globals
+        (switchboard.batch gives each thread its own processor). Its first invocation still runs alone:
+        the init (clients, caches) is built once, as on one cold instance."""
         handler = self.handler()
-        with self._invoke_lock:
+        if concurrent and self._initialized:
             return handler(event, LambdaContext(self))
+        with self._invoke_lock:
+            try:
+                return handler(event, LambdaContext(self))
+            finally:
+                self._initialized = True
 
 
 def _deps_layer(stack: SynthesizedStack, layer_id: str) -> bool:

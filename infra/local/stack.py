@@ -23,7 +23,7 @@ import boto3
 from infra.local.http_api import JwtAuthorizer, LocalHttpApi, Route, route_pattern
 from infra.local.lambdas import LocalFunction, install_environment, load_functions
 from infra.local.open311_city import LocalCity
-from infra.local.pollers import SqsPoller
+from infra.local.pollers import DEFAULT_MAX_CONCURRENCY, SqsPoller
 from infra.local.resources import TWILIO_SECRET_ID, ResourceFactory
 from infra.local.template import REGION, SynthesizedStack, synthesize
 from infra.local.translate_fake import LocalTranslate
@@ -354,6 +354,9 @@ class LocalStack:
                     self._function_for(properties["FunctionName"]),
                     int(properties.get("BatchSize", 10)),
                     "ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
+                    int(
+                        properties.get("ScalingConfig", {}).get("MaximumConcurrency", DEFAULT_MAX_CONCURRENCY)
+                    ),
                 )
             )
         return pollers
@@ -370,6 +373,13 @@ class LocalStack:
             queue_urls,
         )
         return LocalScheduler(boto3.client("scheduler", endpoint_url=self.moto_url, region_name=REGION), fire)
+
+    def instances_in_processes(self, on: bool = True) -> None:
+        """Run the SQS mappings' batches in child processes, one per concurrent instance (on), or back in
+        this process's threads (off): a burst then uses every core (infra.local.instances says what a child
+        does not share with this process)."""
+        for poller in self.pollers:
+            poller.use_processes(on)
 
     def state_machine_arn(self, logical_id_prefix: str) -> str:
         """The ARN of the template's state machine whose logical id starts with the prefix."""

@@ -237,8 +237,10 @@ def test_public_api_url_context_replaces_the_endpoint_twilio_signs(
         f["Properties"]["Environment"]["Variables"]["PUBLIC_API_URL"]
         for lid, f in functions.items()
         if not lid.startswith("CustomCDKBucketDeployment")
+        and "PUBLIC_API_URL" in f["Properties"]["Environment"]["Variables"]  # the functions that read it
     }
     assert urls == {"https://sms.agency.example"}  # no trailing slash: signatures cover URL + route path
+    assert "PUBLIC_API_URL" in cfn.props("TwilioWebhookFn")["Environment"]["Variables"]
     assert (
         cfn.template["Outputs"]["TwilioWebhookUrl"]["Value"] == "https://sms.agency.example/twilio/messages"
     )

@@ -95,56 +95,70 @@ def test_functions_run_python312_on_arm64_traced_with_both_layers(cfn: TemplateV
         assert cfn.props(layer)["CompatibleArchitectures"] == ["arm64"]
 
 
-def test_functions_carry_exactly_the_contract_environment(cfn: TemplateView) -> None:
+def test_functions_carry_exactly_the_contract_environment_their_code_reads(cfn: TemplateView) -> None:
+    """Each function gets the contract variables its code reads (infra.function_environment), the libraries'
+    own, and no other: a parameter change updates only the functions that read it."""
+    from infra.function_environment import variables_read
+
+    library = {
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_TRACE_DISABLED",
+        "LOG_LEVEL",
+    }
+    extra = {  # set by a construct on the one function that uses it, beyond the contract environment
+        "InboundConsumerFn": {"CALLBACK_STATE_MACHINE_ARN", "CALLBACK_HOURS"},
+        "NoticesFn": {
+            "NOTICE_SCHEDULE_GROUP",
+            "NOTICE_FIRE_FUNCTION_ARN",
+            "NOTICE_SCHEDULER_ROLE_ARN",
+            "NOTICE_DLQ_ARN",
+        },
+        # The agent API plans uploaded reminder records and schedules a feedback survey that waits for quiet
+        # hours to end (issue 18).
+        "AgentApiFn": {
+            "REMINDER_STATE_MACHINE_ARN",
+            "FEEDBACK_SCHEDULE_GROUP",
+            "FEEDBACK_SURVEY_FUNCTION_ARN",
+            "FEEDBACK_SCHEDULER_ROLE_ARN",
+            "FEEDBACK_SCHEDULE_DLQ_ARN",
+        },
+    }
+    seen: set[str] = set()
     for logical_id, props in contract_functions(cfn).items():
         variables = props["Environment"]["Variables"]
-        # The booking keywords run in the inbound consumer: it alone starts and stops callback executions.
-        booking = (
-            {"CALLBACK_STATE_MACHINE_ARN", "CALLBACK_HOURS"} if logical_id == "InboundConsumerFn" else set()
-        )
-        # NoticesFn creates each notice's schedule: the group, target, role and dead-letter queue to name.
-        notices = (
-            {
-                "NOTICE_SCHEDULE_GROUP",
-                "NOTICE_FIRE_FUNCTION_ARN",
-                "NOTICE_SCHEDULER_ROLE_ARN",
-                "NOTICE_DLQ_ARN",
-            }
-            if logical_id == "NoticesFn"
-            else set()
-        )
-        # The agent API plans uploaded reminder records: one execution each.
-        reminders = {"REMINDER_STATE_MACHINE_ARN"} if logical_id == "AgentApiFn" else set()
-        # ... and schedules a feedback survey that waits for quiet hours to end (issue 18).
-        feedback = (
-            {
-                "FEEDBACK_SCHEDULE_GROUP",
-                "FEEDBACK_SURVEY_FUNCTION_ARN",
-                "FEEDBACK_SCHEDULER_ROLE_ARN",
-                "FEEDBACK_SCHEDULE_DLQ_ARN",
-            }
-            if logical_id == "AgentApiFn"
-            else set()
-        )
-        assert set(variables) == CONTRACT_ENVIRONMENT | booking | notices | reminders | feedback, logical_id
-        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Switchboard"
-        assert variables["TWILIO_API_BASE_URL"] == ""  # only the local stack points the SDK elsewhere
-        assert variables["TABLE_NAME"] == {"Ref": "Table"}
-        assert variables["USER_POOL_ID"] == {"Ref": "UserPool"}
-        assert variables["SUPERVISOR_SCOPE"] == "all"  # supervisors see every department unless configured
-        assert variables["INBOUND_QUEUE_URL"] == {"Ref": "InboundQueue"}
-        assert variables["STATUS_QUEUE_URL"] == {"Ref": "StatusQueue"}
-        assert variables["OUTBOUND_QUEUE_URL"] == {"Ref": "OutboundQueue"}
-        assert variables["MEDIA_BUCKET"] == {"Ref": "MediaBucket"}
-        assert variables["TWILIO_SECRET_ARN"] == {"Ref": "TwilioCredentials"}
-        assert variables["PUBLIC_API_URL"] == {"Fn::GetAtt": ["HttpApi", "ApiEndpoint"]}
-        assert variables["TWILIO_FROM_NUMBER"] == {"Ref": "TwilioFromNumber"}
-        assert variables["TWILIO_MESSAGING_SERVICE_SID"] == {"Ref": "TwilioMessagingServiceSid"}
-        assert variables["AGENCY_NAME"] == {"Ref": "AgencyName"}
-        assert variables["WEBCHAT_TOKEN_SECRET_ARN"] == {"Ref": "WebChatTokenKey"}
-        assert variables["CHAT_ALLOWED_ORIGINS"] == {"Ref": "ChatAllowedOrigins"}
-        assert variables["CHAT_BUSINESS_HOURS"] == {"Ref": "ChatBusinessHours"}
-        assert variables["CHAT_TIMEZONE"] == {"Ref": "ChatTimezone"}
+        reads = variables_read(props["Handler"]) & (CONTRACT_ENVIRONMENT - library)
+        assert set(variables) == reads | library | extra.get(logical_id, set()), logical_id
+        seen |= set(variables)
+        expected = {
+            "POWERTOOLS_METRICS_NAMESPACE": "Switchboard",
+            "TWILIO_API_BASE_URL": "",  # only the local stack points the SDK elsewhere
+            "TABLE_NAME": {"Ref": "Table"},
+            "USER_POOL_ID": {"Ref": "UserPool"},
+            "SUPERVISOR_SCOPE": "all",  # supervisors see every department unless configured
+            "INBOUND_QUEUE_URL": {"Ref": "InboundQueue"},
+            "STATUS_QUEUE_URL": {"Ref": "StatusQueue"},
+            "OUTBOUND_QUEUE_URL": {"Ref": "OutboundQueue"},
+            "MEDIA_BUCKET": {"Ref": "MediaBucket"},
+            "TWILIO_SECRET_ARN": {"Ref": "TwilioCredentials"},
+            "PUBLIC_API_URL": {"Fn::GetAtt": ["HttpApi", "ApiEndpoint"]},
+            "TWILIO_FROM_NUMBER": {"Ref": "TwilioFromNumber"},
+            "TWILIO_MESSAGING_SERVICE_SID": {"Ref": "TwilioMessagingServiceSid"},
+            "AGENCY_NAME": {"Ref": "AgencyName"},
+            "WEBCHAT_TOKEN_SECRET_ARN": {"Ref": "WebChatTokenKey"},
+            "CHAT_ALLOWED_ORIGINS": {"Ref": "ChatAllowedOrigins"},
+            "CHAT_BUSINESS_HOURS": {"Ref": "ChatBusinessHours"},
+            "CHAT_TIMEZONE": {"Ref": "ChatTimezone"},
+        }
+        for name, value in expected.items():
+            if name in variables:
+                assert variables[name] == value, (logical_id, name)
+    assert CONTRACT_ENVIRONMENT <= seen  # every contract variable is read by some function
+    # The webhook is not handed the table, the Twilio API base or alert settings it never reads.
+    webhook = contract_functions(cfn)["TwilioWebhookFn"]["Environment"]["Variables"]
+    assert {"TABLE_NAME", "TWILIO_API_BASE_URL", "ALERT_SEND_RATE", "AGENCY_NAME"}.isdisjoint(webhook)
+    sizes = [len(p["Environment"]["Variables"]) for p in contract_functions(cfn).values()]
+    assert max(sizes) < len(CONTRACT_ENVIRONMENT)
 
 
 def test_every_function_logs_to_its_own_group_with_a_retention(cfn: TemplateView) -> None:

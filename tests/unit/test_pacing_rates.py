@@ -33,8 +33,11 @@ class SharedWindows:
 class Sender:
     """One Lambda instance sending a queue of messages: its own clock, the shared windows."""
 
-    def __init__(self, windows: SharedWindows, rate: int, offset: float) -> None:
+    def __init__(
+        self, windows: SharedWindows, rate: int, offset: float, send_s: float = TWILIO_CALL_S
+    ) -> None:
         self.now = START + offset
+        self.send_s = send_s
         self.limiter = RateLimiter(windows, rate, clock=lambda: self.now, sleep=self._sleep)
 
     def _sleep(self, seconds: float) -> None:
@@ -46,15 +49,15 @@ class Sender:
     def send_one(self) -> float:
         self.limiter.acquire(upcoming=10)
         sent_at = self.now
-        self.now += TWILIO_CALL_S
+        self.now += self.send_s
         return sent_at
 
 
-def simulate(rate: int, senders: int, seconds: int = MINUTE) -> list[float]:
+def simulate(rate: int, senders: int, seconds: int = MINUTE, send_s: float = TWILIO_CALL_S) -> list[float]:
     """Every sender sends until the simulated clock passes `seconds`; the earliest sender always moves
     next, so the senders interleave the way concurrent instances do. The send times."""
     windows = SharedWindows()
-    pool = [Sender(windows, rate, offset=n * 0.013) for n in range(senders)]
+    pool = [Sender(windows, rate, offset=n * 0.013, send_s=send_s) for n in range(senders)]
     sent: list[float] = []
     while True:
         sender = min(pool, key=lambda s: s.now)
@@ -75,6 +78,29 @@ def test_never_above_the_cap_in_any_second_and_close_to_it_over_a_minute(rate: i
     per_second = Counter(int(t) for t in sent)
     assert max(per_second.values()) <= rate
     assert len(sent) >= 0.95 * rate * MINUTE, (len(sent), rate * MINUTE)
+
+
+@pytest.mark.parametrize(("rate", "senders"), [(100, 50), (100, 20), (30, 10), (10, 5)])
+def test_slow_sends_still_hold_95_percent_of_the_rate_and_never_pass_it(rate: int, senders: int) -> None:
+    # Each send to Twilio takes 150 ms (an API call from Lambda): a sender takes no more tokens than it can
+    # send before its second ends (a token left over when its second is over was counted, and no other
+    # sender could use it).
+    sent = simulate(rate, senders, send_s=0.15)
+    per_second = Counter(int(t) for t in sent)
+    assert max(per_second.values()) <= rate
+    assert len(sent) >= 0.95 * rate * MINUTE, (len(sent), rate * MINUTE)
+
+
+def test_a_slow_sender_takes_only_what_it_can_send_before_the_second_ends() -> None:
+    windows = SharedWindows()
+    now = [START + 0.5]
+    limiter = RateLimiter(windows, 100, clock=lambda: now[0], sleep=lambda s: None)
+    limiter.acquire(upcoming=10)  # its pace not known yet: the batch, within a quarter second's tokens
+    for _ in range(3):
+        now[0] += 0.2  # each send takes 200 ms
+        limiter.acquire(upcoming=10)
+    # the third send starts at +1.1 s, in a new second with 0.9 s left: 1 + 4 more sends fit, not 10
+    assert windows.used[int(START)] == 10 and windows.used[int(START) + 1] == 5
 
 
 def test_a_full_second_sends_the_sender_to_sleep_into_the_next_one() -> None:

@@ -3,7 +3,9 @@ entry point around a record handler (the house decorators, in their fixed order,
 
 from __future__ import annotations
 
+import copy
 import sys
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -79,6 +81,16 @@ def log_record_failures(record_handler: Callable[[RecordT], object]) -> Callable
 def sqs_batch_handler(record_handler: Callable[[RecordT], object], processor: BatchProcessor) -> SqsHandler:
     """The Lambda handler for an SQS event source mapping with ReportBatchItemFailures."""
     handle_record = log_record_failures(record_handler)
+    # A processor holds the batch it is working on (records, successes, failures, the failed FIFO groups).
+    # Lambda runs one batch at a time per instance; the local stack runs a mapping's concurrent batches as
+    # threads of one process, so each thread works on its own copy (on Lambda: one thread, one copy).
+    per_thread = threading.local()
+
+    def own_processor() -> BatchProcessor:
+        mine: BatchProcessor | None = getattr(per_thread, "processor", None)
+        if mine is None:
+            mine = per_thread.processor = copy.deepcopy(processor)
+        return mine
 
     @logger.inject_lambda_context(log_event=False)
     @metrics.log_metrics
@@ -86,7 +98,7 @@ def sqs_batch_handler(record_handler: Callable[[RecordT], object], processor: Ba
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return dict(
             process_partial_response(
-                event=event, record_handler=handle_record, processor=processor, context=context
+                event=event, record_handler=handle_record, processor=own_processor(), context=context
             )
         )
 

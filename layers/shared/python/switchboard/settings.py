@@ -59,7 +59,8 @@ OptionalBaseUrl = Annotated[BaseUrl | None, BeforeValidator(_blank_to_none)]
 
 
 class _Env(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    # Built on first use: a function validates one or two of these models, not the twenty defined here.
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True, defer_build=True)
 
 
 class _TwilioWebhookSettings(_Env):
