@@ -339,7 +339,9 @@ def test_alert_rows_render_a_delivered_run_and_a_sampled_one() -> None:
         "aws_requests_per_recipient_estimated": 14.5,
     }
     full_rows, sampled_rows = _alert_rows(delivered), _alert_rows(sampled)
-    assert "all delivered after 400 s" in full_rows[0] and "0 duplicates, 0 missing" in full_rows[1]
+    # The note cell also names the concurrency the section used (issue 19).
+    assert any(cell.startswith("all delivered after 400 s; concurrency") for cell in full_rows[0])
+    assert "0 duplicates, 0 missing" in full_rows[1]
     assert "0 duplicates among 600 sent" in sampled_rows[1]
     assert "14.5 AWS requests per recipient (estimated)" in sampled_rows[1]
     assert "Alert to 100,000 across 20 zones: send -> all enqueued" in sampled_rows[0]
