@@ -103,3 +103,16 @@ def test_a_number_without_an_offer_is_a_message_for_staff(local_stack: LocalStac
     stack.wait_until_idle()
     thread_id = table(stack).get_item(Key={"pk": f"ADDR#{dee}", "sk": "RESIDENT"})["Item"]["thread_id"]
     assert not [b for b in thread_bodies(stack, admin, thread_id) if "booked" in b]
+
+
+def test_a_spanish_keyword_books_and_cancels_in_spanish(local_stack: LocalStack, admin: str) -> None:
+    """LLAMADA is CALLBACK in Spanish (catalogs' keywords.json): the offer, the booking made by a bare number
+    and LLAMADA CANCELAR are all answered in Spanish, though the resident never stored a language."""
+    stack = local_stack
+    eva = resident()
+    slots = offered(text_and_answer(stack, admin, eva, "Llamada", "Responda con un número"))
+    assert len(slots) == 3
+    assert all(re.search(r"(lunes|martes|miércoles|jueves|viernes) \d+ de", s) for s in slots), slots
+    booked = text_and_answer(stack, admin, eva, "1", "reservado")
+    assert "LLAMADA CANCELAR" in booked and slots[0].strip() in booked
+    text_and_answer(stack, admin, eva, "llamada cancelar", "está cancelada")

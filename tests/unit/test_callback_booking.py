@@ -141,7 +141,7 @@ def test_a_spanish_reader_is_offered_times_in_spanish_in_the_agencys_zone_and_th
     assert "1) miércoles 25 de noviembre, 09:00; 2) miércoles 25 de noviembre, 09:30;" in offer
     assert booked == (
         "Demo County: reservado. Le llamaremos el miércoles 25 de noviembre, 09:30. "
-        "Responda RESCHEDULE para cambiarlo o CALLBACK CANCEL para cancelarlo."
+        "Responda REPROGRAMAR para cambiarlo o LLAMADA CANCELAR para cancelarlo."
     )
     assert workflows.started[0][1]["language"] == "es"
     assert flow.cancel("t1") == "Demo County: su llamada del miércoles 25 de noviembre, 09:30 está cancelada."

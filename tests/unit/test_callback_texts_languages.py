@@ -50,7 +50,7 @@ def texts_for(step: str, language: str | None) -> list[str]:
         ),
         (
             "es",
-            "Demo County: recordatorio: le llamaremos el miércoles 25 de noviembre, 09:30. Responda CALLBACK",
+            "Demo County: recordatorio: le llamaremos el miércoles 25 de noviembre, 09:30. Responda LLAMADA",
         ),
         ("vi", "Demo County: nhắc nhở, chúng tôi sẽ gọi lại cho quý vị lúc 09:30, Thứ Tư, ngày 25 tháng 11."),
     ],
@@ -65,5 +65,5 @@ def test_the_reminder_is_in_the_residents_language_and_the_agencys_time(
 def test_no_answer_in_spanish() -> None:
     assert texts_for("no_answer", "es") == [
         "Demo County: intentamos llamarle dos veces y no pudimos comunicarnos. "
-        "Responda CALLBACK para reservar otro horario."
+        "Responda LLAMADA para reservar otro horario."
     ]

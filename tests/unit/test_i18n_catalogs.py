@@ -85,3 +85,10 @@ def test_dates_and_times_in_the_readers_words_and_the_agency_zone():
     assert i18n.when(datetime(2026, 3, 3, 0, 5, tzinfo=UTC), "en", "UTC", "time") == "12:05 AM"
     with pytest.raises(ValueError, match="aware"):
         i18n.when(datetime(2026, 3, 3, 5, 5), "en", "UTC")  # noqa: DTZ001 - the naive value is the point
+
+
+def test_flow_keywords_in_every_language_read_as_the_words_step_reads_a_text():
+    callback = i18n.keyword_words("callback")
+    assert callback["CALLBACK"] == "en" and callback["LLAMADA"] == "es" and callback["GOI"] == "vi"
+    assert {"DONE", "LISTO", "HECHO", "XONG"} <= set(i18n.keyword_words("done"))
+    assert i18n.keyword_words("no_such_key") == {}

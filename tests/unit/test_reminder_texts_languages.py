@@ -24,7 +24,7 @@ def text_for(language: str | None, name: str = "Ana María") -> str:
     ("language", "expected"),
     [
         ("en", "Demo County: Hi Ana, a payment is due on Tuesday, March 3. Reply DONE once paid"),
-        ("es", "Demo County: Hola Ana, tiene un pago pendiente para el martes 3 de marzo. Responda DONE"),
+        ("es", "Demo County: Hola Ana, tiene un pago pendiente para el martes 3 de marzo. Responda LISTO"),
         (
             "vi",
             "Demo County: Xin chào Ana, quý vị có một khoản thanh toán đến hạn vào Thứ Ba, ngày 3 tháng 3.",

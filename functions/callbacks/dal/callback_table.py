@@ -219,6 +219,21 @@ class BookingTable(CallbackTable):
             thread_id, PendingPrompt(kind=CALLBACK_OFFER_PROMPT, ref=thread_id, at=now)
         )
 
+    def remember_offer_language(self, thread_id: str, lang: str | None) -> None:
+        """The language an offer was made in ("LLAMADA": Spanish), so the pick is answered in it too."""
+        expires = int((datetime.now(UTC) + OFFER_TTL).timestamp())
+        key = {**_offer_key(thread_id), "sk": "LANG"}
+        if lang:
+            self._table.put_item(Item={**key, "lang": lang, "expires_at": expires})
+        else:
+            self._table.delete_item(Key=key)
+
+    def offer_language(self, thread_id: str) -> str | None:
+        item = self._table.get_item(Key={**_offer_key(thread_id), "sk": "LANG"}).get("Item")
+        if not item or int(item["expires_at"]) < datetime.now(UTC).timestamp():
+            return None
+        return str(item["lang"])
+
     def offer(self, thread_id: str) -> tuple[str, list[str]] | None:
         item = self._table.get_item(Key=_offer_key(thread_id)).get("Item")
         if not item or int(item["expires_at"]) < datetime.now(UTC).timestamp():

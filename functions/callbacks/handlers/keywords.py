@@ -11,6 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from inbox.pipeline import InboundText, KeywordStep, StepContract, SystemReplies
+from switchboard import i18n
 from switchboard.words import OtherKeyword
 
 from callbacks.logic.offer import OFFERED
@@ -54,28 +55,46 @@ def callback_keyword_step(
         workflows = WorkflowStarter(boto3.client("stepfunctions"), arn)
         return BookingTable(table), workflows, hours, ConsentTable(table)
 
-    def booking(text: InboundText) -> Booking:
-        """The booking for this resident, answering in their stored language (the sign-up's, or the language
-        of a consent keyword they used)."""
+    words = i18n.keyword_words  # CALLBACK, LLAMADA, GỌI...: word -> language (catalogs' keywords.json)
+
+    def booking(text: InboundText, lang: str | None = None) -> Booking:
+        """The booking for this resident, answering in `lang` when given, else in their stored language (the
+        sign-up's, or a consent keyword's)."""
         from callbacks.logic.booking import Booking
 
         bookings, workflows, hours, consent = wired()
-        lang = consent.load_state(text.address).language
+        lang = lang or consent.load_state(text.address).language
         return Booking(bookings, workflows, hours, agency_name(), department, lang=lang)
 
+    def keyword_language(keyword: OtherKeyword, key: str) -> str | None:
+        """The language of a non-English keyword ("LLAMADA": es); None for English's, which everyone uses."""
+        lang = words(key).get(keyword.keyword)
+        return lang if lang and lang != i18n.DEFAULT else None
+
+    def offer(text: InboundText, keyword: OtherKeyword, key: str) -> str:
+        lang = keyword_language(keyword, key)
+        answer = booking(text, lang).offer_slots(text.thread_id)
+        wired()[0].remember_offer_language(text.thread_id, lang)  # the pick answers in the offer's words
+        return answer
+
     def on_callback(text: InboundText, keyword: OtherKeyword) -> str | None:
-        if keyword.rest and keyword.rest[0] == "CANCEL":
-            return booking(text).cancel(text.thread_id)
+        if keyword.rest and keyword.rest[0] in words("callback_cancel"):  # CALLBACK CANCEL, LLAMADA CANCELAR
+            return booking(text, keyword_language(keyword, "callback")).cancel(text.thread_id)
         if keyword.rest:
             return None  # "callback me tomorrow please": a message for staff
-        return booking(text).offer_slots(text.thread_id)
+        return offer(text, keyword, "callback")
 
     def on_reschedule(text: InboundText, keyword: OtherKeyword) -> str | None:
-        return booking(text).offer_slots(text.thread_id) if not keyword.rest else None
+        return offer(text, keyword, "reschedule") if not keyword.rest else None
 
     def on_number(text: InboundText, keyword: OtherKeyword) -> str | None:
-        return booking(text).pick(text.thread_id, int(keyword.keyword)) if not keyword.rest else None
+        if keyword.rest:
+            return None
+        return booking(text, wired()[0].offer_language(text.thread_id)).pick(
+            text.thread_id, int(keyword.keyword)
+        )
 
-    handlers = {"CALLBACK": on_callback, "RESCHEDULE": on_reschedule}
+    handlers = {word: on_callback for word in words("callback")}
+    handlers.update({word: on_reschedule for word in words("reschedule")})
     handlers.update({str(number): on_number for number in range(1, OFFERED + 1)})
     return KeywordStep(CALLBACK_KEYWORDS, handlers, replies, reserved=reserved)

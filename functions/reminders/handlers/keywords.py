@@ -45,4 +45,7 @@ def reminder_keyword_step(
         about = ", ".join(sorted({_about(str(s["kind"]), lang) for s in stopped}))
         return i18n.say("reminders.done", lang, agency=agency_name(), about=about)
 
-    return KeywordStep(REMINDER_KEYWORDS, {"DONE": on_done}, replies, reserved=reserved)
+    # DONE, LISTO, HECHO, XONG (catalogs' keywords.json); the answer is in the reminder's own language.
+    return KeywordStep(
+        REMINDER_KEYWORDS, dict.fromkeys(i18n.keyword_words("done"), on_done), replies, reserved=reserved
+    )

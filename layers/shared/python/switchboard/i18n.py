@@ -93,6 +93,21 @@ def say(key: str, lang: str | None, /, **values: object) -> str:
     return text.format(**values)
 
 
+@cache
+def keyword_words(key: str) -> dict[str, str]:
+    """The one-word keywords `keywords.<key>` names in every language, as switchboard.words reads a text
+    (upper case, accents dropped): word -> its language, English first ("CALLBACK" en, "LLAMADA" es)."""
+    from switchboard.words import words_of
+
+    found: dict[str, str] = {}
+    for lang in languages():
+        for part in catalog(lang).get(f"keywords.{key}", "").split(","):
+            words = words_of(part)
+            if len(words) == 1:
+                found.setdefault(words[0], lang)
+    return found
+
+
 def has(key: str, lang: str | None = DEFAULT) -> bool:
     return key in catalog(supported(lang))
 
