@@ -109,6 +109,9 @@ def run(threads: int | None = None) -> dict[str, Any]:
 
 
 def main(threads: int) -> None:
+    from bench.harness import use_code_paths
+
+    use_code_paths()  # `python -m bench.triage_rescore` on its own, as `make bench` runs it
     result = run(threads)
     print(f"seeded {threads} threads x 3 messages in {result['seed_s']} s")
     print(
