@@ -119,7 +119,7 @@ def test_views_counts_search_and_waiting_time(chromium, local_stack, agent_url):
         expect(page.locator("#thread-list button[data-thread-id]").first).to_be_visible()
         # Web chat is one of the channels to filter by; a filter that leaves nothing says which.
         page.locator("details.filters").evaluate("details => { details.open = true; }")
-        page.get_by_label("Channel").select_option(label="Web chat")
+        page.locator("#filter-channel").select_option(label="Web chat")
         page.get_by_label("Label", exact=True).fill("no-such-label")
         page.get_by_label("Label", exact=True).press("Tab")  # the filter applies when the field is left
         expect(page.locator("#threads-empty")).to_contain_text("on Web chat, labelled “no-such-label”")
@@ -172,7 +172,7 @@ def test_inbox_controls_pass_axe_and_fit(chromium, local_stack, agent_url, viewp
     with new_page(chromium, viewport) as (page, watch):
         sign_in(page, agent_url)
         page.get_by_text("Filters and order").click()
-        expect(page.get_by_label("Status", exact=True)).to_be_visible()
+        expect(page.get_by_role("region", name="Conversations").get_by_label("Status", exact=True)).to_be_visible()
         assert_axe_clean(page, "the inbox with its views, search and filters open")
         assert_fits_the_screen(page, viewport)
         assert_clean(watch)
