@@ -172,7 +172,9 @@ def test_inbox_controls_pass_axe_and_fit(chromium, local_stack, agent_url, viewp
     with new_page(chromium, viewport) as (page, watch):
         sign_in(page, agent_url)
         page.get_by_text("Filters and order").click()
-        expect(page.get_by_role("region", name="Conversations").get_by_label("Status", exact=True)).to_be_visible()
+        expect(
+            page.get_by_role("region", name="Conversations").get_by_label("Status", exact=True)
+        ).to_be_visible()
         assert_axe_clean(page, "the inbox with its views, search and filters open")
         assert_fits_the_screen(page, viewport)
         assert_clean(watch)
