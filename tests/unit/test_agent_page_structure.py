@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -58,3 +59,15 @@ def test_every_view_sits_directly_in_main_and_every_container_is_closed() -> Non
     assert outline.stack == []
     assert len(outline.views) >= 10
     assert {view: parents for view, parents in outline.views.items() if parents != ["main#main"]} == {}
+
+
+def test_every_stylesheet_rule_is_closed() -> None:
+    """An unclosed rule swallows every rule after it (a merge once dropped one brace: the Reports cards and
+    the requests map lost their styles)."""
+    for sheet in sorted(PAGE.parent.glob("*.css")):
+        text = re.sub(r"/\*.*?\*/", "", sheet.read_text(encoding="utf-8"), flags=re.S)
+        depth = 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            depth += line.count("{") - line.count("}")
+            assert depth >= 0, f"{sheet.name}: a rule closed twice by line {number}"
+        assert depth == 0, f"{sheet.name}: {depth} rule(s) never closed"
