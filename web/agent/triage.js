@@ -192,12 +192,17 @@ export class OnCallEditor {
       event.preventDefault();
       this.save();
     });
+    // What an admin types before the current number arrives is theirs: the late answer must not replace it.
+    this.edited = false;
+    this.e.number.addEventListener("input", () => {
+      this.edited = true;
+    });
   }
 
   async load() {
     try {
       const view = await this.api.request("/api/triage/oncall");
-      this.e.number.value = view.number || "";
+      if (!this.edited) this.e.number.value = view.number || "";
       setText(this.e.status, "");
     } catch {
       setText(this.e.status, "The on-call number could not be loaded.");
