@@ -24,6 +24,7 @@ LOG_HASHING_FUNCTIONS = frozenset(
         "SignupFn",
         "WebChatFn",
         "FeedbackSurveyFn",
+        "CityPollFn",  # texts a resident their request's new status (inbox's automatic texts log hashed)
     }
 )
 

@@ -26,8 +26,13 @@ def test_scheduling_is_limited_to_the_alerts_group_and_the_plan_queue(cfn: Templ
     assert "scheduler:CreateSchedule" in api and "scheduler:DeleteSchedule" in api
     assert "scheduler:CreateSchedule" in sender and "scheduler:DeleteSchedule" not in sender
     assert "iam:PassRole" in api and "iam:PassRole" in sender
-    for fn in ("AlertPlannerFn", "LinkRedirectFn", "AgentApiFn", "SmsSenderFn"):
+    for fn in ("AlertPlannerFn", "LinkRedirectFn", "SmsSenderFn"):
         assert not any(action.startswith("scheduler:") for action in cfn.actions_on(fn)), fn
+    # The agent API schedules only a feedback survey that waits for quiet hours (issue 18): its own group and
+    # role, never the alerts'.
+    agent_api = {a: r for a, r in cfn.actions_on("AgentApiFn").items() if a.startswith("scheduler:")}
+    assert agent_api == {"scheduler:CreateSchedule": {"FeedbackScheduleGroup", "AWS::AccountId"}}
+    assert cfn.actions_on("AgentApiFn")["iam:PassRole"] == {"FeedbackSchedulerRole"}
     # The scheduler's role may only put jobs on AlertPlanQueue.
     role_policies = [
         p["Properties"]["PolicyDocument"]["Statement"]

@@ -278,6 +278,7 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
         "ReminderStepsFn",
         "SignupFn",
         "FeedbackSurveyFn",
+        "CityPollFn",  # tells a resident their request's new status: those texts log a hashed number
     }
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
     # The web chat writes only its uploads/ and webchat/ prefixes (test_infra_webchat)
