@@ -98,10 +98,13 @@ def test_residents_in_crisis_come_first_in_a_backlog_and_are_answered_once(local
         statuses = list(senders.map(send, burst))
     assert statuses.count(200) == len(burst)
 
-    deadline = time.monotonic() + 600
+    # A safety limit, not a target: the order and the single answers are what this test checks. Every step
+    # added to the pipeline since (311 intake, ratings, reports, translation) made a message slower to store
+    # locally (issue 19 tracks the requests per message).
+    deadline = time.monotonic() + 1500
     while not _drained(local_stack) and time.monotonic() < deadline:
         time.sleep(1)
-    assert _drained(local_stack), "the inbound queue did not drain in 10 minutes"
+    assert _drained(local_stack), "the inbound queue did not drain in 25 minutes"
 
     # Other tests share this stack: read "Most urgent first" until all 20 are seen; every thread before the
     # last of them must be critical, and none of this burst's routine residents may come before it.
