@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from switchboard import i18n
@@ -77,6 +77,14 @@ def candidate_slots(hours: BusinessHours, now: datetime, horizon_days: int = 14)
     return slots
 
 
+@dataclass(frozen=True)
+class BookingOutcome:
+    result: Literal["booked", "taken", "no_offer", "out_of_range"]
+    slot_at: str | None = None
+    callback_id: str | None = None
+    count: int = 0  # out_of_range: how many slots the offer has
+
+
 class BookingStore(Protocol):
     def roster_size(self, department: str) -> int: ...
 
@@ -115,10 +123,12 @@ class Booking:
     def _when(self, iso: str) -> str:
         return local_time(iso, self.hours.zone, self.lang)
 
-    def offer_slots(self, thread_id: str) -> str:
+    def free_slots(self, thread_id: str) -> list[str] | None:
+        """The next free slots (ISO UTC), saved as the thread's open offer; None when nobody is on the
+        callback roster. A text's CALLBACK and a call's "press 2" both offer through here."""
         size = self.store.roster_size(self.department)
         if size <= 0:
-            return self._say("unavailable")
+            return None
         now = self.clock()
         candidates = [iso_z(s) for s in candidate_slots(self.hours, now)]
         free: list[str] = []
@@ -129,22 +139,29 @@ class Booking:
             if len(free) >= OFFERED:
                 break
         free = free[:OFFERED]
+        if free:
+            self.store.save_offer(thread_id, self.department, free, utc_now_iso())
+        return free
+
+    def offer_slots(self, thread_id: str) -> str:
+        free = self.free_slots(thread_id)
+        if free is None:
+            return self._say("unavailable")
         if not free:
             return self._say("none_free")
-        self.store.save_offer(thread_id, self.department, free, utc_now_iso())
         lines = [
             i18n.say("callbacks.slot", self.lang, number=i, when=self._when(s)) for i, s in enumerate(free, 1)
         ]
         return self._say("offer", slots="; ".join(lines))
 
-    def pick(self, thread_id: str, number: int) -> str | None:
-        """None when there is no open offer (the number is then an ordinary message for staff)."""
+    def book(self, thread_id: str, number: int) -> BookingOutcome:
+        """Reserve the offer's slot `number` (1-based) and start its workflow, replacing a booked one."""
         offer = self.store.offer(thread_id)
         if offer is None:
-            return None
+            return BookingOutcome("no_offer")
         department, slots = offer
         if not 1 <= number <= len(slots):
-            return self._say("pick_in_range", count=len(slots))
+            return BookingOutcome("out_of_range", count=len(slots))
         slot = slots[number - 1]
         existing = self.store.active_callback(thread_id)
         if existing is not None:
@@ -160,10 +177,21 @@ class Booking:
             language=self.lang,
         )
         if not self.store.reserve(start, self.store.roster_size(department), utc_now_iso()):
-            return self._say("taken")
+            return BookingOutcome("taken", slot_at=slot)
         self.workflows.start(start.callback_id, start.model_dump())
         logger.info("Callback booked", extra={"callback_id": start.callback_id, "department": department})
-        return self._say("booked", when=self._when(slot))
+        return BookingOutcome("booked", slot_at=slot, callback_id=start.callback_id)
+
+    def pick(self, thread_id: str, number: int) -> str | None:
+        """None when there is no open offer (the number is then an ordinary message for staff)."""
+        outcome = self.book(thread_id, number)
+        if outcome.result == "no_offer":
+            return None
+        if outcome.result == "out_of_range":
+            return self._say("pick_in_range", count=outcome.count)
+        if outcome.result == "taken":
+            return self._say("taken")
+        return self._say("booked", when=self._when(outcome.slot_at or ""))
 
     def cancel(self, thread_id: str) -> str:
         existing = self.store.active_callback(thread_id)

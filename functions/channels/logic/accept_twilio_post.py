@@ -106,18 +106,15 @@ def resident_group_id(from_address: str) -> str:
     return keyed_digest(from_address, 32)
 
 
-def accept_twilio_post(
+def verified_params(
     post: TwilioPost,
     spec: WebhookSpec,
     *,
     credentials: Callable[[], TwilioCredentials],
     public_api_url: str,
-    publisher: TwilioEventPublisher,
-    received_at: str,
-    oversize: OversizeStore | None = None,
-) -> WebhookReply:
-    """413 over the size cap, 403 unless signed by our account, 400 unless well-formed, else enqueue and
-    acknowledge. With `oversize`, fields too long for a queue message are kept there whole.
+) -> dict[str, str] | WebhookReply:
+    """The form of a post Twilio signed for our account, or the refusal to answer: 413 over the size cap,
+    403 unless signed by our account, 400 unless well-formed. Every Twilio webhook is judged here.
 
     `credentials` is called only for signed requests, so junk traffic costs no Secrets Manager calls.
     """
@@ -146,6 +143,26 @@ def accept_twilio_post(
     if params["AccountSid"] != account.account_sid:
         # Signed with our token but for another account (e.g. a subaccount's number): not ours to store.
         return _reject(FORBIDDEN, "foreign account", message_sid=sid)
+    return params
+
+
+def accept_twilio_post(
+    post: TwilioPost,
+    spec: WebhookSpec,
+    *,
+    credentials: Callable[[], TwilioCredentials],
+    public_api_url: str,
+    publisher: TwilioEventPublisher,
+    received_at: str,
+    oversize: OversizeStore | None = None,
+) -> WebhookReply:
+    """Judge the post (`verified_params`), then enqueue and acknowledge. With `oversize`, fields too long for
+    a queue message are kept there whole."""
+    params_or_refusal = verified_params(post, spec, credentials=credentials, public_api_url=public_api_url)
+    if isinstance(params_or_refusal, WebhookReply):
+        return params_or_refusal
+    params = params_or_refusal
+    sid = params[spec.sid_field]
 
     sender = params.get("From", "")
     aside = None

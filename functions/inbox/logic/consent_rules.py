@@ -10,6 +10,8 @@ from inbox.models.consent import ALL_TOPICS, ConsentChange, ConsentState
 def apply_change(state: ConsentState, change: ConsentChange) -> ConsentState:
     """The state after `change`. A STOP of everything suspends the subscriptions (START brings them back);
     a topic joined after it is the only thing the resident gets until then."""
+    if change.action == "text_request":
+        return _moved(state, change)  # on the ledger only: what the resident asked, not a subscription
     if change.action == "set_zone":
         zones = change.zones_set or state.zones
         return _moved(state, change, zones=zones, awaiting=None)

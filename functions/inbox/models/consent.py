@@ -8,9 +8,10 @@ from typing import Literal
 from switchboard.phone import Channel
 
 ALL_TOPICS = "ALL"
-ConsentAction = Literal["opt_in", "opt_out", "set_zone"]
+# text_request: a caller asked the IVR to continue by text (changes no subscription; a STOP still stands).
+ConsentAction = Literal["opt_in", "opt_out", "set_zone", "text_request"]
 # Where a consent change came from; `source_id` names the record (a MessageSid, a sent message id, ...).
-ConsentSource = Literal["keyword", "carrier_error", "signup", "import", "staff"]
+ConsentSource = Literal["keyword", "carrier_error", "signup", "import", "staff", "ivr"]
 # A zone a resident gets alerts for: "zip:94110", or "area:<id>": one of the agency's neighbourhood polygons.
 ZONE_PREFIXES = ("zip:", "area:")
 AWAITING_ZIP = "zip"

@@ -95,10 +95,13 @@ class Note(BaseModel):
     author_sub: str
     author_email: str | None = None
     created_at: str
-    # call: click-to-call progress (calls area); assignment: a change of owner (logic.workspace.assign)
-    kind: Literal["note", "transfer", "call", "assignment"] = "note"
+    # call: click-to-call progress (calls area); assignment: a change of owner (logic.workspace.assign);
+    # ivr_call: a resident's call to the agency number, one entry per call (voice area)
+    kind: Literal["note", "transfer", "call", "assignment", "ivr_call"] = "note"
     # An assignment note names who now owns the thread (None: unassigned), for the timeline.
     assignee: str | None = None
+    # ivr_call: the steps the call took, in order (voice.logic.ivr.PATH_WORDS names them)
+    path: list[str] | None = None
 
 
 class NoteList(BaseModel):

@@ -35,6 +35,7 @@ from reports.dal.report_table import MARKER_TTL_S, DuplicateEvent, StaleState
 from reports.logic.durations import Hours, bucket, business_seconds, calendar_seconds
 
 RETRIES = 4
+CALL_FIGURES = ("answered", "deflected", "callback_booked")
 Counts = dict[tuple[str, str], dict[str, int]]
 
 # Counters that also go to the per-department cells (volume); the others stay on day and agent cells.
@@ -225,6 +226,16 @@ class ReportRecorder:
         day = utc_day(parse_instant(at))
         counts = {(report_pk(ALERTS_SCOPE), day_cell_sk(day, shard_of(event_id))): {"clicks": 1}}
         self._once(f"click#{token}#{event_id}", counts)
+
+    # --- calls to the agency number (voice) ----------------------------------------------------------------
+
+    def call_event(self, call_sid: str, figure: str, at: str, dims: Dims) -> None:
+        """A call answered by the IVR, deflected to text, or that booked a callback: counted once per (call,
+        figure) on the day it happened (`calls_answered`, `calls_deflected`, `calls_callback_booked`)."""
+        if figure not in CALL_FIGURES:
+            raise ValueError(f"unknown call figure {figure}")
+        day = utc_day(parse_instant(at))
+        self._count(f"call#{call_sid}#{figure}", dims, day, {f"calls_{figure}": 1})
 
     # --- internals ---------------------------------------------------------------------------------------
 

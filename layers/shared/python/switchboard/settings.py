@@ -334,3 +334,20 @@ class ReportSettings(_Env):
     business_hours: str = Field(default="", alias="CHAT_BUSINESS_HOURS")
     hours_time_zone: str = Field(default="UTC", alias="CHAT_TIMEZONE")
     agency_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")
+
+
+class VoiceWebhookSettings(_TwilioWebhookSettings):
+    """VoiceFn: the agency number's IVR (POST /twilio/voice). It answers Twilio itself (TwiML), so it reads
+    the table, texts through the OutboundQueue and books callbacks through the callback workflow."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
+    agency_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")
+    callback_state_machine_arn: str = Field(default="", alias="CALLBACK_STATE_MACHINE_ARN")
+    callback_hours: str = Field(default="Mon-Fri 09:00-17:00", alias="CALLBACK_HOURS")
+    callback_department: str = Field(default="general", alias="CALLBACK_DEPARTMENT")
+
+    @property
+    def voice_url(self) -> str:
+        return self.public_api_url + "/twilio/voice"
