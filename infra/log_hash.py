@@ -15,6 +15,7 @@ LOG_HASHING_FUNCTIONS = frozenset(
         "TwilioWebhookFn",
         "TwilioStatusFn",
         "CallStatusFn",
+        "VoiceFn",  # the IVR logs a hashed caller
         "InboundConsumerFn",
         "StatusConsumerFn",
         "AgentApiFn",

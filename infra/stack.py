@@ -44,6 +44,7 @@ from infra.staff import StaffConstruct
 from infra.subscriptions import SubscriptionsConstruct
 from infra.translation import TranslationConstruct
 from infra.triage import RESCORE_TIMEOUT, TriageConstruct
+from infra.voice import VoiceConstruct
 from infra.web import WebConstruct
 from infra.webchat import CHAT_PATH_PATTERN, ChatSettings, ChatWaf, WebChatConstruct
 
@@ -459,6 +460,19 @@ class SwitchboardStack(Stack):
         self.callbacks.allow_booking(
             inbox.inbound_consumer_fn,
             str(self.node.try_get_context("callbackHours") or "Mon-Fri 09:00-17:00"),
+        )
+        # The agency number's IVR (issue 22): books callbacks by voice through the same workflow.
+        voice = VoiceConstruct(
+            self,
+            "Voice",
+            kit=kit,
+            http_api=api.http_api,
+            table=self.table,
+            twilio_secret=self.twilio_secret,
+            outbound_queue=outbound.queue,
+        )
+        self.callbacks.allow_booking(
+            voice.voice_fn, str(self.node.try_get_context("callbackHours") or "Mon-Fri 09:00-17:00")
         )
         # Reminders before deadlines: supervisors upload records through the agent API, which plans them.
         reminders = RemindersConstruct(

@@ -25,6 +25,7 @@ CONTRACT_FUNCTIONS = {
     "LinkRedirectFn": ("alerts.handlers.link_redirect.handler", 5),
     "CallsFn": ("calls.handlers.call_routes.handler", 15),
     "CallStatusFn": ("channels.handlers.call_status.handler", 10),
+    "VoiceFn": ("channels.handlers.voice_webhook.handler", 10),
     "NoticesFn": ("app.handlers.notice_routes.handler", 15),
     "NoticeFireFn": ("app.handlers.fire_notice.handler", 30),
     "TriageRescoreFn": ("triage.handlers.rescore.handler", 300),
@@ -108,6 +109,7 @@ def test_functions_carry_exactly_the_contract_environment_their_code_reads(cfn: 
     }
     extra = {  # set by a construct on the one function that uses it, beyond the contract environment
         "InboundConsumerFn": {"CALLBACK_STATE_MACHINE_ARN", "CALLBACK_HOURS"},
+        "VoiceFn": {"CALLBACK_STATE_MACHINE_ARN", "CALLBACK_HOURS"},  # books callbacks by voice
         "NoticesFn": {
             "NOTICE_SCHEDULE_GROUP",
             "NOTICE_FIRE_FUNCTION_ARN",
@@ -218,6 +220,7 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "LinkRedirectFn": set(),
         "CallsFn": set(),
         "CallStatusFn": set(),
+        "VoiceFn": {"OutboundQueue"},  # the IVR's continue-by-text and a voice booking's confirmation
         "NoticesFn": set(),
         # a notice occurrence starts an alert like "send now"; Lambda dead-letters one that keeps failing
         "NoticeFireFn": {"AlertPlanQueue", "NoticeScheduleDlq"},
@@ -272,6 +275,7 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
         "AlertSenderFn",  # alerts go out through Twilio too
         "CallsFn",
         "CallStatusFn",
+        "VoiceFn",  # the IVR checks Twilio's signature on every turn of a call
         # the log-hash key, to the functions that hash (test_infra_log_hash: exactly those)
         "StatusConsumerFn",
         "AgentApiFn",
