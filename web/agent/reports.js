@@ -135,6 +135,7 @@ const CHARTS = [
   { table: "csat", title: "Resident ratings (1 to 5)", draw: (t) => barChart(t, [1]), legend: ["responses"] },
   { table: "alerts", title: "Alert texts per day", draw: (t) => barChart(t, [1, 2, 3, 4]), legend: ["sent", "delivered", "failed", "opted out"] },
   { table: "subscribers", title: "Subscribers joined and left per topic", draw: (t) => barChart(t, [2, 3]), legend: ["joined", "left"] },
+  { table: "calls", title: "Calls to the agency number per day", draw: (t) => barChart(t, [1, 2, 3]), legend: ["answered", "deflected to text", "callbacks booked"] },
 ];
 
 export class ReportsView {
@@ -213,6 +214,8 @@ export class ReportsView {
       ["Cost per conversation", dollars(cost.usd_per_conversation),
         `a 311 call costs ${dollars(cost.anchors.usd_per_311_phone_call)}, a text contact ${dollars(cost.anchors.usd_per_text_contact)}`],
       ["Cost per alert recipient", dollars(cost.usd_per_alert_recipient), `${cost.alert_texts} alert texts sent`],
+      ["Calls answered", `${f.calls_answered ?? 0}`,
+        `${f.calls_deflected ?? 0} moved to text; ${f.calls_callback_booked ?? 0} callbacks booked by phone`],
     ];
     byId("report-figures").replaceChildren(
       ...cards.map(([label, value, note]) =>

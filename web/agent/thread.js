@@ -83,7 +83,9 @@ export function noteEntries(notes) {
     call.steps.push(note);
   }
   for (const note of notes) {
-    if (note.kind !== "call") entries.push({ kind: note.kind || "note", key: `n:${note.note_id}`, at: note.created_at, note });
+    // A resident's call (ivr_call) is rewritten as it goes: its key names how far, so the row is drawn anew.
+    const key = note.kind === "ivr_call" ? `n:${note.note_id}:${(note.path || []).length}` : `n:${note.note_id}`;
+    if (note.kind !== "call") entries.push({ kind: note.kind || "note", key, at: note.created_at, note });
   }
   return entries;
 }
@@ -297,6 +299,7 @@ export class ThreadView {
       const sentence = text.charAt(0).toUpperCase() + text.slice(1);
       return { li: el("li", { class: "event event-assignment", "data-entry": entry.key }, el("span", { class: "event-text" }, icon("assign"), " ", sentence, " · ", time)), status: null };
     }
+    if (note.kind === "ivr_call") return this.createResidentCall(entry.key, note, time);
     const transfer = note.kind === "transfer";
     const li = el(
       "li",
@@ -320,6 +323,23 @@ export class ThreadView {
       el("details", { class: "call-steps" }, el("summary", { text: "Every step" }), steps),
     );
     return { li, status: null, title, state, steps, count: 0 };
+  }
+
+  /** A resident's call to the agency number: one entry per call, the path it took (the server's words). */
+  createResidentCall(key, note, time) {
+    const steps = el("ol");
+    for (const step of String(note.body).replace(/^Phone call:\s*/, "").replace(/\.$/, "").split("; ")) {
+      steps.append(el("li", { text: step.charAt(0).toUpperCase() + step.slice(1) }));
+    }
+    const li = el(
+      "li",
+      { class: "call call-resident", "data-entry": key },
+      icon("phone"),
+      el("p", { class: "call-title" }, "The resident called the agency number · ", time),
+      el("p", { class: "call-state", text: callWords(note.body.split("; ").at(-1) || "") }),
+      el("details", { class: "call-steps" }, el("summary", { text: "The path taken" }), steps),
+    );
+    return { li, status: null };
   }
 
   fillCall(row, entry) {

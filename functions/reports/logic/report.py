@@ -18,6 +18,7 @@ from switchboard.report_keys import ALERTS_SCOPE, ALL_SCOPE, NONE, SUBSCRIBERS_S
 
 from reports.dal.report_table import counters_of, sum_counters
 from reports.logic.durations import percentile
+from reports.logic.recorder import CALL_FIGURES
 
 UNIT_COSTS_PATH = Path(__file__).parent.parent / "data" / "unit_costs.json"
 MAX_DAYS = 92
@@ -287,7 +288,13 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
         "unattended_capped": capped,
         "oldest_waiting_s": ages[-1] if ages else None,
         "median_waiting_s": percentile(dict.fromkeys(ages, 1), 0.5) if ages else None,
+        # Calls to the agency number (voice IVR): answered, moved to text, a callback booked by voice
+        **{f"calls_{name}": totals.get(f"calls_{name}", 0) for name in CALL_FIGURES},
     }
+    call_rows = [
+        [key, *(per_day.get(key, {}).get(f"calls_{name}", 0) for name in CALL_FIGURES)]
+        for key in wanted.days()
+    ]
     return {
         "filter": {
             "from": first,
@@ -336,6 +343,7 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
             "csat": _table(["rating", "responses"], [[r, n] for r, n in csat["distribution"].items()]),
             "alerts": _table(["day", "sent", "delivered", "failed", "opted out", "clicks"], alert_rows),
             "subscribers": _table(["topic", "day", "joined", "left", "net"], topic_rows),
+            "calls": _table(["day", "calls answered", "deflected to text", "callbacks booked"], call_rows),
         },
     }
 
