@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal, Protocol
 
+from aws_lambda_powertools.metrics import MetricUnit
 from switchboard import i18n
-from switchboard.observability import logger, redact_address
+from switchboard.observability import logger, metrics, redact_address
 
 from voice.logic.twiml import Prompt, action_url
 from voice.models.voice import (
@@ -149,6 +150,7 @@ class Ivr:
         except Exception:
             self.store.release_turn(turn.call_sid, turn.turn)  # a retry of this post may try again
             raise
+        metrics.add_metric(name="VoiceTurnAnswered", unit=MetricUnit.Count, value=1)
         logger.info(
             "Voice turn answered",
             extra={

@@ -38,6 +38,7 @@ from typing import Any
 from twilio.request_validator import RequestValidator
 
 from infra.local.twilio_fake.calls import LocalCalls
+from infra.local.twilio_fake.ivr_calls import LocalInboundCalls
 
 log = logging.getLogger("switchboard.local")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -139,6 +140,8 @@ class LocalTwilio:
             str, str
         ] = {}  # by number: "busy", "no-answer", "failed" instead of answering
         self._calls = LocalCalls(self)
+        # Residents calling the agency number: posted to the stack's voice webhook (twilio_fake/ivr_calls.py)
+        self.inbound_calls = LocalInboundCalls(self, webhook_url.rsplit("/twilio/", 1)[0] + "/twilio/voice")
         twilio = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -254,6 +257,8 @@ class LocalTwilio:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         path = urllib.parse.urlsplit(request.path).path
+        if path == "/simulator/api/call" or path.startswith("/simulator/api/call/"):
+            return self.inbound_calls.simulator(request, path, body)
         if path.startswith("/simulator"):
             return self._simulator(request, path, body)
         if path.startswith("/__control/"):
