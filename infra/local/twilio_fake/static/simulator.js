@@ -74,4 +74,70 @@ $("compose").addEventListener("submit", async (event) => {
   }
 });
 
+// The resident's phone call: what the agency says is shown with textContent, in the language it is said in.
+let callSid = null;
+let heardCount = 0;
+const controls = () => [...document.querySelectorAll("#keypad .key"), $("speech"), $("call-say"), $("call-silent"), $("call-hangup")];
+
+function showCall(call) {
+  const list = $("call-heard");
+  for (const item of call.heard.slice(heardCount)) {
+    const li = document.createElement("li");
+    li.lang = String(item.language || "en").split("-")[0];
+    li.textContent = item.text;
+    list.append(li);
+  }
+  heardCount = call.heard.length;
+  list.scrollTop = list.scrollHeight;
+  const waiting = call.waiting && !call.ended;
+  for (const control of controls()) control.disabled = !waiting;
+  $("call-hangup").disabled = call.ended;
+  $("call-start").disabled = !call.ended;
+  $("call-status").textContent = call.ended ? "The call ended." : waiting ? "The agency is waiting for you: press a key or say something." : "";
+  if (call.ended) callSid = null;
+}
+
+async function callApi(path, payload) {
+  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+  if (!response.ok) {
+    $("call-status").textContent = response.status === 400 ? "Enter a valid phone number first." : "The call could not go on.";
+    return;
+  }
+  showCall(await response.json());
+}
+
+$("call-start").addEventListener("click", async () => {
+  if (!resident.checkValidity() || resident.value.startsWith("whatsapp:")) {
+    $("call-status").textContent = "Enter your phone number first (calls are not made over WhatsApp).";
+    resident.focus();
+    return;
+  }
+  $("call-heard").replaceChildren();
+  heardCount = 0;
+  $("call-start").disabled = true;
+  $("call-status").textContent = "Calling…";
+  const response = await fetch("/simulator/api/call", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ from: resident.value }) });
+  if (!response.ok) {
+    $("call-start").disabled = false;
+    $("call-status").textContent = "The agency's number did not answer.";
+    return;
+  }
+  const call = await response.json();
+  callSid = call.sid;
+  showCall(call);
+});
+
+for (const key of document.querySelectorAll("#keypad .key")) {
+  key.addEventListener("click", () => callSid && callApi("/simulator/api/call/press", { sid: callSid, digits: key.dataset.key }));
+}
+$("call-speech").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (!callSid) return;
+  const words = $("speech").value;
+  $("speech").value = "";
+  callApi("/simulator/api/call/press", { sid: callSid, speech: words });
+});
+$("call-silent").addEventListener("click", () => callSid && callApi("/simulator/api/call/press", { sid: callSid }));
+$("call-hangup").addEventListener("click", () => callSid && callApi("/simulator/api/call/hangup", { sid: callSid }));
+
 poll();
