@@ -191,6 +191,10 @@ def test_booking_by_voice_loses_cleanly_to_a_text_booking_of_the_same_last_place
     counts = bookings.booked("general", [text_slot.slot_at, voice_slot.slot_at])
     assert counts == {text_slot.slot_at: 1, voice_slot.slot_at: 1}
 
+    # The caller's next call opens with what is now pending for them
+    _, again = post(voice, CallSid="CA" + "e5" * 16)
+    assert "You have a callback booked for" in said(again)
+
 
 def test_pressing_0_dials_the_on_call_number_and_a_missed_dial_offers_a_callback(
     aws: Aws, voice: Any
@@ -209,3 +213,64 @@ def test_silence_twice_ends_the_call(voice: Any) -> None:
     _, again = post(voice, menu)
     _, bye = post(voice, next_query(again))
     assert root(bye).find("Hangup") is not None and "Goodbye" in said(bye)
+
+
+def test_press_3_reads_todays_alerts_for_the_callers_topics_and_zones_in_their_language(
+    aws: Aws, voice: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alerts.dal.alerts_table import AlertsTable
+    from alerts.models.alerts import Alert
+
+    aws.table.put_item(
+        Item={
+            "pk": f"ADDR#{RESIDENT}",
+            "sk": "CONSENT",
+            "topics": ["WATER"],
+            "zones": ["zip:94110"],
+            "language": "es",
+            "version": 1,
+        }
+    )
+    now = datetime.now(UTC)
+
+    def at(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def alert(
+        alert_id: str, created: datetime, topics: tuple[str, ...], zones: tuple[str, ...], **more: Any
+    ) -> None:
+        fields: dict[str, Any] = {
+            "alert_id": alert_id,
+            "title": alert_id,
+            "status": "sent",
+            "created_at": at(created),
+            "created_by": "supervisor",
+            "send_at": None,
+            "emergency": False,
+            "emergency_reason": None,
+            "topics": topics,
+            "zones": zones,
+            "texts": {"en": f"{alert_id} in English", "es": f"{alert_id} en español"},
+            "track_links": False,
+            **more,
+        }
+        AlertsTable(aws.table).put_alert(Alert(**fields), {})
+
+    alert("al" + "1" * 16, now - timedelta(minutes=5), ("WATER",), ("zip:94110",))
+    alert("al" + "2" * 16, now - timedelta(minutes=4), ("ROADS",), ("zip:94110",))  # not their topic
+    alert("al" + "3" * 16, now - timedelta(days=2), ("WATER",), ())  # not today
+    alert("al" + "4" * 16, now - timedelta(minutes=3), ("WATER",), ("zip:99999",))  # not their zone
+    alert("al" + "5" * 16, now - timedelta(minutes=2), ("WATER",), (), status="scheduled")  # not sent
+    alert("al" + "6" * 16, now - timedelta(minutes=1), ("WATER",), ())  # every zone
+
+    greeting = post(voice)[1]
+    assert {say.attrib["language"] for say in root(greeting).iter("Say")} == {"es-US"}
+    _, alerts = post(voice, next_query(greeting), Digits="3")
+    words = said(alerts)
+    assert "Avisos de hoy para su zona: 2." in words
+    assert words.index("al" + "1" * 16 + " en español") < words.index("al" + "6" * 16 + " en español")
+    for left_out in ("2", "3", "4", "5"):
+        assert "al" + left_out * 16 not in words
+    assert "English" not in words

@@ -381,3 +381,21 @@ def test_every_path_step_has_staff_words() -> None:
     )
     used = set(re.findall(r'path\.append\("([a-z_]+)"\)', source)) | {"answered"}
     assert used <= PATH_WORDS.keys()
+
+
+def test_a_text_request_is_on_the_ledger_only_and_never_lifts_a_stop() -> None:
+    from inbox.logic.consent_rules import apply_change
+    from inbox.models.consent import ConsentChange, ConsentState
+
+    stopped = ConsentState(
+        CALLER, opted_out_all=True, suspended_topics=frozenset({"WATER"}), stopped_topics=frozenset({"ROADS"})
+    )
+    request = ConsentChange(CALLER, "sms", "ALL", "text_request", NOW, "ivr", SID)
+    after = apply_change(stopped, request)
+    assert (after.opted_out_all, after.topics, after.suspended_topics, after.stopped_topics) == (
+        True,
+        frozenset(),
+        frozenset({"WATER"}),
+        frozenset({"ROADS"}),
+    )
+    assert after.version == stopped.version + 1 and after.updated_at == NOW
