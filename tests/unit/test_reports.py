@@ -278,6 +278,30 @@ def test_alert_statuses_count_once_per_recipient_and_figure(
     assert not any("+1555" in marker for marker in store.markers)
 
 
+def test_calls_answered_deflected_and_booked_by_phone_count_once_per_call_and_figure(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    voice = Dims("water", "voice", None)
+    at = "2026-11-24T15:00:00.000000Z"
+    for call in ("CA1", "CA2", "CA3"):
+        recorder.call_event(call, "answered", at, voice)
+    recorder.call_event("CA1", "answered", at, voice)  # a replayed turn
+    recorder.call_event("CA1", "deflected", at, voice)
+    recorder.call_event("CA2", "callback_booked", at, voice)
+    recorder.call_event("CA2", "callback_booked", at, voice)
+    figures = report(store, "2026-11-24", "2026-11-24")["figures"]
+    assert (figures["calls_answered"], figures["calls_deflected"], figures["calls_callback_booked"]) == (
+        3,
+        1,
+        1,
+    )
+    rows = report(store, "2026-11-23", "2026-11-24")["tables"]["calls"]["rows"]
+    assert rows == [["2026-11-23", 0, 0, 0], ["2026-11-24", 3, 1, 1]]
+    assert report(store, "2026-11-24", "2026-11-24", channel="sms")["figures"]["calls_answered"] == 0
+    with pytest.raises(ValueError, match="unknown call figure"):
+        recorder.call_event("CA4", "hung_up", at, voice)
+
+
 def test_cost_per_conversation_is_counts_times_the_bench_unit_costs(
     store: MemoryReports, recorder: ReportRecorder
 ) -> None:
