@@ -399,3 +399,19 @@ def test_a_text_request_is_on_the_ledger_only_and_never_lifts_a_stop() -> None:
         frozenset({"ROADS"}),
     )
     assert after.version == stopped.version + 1 and after.updated_at == NOW
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "", "+266696687"])
+def test_a_hidden_number_is_told_it_cannot_be_texted_or_called_back(caller: str) -> None:
+    world = World()
+    ivr = world.ivr()
+    hidden = VoiceTurn.from_params({"CallSid": SID, "From": caller, "To": AGENCY}, "")
+    menu = next_url(ivr.answer(hidden, NOW))
+    for digit in ("1", "2"):
+        query = urlsplit(menu).query
+        twiml = ivr.answer(
+            VoiceTurn.from_params({"CallSid": SID, "From": caller, "Digits": digit}, query), NOW
+        )
+        assert "hidden number" in said(twiml) and parsed(twiml).find("Gather") is not None
+        menu = next_url(twiml)
+    assert world.texts.sent == {} and world.callbacks.booked == []

@@ -41,6 +41,7 @@ PATH_WORDS = {
     "goodbye": "hung up after no choice",
     "text": "continued by text (one text sent)",
     "text_refused": "asked for a text, but the number opted out of texts",
+    "hidden_number": "asked for a text or callback from a hidden number",
     "callback_offered": "heard callback times",
     "callback_unavailable": "asked for a callback: none available",
     "callback_booked": "booked a callback",
@@ -226,6 +227,9 @@ class Ivr:
         self, turn: VoiceTurn, record: CallRecord, profile: CallerProfile, now: str
     ) -> Prompt:
         lang = record.language
+        if not turn.reachable:
+            record.path.append("hidden_number")
+            return self._menu(Prompt(lang).say(self._say("hidden_number", lang)), turn, lang)
         if profile.opted_out:
             # A STOP stands: the number calling may not be the resident's hand (caller id can be spoofed).
             record.path.append("text_refused")
@@ -241,6 +245,9 @@ class Ivr:
 
     def _offer_callback(self, turn: VoiceTurn, record: CallRecord, now: str, intro: str = "") -> Prompt:
         lang = record.language
+        if not turn.reachable:
+            record.path.append("hidden_number")
+            return self._menu(Prompt(lang).say(intro, self._say("hidden_number", lang)), turn, lang)
         record.thread_id = record.thread_id or self.texts.thread_for(turn.caller, now)
         slots = self.callbacks.free_slots(record.thread_id, lang)
         if not slots:

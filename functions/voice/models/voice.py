@@ -8,6 +8,9 @@ from typing import Literal
 from urllib.parse import parse_qs
 
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+# A number we can text or call back; a withheld caller id arrives as "anonymous", "+266696687" or nothing.
+REACHABLE = re.compile(r"^\+[1-9][0-9]{7,14}$")
+WITHHELD = frozenset({"+266696687", "+86282452253", "+8656696", "+7378742833", "+2562533"})
 
 # The IVR's steps, as the query string of every action URL names them (`?step=menu&n=2&r=1`).
 Step = Literal["start", "menu", "slot", "dialed"]
@@ -32,6 +35,11 @@ class VoiceTurn:
     digits: str = ""
     speech: str = ""
     dial_status: str = ""
+
+    @property
+    def reachable(self) -> bool:
+        """Can the caller be texted or called back at the number calling?"""
+        return bool(REACHABLE.match(self.caller)) and self.caller not in WITHHELD
 
     @classmethod
     def from_params(cls, params: dict[str, str], query: str) -> VoiceTurn:
