@@ -109,7 +109,7 @@ class InboxTexts:
         self._consent = ConsentTable(table)
 
     def thread_for(self, address: str, now: str) -> str:
-        return self._threads.thread_for_resident(parse_address(address), new_id(), now)
+        return self._threads.open_thread(parse_address(address), new_id(), now)
 
     def text(self, address: str, message_id: str, body: str, at: str) -> None:
         self._replies.send_first(address, message_id, body, at)

@@ -44,7 +44,7 @@ def test_a_known_caller_continues_by_text_and_gets_exactly_one_sms(local_stack: 
     stack = local_stack
     ana = resident()
     assert stack.send_inbound(ana, "Is the pool open on Sunday?")[0] == 200
-    stack.wait_until_idle()
+    stack.wait_until_idle(timeout_s=30)
     calls = stack.twilio.inbound_calls
 
     ringing = calls.place(ana)
@@ -54,7 +54,7 @@ def test_a_known_caller_continues_by_text_and_gets_exactly_one_sms(local_stack: 
     done = calls.press(ringing.sid, digits="1")
     assert done.ended and "We sent you a text" in heard(done)
 
-    stack.wait_until_idle()
+    stack.wait_until_idle(timeout_s=30)
     texts = eventually(lambda: [m for m in stack.twilio.messages_to(ana) if "continue by text" in m["body"]])
     assert len(texts) == 1
     thread_id = table(stack).get_item(Key={"pk": f"ADDR#{ana}", "sk": "RESIDENT"})["Item"]["thread_id"]
@@ -80,7 +80,7 @@ def test_a_caller_books_a_callback_by_voice_and_its_workflow_starts(
     pointer = table(stack).get_item(Key={"pk": f"CBTHREAD#{thread_id}", "sk": "META"}).get("Item")
     assert pointer is not None
     assert execution(stack, str(pointer["callback_id"]))["status"] == "RUNNING"
-    stack.wait_until_idle()
+    stack.wait_until_idle(timeout_s=30)
     # the confirmation text carries the words to change or cancel it
     eventually(lambda: [m for m in stack.twilio.messages_to(ben) if "CALLBACK CANCEL" in m["body"]])
 
@@ -114,3 +114,34 @@ def test_a_person_is_rung_and_when_nobody_answers_a_callback_is_offered(local_st
     finally:
         stack.twilio.call_outcomes.pop(on_call, None)
         table(stack).delete_item(Key={"pk": "TRIAGE", "sk": "ONCALL"})
+
+
+def test_booking_by_voice_races_a_text_booking_for_the_last_place_in_a_slot(
+    local_stack: LocalStack, roster: str
+) -> None:
+    """One staff member on the roster: each slot holds one callback. A caller hears the free times while a
+    resident texting CALLBACK is offered the same first one; the text books it first (through the inbound
+    pipeline), so the caller's "1" is told it was just taken and offered the next free times."""
+    stack = local_stack
+    caller, texter = resident(), resident()
+    calls = stack.twilio.inbound_calls
+    ringing = calls.place(caller)
+    offer = calls.press(ringing.sid, digits="2")
+    first_slot = next(item["text"] for item in offer.heard if item["text"].endswith("press 1."))
+
+    assert stack.send_inbound(texter, "CALLBACK")[0] == 200
+    stack.wait_until_idle(timeout_s=30)
+    eventually(
+        lambda: [m for m in stack.twilio.messages_to(texter) if "Reply with a number" in m["body"]], 15
+    )
+    assert stack.send_inbound(texter, "1")[0] == 200
+    stack.wait_until_idle(timeout_s=30)
+    eventually(lambda: [m for m in stack.twilio.messages_to(texter) if "booked" in m["body"]], 15)
+
+    before = len(ringing.heard)  # the call's transcript grows in place
+    lost = calls.press(ringing.sid, digits="1")
+    assert "that time was just taken" in heard(lost) and not lost.ended
+    reoffered = [item["text"] for item in lost.heard[before:] if item["text"].startswith("For ")]
+    assert reoffered and first_slot not in reoffered
+    won = calls.press(ringing.sid, digits="1")
+    assert won.ended and "Your callback is booked for" in heard(won)

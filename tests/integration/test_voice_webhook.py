@@ -274,3 +274,27 @@ def test_press_3_reads_todays_alerts_for_the_callers_topics_and_zones_in_their_l
     for left_out in ("2", "3", "4", "5"):
         assert "al" + left_out * 16 not in words
     assert "English" not in words
+
+
+def test_a_first_time_caller_booking_by_voice_has_a_thread_before_the_workflow_starts(
+    aws: Aws, voice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workflow may text into the thread at once (a reminder due now): the thread must exist first."""
+    from callbacks.integrations.task_responses import WorkflowStarter
+
+    seen: list[dict[str, Any] | None] = []
+    start = WorkflowStarter.start
+
+    def checked_start(self: Any, callback_id: str, execution_input: dict[str, Any]) -> str:
+        key = {"pk": f"THREAD#{execution_input['thread_id']}", "sk": "META"}
+        seen.append(aws.table.get_item(Key=key).get("Item"))
+        return str(start(self, callback_id, execution_input))
+
+    monkeypatch.setattr(WorkflowStarter, "start", checked_start)
+    stranger = "+15555550177"
+    menu = next_query(post(voice, From=stranger)[1])
+    slot = next_query(post(voice, menu, From=stranger, Digits="2")[1])
+    _, booked = post(voice, slot, From=stranger, Digits="1")
+    assert "Your callback is booked" in said(booked)
+    assert len(seen) == 1 and seen[0] is not None
+    assert seen[0]["resident"] == {"address": stranger, "channel": "sms"} and seen[0]["status"] == "open"

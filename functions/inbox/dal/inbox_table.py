@@ -65,6 +65,16 @@ class InboxTable:
         winner = self._table.get_item(Key=key, ConsistentRead=True)["Item"]
         return str(winner["thread_id"])
 
+    def open_thread(self, resident: Address, new_thread_id: str, now: str) -> str:
+        """The resident's thread id, its thread item created if it has none yet: for what is tied to a thread
+        before any message is (a callback booked by phone, whose workflow texts into the thread)."""
+        thread_id = self.thread_for_resident(resident, new_thread_id, now)
+        activity = ThreadActivity(thread_id=thread_id, resident=resident, at=now, preview="", direction="out")
+        update = self._thread_update(activity, unread="keep")
+        update.pop("TableName")
+        update_if(self._table, update.pop("Key"), ConditionExpression="attribute_not_exists(pk)", **update)
+        return thread_id
+
     # --- SID index -------------------------------------------------------------------------------------
 
     def sid_seen(self, sid: str) -> bool:

@@ -91,7 +91,8 @@ class CallbackDesk(Protocol):
 
 class ResidentTexts(Protocol):
     def thread_for(self, address: str, now: str) -> str:
-        """The caller's thread id (a first-time caller gets one)."""
+        """The caller's thread id; a first-time caller gets a thread (its item too: a callback's workflow
+        texts into it)."""
         ...
 
     def text(self, address: str, message_id: str, body: str, at: str) -> None:
