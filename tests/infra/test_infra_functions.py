@@ -205,7 +205,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         # answers to STOP, HELP, JOIN go out through the sender; a request made by text goes to the city
         "InboundConsumerFn": {"OutboundQueue", "CityForwardQueue"},
         "StatusConsumerFn": set(),
-        "AgentApiFn": {"OutboundQueue", "TriageRescoreQueue"},  # a triage rules save starts the re-score
+        # a triage rules save starts the re-score; a request staff make from a thread goes to the city
+        "AgentApiFn": {"OutboundQueue", "TriageRescoreQueue", "CityForwardQueue"},
         "SignupFn": {"OutboundQueue"},  # the sign-up's YES-to-confirm text
         "SmsSenderFn": set(),
         "StaffAdminFn": set(),

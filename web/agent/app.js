@@ -22,6 +22,7 @@ import { ReportsView } from "./reports.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
+import { ThreadRequests } from "./thread-requests.js";
 import { BulkActions } from "./bulk.js";
 import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
 import { TranslationPanel, TranslationSettingsForm } from "./translation.js";
@@ -334,6 +335,7 @@ function route() {
     const previous = app.view.threadId;
     app.view.close();
     app.resident.clear();
+    app.threadRequests.clear();
     app.list.select(null);
     workspace.dataset.view = "list";
     if (previous && PHONE_LAYOUT.matches) app.list.focusThread(previous);
@@ -477,7 +479,11 @@ async function boot() {
     },
   });
   app.resident.openThread = openThread;
-  app.workspace.onRender = (thread) => app.resident.update(thread);
+  app.threadRequests = new ThreadRequests({ api: app.api, getThreadId: () => app.view.threadId });
+  app.workspace.onRender = (thread) => {
+    app.resident.update(thread);
+    app.threadRequests.update(thread);
+  };
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
   app.staffViews.translationSettings = new TranslationSettingsForm({ api: app.api });

@@ -146,6 +146,8 @@ class AgentApiSettings(_Env):
     outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
     # Triage: where a rules save starts the background re-score of open threads (none: no re-score).
     triage_rescore_queue_url: str | None = Field(default=None, alias="TRIAGE_RESCORE_QUEUE_URL")
+    # 311: where a request staff make from a thread goes to the city (none: no Open311 client).
+    city_forward_queue_url: str | None = Field(default=None, alias="CITY_FORWARD_QUEUE_URL")
 
 
 class TriageRescoreSettings(_Env):
