@@ -33,10 +33,14 @@ class CityClient(Protocol):
 
 ClientFor = Callable[[CityLink], CityClient]
 ChangeStatus = Callable[[str, Status, str | None, str], object]
+PhotoLink = Callable[[ServiceRequestRecord], str | None]  # the first photo's signed link, if it has one
 
 
-def request_form(record: ServiceRequestRecord, link: CityLink) -> list[tuple[str, str]]:
-    """The GeoReport v2 POST requests form: location as lat/long when known, else the address."""
+def request_form(
+    record: ServiceRequestRecord, link: CityLink, media_url: str | None = None
+) -> list[tuple[str, str]]:
+    """The GeoReport v2 POST requests form: location as lat/long when known, else the address; the first
+    photo as `media_url` (a signed link that expires: the city fetches it, it never gets our bucket)."""
     form = [("api_key", link.api_key), ("service_code", record.service_code)]
     if link.jurisdiction_id:
         form.append(("jurisdiction_id", link.jurisdiction_id))
@@ -48,6 +52,8 @@ def request_form(record: ServiceRequestRecord, link: CityLink) -> list[tuple[str
         form.append(("address_id", record.address_id))
     if record.description:
         form.append(("description", record.description))
+    if media_url:
+        form.append(("media_url", media_url))
     for code, answer in record.attributes.items():
         if isinstance(answer, list):
             form += [(f"attribute[{code}][]", value) for value in answer]
@@ -57,7 +63,12 @@ def request_form(record: ServiceRequestRecord, link: CityLink) -> list[tuple[str
 
 
 def forward_request(
-    request_id: str, *, requests: RequestsTable, city: CityTable, client_for: ClientFor
+    request_id: str,
+    *,
+    requests: RequestsTable,
+    city: CityTable,
+    client_for: ClientFor,
+    photo_link: PhotoLink = lambda _record: None,
 ) -> ForwardOutcome:
     """POSTs the request to its city, once. A CityCallFailed goes to the caller (the queue retries it)."""
     record = requests.get(request_id)
@@ -69,7 +80,7 @@ def forward_request(
     link = city.link_for(record.service_code)
     if link is None:
         return "no_link"
-    city_id, token = client_for(link).post_request(request_form(record, link))
+    city_id, token = client_for(link).post_request(request_form(record, link, photo_link(record)))
     if not city.record_answer(request_id, target=link.target, city_request_id=city_id, city_token=token):
         return "already"  # a redelivered job whose first delivery got there first
     logger.info(
