@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from switchboard.observability import logger
@@ -22,6 +23,9 @@ from servicerequests.models.city import CityLink
 from servicerequests.models.requests import ServiceRequestRecord, Status
 
 POLL_BATCH = 50  # request ids per GET requests.json (a URL of ~700 characters)
+# A request the city closed is still asked about this long: cities reopen work orders ("not fixed"), and
+# the resident is told that once, as they were told of the close.
+REOPEN_WATCH = timedelta(days=30)
 ForwardOutcome = Literal["created", "token", "already", "no_link", "missing"]
 
 
@@ -94,7 +98,9 @@ def forward_request(
 class PollResult:
     tokens_resolved: int = 0
     statuses_applied: int = 0  # city answers handed to change_status (which tells only real changes)
-    closed: int = 0
+    closed: int = 0  # newly closed at the city this poll
+    reopened: int = 0  # closed before, open again at the city
+    retired: int = 0  # closed for longer than REOPEN_WATCH: no longer asked about
     failed_links: list[str] = field(default_factory=list)
 
 
@@ -104,7 +110,12 @@ def poll_city(
     """One pass over the requests still open at a city: tokens first, then statuses (batched per link)."""
     result = PollResult()
     by_target: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    watch_from = _parse(now()) - REOPEN_WATCH
     for item in city.all_forwarded():
+        if item.get("closed_at") and _parse(str(item["closed_at"])) < watch_from:
+            city.done(str(item["request_id"]))
+            result.retired += 1
+            continue
         by_target[str(item["target"])].append(item)
     for target, items in by_target.items():
         link = city.link(target)
@@ -132,6 +143,7 @@ def _poll_link(
     result: PollResult,
 ) -> None:
     ours: dict[str, str] = {}  # the city's id -> ours
+    closed_here = {str(item["request_id"]) for item in items if item.get("closed_at")}
     for item in items:
         request_id = str(item["request_id"])
         city_id = item.get("city_request_id")
@@ -153,6 +165,13 @@ def _poll_link(
             at = str(answer.get("updated_datetime") or now())
             change(ours_id, status, str(notes)[:500] if notes else None, at)
             result.statuses_applied += 1
-            if status == "closed":
-                city.done(ours_id)
+            if status == "closed" and ours_id not in closed_here:
+                city.mark_closed(ours_id, now())
                 result.closed += 1
+            elif status == "open" and ours_id in closed_here:
+                city.mark_reopened(ours_id)
+                result.reopened += 1
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
