@@ -14,6 +14,7 @@ import { AlertsPanel } from "./alerts.js";
 import { RemindersPanel } from "./reminders.js";
 import { FeedbackPanel } from "./feedback.js";
 import { RequestsPanel } from "./requests.js";
+import { ServicesPanel } from "./services.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
@@ -173,6 +174,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.alerts.route();
   app.reminders.route();
   app.requests.route();
+  app.services.route();
   app.calls.route();
   app.notices.route();
   app.feedback.route();
@@ -191,6 +193,7 @@ function leaveWorkspace(message) {
   app.alerts.hide();
   app.reminders.hide();
   app.requests.hide();
+  app.services.hide();
   app.notices.hide();
   app.feedback.hide();
   app.audience.hide();
@@ -499,6 +502,7 @@ async function boot() {
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
   app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
   app.requests = new RequestsPanel({ api: app.api });
+  app.services = new ServicesPanel({ api: app.api });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.feedback = new FeedbackPanel({ api: app.api, auth: app.auth });
   app.audience = new AudiencePanel({ api: app.api, auth: app.auth });
