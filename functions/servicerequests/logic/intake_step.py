@@ -2,8 +2,9 @@
 "2" answers the report the resident is in the middle of).
 
 It claims a message only when it starts a report (REPORT, REPORTAR) or answers one in progress; everything
-else goes on to staff untouched. A report idle for 30 minutes is over. When an earlier step claimed the
-message (STOP, CANCEL, a sign-up YES), a report in progress ends silently: the consent answer is the answer.
+else goes on to staff untouched. REPORT during a report starts it over. A report idle for 30 minutes is
+over. When an earlier step claimed the message (STOP, CANCEL, a sign-up YES), a report in progress ends
+silently: the consent answer is the answer.
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ class IntakeStep:
         words = words_of(message.body)
         first = fold(words[0]) if words else ""
         services: Sequence[Service] = ()
-        if live is None:
+        # REPORT again in the middle of a report starts over (it is never an answer: not a place, not a
+        # service); after a request was made it starts the next one, which is a request of its own.
+        if live is None or first in START_WORDS:
             if first not in START_WORDS:
                 return CONTINUE
             services = self.catalogue.services()
