@@ -15,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import put_if
 
-from servicerequests.models.city import ALL_SERVICES, CityLink
+from servicerequests.models.city import CityLink
 
 LINKS_PK = "OPEN311CITY"
 FORWARDED_PK = "SRCITY"
@@ -34,14 +34,6 @@ class CityTable:
     def links(self) -> list[CityLink]:
         page = self._table.query(KeyConditionExpression=Key("pk").eq(LINKS_PK))
         return [CityLink.model_validate(item) for item in page.get("Items", [])]
-
-    def link_for(self, service_code: str) -> CityLink | None:
-        """The service's own link, else the link for all services, else None (the request stays here)."""
-        for target in (service_code, ALL_SERVICES):
-            item = self._table.get_item(Key={"pk": LINKS_PK, "sk": f"LINK#{target}"}).get("Item")
-            if item:
-                return CityLink.model_validate(item)
-        return None
 
     def link(self, target: str) -> CityLink | None:
         item = self._table.get_item(Key={"pk": LINKS_PK, "sk": f"LINK#{target}"}).get("Item")

@@ -19,7 +19,7 @@ from switchboard.observability import logger
 from servicerequests.dal.city_table import CityTable
 from servicerequests.dal.requests_table import RequestsTable
 from servicerequests.integrations.open311_city import CityCallFailed
-from servicerequests.models.city import CityLink
+from servicerequests.models.city import ALL_SERVICES, CityLink
 from servicerequests.models.requests import ServiceRequestRecord, Status
 
 POLL_BATCH = 50  # request ids per GET requests.json (a URL of ~700 characters)
@@ -74,16 +74,21 @@ def forward_request(
     client_for: ClientFor,
     photo_link: PhotoLink = lambda _record: None,
 ) -> ForwardOutcome:
-    """POSTs the request to its city, once. A CityCallFailed goes to the caller (the queue retries it)."""
+    """POSTs the request to its city, once. A CityCallFailed goes to the caller (the queue retries it).
+
+    The links first (one Query: an agency has a few): with none, the request is not even read."""
+    links = city.links()
+    if not links:
+        return "no_link"
     record = requests.get(request_id)
     if record is None:
         logger.warning("Forward of an unknown request dropped", extra={"request_id": request_id})
         return "missing"
-    if city.forwarded(request_id) is not None:
-        return "already"
-    link = city.link_for(record.service_code)
+    link = link_for(links, record.service_code)
     if link is None:
         return "no_link"
+    if city.forwarded(request_id) is not None:
+        return "already"
     city_id, token = client_for(link).post_request(request_form(record, link, photo_link(record)))
     if not city.record_answer(request_id, target=link.target, city_request_id=city_id, city_token=token):
         return "already"  # a redelivered job whose first delivery got there first
@@ -92,6 +97,12 @@ def forward_request(
         extra={"request_id": request_id, "target": link.target, "answer": "id" if city_id else "token"},
     )
     return "created" if city_id else "token"
+
+
+def link_for(links: Sequence[CityLink], service_code: str) -> CityLink | None:
+    """The service's own link, else the link for all services, else None (the request stays here)."""
+    by_target = {link.target: link for link in links}
+    return by_target.get(service_code) or by_target.get(ALL_SERVICES)
 
 
 @dataclass

@@ -98,8 +98,9 @@ class IntakeStep:
             rest = message.body.strip().split(None, 1)[1:]  # the resident's own words, as written
             turn = start(services, i18n.supported(language or START_WORDS[first]), rest[0] if rest else "")
         else:
-            services = self.catalogue.services()
             session: Session = live["session"]
+            # Past the service question the session holds the chosen service: no catalogue read.
+            services = self.catalogue.services() if session.service_json is None else ()
             turn = advance(session, self._said(message), services, self.locate)
         return self._apply(message, turn, services, now)
 
@@ -137,7 +138,11 @@ class IntakeStep:
         request_id = None
         if turn.create and session is not None:
             request_id = self.requests.next_id()
-            service = next(s for s in services if s.service_code == session.service_code)
+            service = (
+                Service.model_validate_json(session.service_json)
+                if session.service_json
+                else next(s for s in services if s.service_code == session.service_code)
+            )
             reply = self._words("created", language, number=request_id, service=service.service_name)
             # The tombstone first: a crash after it re-creates nothing, it answers again (last_sid).
             self._save(message, None, reply, now, request_id=request_id)
