@@ -307,7 +307,8 @@ class Open311Settings(_Env):
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
     media_bucket: str = Field(default="", alias="MEDIA_BUCKET")  # photos of requests: signed, expiring links
     posts_per_minute: int = Field(default=60, ge=1, le=6000, alias="OPEN311_POSTS_PER_MINUTE")
-    # The key of the photos' signed links (GET /open311/v2/media/...): checked here, signed here and by CityForwardFn.
+    # The key of the photos' signed links (GET /open311/v2/media/...): signed and checked here, signed by
+    # CityForwardFn.
     media_link_secret_arn: Required = Field(alias="MEDIA_LINK_SECRET_ARN")
 
 
