@@ -16,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.keys import generated_key
 from infra.lambdas import AGENT_API_TIMEOUT, FunctionKit, contract_function, grant_table_read_write
 from infra.nag import acknowledge, pin_logical_id
 from infra.queues import queue_trigger
@@ -64,8 +65,19 @@ class ServiceRequestsConstruct(Construct):
             description="Public Open311 GeoReport v2 server: services, requests (POST needs an api_key)",
         )
         grant_table_read_write(table, self.open311_fn)
-        # Signed, expiring links to the re-encoded photos of requests (media_url): GetObject under
-        # requests/ only (a presigned URL carries the function's own permission), nothing else of the bucket.
+        # The photos' links (media_url) are signed with a key of their own: Open311Fn signs and checks them,
+        # CityForwardFn signs the one it sends a city.
+        self.media_link_key = generated_key(
+            self,
+            "MediaLinkKey",
+            description="HMAC key of the signed, expiring links to service requests' photos (Open311 "
+            "media_url, GET /open311/v2/media/...)",
+            why_not_rotated="Rotating the key ends every photo link already given to a city system (they "
+            "expire within 30 days anyway); an agency rotates it deliberately with put-secret-value.",
+        )
+        self._sign_media_links(self.open311_fn)
+        # The photo behind a valid link is read by the function and served: GetObject under requests/ only
+        # (the re-encoded copies filed under each request), nothing else of the bucket.
         self.open311_fn.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"], resources=[media_bucket.arn_for_objects("requests/*")]
@@ -94,6 +106,10 @@ class ServiceRequestsConstruct(Construct):
 
         self._open311_client(kit, table, city_forward_queue, outbound_queue, request_makers)
 
+    def _sign_media_links(self, function: lambda_.Function) -> None:
+        self.media_link_key.grant_read(function)
+        function.add_environment("MEDIA_LINK_SECRET_ARN", self.media_link_key.secret_arn)
+
     def _open311_client(
         self,
         kit: FunctionKit,
@@ -118,6 +134,7 @@ class ServiceRequestsConstruct(Construct):
         # The trigger grants receive, delete and ChangeMessageVisibility (the jittered retry delay).
         self.forward_fn.add_event_source(queue_trigger(city_forward_queue))
         grant_table_read_write(table, self.forward_fn)
+        self._sign_media_links(self.forward_fn)
 
         self.poll_fn = contract_function(
             self,

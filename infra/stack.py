@@ -440,7 +440,7 @@ class SwitchboardStack(Stack):
             media_bucket=self.media_bucket,
             city_forward_queue=queues["CityForward"].queue,
             outbound_queue=outbound.queue,
-            request_makers=(inbox.inbound_consumer_fn,),
+            request_makers=(inbox.inbound_consumer_fn, inbox.agent_api_fn),
         )
         self.callbacks = CallbacksConstruct(
             self,

@@ -397,8 +397,9 @@ class LocalStack:
         media: list[tuple[str, bytes]] | None = None,
         to: str | None = None,
         message_sid: str | None = None,
+        extra: dict[str, str] | None = None,
     ) -> tuple[int, str]:
-        return self.twilio.send_inbound(from_, body, media, to, message_sid)
+        return self.twilio.send_inbound(from_, body, media, to, message_sid, extra)
 
     def create_staff(self, email: str, password: str, groups: tuple[str, ...] = ("agent",)) -> None:
         cognito = boto3.client("cognito-idp", endpoint_url=self.moto_url, region_name=REGION)

@@ -125,6 +125,9 @@ def test_functions_carry_exactly_the_contract_environment_their_code_reads(cfn: 
             "FEEDBACK_SCHEDULER_ROLE_ARN",
             "FEEDBACK_SCHEDULE_DLQ_ARN",
         },
+        # The key of the signed links to requests' photos: Open311Fn signs and checks, CityForwardFn signs.
+        "Open311Fn": {"MEDIA_LINK_SECRET_ARN"},
+        "CityForwardFn": {"MEDIA_LINK_SECRET_ARN"},
     }
     seen: set[str] = set()
     for logical_id, props in contract_functions(cfn).items():
@@ -207,7 +210,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         # answers to STOP, HELP, JOIN go out through the sender; a request made by text goes to the city
         "InboundConsumerFn": {"OutboundQueue", "CityForwardQueue"},
         "StatusConsumerFn": set(),
-        "AgentApiFn": {"OutboundQueue", "TriageRescoreQueue"},  # a triage rules save starts the re-score
+        # a triage rules save starts the re-score; a request staff make from a thread goes to the city
+        "AgentApiFn": {"OutboundQueue", "TriageRescoreQueue", "CityForwardQueue"},
         "SignupFn": {"OutboundQueue"},  # the sign-up's YES-to-confirm text
         "SmsSenderFn": set(),
         "StaffAdminFn": set(),
@@ -283,6 +287,9 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
         "SignupFn",
         "FeedbackSurveyFn",
         "CityPollFn",  # tells a resident their request's new status: those texts log a hashed number
+        # the media-link key: the photos' signed links (Open311 media_url)
+        "Open311Fn",
+        "CityForwardFn",
     }
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
     # The web chat writes only its uploads/ and webchat/ prefixes (test_infra_webchat)
@@ -291,7 +298,7 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
     media_readers = {fn for fn in CONTRACT_FUNCTIONS if "s3:GetObject*" in cfn.actions_on(fn)}
     # The consumer reads checked web chat photos; the web chat its prefixes and a resident's own photos
     assert media_readers == {"AgentApiFn", "InboundConsumerFn", "WebChatFn"}
-    # Open311 signs links to requests' re-encoded photos: GetObject only
+    # Open311 serves requests' re-encoded photos behind its signed links: GetObject only
     assert {a for a in cfn.actions_on("Open311Fn") if a.startswith("s3:")} == {"s3:GetObject"}
 
 

@@ -85,6 +85,8 @@ ENVIRONMENT = {
     "WEBCHAT_TOKEN_SECRET_ARN": SECRET_NAME,
     # Likewise the key of the digests in logs and rate-limit keys: read from Secrets Manager, as in the cloud.
     "LOG_HASH_SECRET_ARN": SECRET_NAME,
+    # And the key of the signed links to requests' photos (Open311 media_url).
+    "MEDIA_LINK_SECRET_ARN": SECRET_NAME,
     "CHAT_ALLOWED_ORIGINS": "https://www.county.example,https://county.example",
     "CHAT_BUSINESS_HOURS": "",
     "CHAT_TIMEZONE": "America/New_York",

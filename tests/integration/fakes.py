@@ -15,7 +15,8 @@ from tests import photo_samples
 
 class FakeMediaSource:
     """Stands in for Twilio's media host: returns a phone's JPEG (Exif with GPS, XMP, ICC, a comment, a second
-    image, a trailer: tests.photo_samples; a PNG as laden for URLs ending 222…), or fails as told."""
+    image, a trailer: tests.photo_samples; a PNG as laden for URLs ending 222…, a HEIC for 333…), or fails as
+    told."""
 
     def __init__(self, fail_with: Exception | None = None) -> None:
         self.fail_with = fail_with
@@ -29,6 +30,8 @@ class FakeMediaSource:
             raise self.fail_with
         if url.endswith("2" * 32):  # the sample MMS's second media, declared image/png
             return MediaBlob(content=photo_samples.png_with_everything(), content_type="image/png")
+        if url.endswith("3" * 32):  # an iPhone's HEIC (Exif with GPS, XMP, ICC)
+            return MediaBlob(content=photo_samples.heic_with_everything(), content_type="image/heic")
         return MediaBlob(content=photo_samples.jpeg_with_everything(), content_type="image/jpeg")
 
 

@@ -1,8 +1,8 @@
 """The Open311 client on moto against the local city endpoint (issue 21 item 5): an admin points services at a
 city (the key never comes back); a report made by text is POSTed there through CityForwardQueue, once; a
 city that fails (400, 500, a timeout) gets the job again later and, after five deliveries, the job is in
-the dead-letter queue; a batch city's token is polled until it yields an id; the city closing the request
-is texted to the resident once, however often the city is polled."""
+the dead-letter queue; a batch city's token is polled until it yields an id; the city closing the request,
+and reopening it later, is texted to the resident once each, however often the city is polled."""
 
 from __future__ import annotations
 
@@ -141,7 +141,35 @@ def test_a_report_by_text_reaches_the_city_once_and_its_closing_is_texted_once(
     assert replies(aws)[said:] == [CLOSED_TEXT]
     record = RequestsTable(aws.table).get("1001")
     assert record is not None and record.status == "closed" and record.status_notes == "Cleaned on Tuesday"
-    assert CityTable(aws.table).forwarded("1001") is None  # closed at the city: no longer polled
+    watched = CityTable(aws.table).forwarded("1001")
+    assert watched is not None and watched["closed_at"]  # closed at the city, still asked about
+
+    # The city reopens it ("not fixed"): the resident is told once, however often the city is polled
+    city.set_status(city_id, "open", "Not fixed: more paint found")
+    assert city_poll.handler({}, context)["reopened"] == 1
+    assert city_poll.handler({}, context)["reopened"] == 0
+    assert replies(aws)[said + 1 :] == [
+        "Switchboard: Your request #1001 (Graffiti) is open again. Note: Not fixed: more paint found"
+    ]
+    watched = CityTable(aws.table).forwarded("1001")
+    assert watched is not None and "closed_at" not in watched
+    # ... and closes it again: told once more
+    city.set_status(city_id, "closed", "Cleaned again")
+    city_poll.handler({}, context)
+    city_poll.handler({}, context)
+    assert replies(aws)[said + 2 :] == [
+        "Switchboard: Your request #1001 (Graffiti) is closed. Note: Cleaned again"
+    ]
+
+    # Closed for longer than the watch: no longer asked about
+    aws.table.update_item(
+        Key={"pk": "SRCITY", "sk": "1001"},
+        UpdateExpression="SET closed_at = :long_ago",
+        ExpressionAttributeValues={":long_ago": "2026-01-01T00:00:00.000000Z"},
+    )
+    calls = len(city.calls)
+    assert city_poll.handler({}, context)["retired"] == 1
+    assert CityTable(aws.table).forwarded("1001") is None and len(city.calls) == calls
 
 
 def _request(aws: Aws, request_id: str = "1001", code: str = "POT") -> None:

@@ -192,6 +192,12 @@ ROUTES: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("DELETE", "/api/open311/city/{target}"): ("admin", None),
     ("GET", "/api/service-requests"): ("agent", None),
     ("PUT", "/api/service-requests/{request_id}/status"): ("agent", {"body": {"status": "closed"}}),
+    ("PUT", "/api/service-requests/{request_id}"): ("agent", {"body": {"attributes": {}}}),
+    ("GET", "/api/threads/{thread_id}/service-requests"): ("thread", None),
+    ("POST", "/api/threads/{thread_id}/service-requests"): (
+        "thread",
+        {"body": {"service_code": "POT", "attributes": {}}},
+    ),
     ("POST", "/api/reminders/records"): ("supervisor", {"body": {"csv": "name\n"}}),
     ("GET", "/api/reminders/records"): ("agent", None),
     ("POST", "/api/reminders/records/{record_id}/complete"): ("agent", None),

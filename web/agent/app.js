@@ -14,6 +14,7 @@ import { AlertsPanel } from "./alerts.js";
 import { RemindersPanel } from "./reminders.js";
 import { FeedbackPanel } from "./feedback.js";
 import { RequestsPanel } from "./requests.js";
+import { ServicesPanel } from "./services.js";
 import { CallbackPanel } from "./callbacks.js";
 import { CallControls } from "./calls.js";
 import { NoticesPanel } from "./notices.js";
@@ -22,6 +23,7 @@ import { ReportsView } from "./reports.js";
 import { StaffViews } from "./staff-views.js";
 import { Workspace } from "./workspace.js";
 import { ResidentPanel } from "./resident.js";
+import { ThreadRequests } from "./thread-requests.js";
 import { BulkActions } from "./bulk.js";
 import { CrisisNotices, TriagePanel, TriageRulesEditor } from "./triage.js";
 import { TranslationPanel, TranslationSettingsForm } from "./translation.js";
@@ -172,6 +174,7 @@ function enterWorkspace({ moveFocus = true } = {}) {
   app.alerts.route();
   app.reminders.route();
   app.requests.route();
+  app.services.route();
   app.calls.route();
   app.notices.route();
   app.feedback.route();
@@ -190,6 +193,7 @@ function leaveWorkspace(message) {
   app.alerts.hide();
   app.reminders.hide();
   app.requests.hide();
+  app.services.hide();
   app.notices.hide();
   app.feedback.hide();
   app.audience.hide();
@@ -334,6 +338,7 @@ function route() {
     const previous = app.view.threadId;
     app.view.close();
     app.resident.clear();
+    app.threadRequests.clear();
     app.list.select(null);
     workspace.dataset.view = "list";
     if (previous && PHONE_LAYOUT.matches) app.list.focusThread(previous);
@@ -477,7 +482,11 @@ async function boot() {
     },
   });
   app.resident.openThread = openThread;
-  app.workspace.onRender = (thread) => app.resident.update(thread);
+  app.threadRequests = new ThreadRequests({ api: app.api, getThreadId: () => app.view.threadId });
+  app.workspace.onRender = (thread) => {
+    app.resident.update(thread);
+    app.threadRequests.update(thread);
+  };
   app.staffViews = new StaffViews({ api: app.api, auth: app.auth });
   app.staffViews.triageRules = new TriageRulesEditor({ api: app.api });
   app.staffViews.translationSettings = new TranslationSettingsForm({ api: app.api });
@@ -493,6 +502,7 @@ async function boot() {
   app.alerts = new AlertsPanel({ api: app.api, auth: app.auth });
   app.reminders = new RemindersPanel({ api: app.api, auth: app.auth });
   app.requests = new RequestsPanel({ api: app.api });
+  app.services = new ServicesPanel({ api: app.api });
   app.notices = new NoticesPanel({ api: app.api, auth: app.auth });
   app.feedback = new FeedbackPanel({ api: app.api, auth: app.auth });
   app.audience = new AudiencePanel({ api: app.api, auth: app.auth });

@@ -77,6 +77,7 @@ export class Workspace {
     byId("nav-supervisor").hidden = !hasRole(claims, "supervisor");
     byId("nav-reports").hidden = !hasRole(claims, "supervisor");
     byId("nav-admin").hidden = !hasRole(claims, "admin");
+    byId("nav-services").hidden = !hasRole(claims, "admin");
     byId("export-thread").hidden = !hasRole(claims, "supervisor");
     this.heartbeatTimer = window.setInterval(() => this.heartbeat(), HEARTBEAT_MS);
     await this.loadDirectory();

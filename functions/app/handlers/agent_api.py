@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
@@ -70,6 +71,8 @@ from routing.handlers.routing_routes import router as routing_router
 from servicerequests.handlers.catalogue_routes import router as service_router
 from servicerequests.handlers.city_routes import router as city_link_router
 from servicerequests.handlers.request_routes import router as service_request_router
+from servicerequests.handlers.thread_request_routes import router as thread_request_router
+from servicerequests.logic.intake import Place
 from subscriptions.handlers.audience_routes import router as audience_router
 from subscriptions.handlers.consent_routes import router as consent_router
 from switchboard.audit import AuditLog
@@ -83,10 +86,12 @@ from translation.handlers.translation_routes import dependencies as translation_
 from translation.handlers.translation_routes import router as translation_router
 from translation.logic.transcript import TranscriptTranslations
 from triage.handlers.triage_routes import router as triage_router
+from zones.dal.zones_table import ZonesTable
 from zones.handlers.zone_routes import router as zone_router
 
 from app.feedback_wiring import feedback_surveys, survey_on_close, survey_schedule
 from app.handlers.resident_routes import router as resident_router
+from app.places import gazetteer_place
 from app.reports_wiring import report_recorder, staff_action_counter
 
 if TYPE_CHECKING:
@@ -111,6 +116,7 @@ class AgentApiDependencies:
     reports: ReportDependencies
     report_recorder: ReportRecorder
     thread_dims: ThreadDims
+    locate_place: Callable[[str], Place | None]  # the agency's gazetteer (a request staff make)
 
 
 @cache
@@ -138,6 +144,7 @@ def dependencies() -> AgentApiDependencies:
         reports=ReportDependencies(ReportTable(table)),
         report_recorder=report_recorder(table),
         thread_dims=ThreadDims(table),
+        locate_place=gazetteer_place(ZonesTable(table)),
     )
 
 
@@ -156,7 +163,7 @@ def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware
         transcript_annotations=TranscriptTranslations(translation_dependencies().store),
     )
     app.append_context(table=dependencies().table)
-    app.append_context(reports=dependencies().reports)
+    app.append_context(reports=dependencies().reports, locate_place=dependencies().locate_place)
     return next_middleware(app)
 
 
@@ -176,6 +183,7 @@ app.include_router(callback_router)
 app.include_router(zone_router)
 app.include_router(service_router)
 app.include_router(service_request_router)
+app.include_router(thread_request_router)
 app.include_router(city_link_router)
 app.include_router(reminder_router)
 app.include_router(resident_router)

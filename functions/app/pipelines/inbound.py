@@ -32,13 +32,10 @@ from servicerequests.dal.intake_table import IntakeTable
 from servicerequests.dal.requests_table import CatalogueTable, RequestsTable
 from servicerequests.integrations.forward_queue import SqsCityForwardQueue
 from servicerequests.integrations.s3_photos import S3PhotoFiler
-from servicerequests.logic.intake import Place
 from servicerequests.logic.intake_step import IntakeStep
 from subscriptions.dal.signup_table import SignupTable
 from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentKeywordsStep, RevocationFlagStep
 from subscriptions.logic.signup import signup_confirmation_step
-from switchboard.geo.addresses import normalize_address, parse_point
-from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
 from translation.steps import translation_steps
 from triage.integrations.second_opinion import ComprehendSecondOpinion
@@ -51,6 +48,7 @@ from webchat.logic.contact_step import WebChatContactStep
 from zones.dal.zones_table import ZonesTable
 
 from app.feedback_wiring import feedback_surveys, replies_only
+from app.places import gazetteer_place
 from app.reports_wiring import report_recorder
 
 
@@ -101,22 +99,6 @@ def wire_inbound(
         second_opinion=ComprehendSecondOpinion(comprehend) if comprehend is not None else None,
         forward_to_city=SqsCityForwardQueue(*city_forward) if city_forward else None,
     )
-
-
-def gazetteer_place(source: ZoneSource) -> Callable[[str], Place | None]:
-    """A typed place resolved through the agency's address points ("120 Elm Street", an intersection the
-    agency loaded, or "37.76,-122.41"); None when the gazetteer does not know it."""
-
-    def locate(text: str) -> Place | None:
-        point = parse_point(text)
-        if point is not None:
-            return Place(address=None, lat=point[0], long=point[1], resolved=True)
-        found = source.address_point(normalize_address(text))
-        if found is None:
-            return None
-        return Place(address=text.strip()[:500], lat=found.lat, long=found.lon, resolved=True)
-
-    return locate
 
 
 # The steps whose automatic answer is all a resident asked for: a conversation only they answered is

@@ -3,8 +3,9 @@
 - link: pk `OPEN311CITY`, sk `LINK#{target}` (a service code or `_all`): `endpoint`, `api_key`,
   `jurisdiction_id`, `updated_at`, `updated_by`. The table is KMS-encrypted at rest; no route returns the key.
 - forwarded: pk `SRCITY`, sk `{request_id}`: `target`, then `city_token` (a batch city's answer) and/or
-  `city_request_id`. Present from the city's first answer until the city closes the request: the poll is one
-  Query of this partition (the requests still open at the city), never a Scan of the requests.
+  `city_request_id`; `closed_at` while the city has it closed. Present from the city's first answer until
+  the request has stayed closed at the city for REOPEN_WATCH (a city may reopen it: the poll still asks): the
+  poll is one Query of this partition, never a Scan of the requests.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import put_if
 
-from servicerequests.models.city import ALL_SERVICES, CityLink
+from servicerequests.models.city import CityLink
 
 LINKS_PK = "OPEN311CITY"
 FORWARDED_PK = "SRCITY"
@@ -33,14 +34,6 @@ class CityTable:
     def links(self) -> list[CityLink]:
         page = self._table.query(KeyConditionExpression=Key("pk").eq(LINKS_PK))
         return [CityLink.model_validate(item) for item in page.get("Items", [])]
-
-    def link_for(self, service_code: str) -> CityLink | None:
-        """The service's own link, else the link for all services, else None (the request stays here)."""
-        for target in (service_code, ALL_SERVICES):
-            item = self._table.get_item(Key={"pk": LINKS_PK, "sk": f"LINK#{target}"}).get("Item")
-            if item:
-                return CityLink.model_validate(item)
-        return None
 
     def link(self, target: str) -> CityLink | None:
         item = self._table.get_item(Key={"pk": LINKS_PK, "sk": f"LINK#{target}"}).get("Item")
@@ -90,6 +83,19 @@ class CityTable:
             if "LastEvaluatedKey" not in page:
                 return items
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def mark_closed(self, request_id: str, at: str) -> None:
+        """The city closed it: still polled for a while, so a reopening there is seen."""
+        self._table.update_item(
+            Key={"pk": FORWARDED_PK, "sk": request_id},
+            UpdateExpression="SET closed_at = :at",
+            ExpressionAttributeValues={":at": at},
+        )
+
+    def mark_reopened(self, request_id: str) -> None:
+        self._table.update_item(
+            Key={"pk": FORWARDED_PK, "sk": request_id}, UpdateExpression="REMOVE closed_at"
+        )
 
     def done(self, request_id: str) -> None:
         self._table.delete_item(Key={"pk": FORWARDED_PK, "sk": request_id})

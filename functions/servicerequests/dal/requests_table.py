@@ -7,6 +7,7 @@
 - request pointer: pk `SR#{id}`, sk `REQUEST`: `month_pk`, `month_sk` (GET /requests/{id}: two GetItems).
 - sequence: pk `SRSEQ`, sk `SEQ`: `next` (ADD 1: ids are short numbers residents can read out: "#1234").
 - token: pk `SRTOKEN#{token}`, sk `TOKEN`: `service_request_id`.
+- thread link: pk `SRTHREAD#{thread_id}`, sk `{id}`: `month_pk`, `month_sk` (the requests of a conversation).
 - API key: pk `OPEN311KEYS`, sk `KEY#{key_id}`: `name`, `secret_hash` (SHA-256), `created_at`, `created_by`,
   `revoked_at`; rate window: pk `OPEN311RATE#{key_id}`, sk `{minute}`: `count`, `expires_at` (TTL).
 """
@@ -20,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from switchboard.dynamodb import put_if, update_if
+from switchboard.dynamodb import put_if, transact_write, update_if
 
 from servicerequests.models.requests import ServiceRequestRecord
 from servicerequests.models.services import Service
@@ -28,10 +29,15 @@ from servicerequests.models.services import Service
 SERVICES_PK = "SERVICES"
 SERVICE_SK_PREFIX = "SERVICE#"
 KEYS_PK = "OPEN311KEYS"
+THREAD_LINK_PREFIX = "SRTHREAD#"
 
 
 def month_pk(requested_at: str) -> str:
     return f"SRMONTH#{requested_at[:7]}"
+
+
+class RequestExists(RuntimeError):
+    """The id is taken (a sequence reset or a redelivered create): nothing was written."""
 
 
 class CatalogueTable:
@@ -104,24 +110,92 @@ class RequestsTable:
         return str(1000 + int(response["Attributes"]["next"]))
 
     def create(self, record: ServiceRequestRecord) -> None:
-        item = _record_item(record)
-        self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-        self._table.put_item(
-            Item={
-                "pk": f"SR#{record.service_request_id}",
-                "sk": "REQUEST",
-                "month_pk": item["pk"],
-                "month_sk": item["sk"],
-            }
-        )
+        """The record, its id pointer, its token and its thread link in one transaction (one request)."""
+        item, name = _record_item(record), self._table.name
+        writes: list[dict[str, Any]] = [
+            {"Put": {"TableName": name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {
+                "Put": {
+                    "TableName": name,
+                    "Item": {
+                        "pk": f"SR#{record.service_request_id}",
+                        "sk": "REQUEST",
+                        "month_pk": item["pk"],
+                        "month_sk": item["sk"],
+                    },
+                }
+            },
+        ]
         if record.token:
-            self._table.put_item(
-                Item={
-                    "pk": f"SRTOKEN#{record.token}",
-                    "sk": "TOKEN",
-                    "service_request_id": record.service_request_id,
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": name,
+                        "Item": {
+                            "pk": f"SRTOKEN#{record.token}",
+                            "sk": "TOKEN",
+                            "service_request_id": record.service_request_id,
+                        },
+                    }
                 }
             )
+        if record.thread_id:
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": name,
+                        "Item": {
+                            "pk": f"{THREAD_LINK_PREFIX}{record.thread_id}",
+                            "sk": record.service_request_id,
+                            "month_pk": item["pk"],
+                            "month_sk": item["sk"],
+                        },
+                    }
+                }
+            )
+        codes = transact_write(self._table, writes)
+        if codes is not None:
+            raise RequestExists(f"request {record.service_request_id} not created: {codes}")
+
+    def for_thread(self, thread_id: str) -> list[ServiceRequestRecord]:
+        """The requests linked to a conversation, newest first (one Query and a GetItem each)."""
+        page = self._table.query(
+            KeyConditionExpression=Key("pk").eq(f"{THREAD_LINK_PREFIX}{thread_id}"), ScanIndexForward=False
+        )
+        found = []
+        for link in page.get("Items", [])[:50]:
+            item = self._table.get_item(Key={"pk": link["month_pk"], "sk": link["month_sk"]}).get("Item")
+            if item:
+                found.append(_record(item))
+        return sorted(found, key=lambda record: record.requested_datetime, reverse=True)
+
+    def edit(self, request_id: str, changes: dict[str, Any], *, at: str) -> ServiceRequestRecord | None:
+        """Staff's edit of a request's details (`changes`: field -> new value, None removes it); the record
+        after, or None when there is no such request."""
+        key = self._key(request_id)
+        if key is None:
+            return None
+        names = {"#updated": "updated_datetime"}
+        values: dict[str, Any] = {":at": at}
+        sets, removes = ["#updated = :at"], []
+        for number, (field, value) in enumerate(sorted(changes.items())):
+            names[f"#f{number}"] = field
+            if value is None:
+                removes.append(f"#f{number}")
+            else:
+                sets.append(f"#f{number} = :v{number}")
+                values[f":v{number}"] = json.loads(json.dumps(value), parse_float=Decimal)
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        after = update_if(
+            self._table,
+            key,
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        return _record(after["Attributes"]) if after else None
 
     def _key(self, request_id: str) -> dict[str, str] | None:
         pointer = self._table.get_item(Key={"pk": f"SR#{request_id}", "sk": "REQUEST"}).get("Item")

@@ -8,6 +8,8 @@
   per-minute budget): `service_code`, a location (`lat`+`long`, `address_string` or `address_id`),
   `description`, `attribute[code]` answers checked against the definition; answers the new id and a token.
 - `GET  requests/{id}.{json,xml}` (also `request/{id}`, as the spec's Swagger spells it); `tokens/{token}`.
+- `GET  media/{id}/{n}?expires=&signature=`: a request's photo (the re-encoded copy), only through the signed,
+  expiring link that is its `media_url` (403 otherwise, 404 when the photo is not there).
 - `jurisdiction_id` is accepted and ignored (one jurisdiction per deployment).
 
 Errors are the spec's error arrays (`[{"code": 400, "description": ...}]`). Residents' phone numbers, thread
@@ -34,8 +36,11 @@ from switchboard.observability import logger
 from switchboard.settings import Open311Settings, load_settings
 
 from servicerequests.dal.requests_table import CatalogueTable, KeysTable, RequestsTable
+from servicerequests.integrations.media_link_key import media_link_key
+from servicerequests.integrations.s3_photos import PhotoReader, S3PhotoReader
 from servicerequests.logic import api_keys
 from servicerequests.logic.answers import InvalidAnswers, check_answers
+from servicerequests.logic.media_links import READ_LINK_SECONDS, MediaLinks
 from servicerequests.logic.open311 import (
     DEFAULT_LIMIT,
     Open311Error,
@@ -52,11 +57,11 @@ if TYPE_CHECKING:
 
 PREFIX = "/open311/v2/"
 MAX_BODY_BYTES = 64_000
-MEDIA_LINK_SECONDS = 3600
 _ROUTE = re.compile(
     r"^(?P<resource>discovery|services|requests|request|tokens)(?:/(?P<key>[A-Za-z0-9_.\-]{1,64}?))?"
     r"\.(?P<format>json|xml)$"
 )
+_MEDIA = re.compile(r"^media/(?P<id>[0-9]{1,12})/(?P<number>[0-9]{1,2})$")
 _ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_.\-]{1,64})\](\[\])?$")
 
 
@@ -66,7 +71,8 @@ class Open311Dependencies:
     requests: RequestsTable
     keys: KeysTable
     settings: Open311Settings
-    media_link: Callable[[str], str]
+    links: Callable[[], MediaLinks]  # the key is read on the first photo link, not for every document
+    photos: PhotoReader
     now: Callable[[], datetime]
 
 
@@ -75,22 +81,13 @@ def dependencies() -> Open311Dependencies:
     settings = load_settings(Open311Settings)
     table = boto3.resource("dynamodb").Table(settings.table_name)
     s3 = boto3.client("s3")
-
-    def media_link(key: str) -> str:
-        return str(
-            s3.generate_presigned_url(
-                "get_object",
-                Params={"Bucket": settings.media_bucket, "Key": key},
-                ExpiresIn=MEDIA_LINK_SECONDS,
-            )
-        )
-
     return Open311Dependencies(
         catalogue=CatalogueTable(table),
         requests=RequestsTable(table),
         keys=KeysTable(table),
         settings=settings,
-        media_link=media_link,
+        links=lambda: MediaLinks(media_link_key(settings.media_link_secret_arn), settings.public_api_url),
+        photos=S3PhotoReader(s3, settings.media_bucket),
         now=lambda: datetime.now(UTC),
     )
 
@@ -149,9 +146,39 @@ def _number(fields: dict[str, list[str]], name: str, low: float, high: float) ->
 
 
 def _request_view(deps: Open311Dependencies, record: ServiceRequestRecord) -> dict[str, Any]:
-    linked = record.media_keys and deps.settings.media_bucket
-    media = deps.media_link(record.media_keys[0]) if linked else None
+    now = int(deps.now().timestamp())
+    media = (
+        deps.links().link(record.service_request_id, 0, now=now, seconds=READ_LINK_SECONDS)
+        if record.media_keys
+        else None
+    )
     return open311_view(record, agency=deps.settings.agency_name, media_url=media)
+
+
+def _photo(deps: Open311Dependencies, request_id: str, number: int, query: dict[str, str]) -> dict[str, Any]:
+    """The photo behind a signed link: nothing without a valid, unexpired signature for exactly this photo."""
+    now = int(deps.now().timestamp())
+    if not deps.links().valid(request_id, number, query.get("expires"), query.get("signature"), now=now):
+        raise Open311Error(403, "the link is not signed for this photo or has expired")
+    record = deps.requests.get(request_id)
+    if record is None or number >= len(record.media_keys):
+        raise Open311Error(404, "no such photo")
+    photo = deps.photos.read(record.media_keys[number])
+    if photo is None:
+        raise Open311Error(404, "no such photo")
+    data, content_type = photo
+    return {
+        "statusCode": 200,
+        "headers": {
+            "Content-Type": content_type,
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="request-{request_id}-{number}"',
+            "Content-Security-Policy": "default-src 'none'",
+        },
+        "body": base64.b64encode(data).decode("ascii"),
+        "isBase64Encoded": True,
+    }
 
 
 def _services(deps: Open311Dependencies, fmt: str) -> dict[str, Any]:
@@ -292,6 +319,14 @@ def _discovery(deps: Open311Dependencies, fmt: str) -> dict[str, Any]:
 def route(deps: Open311Dependencies, event: dict[str, Any]) -> dict[str, Any]:
     method = str(event.get("requestContext", {}).get("http", {}).get("method", "GET")).upper()
     path = str(event.get("rawPath") or "")
+    photo = _MEDIA.match(path.removeprefix(PREFIX)) if path.startswith(PREFIX) else None
+    if photo is not None and method == "GET":
+        query = {k: v for k, v in (event.get("queryStringParameters") or {}).items() if isinstance(v, str)}
+        try:
+            return _photo(deps, photo["id"], int(photo["number"]), query)
+        except Open311Error as error:
+            logger.info("Open311 photo refused", extra={"status": error.status})
+            return _error(error, "json")
     match = _ROUTE.match(path.removeprefix(PREFIX)) if path.startswith(PREFIX) else None
     fmt = match["format"] if match else "json"
     try:

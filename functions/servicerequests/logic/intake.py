@@ -47,6 +47,9 @@ class Session:
     language: str
     choices: tuple[str, ...] = ()  # service codes in the order offered
     service_code: str | None = None
+    # The chosen service as it was offered (its JSON): the later turns ask its questions without reading
+    # the catalogue again, and an admin's edit meanwhile does not change a report half-way.
+    service_json: str | None = None
     attribute_index: int = 0
     answers: dict[str, AttributeAnswer] = field(default_factory=dict)
     place: Place | None = None
@@ -169,7 +172,8 @@ def advance(
     photos = session.photos + said.photos
     session = replace(session, photos=photos)
     by_code = {service.service_code: service for service in services}
-    service = by_code.get(session.service_code or "")
+    chosen = Service.model_validate_json(session.service_json) if session.service_json else None
+    service = chosen or by_code.get(session.service_code or "")
 
     if session.stage == "service":
         picked: Service | None = None
@@ -180,10 +184,16 @@ def advance(
             picked = matches[0] if len(matches) == 1 else None
         if picked is None:
             return _retry(session, Say("choose_again", {"choices": _choices(services, session.choices)}))
-        session = replace(session, service_code=picked.service_code, stage="location", retries=0)
+        session = replace(
+            session,
+            service_code=picked.service_code,
+            service_json=picked.model_dump_json(),
+            stage="location",
+            retries=0,
+        )
         return Turn(session, Say("location", {"service": picked.service_name}))
 
-    if service is None:  # the service was removed from the catalogue meanwhile
+    if service is None:  # a report from before snapshots whose service was removed meanwhile
         return Turn(None, Say("exited"))
 
     if session.stage == "location":

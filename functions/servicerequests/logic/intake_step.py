@@ -2,8 +2,9 @@
 "2" answers the report the resident is in the middle of).
 
 It claims a message only when it starts a report (REPORT, REPORTAR) or answers one in progress; everything
-else goes on to staff untouched. A report idle for 30 minutes is over. When an earlier step claimed the
-message (STOP, CANCEL, a sign-up YES), a report in progress ends silently: the consent answer is the answer.
+else goes on to staff untouched. REPORT during a report starts it over. A report idle for 30 minutes is
+over. When an earlier step claimed the message (STOP, CANCEL, a sign-up YES), a report in progress ends
+silently: the consent answer is the answer.
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ class IntakeStep:
         words = words_of(message.body)
         first = fold(words[0]) if words else ""
         services: Sequence[Service] = ()
-        if live is None:
+        # REPORT again in the middle of a report starts over (it is never an answer: not a place, not a
+        # service); after a request was made it starts the next one, which is a request of its own.
+        if live is None or first in START_WORDS:
             if first not in START_WORDS:
                 return CONTINUE
             services = self.catalogue.services()
@@ -95,8 +98,9 @@ class IntakeStep:
             rest = message.body.strip().split(None, 1)[1:]  # the resident's own words, as written
             turn = start(services, i18n.supported(language or START_WORDS[first]), rest[0] if rest else "")
         else:
-            services = self.catalogue.services()
             session: Session = live["session"]
+            # Past the service question the session holds the chosen service: no catalogue read.
+            services = self.catalogue.services() if session.service_json is None else ()
             turn = advance(session, self._said(message), services, self.locate)
         return self._apply(message, turn, services, now)
 
@@ -134,7 +138,11 @@ class IntakeStep:
         request_id = None
         if turn.create and session is not None:
             request_id = self.requests.next_id()
-            service = next(s for s in services if s.service_code == session.service_code)
+            service = (
+                Service.model_validate_json(session.service_json)
+                if session.service_json
+                else next(s for s in services if s.service_code == session.service_code)
+            )
             reply = self._words("created", language, number=request_id, service=service.service_name)
             # The tombstone first: a crash after it re-creates nothing, it answers again (last_sid).
             self._save(message, None, reply, now, request_id=request_id)

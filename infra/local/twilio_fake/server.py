@@ -177,8 +177,10 @@ class LocalTwilio:
         media: list[tuple[str, bytes]] | None = None,
         to: str | None = None,
         message_sid: str | None = None,
+        extra: dict[str, str] | None = None,
     ) -> tuple[int, str]:
-        """A resident texts the agency: Twilio's exact form fields, signed, posted to the stack's webhook."""
+        """A resident texts the agency: Twilio's exact form fields, signed, posted to the stack's webhook.
+        `extra`: more of Twilio's fields (a WhatsApp shared location: Latitude, Longitude, Address, Label)."""
         sid = message_sid or _sid("MM" if media else "SM")
         to = to or self.agency_number
         stored_media = [(_sid("ME"), content_type, data) for content_type, data in (media or [])]
@@ -205,6 +207,7 @@ class LocalTwilio:
             "AccountSid": self.account_sid,
             "From": from_,
             "ApiVersion": "2010-04-01",
+            **(extra or {}),
         }
         with self.lock:
             for index, (media_sid, content_type, data) in enumerate(stored_media):

@@ -50,6 +50,8 @@ AuditAction = Literal[
     "open311_city.save",
     "open311_city.delete",
     "service_request.status",
+    "service_request.create",
+    "service_request.edit",
     "subscribers.import",
     "subscribers.read",
     "subscribers.opt_out",

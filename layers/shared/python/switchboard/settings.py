@@ -146,6 +146,8 @@ class AgentApiSettings(_Env):
     outbound_queue_url: Required = Field(alias="OUTBOUND_QUEUE_URL")
     # Triage: where a rules save starts the background re-score of open threads (none: no re-score).
     triage_rescore_queue_url: str | None = Field(default=None, alias="TRIAGE_RESCORE_QUEUE_URL")
+    # 311: where a request staff make from a thread goes to the city (none: no Open311 client).
+    city_forward_queue_url: str | None = Field(default=None, alias="CITY_FORWARD_QUEUE_URL")
 
 
 class TriageRescoreSettings(_Env):
@@ -305,6 +307,9 @@ class Open311Settings(_Env):
     agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
     media_bucket: str = Field(default="", alias="MEDIA_BUCKET")  # photos of requests: signed, expiring links
     posts_per_minute: int = Field(default=60, ge=1, le=6000, alias="OPEN311_POSTS_PER_MINUTE")
+    # The key of the photos' signed links (GET /open311/v2/media/...): signed and checked here, signed by
+    # CityForwardFn.
+    media_link_secret_arn: Required = Field(alias="MEDIA_LINK_SECRET_ARN")
 
 
 class CityForwardSettings(_Env):
@@ -316,6 +321,8 @@ class CityForwardSettings(_Env):
     city_timeout_s: float = Field(default=10.0, gt=0, le=60, alias="CITY_TIMEOUT_S")
     # First retry after about this many seconds, doubling per delivery, with full jitter (at most 12 hours).
     city_retry_base_s: int = Field(default=60, ge=0, le=3600, alias="CITY_RETRY_BASE_S")
+    public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")  # where the photos' links point
+    media_link_secret_arn: Required = Field(alias="MEDIA_LINK_SECRET_ARN")  # signs the photos' links
 
 
 class CityPollSettings(_Env):
