@@ -18,7 +18,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,12 +32,14 @@ PER_THREAD = 10
 
 class CellStore:
     """The report table's write contract in memory: a marker per event, a versioned conversation state, ADD
-    on cells. `items()` are the table items the same writes leave in DynamoDB."""
+    on cells, waiting items put and deleted. `items()` are the table items the same writes leave in
+    DynamoDB."""
 
     def __init__(self) -> None:
         self.markers: set[str] = set()
         self.states: dict[str, dict[str, Any]] = {}
         self.counted: dict[tuple[str, str], dict[str, Any]] = {}
+        self.placed: dict[tuple[str, str], dict[str, Any]] = {}
 
     def conversation_state(self, thread_id: str) -> dict[str, Any] | None:
         state = self.states.get(thread_id)
@@ -51,6 +53,8 @@ class CellStore:
         *,
         state: dict[str, Any] | None = None,
         previous_version: int | None = None,
+        puts: Collection[Mapping[str, Any]] = (),
+        deletes: Collection[tuple[str, str]] = (),
     ) -> None:
         from reports.dal.report_table import DuplicateEvent, StaleState
 
@@ -68,12 +72,16 @@ class CellStore:
             item = self.counted.setdefault((pk, sk), {"pk": pk, "sk": sk})
             for name, value in counters.items():
                 item[name] = item.get(name, 0) + value
+        for put in puts:
+            self.placed[(put["pk"], put["sk"])] = dict(put)
+        for key in deletes:
+            self.placed.pop(key, None)
 
     def items(self) -> list[dict[str, Any]]:
         from reports.dal.report_table import STATE_SK, state_pk
 
         states = [{"pk": state_pk(t), "sk": STATE_SK, **s} for t, s in self.states.items()]
-        return [*self.counted.values(), *states]
+        return [*self.counted.values(), *states, *self.placed.values()]
 
 
 def _iso(moment: datetime) -> str:

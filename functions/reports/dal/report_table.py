@@ -8,12 +8,12 @@ Reads are Queries on a cell partition over a day range: a 30-day report never sc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import TransactionConflict, transact_write
-from switchboard.report_keys import report_pk
+from switchboard.report_keys import GAUGE_PREFIX, report_pk, waiting_prefix
 
 STATE_SK = "STATE"
 MARKER_TTL_S = 14 * 24 * 3600  # redeliveries come within minutes; SQS keeps a message 4 days at most
@@ -55,9 +55,12 @@ class ReportTable:
         *,
         state: dict[str, Any] | None = None,
         previous_version: int | None = None,
+        puts: Collection[Mapping[str, Any]] = (),
+        deletes: Collection[tuple[str, str]] = (),
     ) -> None:
         """Count one event once. DuplicateEvent if its marker exists, StaleState if `state` was written by
-        someone else since `previous_version` (None: it must not exist yet), TransactionConflict otherwise."""
+        someone else since `previous_version` (None: it must not exist yet), TransactionConflict otherwise.
+        `puts` and `deletes`: the waiting items the event moves (reports.logic.running)."""
         name = self._table.name
         items: list[dict[str, Any]] = [
             {
@@ -78,6 +81,8 @@ class ReportTable:
             item = {"pk": state_pk(state["thread_id"]), "sk": STATE_SK, **state}
             items.append({"Put": {"TableName": name, "Item": item, **guard}})
         items += [_add(name, pk, sk, counters) for (pk, sk), counters in counts.items() if counters]
+        items += [{"Put": {"TableName": name, "Item": dict(item)}} for item in puts]
+        items += [{"Delete": {"TableName": name, "Key": {"pk": pk, "sk": sk}}} for pk, sk in deletes]
         codes = transact_write(self._table, items)
         if codes is None:
             return
@@ -106,57 +111,33 @@ class ReportTable:
                 return items
             request["ExclusiveStartKey"] = last
 
-    def waiting_threads(
-        self, department: str | None, agent: str | None, cap: int
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """Open threads somebody waits on (the inbox's sparse waiting indexes), at most `cap`."""
-        if agent:
-            request: dict[str, Any] = {
-                "IndexName": "by_assignee",
-                "KeyConditionExpression": Key("assignee").eq(agent) & Key("status").eq("open"),
-                "FilterExpression": "attribute_exists(waiting_since)",
-            }
-        elif department:
-            request = {
-                "IndexName": "by_department_waiting",
-                "KeyConditionExpression": Key("department_id").eq(department) & Key("status").eq("open"),
-            }
-        else:
-            request = {"IndexName": "by_status_waiting", "KeyConditionExpression": Key("status").eq("open")}
-        request["ProjectionExpression"] = "thread_id, waiting_since, channel, department_id, assignee"
-        found: list[dict[str, Any]] = []
-        while len(found) < cap:
-            response = self._table.query(**request, Limit=cap - len(found))
-            found.extend(response.get("Items", []))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return found, False
-            request["ExclusiveStartKey"] = last
-        return found, True
+    def gauges(self, scope: str) -> list[dict[str, Any]]:
+        """The running counts of `scope`: its shards' totals and every agent's cell (a few dozen items)."""
+        condition = Key("pk").eq(report_pk(scope)) & Key("sk").begins_with(GAUGE_PREFIX)
+        return self._query(KeyConditionExpression=condition)
 
-    def open_count(self, department: str | None, agent: str | None, status: str, cap: int) -> int:
-        """Threads in `status` now (a COUNT Query on the inbox's view indexes)."""
-        if agent:
-            request: dict[str, Any] = {
-                "IndexName": "by_assignee",
-                "KeyConditionExpression": Key("assignee").eq(agent) & Key("status").eq(status),
-            }
-        elif department:
-            request = {
-                "IndexName": "by_department",
-                "KeyConditionExpression": Key("department_id").eq(department) & Key("status").eq(status),
-            }
-        else:
-            request = {"IndexName": "by_status", "KeyConditionExpression": Key("status").eq(status)}
-        total = 0
-        while total < cap:
-            response = self._table.query(**request, Select="COUNT")
-            total += int(response.get("Count", 0))
+    def waiting_since(
+        self, scope: str, agent: str | None, *, newer_than: str | None, oldest_first: bool, limit: int
+    ) -> list[str]:
+        """When the conversations waiting now in `scope` (one agent's, or everyone's) began waiting: those
+        that began after `newer_than` (None: all), oldest or newest first, at most `limit`."""
+        prefix = waiting_prefix(agent)
+        low = f"{prefix}{newer_than}" if newer_than else prefix
+        condition = Key("pk").eq(report_pk(scope)) & Key("sk").between(low, f"{prefix}\uffff")
+        request: dict[str, Any] = {
+            "KeyConditionExpression": condition,
+            "ProjectionExpression": "since",
+            "ScanIndexForward": oldest_first,
+        }
+        found: list[str] = []
+        while len(found) < limit:
+            response = self._table.query(**request, Limit=limit - len(found))
+            found.extend(str(item["since"]) for item in response.get("Items", []))
             last = response.get("LastEvaluatedKey")
             if not last:
                 break
             request["ExclusiveStartKey"] = last
-        return total
+        return found
 
     def departments(self) -> list[str]:
         items = self._query(

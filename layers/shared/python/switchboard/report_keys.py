@@ -39,3 +39,27 @@ def department_cell_sk(day: str, department: str) -> str:
 
 def topic_cell_sk(day: str, topic: str, shard: int) -> str:
     return f"T#{day}#{topic}#{shard}"
+
+
+# Running counts (what is true now, not per day): per scope, conversations open and waiting for staff, in a
+# shard's total cell and in each agent's; and one item per waiting conversation, keyed by when the waiting
+# began, for the ages of what waits now.
+GAUGE_PREFIX = "G#"
+WAITING_PREFIX = "W#"
+
+
+def gauge_total_sk(shard: int) -> str:
+    return f"{GAUGE_PREFIX}{shard}"
+
+
+def gauge_agent_sk(agent: str) -> str:
+    return f"{GAUGE_PREFIX}a#{agent}"
+
+
+def waiting_sk(agent: str | None, since: str, thread_id: str) -> str:
+    """`W#*#{since}#{thread}` for everyone, `W#a={agent}#{since}#{thread}` for one agent's."""
+    return f"{waiting_prefix(agent)}{since}#{thread_id}"
+
+
+def waiting_prefix(agent: str | None) -> str:
+    return f"{WAITING_PREFIX}{'*' if agent is None else 'a=' + agent}#"
