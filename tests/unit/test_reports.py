@@ -15,7 +15,7 @@ from reports.dal.report_table import sum_counters
 from reports.logic.durations import bucket, business_seconds, calendar_seconds, percentile
 from reports.logic.recorder import Dims, ReportRecorder
 from reports.logic.report import ReportFilter, build_report, table_csv, unit_costs
-from switchboard.report_keys import GAUGE_PREFIX, report_pk, waiting_prefix
+from switchboard.report_keys import agent_cell_sk, gauge_pk, report_pk, waiting_pk
 from webchat.logic.hours import parse_hours
 
 from bench.report_costs import UNIT_COSTS_PATH, render
@@ -32,24 +32,27 @@ class MemoryReports(CellStore):
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
         return self._between(scope, f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff")
 
+    def agent_days(self, scope: str, agent: str, days: list[str]) -> list[dict[str, Any]]:
+        wanted = {agent_cell_sk(day, agent) for day in days}
+        return [item for item in self._partition(report_pk(scope)) if item["sk"] in wanted]
+
     def gauges(self, scope: str) -> list[dict[str, Any]]:
-        return self._between(scope, GAUGE_PREFIX, GAUGE_PREFIX + "\uffff")
+        return self._partition(gauge_pk(scope))
 
     def waiting_since(
         self, scope: str, agent: str | None, *, newer_than: str | None, oldest_first: bool, limit: int
     ) -> list[str]:
-        prefix = waiting_prefix(agent)
-        items = self._between(scope, prefix + (newer_than or ""), prefix + "\uffff")
-        since = [str(item["since"]) for item in items]
-        return (since if oldest_first else since[::-1])[:limit]
+        since = [str(item["since"]) for item in self._partition(waiting_pk(scope, agent))]
+        if not oldest_first:
+            since = [s for s in reversed(since) if newer_than is None or s > newer_than]
+        return since[:limit]
 
     def _between(self, scope: str, low: str, high: str) -> list[dict[str, Any]]:
+        return [item for item in self._partition(report_pk(scope)) if low <= item["sk"] <= high]
+
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
         items = {**self.counted, **self.placed}
-        return [
-            dict(item)
-            for (pk, sk), item in sorted(items.items())
-            if pk == report_pk(scope) and low <= sk <= high
-        ]
+        return [dict(item) for (key, _), item in sorted(items.items()) if key == pk]
 
 
 @pytest.fixture
@@ -276,7 +279,7 @@ def test_open_close_reopen_move_the_running_counts_and_a_resident_message_reopen
     assert now_figures(store) == (1, 1)
     assert now_figures(store, department="water", channel="sms") == (1, 1)
     assert now_figures(store, department="roads") == (0, 0)
-    assert not any(item.get("open") or item.get("waiting") for item in store.gauges("d=roads"))
+    assert store.gauges("d=roads") == []
 
 
 def test_snoozing_leaves_the_conversation_open_and_waiting(

@@ -13,9 +13,10 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import TransactionConflict, transact_write
-from switchboard.report_keys import GAUGE_PREFIX, report_pk, waiting_prefix
+from switchboard.report_keys import agent_cell_sk, gauge_pk, report_pk, waiting_pk
 
 STATE_SK = "STATE"
+WAITING_PAGE = 200
 MARKER_TTL_S = 14 * 24 * 3600  # redeliveries come within minutes; SQS keeps a message 4 days at most
 
 
@@ -111,28 +112,44 @@ class ReportTable:
                 return items
             request["ExclusiveStartKey"] = last
 
+    def agent_days(self, scope: str, agent: str, days: list[str]) -> list[dict[str, Any]]:
+        """One agent's cells of `scope` on `days` (BatchGetItem, 100 keys a call: O(days), not O(agents))."""
+        items: list[dict[str, Any]] = []
+        client = self._table.meta.client  # the resource's client: plain Python values in and out
+        for start in range(0, len(days), 100):
+            keys = [
+                {"pk": report_pk(scope), "sk": agent_cell_sk(d, agent)} for d in days[start : start + 100]
+            ]
+            request: dict[str, Any] = {self._table.name: {"Keys": keys}}
+            while request:
+                response = client.batch_get_item(RequestItems=request)
+                items.extend(response.get("Responses", {}).get(self._table.name, []))
+                request = response.get("UnprocessedKeys") or {}
+        return sorted(items, key=lambda item: str(item["sk"]))
+
     def gauges(self, scope: str) -> list[dict[str, Any]]:
         """The running counts of `scope`: its shards' totals and every agent's cell (a few dozen items)."""
-        condition = Key("pk").eq(report_pk(scope)) & Key("sk").begins_with(GAUGE_PREFIX)
-        return self._query(KeyConditionExpression=condition)
+        return self._query(KeyConditionExpression=Key("pk").eq(gauge_pk(scope)))
 
     def waiting_since(
         self, scope: str, agent: str | None, *, newer_than: str | None, oldest_first: bool, limit: int
     ) -> list[str]:
-        """When the conversations waiting now in `scope` (one agent's, or everyone's) began waiting: those
-        that began after `newer_than` (None: all), oldest or newest first, at most `limit`."""
-        prefix = waiting_prefix(agent)
-        low = f"{prefix}{newer_than}" if newer_than else prefix
-        condition = Key("pk").eq(report_pk(scope)) & Key("sk").between(low, f"{prefix}\uffff")
+        """When the conversations waiting now in `scope` (one agent's, or everyone's) began waiting, oldest
+        or newest first, at most `limit`; newest first stops at the first that began by `newer_than`. The
+        partition is read in key order only (no sort-key condition), page by page."""
         request: dict[str, Any] = {
-            "KeyConditionExpression": condition,
+            "KeyConditionExpression": Key("pk").eq(waiting_pk(scope, agent)),
             "ProjectionExpression": "since",
             "ScanIndexForward": oldest_first,
         }
         found: list[str] = []
         while len(found) < limit:
-            response = self._table.query(**request, Limit=limit - len(found))
-            found.extend(str(item["since"]) for item in response.get("Items", []))
+            response = self._table.query(**request, Limit=min(limit - len(found), WAITING_PAGE))
+            for item in response.get("Items", []):
+                since = str(item["since"])
+                if newer_than is not None and not oldest_first and since <= newer_than:
+                    return found
+                found.append(since)
             last = response.get("LastEvaluatedKey")
             if not last:
                 break

@@ -39,6 +39,8 @@ DURATION_KINDS = {
 class ReportReader(Protocol):
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
 
+    def agent_days(self, scope: str, agent: str, days: list[str]) -> list[dict[str, Any]]: ...
+
     def gauges(self, scope: str) -> list[dict[str, Any]]: ...
 
     def waiting_since(
@@ -189,11 +191,12 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
     today = now.astimezone(UTC).date()
     # Backlog walks back from the open conversations now, so it reads the days after the period as well.
     through = max(wanted.last_day, today).isoformat()
-    agent_cells = reader.cells(wanted.scope, "A", first, through)
     if wanted.agent:
-        day_cells = [c for c in agent_cells if c["sk"].split("#")[2] == wanted.agent]
-        agent_cells = day_cells
+        span = (date.fromisoformat(through) - wanted.first_day).days + 1
+        days = [(wanted.first_day + timedelta(days=i)).isoformat() for i in range(span)]
+        agent_cells = day_cells = reader.agent_days(wanted.scope, wanted.agent, days)
     else:
+        agent_cells = reader.cells(wanted.scope, "A", first, through)
         day_cells = reader.cells(wanted.scope, "D", first, through)
     in_period = [c for c in day_cells if first <= _day_of(c["sk"]) <= last]
     totals = sum_counters(in_period)

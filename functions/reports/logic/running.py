@@ -22,8 +22,10 @@ from switchboard.report_keys import (
     agent_cell_sk,
     day_cell_sk,
     gauge_agent_sk,
+    gauge_pk,
     gauge_total_sk,
     report_pk,
+    waiting_pk,
     waiting_sk,
 )
 
@@ -95,13 +97,14 @@ def _count(moves: Moves, presence: Presence, sign: int, day: str, shard: int, th
     now = {"open": sign, **({"waiting": sign} if presence.waiting_since else {})}
     waiting: set[CellKey] = set()
     for scope in scopes_of(presence.department, presence.channel):
-        pk = report_pk(scope)
-        moves.add((pk, gauge_total_sk(shard)), now)
-        moves.add((pk, gauge_agent_sk(agent)), now)
+        pk, gauges = report_pk(scope), gauge_pk(scope)
+        moves.add((gauges, gauge_total_sk(shard)), now)
+        moves.add((gauges, gauge_agent_sk(agent)), now)
         moves.add((pk, day_cell_sk(day, shard)), {"open_delta": sign})
         moves.add((pk, agent_cell_sk(day, agent)), {"open_delta": sign})
         if presence.waiting_since:
-            waiting |= {(pk, waiting_sk(who, presence.waiting_since, thread_id)) for who in (None, agent)}
+            sk = waiting_sk(presence.waiting_since, thread_id)
+            waiting |= {(waiting_pk(scope, who), sk) for who in (None, agent)}
     return waiting
 
 
