@@ -233,5 +233,5 @@ def test_open_and_waiting_now_follow_the_inbox_through_the_real_handlers(
     assert daily[0][6] == 0
     # One agent's report reads that agent's day cells by key: the supervisor's reply is theirs, and so is the
     # "Thanks" that came after their reply took the conversation (the "Pothole" before it was nobody's)
-    mine = report(agent_api, context, "2026-11-23", "2026-11-23", agent=SUPERVISOR["sub"])["figures"]
+    mine = report(agent_api, context, "2026-11-23", "2026-11-23", agent=str(SUPERVISOR["sub"]))["figures"]
     assert (mine["replies"], mine["messages_in"]) == (1, 1)

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from reports.dal.report_table import sum_counters
+from reports.dal.report_table import ReportTable, sum_counters
 from reports.logic.durations import bucket, business_seconds, calendar_seconds, percentile
 from reports.logic.recorder import Dims, ReportRecorder
 from reports.logic.report import ReportFilter, build_report, table_csv, unit_costs
@@ -440,3 +440,41 @@ def test_sum_counters_ignores_keys() -> None:
     assert sum_counters([{"pk": "a", "sk": "b", "opened": 1}, {"pk": "c", "sk": "d", "opened": 2}]) == {
         "opened": 3
     }
+
+
+class PagedPartition:
+    """One partition of `since` items answering Query pages in key order (what waiting_since reads)."""
+
+    def __init__(self, since: list[str]) -> None:
+        self.items = sorted(
+            ({"sk": f"{s}#t{n}", "since": s} for n, s in enumerate(since)), key=lambda i: i["sk"]
+        )
+        self.pages = 0
+
+    def query(self, **request: Any) -> dict[str, Any]:
+        self.pages += 1
+        ordered = self.items if request["ScanIndexForward"] else self.items[::-1]
+        start = request.get("ExclusiveStartKey")
+        if start is not None:
+            ordered = ordered[[i["sk"] for i in ordered].index(start["sk"]) + 1 :]
+        page = ordered[: request["Limit"]]
+        more = len(ordered) > len(page)
+        return {
+            "Items": [{"since": i["since"]} for i in page],
+            **({"LastEvaluatedKey": page[-1]} if more else {}),
+        }
+
+
+def test_waiting_since_reads_newest_first_page_by_page_and_stops_at_the_first_older_one() -> None:
+    # 450 waits over the last day, 1,000 older: the last day's are read in 3 pages, the older ones never
+    recent = [f"2026-11-30T{h:02d}:{m:02d}:00.000000Z" for h in range(24) for m in range(0, 60, 2)][:450]
+    older = [f"2026-11-2{d}T{h:02d}:00:00.000000Z" for d in range(1, 9) for h in range(24)] * 6
+    table = PagedPartition(recent + older[:1000])
+    reader = ReportTable(table)
+    found = reader.waiting_since(
+        "*", None, newer_than="2026-11-29T12:00:00.000000Z", oldest_first=False, limit=2000
+    )
+    assert sorted(found) == sorted(recent)
+    assert table.pages == 3  # 200 + 200 + the page holding the first older one
+    assert reader.waiting_since("*", None, newer_than=None, oldest_first=True, limit=1) == [min(older)]
+    assert len(reader.waiting_since("*", None, newer_than=None, oldest_first=True, limit=300)) == 300
