@@ -6,8 +6,9 @@ each report made counted by the botocore hooks (bench/requests_count.py): there 
 The events are fed to the recorder in this process against an in-memory store with the table's semantics, and
 the cells it produced are written into the local stack's table in one go (bench.harness.write_items), for the
 reason bench/inbox_scale.py gives: 100,000 texts through the signed webhook would take hours and measure
-ingestion. Run after inbox_scale inside `make bench` (its 10,000 threads fill the view indexes the report's
-"waiting now" and backlog read); on its own (`python -m bench.report_scale`) it loads those threads first.
+ingestion. Run after inbox_scale inside `make bench` (its 10,000 threads make the table the size a crisis
+leaves; the report reads none of them: open and waiting now are the recorder's running counts); on its own
+(`python -m bench.report_scale`) it loads those threads first.
 
 BENCH_QUICK=1: 1,000 conversations, 10,000 messages. BENCH_REPORT_THREADS overrides.
 """
