@@ -176,7 +176,7 @@ def _local_stack_figures(stack: Stack | None) -> dict[str, Any]:
             ),
             # Its own 10,000 waiting threads (ids apart from inbox_scale's, which have no urgency).
             "triage_view": _section('"Most urgent first" at crisis scale', lambda: triage_view.run_on(local)),
-            # After inbox_scale: its 10,000 threads fill the view indexes the reports read.
+            # After inbox_scale: its 10,000 threads are in the table the reports read from.
             "report_scale": _section("a 30-day report at crisis scale", lambda: report_scale.run_on(local)),
         }
     finally:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
+from inbox.models.conversations import Message
 from pydantic import BaseModel
 from reports.dal.report_table import ReportTable
 from reports.logic.recorder import Dims, ReportRecorder
@@ -83,10 +84,8 @@ def _count(
     if action == "messages":
         message = body.get("message") or {}
         author = str(message.get("author") or getattr(context.get("agent"), "sub", ""))
-        dims = Dims.of_thread(thread(thread_id), agent=author)
-        recorder.staff_replied(
-            thread_id, str(message.get("message_id")), str(message.get("created_at") or at), dims
-        )
+        reply_at = str(message.get("created_at") or at)
+        _count_reply(recorder, thread, thread_id, str(message.get("message_id")), author, reply_at)
     elif action == "close":
         closed = thread(thread_id)  # the close's own time, as the workspace stored it
         recorder.conversation_closed(
@@ -97,3 +96,27 @@ def _count(
     elif body.get("assignee"):  # assign or transfer to someone
         dims = Dims.of_thread(thread(thread_id))
         recorder.assigned(thread_id, f"{action}#{thread_id}#{at}", at, dims)
+
+
+def _count_reply(
+    recorder: ReportRecorder, thread: ThreadDims, thread_id: str, message_id: str, author: str, at: str
+) -> None:
+    recorder.staff_replied(thread_id, message_id, at, Dims.of_thread(thread(thread_id), agent=author))
+
+
+def group_reply_counter(
+    recorder: Callable[[], ReportRecorder], thread: Callable[[], ThreadDims]
+) -> Callable[[Message], None]:
+    """Counts each reply an alert-reply group answer wrote into a resident's thread, as a staff reply (the
+    answer goes out by its own route, not the thread's). A failure to count is logged with a metric; the
+    reply stands."""
+
+    def count(message: Message) -> None:
+        try:
+            thread_id, author, at = message.thread_id, message.author, message.created_at
+            _count_reply(recorder(), thread(), thread_id, message.message_id, author, at)
+        except Exception:  # noqa: BLE001 - the reply is sent; the miss is visible in logs and metrics
+            logger.exception("Report count failed", extra={"thread_id": message.thread_id, "action": "group"})
+            metrics.add_metric(name="ReportCountFailed", unit=MetricUnit.Count, value=1)
+
+    return count

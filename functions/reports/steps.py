@@ -13,12 +13,19 @@ from inbox.pipeline import CONTINUE, InboundMessage, StepContract, StepResult
 from switchboard.clock import utc_now_iso
 from switchboard.table_keys import THREAD_META_SK, thread_pk
 
-from reports.logic.recorder import Dims, ReportRecorder
+from reports.logic.recorder import Dims, Handling, ReportRecorder
 
 REPORTS_INBOUND = StepContract(
     name="reports",
     order=780,  # after routing (700): the thread's department and assignee are known
-    reads=("thread.department", "thread.assignee", "thread.channel", "routing"),
+    reads=(
+        "thread.department",
+        "thread.assignee",
+        "thread.channel",
+        "routing",
+        "store",
+        "automatic_handling",
+    ),
     writes=("report cells", "report conversation state"),
     skip_when_claimed=False,
 )
@@ -55,12 +62,27 @@ class ReportsInboundStep:
         dims = Dims.of_thread(self._thread(message.thread_id))
         if dims.channel != message.channel:
             dims = Dims(dims.department, message.channel, dims.agent)
-        self._recorder.message_received(message.thread_id, message.sid, message.received_at, dims)
+        self._recorder.message_received(
+            message.thread_id, message.sid, message.received_at, dims, handling_of(message)
+        )
         routed_to = message.facts.get("routing")
         if isinstance(routed_to, str) and routed_to:
             agent = Dims(dims.department, dims.channel, routed_to)
             self._recorder.assigned(message.thread_id, f"route#{message.sid}", message.received_at, agent)
         return CONTINUE
+
+
+def handling_of(message: InboundMessage) -> Handling:
+    """How the earlier steps left the message: an answer to an automatic prompt (the store step held it), a
+    text automation answered, a conversation automation handles, or one for staff."""
+    if getattr(message.facts.get("store"), "held", False):
+        return "held"
+    settled = message.facts.get("automatic_handling")
+    if settled == "automatic":
+        return "automatic"
+    if settled == "answered":
+        return "answered"
+    return "staff"
 
 
 class ReportsAlertStatusStep:

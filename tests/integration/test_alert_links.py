@@ -4,12 +4,14 @@ and redirects only to the URL stored for the token."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.integration.alerts_support import InMemoryTwilio, alerts_call
 from tests.integration.conftest import Aws, LambdaContext
 from tests.integration.test_agent_api import api_event
 from tests.integration.test_alert_fanout import carrier, create, plan_and_collect, send, town  # noqa: F401 - fixtures
+from tests.integration.test_reports import report
 
 
 def follow(link_redirect: Any, token: str) -> dict[str, Any]:
@@ -28,6 +30,8 @@ def test_links_are_tracked_per_alert_and_redirect_only_to_their_url(
     alert_sender: Any,
     carrier: InMemoryTwilio,  # noqa: F811 - the fixture imported above
     link_redirect: Any,
+    agent_api: Any,
+    context: LambdaContext,
 ) -> None:
     alert_id = create(
         alerts_api,
@@ -53,6 +57,12 @@ def test_links_are_tracked_per_alert_and_redirect_only_to_their_url(
 
     status, alert = alerts_call(alerts_api, "GET", f"/api/alerts/{alert_id}")
     assert alert["alert"]["figures"]["clicks"] == 3
+    # ... and the reports count them as they arrive: clicks per day beside the delivery figures
+    today = datetime.now(UTC).date().isoformat()
+    rows = report(agent_api, context, today, today)["tables"]["alerts"]["rows"]
+    assert [row[0] for row in rows] == [today] and rows[0][
+        5
+    ] == 3  # day, sent, delivered, failed, opted out, clicks
     assert alert["alert"]["texts"]["en"].startswith("Map of the outage: https://city.gov/")  # as written
 
 

@@ -5,6 +5,7 @@ and a retried answer texts nobody twice."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from switchboard.table_keys import thread_pk
 from tests.integration.conftest import Aws, LambdaContext
 from tests.integration.test_agent_api import api_event, call
 from tests.integration.test_consent import inbound_event
+from tests.integration.test_reports import report
 
 ALERT_AT = "2026-11-25T08:00:00.000000Z"
 AGENT = {"sub": "aaaaaaaa-0000-4000-8000-00000000000a", "email": "a@example.gov", "cognito:groups": "[agent]"}
@@ -213,3 +215,22 @@ def test_an_agent_of_another_department_neither_sees_nor_answers_the_group(
     result = api(agent_api, context, "POST", "/api/alert-replies/alert1/answer", answer, ROADS_AGENT)[1]
     assert (result["answered"], result["outside_your_departments"]) == (0, 2)
     assert outbound_bodies(aws) == []
+
+
+def test_a_group_answer_counts_in_the_reports_as_a_staff_reply_in_each_thread(
+    aws: Aws, agent_api: Any, context: LambdaContext, group: dict[str, str]
+) -> None:
+    today = datetime.now(UTC).date().isoformat()  # the answer's replies are written now
+
+    def figures() -> dict[str, Any]:
+        return dict(report(agent_api, context, today, today, department="water")["figures"])
+
+    before = figures()
+    # Ana and Cy (the group), and Ben (water, writing days later) wait; the report's "now" is any day's
+    assert (before["replies"], before["unattended_now"], before["open_now"]) == (0, 3, 3)
+    answer = {"answer_id": "answer-0004", "body": "Elm St water is back by 6 pm today."}
+    assert api(agent_api, context, "POST", "/api/alert-replies/alert1/answer", answer)[1]["answered"] == 2
+    after = figures()
+    assert (after["replies"], after["unattended_now"], after["open_now"]) == (2, 1, 3)
+    agents = report(agent_api, context, today, today)["tables"]["agents"]["rows"]
+    assert [row[:3] for row in agents if row[0] == AGENT["sub"]] == [[AGENT["sub"], 0, 2]]

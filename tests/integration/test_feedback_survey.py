@@ -16,6 +16,7 @@ import pytest
 from app.feedback_wiring import feedback_surveys, survey_on_close
 from app.pipelines import inbound as inbound_registrations
 from app.pipelines.inbound import inbound_pipeline, wire_inbound
+from app.reports_wiring import report_recorder
 from feedback.dal.feedback_table import FeedbackTable
 from feedback.integrations.survey_delivery import ScheduledSurveys
 from feedback.logic import rating_lists
@@ -27,6 +28,8 @@ from inbox.logic.workspace import WorkspaceDependencies
 from inbox.models.conversations import Agent
 from inbox.models.queue_messages import IncomingMessage
 from inbox.pipeline import InboundMessage, InboundPipeline
+from reports.dal.report_table import ReportTable, sum_counters
+from reports.logic.recorder import Dims
 from switchboard import i18n
 from switchboard.audit import AuditLog
 from switchboard.quiet_hours import QuietHours
@@ -334,6 +337,25 @@ def test_a_digit_within_72_hours_is_a_rating_that_does_not_reopen_the_thread(wor
     # The resident is thanked in their language; nobody is asked to follow up
     assert world.automatic_texts(thread_id)[-1]["body"] == i18n.say("feedback.thanks", "en", agency="County")
     assert rating_lists.follow_up_list(FeedbackTable(world.aws.table)).follow_ups == []
+
+
+def test_a_rating_to_a_closed_conversation_is_not_a_reopening_in_the_reports(world: World) -> None:
+    # Given a conversation the reports saw open, then closed (the agent API's counting, called directly here)
+    thread_id = conversation(world)
+    world.close(thread_id)
+    recorder = report_recorder(world.aws.table)
+    closed_at = str(world.thread(thread_id)["closed_at"])
+    recorder.conversation_closed(thread_id, closed_at, Dims.of_thread(world.thread(thread_id)))
+    reports = ReportTable(world.aws.table)
+    # When the resident answers the survey with a digit
+    world.write("5", at=MONDAY_10AM + timedelta(hours=1))
+    # Then it is a message in, but the conversation stays closed for the reports: no reopening, nobody waits
+    state = reports.conversation_state(thread_id)
+    assert state is not None and state["phase"] == "closed" and "live" not in state
+    day = (MONDAY_10AM + timedelta(hours=1)).date().isoformat()
+    totals = sum_counters(reports.cells("*", "D", day, day))
+    assert (totals.get("reopened", 0), totals["messages_in"]) == (0, 2)  # the first message, the rating
+    assert sum_counters(reports.gauges("*")).get("open", 0) == 0
 
 
 def test_a_redelivered_rating_is_recorded_once(world: World) -> None:

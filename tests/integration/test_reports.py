@@ -195,3 +195,43 @@ def test_reports_are_for_supervisors_and_download_as_csv(
     assert call(agent_api, context, api_event("GET", "/api/reports/csv/nope", query, claims=SUPERVISOR))[
         0
     ] in (400, 404, 422)
+
+
+def test_open_and_waiting_now_follow_the_inbox_through_the_real_handlers(
+    aws: Aws, inbound_consumer: Any, agent_api: Any, context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch, agent_api)
+
+    def now() -> tuple[int, int]:
+        figures = report(agent_api, context, "2026-11-23", "2026-11-23")["figures"]
+        inbox = aws.table.get_item(Key={"pk": f"THREAD#{thread_id}", "sk": "META"})["Item"]
+        # the inbox's own view of the same conversation agrees
+        waits = inbox.get("status") == "open" and "waiting_since" in inbox
+        inbox_now = (int(inbox["status"] == "open"), int(waits))
+        assert (figures["open_now"], figures["unattended_now"]) == inbox_now
+        return figures["open_now"], figures["unattended_now"]
+
+    first = inbound_event("Pothole", "SM" + "6" * 32, "2026-11-23T14:00:00.000000Z")
+    inbound_consumer.handler(first, context)
+    thread_id = resident_thread(aws)
+    assert now() == (1, 1)
+    path = f"/api/threads/{thread_id}"
+    reply = api_event("POST", f"{path}/messages", body={"body": "On it"}, claims=SUPERVISOR)
+    assert call(agent_api, context, reply)[0] == 202
+    assert now() == (1, 0)
+    inbound_consumer.handler(inbound_event("Thanks", "SM" + "7" * 32, "2026-11-23T14:10:00.000000Z"), context)
+    # a redelivery of the same message changes nothing
+    inbound_consumer.handler(inbound_event("Thanks", "SM" + "7" * 32, "2026-11-23T14:10:00.000000Z"), context)
+    assert now() == (1, 1)
+    clock.at = "2026-11-23T14:20:00.000000Z"
+    assert call(agent_api, context, api_event("POST", f"{path}/close", body={}, claims=SUPERVISOR))[0] == 200
+    assert now() == (0, 0)
+    assert call(agent_api, context, api_event("POST", f"{path}/reopen", body={}, claims=SUPERVISOR))[0] == 200
+    assert now() == (1, 1)  # reopened by staff: the resident's "Thanks" is still unanswered
+    daily = report(agent_api, context, "2026-11-23", "2026-11-23")["tables"]["daily"]["rows"]
+    # The backlog at the day's end: closed then (the reopening is today, by the middleware's real clock)
+    assert daily[0][6] == 0
+    # One agent's report reads that agent's day cells by key: the supervisor's reply is theirs, and so is the
+    # "Thanks" that came after their reply took the conversation (the "Pothole" before it was nobody's)
+    mine = report(agent_api, context, "2026-11-23", "2026-11-23", agent=str(SUPERVISOR["sub"]))["figures"]
+    assert (mine["replies"], mine["messages_in"]) == (1, 1)

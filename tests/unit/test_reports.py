@@ -11,11 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from reports.dal.report_table import sum_counters
+from reports.dal.report_table import ReportTable, sum_counters
 from reports.logic.durations import bucket, business_seconds, calendar_seconds, percentile
 from reports.logic.recorder import Dims, ReportRecorder
 from reports.logic.report import ReportFilter, build_report, table_csv, unit_costs
-from switchboard.report_keys import report_pk
+from switchboard.report_keys import agent_cell_sk, gauge_pk, report_pk, waiting_pk
 from webchat.logic.hours import parse_hours
 
 from bench.report_costs import UNIT_COSTS_PATH, render
@@ -29,26 +29,30 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a frozen clock for the report
 class MemoryReports(CellStore):
     """The report table's write contract in memory (the bench's store), and its read contract."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.waiting: list[dict[str, Any]] = []
-        self.open: dict[str, int] = {}
-
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        low, high = f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff"
-        return [
-            dict(item)
-            for (pk, sk), item in sorted(self.counted.items())
-            if pk == report_pk(scope) and low <= sk <= high
-        ]
+        return self._between(scope, f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff")
 
-    def waiting_threads(
-        self, department: str | None, agent: str | None, cap: int
-    ) -> tuple[list[dict[str, Any]], bool]:
-        return self.waiting[:cap], len(self.waiting) > cap
+    def agent_days(self, scope: str, agent: str, days: list[str]) -> list[dict[str, Any]]:
+        wanted = {agent_cell_sk(day, agent) for day in days}
+        return [item for item in self._partition(report_pk(scope)) if item["sk"] in wanted]
 
-    def open_count(self, department: str | None, agent: str | None, status: str, cap: int) -> int:
-        return self.open.get(status, 0)
+    def gauges(self, scope: str) -> list[dict[str, Any]]:
+        return self._partition(gauge_pk(scope))
+
+    def waiting_since(
+        self, scope: str, agent: str | None, *, newer_than: str | None, oldest_first: bool, limit: int
+    ) -> list[str]:
+        since = [str(item["since"]) for item in self._partition(waiting_pk(scope, agent))]
+        if not oldest_first:
+            since = [s for s in reversed(since) if newer_than is None or s > newer_than]
+        return since[:limit]
+
+    def _between(self, scope: str, low: str, high: str) -> list[dict[str, Any]]:
+        return [item for item in self._partition(report_pk(scope)) if low <= item["sk"] <= high]
+
+    def _partition(self, pk: str) -> list[dict[str, Any]]:
+        items = {**self.counted, **self.placed}
+        return [dict(item) for (key, _), item in sorted(items.items()) if key == pk]
 
 
 @pytest.fixture
@@ -212,20 +216,23 @@ def test_backlog_walks_back_from_the_conversations_open_now(
     recorder.message_received("t1", "SM1", "2026-11-28T14:00:00.000000Z", WATER_SMS)
     recorder.message_received("t2", "SM2", "2026-11-29T14:00:00.000000Z", WATER_SMS)
     recorder.conversation_closed("t1", "2026-11-30T10:00:00.000000Z", WATER_SMS)
-    store.open["open"] = 1  # t2, as the view index counts it now
-    daily = {row[0]: row[6] for row in report(store, "2026-11-28", "2026-11-30")["tables"]["daily"]["rows"]}
+    result = report(store, "2026-11-28", "2026-11-30")
+    assert result["figures"]["open_now"] == 1  # t2, from the running count
+    daily = {row[0]: row[6] for row in result["tables"]["daily"]["rows"]}
     assert daily == {"2026-11-28": 1, "2026-11-29": 2, "2026-11-30": 1}
 
 
-def test_unattended_now_and_their_age(store: MemoryReports) -> None:
-    store.waiting = [
-        {"thread_id": "a", "waiting_since": "2026-11-30T11:30:00.000000Z", "channel": "sms"},
-        {"thread_id": "b", "waiting_since": "2026-11-30T06:00:00.000000Z", "channel": "sms"},
-        {"thread_id": "c", "waiting_since": "2026-11-28T12:00:00.000000Z", "channel": "whatsapp"},
-    ]
+def test_unattended_now_and_their_age(store: MemoryReports, recorder: ReportRecorder) -> None:
+    recorder.message_received("a", "SMa", "2026-11-30T11:30:00.000000Z", WATER_SMS)
+    recorder.message_received("b", "SMb", "2026-11-30T06:00:00.000000Z", WATER_SMS)
+    recorder.message_received("c", "SMc", "2026-11-28T12:00:00.000000Z", Dims("roads", "whatsapp", None))
+    recorder.message_received("d", "SMd", "2026-11-27T12:00:00.000000Z", WATER_SMS)
+    recorder.staff_replied("d", "out-d", "2026-11-27T12:05:00.000000Z", WATER_SMS)  # answered: not waiting
     result = report(store, "2026-11-30", "2026-11-30")
     assert result["figures"]["unattended_now"] == 3
+    assert result["figures"]["open_now"] == 4
     assert result["figures"]["oldest_waiting_s"] == 2 * 86_400
+    assert result["figures"]["median_waiting_s"] == 6 * 3600  # b: nearest rank 2 of 3
     assert result["tables"]["unattended"]["rows"] == [
         ["under 1 h", 1],
         ["1-4 h", 0],
@@ -233,6 +240,119 @@ def test_unattended_now_and_their_age(store: MemoryReports) -> None:
         ["over 24 h", 1],
     ]
     assert report(store, "2026-11-30", "2026-11-30", channel="sms")["figures"]["unattended_now"] == 2
+    by_agent = report(store, "2026-11-30", "2026-11-30", agent="agent-1")["figures"]
+    assert (by_agent["open_now"], by_agent["unattended_now"], by_agent["oldest_waiting_s"]) == (
+        3,
+        2,
+        6 * 3600,
+    )
+
+
+# --- running counts: open and waiting now ----------------------------------------------------------------
+
+
+def now_figures(store: MemoryReports, **filters: str) -> tuple[int, int]:
+    figures = report(store, "2026-11-30", "2026-11-30", **filters)["figures"]
+    return figures["open_now"], figures["unattended_now"]
+
+
+def test_open_close_reopen_move_the_running_counts_and_a_resident_message_reopens(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    # Given a resident's first message: open and waiting
+    recorder.message_received("t1", "SM1", "2026-11-30T09:00:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (1, 1)
+    # When staff answer: open, nobody waits; a second resident message waits again
+    recorder.staff_replied("t1", "out1", "2026-11-30T09:05:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (1, 0)
+    recorder.message_received("t1", "SM2", "2026-11-30T09:10:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (1, 1)
+    # Closed: counted nowhere; staff reopening: open again, still waiting on the unanswered message
+    recorder.conversation_closed("t1", "2026-11-30T09:20:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (0, 0)
+    recorder.conversation_reopened("t1", "2026-11-30T09:30:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (1, 1)
+    recorder.staff_replied("t1", "out2", "2026-11-30T09:35:00.000000Z", WATER_SMS)
+    recorder.conversation_closed("t1", "2026-11-30T09:40:00.000000Z", WATER_SMS)
+    # A resident writing to the closed conversation reopens it and waits
+    recorder.message_received("t1", "SM3", "2026-11-30T10:00:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (1, 1)
+    assert now_figures(store, department="water", channel="sms") == (1, 1)
+    assert now_figures(store, department="roads") == (0, 0)
+    assert store.gauges("d=roads") == []
+
+
+def test_snoozing_leaves_the_conversation_open_and_waiting(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    # Snoozing writes no report event (the inbox keeps the status open): the conversation stays in the
+    # backlog and its resident still waits; their next message (which wakes it) changes nothing here either.
+    recorder.message_received("t1", "SM1", "2026-11-30T09:00:00.000000Z", WATER_SMS)
+    before = now_figures(store)
+    recorder.message_received("t1", "SM2", "2026-11-30T11:00:00.000000Z", WATER_SMS)
+    assert now_figures(store) == before == (1, 1)
+    assert report(store, "2026-11-30", "2026-11-30")["figures"]["oldest_waiting_s"] == 3 * 3600
+
+
+def test_redelivered_events_move_the_running_counts_once(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    for _ in range(2):
+        recorder.message_received("t1", "SM1", "2026-11-30T09:00:00.000000Z", WATER_SMS)
+        recorder.message_received("t2", "SM2", "2026-11-30T09:00:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (2, 2)
+    for _ in range(2):
+        recorder.staff_replied("t1", "out1", "2026-11-30T09:05:00.000000Z", WATER_SMS)
+        recorder.conversation_closed("t2", "2026-11-30T09:06:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (1, 0)
+    for _ in range(2):
+        recorder.conversation_reopened("t2", "2026-11-30T09:07:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (2, 1)
+    daily = report(store, "2026-11-30", "2026-11-30")["tables"]["daily"]["rows"]
+    assert daily[0][6] == 2  # backlog at day end
+
+
+def test_a_transfer_moves_the_conversation_to_the_new_agent_and_department(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    recorder.message_received("t1", "SM1", "2026-11-30T09:00:00.000000Z", WATER_SMS)
+    assert now_figures(store, agent="agent-1") == (1, 1)
+    recorder.assigned("t1", "transfer#1", "2026-11-30T09:02:00.000000Z", Dims("roads", "sms", "agent-2"))
+    assert now_figures(store, agent="agent-1") == (0, 0)
+    assert now_figures(store, agent="agent-2") == (1, 1)
+    assert now_figures(store, department="water") == (0, 0)
+    assert now_figures(store, department="roads") == (1, 1)
+    assert now_figures(store) == (1, 1)
+    # A reply by someone else is theirs, but the conversation stays with its holder
+    recorder.staff_replied("t1", "out1", "2026-11-30T09:05:00.000000Z", Dims("roads", "sms", "agent-3"))
+    assert now_figures(store, agent="agent-2") == (1, 0)
+    assert now_figures(store, agent="agent-3") == (0, 0)
+    # The backlog per department moved on the day of the transfer; everyone's backlog did not change
+    water = report(store, "2026-11-30", "2026-11-30", department="water")["tables"]["daily"]["rows"]
+    everyone = report(store, "2026-11-30", "2026-11-30")["tables"]["daily"]["rows"]
+    assert (water[0][6], everyone[0][6]) == (0, 1)
+
+
+def test_automation_and_survey_answers_leave_nobody_waiting(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    # A conversation a keyword flow handles on its own is not open for staff
+    recorder.message_received("k", "SMk", "2026-11-30T09:00:00.000000Z", WATER_SMS, "automatic")
+    assert now_figures(store) == (0, 0)
+    # ... until the resident writes something for staff
+    recorder.message_received("k", "SMk2", "2026-11-30T09:01:00.000000Z", WATER_SMS)
+    assert now_figures(store) == (1, 1)
+    # A text a flow answered in an open conversation nobody waited on makes nobody wait
+    recorder.message_received("o", "SMo", "2026-11-30T09:00:00.000000Z", WATER_SMS)
+    recorder.staff_replied("o", "out-o", "2026-11-30T09:02:00.000000Z", WATER_SMS)
+    recorder.message_received("o", "SMo2", "2026-11-30T09:03:00.000000Z", WATER_SMS, "answered")
+    assert now_figures(store) == (2, 1)
+    # A survey's rating to a closed conversation neither reopens nor waits, but is a message in
+    recorder.conversation_closed("o", "2026-11-30T09:04:00.000000Z", WATER_SMS)
+    recorder.message_received("o", "SMo3", "2026-11-30T09:05:00.000000Z", WATER_SMS, "held")
+    figures = report(store, "2026-11-30", "2026-11-30")["figures"]
+    assert (figures["open_now"], figures["unattended_now"], figures["reopened"]) == (1, 1, 0)
+    assert figures["messages_in"] == 5
 
 
 # --- feedback, alerts, costs -------------------------------------------------------------------------------
@@ -344,3 +464,41 @@ def test_sum_counters_ignores_keys() -> None:
     assert sum_counters([{"pk": "a", "sk": "b", "opened": 1}, {"pk": "c", "sk": "d", "opened": 2}]) == {
         "opened": 3
     }
+
+
+class PagedPartition:
+    """One partition of `since` items answering Query pages in key order (what waiting_since reads)."""
+
+    def __init__(self, since: list[str]) -> None:
+        self.items = sorted(
+            ({"sk": f"{s}#t{n}", "since": s} for n, s in enumerate(since)), key=lambda i: i["sk"]
+        )
+        self.pages = 0
+
+    def query(self, **request: Any) -> dict[str, Any]:
+        self.pages += 1
+        ordered = self.items if request["ScanIndexForward"] else self.items[::-1]
+        start = request.get("ExclusiveStartKey")
+        if start is not None:
+            ordered = ordered[[i["sk"] for i in ordered].index(start["sk"]) + 1 :]
+        page = ordered[: request["Limit"]]
+        more = len(ordered) > len(page)
+        return {
+            "Items": [{"since": i["since"]} for i in page],
+            **({"LastEvaluatedKey": page[-1]} if more else {}),
+        }
+
+
+def test_waiting_since_reads_newest_first_page_by_page_and_stops_at_the_first_older_one() -> None:
+    # 450 waits over the last day, 1,000 older: the last day's are read in 3 pages, the older ones never
+    recent = [f"2026-11-30T{h:02d}:{m:02d}:00.000000Z" for h in range(24) for m in range(0, 60, 2)][:450]
+    older = [f"2026-11-2{d}T{h:02d}:00:00.000000Z" for d in range(1, 9) for h in range(24)] * 6
+    table = PagedPartition(recent + older[:1000])
+    reader = ReportTable(table)
+    found = reader.waiting_since(
+        "*", None, newer_than="2026-11-29T12:00:00.000000Z", oldest_first=False, limit=2000
+    )
+    assert sorted(found) == sorted(recent)
+    assert table.pages == 3  # 200 + 200 + the page holding the first older one
+    assert reader.waiting_since("*", None, newer_than=None, oldest_first=True, limit=1) == [min(older)]
+    assert len(reader.waiting_since("*", None, newer_than=None, oldest_first=True, limit=300)) == 300

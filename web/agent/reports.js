@@ -208,7 +208,7 @@ export class ReportsView {
         `p90 ${duration(d.first_response_calendar.p90_s)}; in business hours ${duration(d.first_response_business.median_s)} (p90 ${duration(d.first_response_business.p90_s)})`],
       ["Resolution, median", duration(d.resolution_calendar.median_s),
         `p90 ${duration(d.resolution_calendar.p90_s)}; in business hours ${duration(d.resolution_business.median_s)} (p90 ${duration(d.resolution_business.p90_s)})`],
-      ["Waiting for an answer now", `${f.unattended_now}${f.unattended_capped ? "+" : ""}`,
+      ["Waiting for an answer now", `${f.unattended_now}`,
         f.oldest_waiting_s === null ? "" : `oldest ${duration(f.oldest_waiting_s)}`],
       ["Resident satisfaction", percent(c.satisfaction), `${c.responses} ratings of ${c.sent} surveys (${percent(c.response_rate)} answered)`],
       ["Cost per conversation", dollars(cost.usd_per_conversation),

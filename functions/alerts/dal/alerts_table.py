@@ -19,8 +19,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from switchboard.dynamodb import transact_write_if, update_if
+from switchboard.dynamodb import TransactionConflict, transact_write, transact_write_if, update_if
 from switchboard.phone import parse_address
+from switchboard.report_keys import ALERTS_SCOPE, day_cell_sk, report_pk
+from switchboard.report_keys import shard_of as report_shard
 from switchboard.table_keys import (
     RESIDENT_SK,
     SID_SK,
@@ -494,12 +496,29 @@ class AlertsTable:
         item = self._table.get_item(Key={"pk": link_pk(token), "sk": "LINK"}).get("Item")
         return dict(item) if item else None
 
-    def count_click(self, alert_id: str, token: str) -> None:
-        self._table.update_item(
-            Key=figures_key(alert_id, shard_of(token)),
-            UpdateExpression="ADD clicks :one",
-            ExpressionAttributeValues={":one": 1},
+    def count_click(self, alert_id: str, token: str, day: str) -> None:
+        """One click on the alert's figures and on `day`'s alert cell of the reports (their "clicks per
+        day"), in one transaction: the two never disagree."""
+        cells = [
+            figures_key(alert_id, shard_of(token)),
+            {"pk": report_pk(ALERTS_SCOPE), "sk": day_cell_sk(day, report_shard(token))},
+        ]
+        codes = transact_write(
+            self._table,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": key,
+                        "UpdateExpression": "ADD clicks :one",
+                        "ExpressionAttributeValues": {":one": 1},
+                    }
+                }
+                for key in cells
+            ],
         )
+        if codes is not None:
+            raise TransactionConflict(f"click not counted: {codes}")
 
     def _guarded(self, items: list[dict[str, Any]]) -> bool:
         return transact_write_if(self._table, items, guarded=0)

@@ -3,6 +3,7 @@ stored for the token when the alert was created; an unknown token is a 404, neve
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ def follow_link(token: str, store: AlertsTable) -> dict[str, Any]:
     link = store.link(token)
     if link is None:
         return _NOT_FOUND
-    store.count_click(str(link["alert_id"]), token)
+    store.count_click(str(link["alert_id"]), token, datetime.now(UTC).date().isoformat())
     logger.info("Tracked link followed", extra={"alert_id": link["alert_id"]})
     return {
         "statusCode": 302,

@@ -92,7 +92,7 @@ from zones.handlers.zone_routes import router as zone_router
 from app.feedback_wiring import feedback_surveys, survey_on_close, survey_schedule
 from app.handlers.resident_routes import router as resident_router
 from app.places import gazetteer_place
-from app.reports_wiring import report_recorder, staff_action_counter
+from app.reports_wiring import group_reply_counter, report_recorder, staff_action_counter
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -169,6 +169,9 @@ def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware
 
 # Staff replies, closes, reopens and assignments are counted for the reports once they are done.
 count_for_reports = staff_action_counter(
+    lambda: dependencies().report_recorder, lambda: dependencies().thread_dims
+)
+count_group_replies = group_reply_counter(
     lambda: dependencies().report_recorder, lambda: dependencies().thread_dims
 )
 app.use(middlewares=[provide_context, count_for_reports])
@@ -295,6 +298,7 @@ def post_alert_group_answer(alert_id: AlertId, request: GroupAnswerRequest) -> G
         alert_id=alert_id,
         request=request,
         shows=_visibility().shows,
+        replied=count_group_replies,
     )
 
 

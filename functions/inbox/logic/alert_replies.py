@@ -24,7 +24,7 @@ from inbox.models.alert_replies import (
     GroupAnswerRequest,
     GroupAnswerResult,
 )
-from inbox.models.conversations import Agent
+from inbox.models.conversations import Agent, Message
 from inbox.models.errors import AlertGroupNotFound, AnswerIdReused
 from inbox.models.inbox_views import InboxThread
 
@@ -113,12 +113,14 @@ def answer_group(
     request: GroupAnswerRequest,
     shows: Callable[[dict[str, Any]], bool],
     now: Callable[[], str] = utc_now_iso,
+    replied: Callable[[Message], None] | None = None,
 ) -> GroupAnswerResult:
     """One message to every resident of the group still waiting for staff, each in their own thread.
 
     A thread is answered at most once per answer id: its marker is written before its reply is queued, so a
     retry after a crash between the two skips that resident rather than texting them twice (the page shows
-    the counts; staff can answer that one thread by hand).
+    the counts; staff can answer that one thread by hand). `replied`: told of each reply written (the
+    reports count it as a staff reply).
     """
     if store.summary(alert_id) is None:
         raise AlertGroupNotFound(alert_id)
@@ -173,6 +175,8 @@ def answer_group(
                 detail={"message_id": message.message_id, "group_answer": request.answer_id},
             )
             counts["answered"] += 1
+            if replied is not None:
+                replied(message)
     audit.record(
         actor,
         "alert_group.reply",

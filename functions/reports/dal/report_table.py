@@ -8,14 +8,15 @@ Reads are Queries on a cell partition over a day range: a 30-day report never sc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import TransactionConflict, transact_write
-from switchboard.report_keys import report_pk
+from switchboard.report_keys import agent_cell_sk, gauge_pk, report_pk, waiting_pk
 
 STATE_SK = "STATE"
+WAITING_PAGE = 200
 MARKER_TTL_S = 14 * 24 * 3600  # redeliveries come within minutes; SQS keeps a message 4 days at most
 
 
@@ -55,9 +56,12 @@ class ReportTable:
         *,
         state: dict[str, Any] | None = None,
         previous_version: int | None = None,
+        puts: Collection[Mapping[str, Any]] = (),
+        deletes: Collection[tuple[str, str]] = (),
     ) -> None:
         """Count one event once. DuplicateEvent if its marker exists, StaleState if `state` was written by
-        someone else since `previous_version` (None: it must not exist yet), TransactionConflict otherwise."""
+        someone else since `previous_version` (None: it must not exist yet), TransactionConflict otherwise.
+        `puts` and `deletes`: the waiting items the event moves (reports.logic.running)."""
         name = self._table.name
         items: list[dict[str, Any]] = [
             {
@@ -78,6 +82,8 @@ class ReportTable:
             item = {"pk": state_pk(state["thread_id"]), "sk": STATE_SK, **state}
             items.append({"Put": {"TableName": name, "Item": item, **guard}})
         items += [_add(name, pk, sk, counters) for (pk, sk), counters in counts.items() if counters]
+        items += [{"Put": {"TableName": name, "Item": dict(item)}} for item in puts]
+        items += [{"Delete": {"TableName": name, "Key": {"pk": pk, "sk": sk}}} for pk, sk in deletes]
         codes = transact_write(self._table, items)
         if codes is None:
             return
@@ -106,57 +112,49 @@ class ReportTable:
                 return items
             request["ExclusiveStartKey"] = last
 
-    def waiting_threads(
-        self, department: str | None, agent: str | None, cap: int
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """Open threads somebody waits on (the inbox's sparse waiting indexes), at most `cap`."""
-        if agent:
-            request: dict[str, Any] = {
-                "IndexName": "by_assignee",
-                "KeyConditionExpression": Key("assignee").eq(agent) & Key("status").eq("open"),
-                "FilterExpression": "attribute_exists(waiting_since)",
-            }
-        elif department:
-            request = {
-                "IndexName": "by_department_waiting",
-                "KeyConditionExpression": Key("department_id").eq(department) & Key("status").eq("open"),
-            }
-        else:
-            request = {"IndexName": "by_status_waiting", "KeyConditionExpression": Key("status").eq("open")}
-        request["ProjectionExpression"] = "thread_id, waiting_since, channel, department_id, assignee"
-        found: list[dict[str, Any]] = []
-        while len(found) < cap:
-            response = self._table.query(**request, Limit=cap - len(found))
-            found.extend(response.get("Items", []))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return found, False
-            request["ExclusiveStartKey"] = last
-        return found, True
+    def agent_days(self, scope: str, agent: str, days: list[str]) -> list[dict[str, Any]]:
+        """One agent's cells of `scope` on `days` (BatchGetItem, 100 keys a call: O(days), not O(agents))."""
+        items: list[dict[str, Any]] = []
+        client = self._table.meta.client  # the resource's client: plain Python values in and out
+        for start in range(0, len(days), 100):
+            keys = [
+                {"pk": report_pk(scope), "sk": agent_cell_sk(d, agent)} for d in days[start : start + 100]
+            ]
+            request: dict[str, Any] = {self._table.name: {"Keys": keys}}
+            while request:
+                response = client.batch_get_item(RequestItems=request)
+                items.extend(response.get("Responses", {}).get(self._table.name, []))
+                request = response.get("UnprocessedKeys") or {}
+        return sorted(items, key=lambda item: str(item["sk"]))
 
-    def open_count(self, department: str | None, agent: str | None, status: str, cap: int) -> int:
-        """Threads in `status` now (a COUNT Query on the inbox's view indexes)."""
-        if agent:
-            request: dict[str, Any] = {
-                "IndexName": "by_assignee",
-                "KeyConditionExpression": Key("assignee").eq(agent) & Key("status").eq(status),
-            }
-        elif department:
-            request = {
-                "IndexName": "by_department",
-                "KeyConditionExpression": Key("department_id").eq(department) & Key("status").eq(status),
-            }
-        else:
-            request = {"IndexName": "by_status", "KeyConditionExpression": Key("status").eq(status)}
-        total = 0
-        while total < cap:
-            response = self._table.query(**request, Select="COUNT")
-            total += int(response.get("Count", 0))
+    def gauges(self, scope: str) -> list[dict[str, Any]]:
+        """The running counts of `scope`: its shards' totals and every agent's cell (a few dozen items)."""
+        return self._query(KeyConditionExpression=Key("pk").eq(gauge_pk(scope)))
+
+    def waiting_since(
+        self, scope: str, agent: str | None, *, newer_than: str | None, oldest_first: bool, limit: int
+    ) -> list[str]:
+        """When the conversations waiting now in `scope` (one agent's, or everyone's) began waiting, oldest
+        or newest first, at most `limit`; newest first stops at the first that began by `newer_than`. The
+        partition is read in key order only (no sort-key condition), page by page."""
+        request: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(waiting_pk(scope, agent)),
+            "ProjectionExpression": "since",
+            "ScanIndexForward": oldest_first,
+        }
+        found: list[str] = []
+        while len(found) < limit:
+            response = self._table.query(**request, Limit=min(limit - len(found), WAITING_PAGE))
+            for item in response.get("Items", []):
+                since = str(item["since"])
+                if newer_than is not None and not oldest_first and since <= newer_than:
+                    return found
+                found.append(since)
             last = response.get("LastEvaluatedKey")
             if not last:
                 break
             request["ExclusiveStartKey"] = last
-        return total
+        return found
 
     def departments(self) -> list[str]:
         items = self._query(

@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import time as clock
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from switchboard.observability import logger
@@ -33,6 +33,7 @@ from switchboard.report_keys import (
 
 from reports.dal.report_table import MARKER_TTL_S, DuplicateEvent, StaleState
 from reports.logic.durations import Hours, bucket, business_seconds, calendar_seconds
+from reports.logic.running import Presence, moves_between, scopes_of
 
 RETRIES = 4
 CALL_FIGURES = ("answered", "deflected", "callback_booked")
@@ -53,7 +54,16 @@ class ReportStore(Protocol):
         *,
         state: dict[str, Any] | None = None,
         previous_version: int | None = None,
+        puts: Collection[Mapping[str, Any]] = (),
+        deletes: Collection[tuple[str, str]] = (),
     ) -> None: ...
+
+
+# How automation left a resident's message (the inbound pipeline's facts): "staff" it waits for staff;
+# "answered" a keyword flow answered it (nobody waits for it); "automatic" the whole conversation is handled
+# automatically (out of every staff view: not open for staff); "held" it answers an automatic prompt (a
+# survey's rating): stored without reopening the conversation or making anyone wait.
+Handling = Literal["staff", "answered", "automatic", "held"]
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,7 @@ class Dims:
         return cls(thread.get("department_id") or None, channel, str(assignee) if assignee else None)
 
     def scopes(self) -> list[str]:
-        department, channel = f"d={self.department or NONE}", f"c={self.channel}"
-        return [ALL_SCOPE, department, channel, f"{department}|{channel}"]
+        return scopes_of(self.department, self.channel)
 
 
 def parse_instant(value: str) -> datetime:
@@ -117,20 +126,33 @@ class ReportRecorder:
 
     # --- conversations ---------------------------------------------------------------------------------
 
-    def message_received(self, thread_id: str, event_id: str, at: str, dims: Dims) -> None:
+    def message_received(
+        self, thread_id: str, event_id: str, at: str, dims: Dims, handled: Handling = "staff"
+    ) -> None:
         """A resident's message stored in a thread: counted once per message; opens (or reopens) the
-        conversation when it was not open."""
+        conversation when it was not open, and the resident waits for staff from their first unanswered
+        message (as the inbox's `waiting_since`), unless automation answered it."""
         moment = parse_instant(at)
         local = moment.astimezone(self._zone)
         base = {"messages_in": 1, f"w{local.weekday()}h{local.hour:02d}": 1}
+        phase = "automatic" if handled == "automatic" else "open"
+
+        def waits(state: dict[str, Any]) -> dict[str, Any]:
+            if handled != "staff" or state.get("waiting_since"):
+                return state
+            return {**state, "waiting_since": at}
 
         def change(state: dict[str, Any] | None) -> tuple[dict[str, int], dict[str, Any] | None]:
             if state is None:
-                opened = {"thread_id": thread_id, "phase": "open", "opened_at": at, "first_in_at": at}
-                return {**base, "opened": 1}, {**opened, "responded": False, "version": 1}
+                opened = {"thread_id": thread_id, "phase": phase, "opened_at": at, "first_in_at": at}
+                return {**base, "opened": 1}, waits({**opened, "responded": False})
+            if handled == "held":
+                return base, None
             if state.get("phase") == "closed":
-                return {**base, "reopened": 1}, {**state, "phase": "open", "opened_at": at}
-            return base, None
+                return {**base, "reopened": 1}, waits({**state, "phase": phase, "opened_at": at})
+            if state.get("phase") == "automatic" and handled != "automatic":
+                return base, waits({**state, "phase": "open"})
+            return base, waits(state)
 
         self._apply(f"in#{event_id}", thread_id, moment, dims, change)
 
@@ -141,14 +163,21 @@ class ReportRecorder:
 
         def change(state: dict[str, Any] | None) -> tuple[dict[str, int], dict[str, Any] | None]:
             counters = {"replies": 1}
-            if state is None or state.get("responded"):
+            if state is None:
                 return counters, None
+            # Staff answered: nobody waits; staff writing in an automatically handled conversation opens it.
+            answered = {k: v for k, v in state.items() if k != "waiting_since"}
+            if answered.get("phase") == "automatic":
+                answered["phase"] = "open"
+            if state.get("responded"):
+                return counters, answered
             start = parse_instant(str(state["first_in_at"]))
             counters |= self._durations("f", start, moment)
             counters["first_responses"] = 1
-            return counters, {**state, "responded": True}
+            return counters, {**answered, "responded": True}
 
-        self._apply(f"reply#{event_id}", thread_id, moment, dims, change)
+        # The reply's author gets the reply; the conversation stays counted with its holder.
+        self._apply(f"reply#{event_id}", thread_id, moment, dims, change, holder=False)
 
     def conversation_closed(self, thread_id: str, at: str, dims: Dims) -> None:
         """Closing an open conversation counts one resolution, timed from when it (re)opened."""
@@ -179,7 +208,7 @@ class ReportRecorder:
         if not dims.agent:
             return
         moment = parse_instant(at)
-        self._apply(f"assign#{event_id}", thread_id, moment, dims, lambda state: ({"assigned": 1}, None))
+        self._apply(f"assign#{event_id}", thread_id, moment, dims, lambda state: ({"assigned": 1}, state))
 
     # --- feedback (called by the feedback domain through the app) ------------------------------------
 
@@ -222,10 +251,8 @@ class ReportRecorder:
         counts = {(report_pk(ALERTS_SCOPE), day_cell_sk(day, shard_of(who))): {figure: 1}}
         self._once(f"alert#{alert_id}#{who}#{figure}", counts)
 
-    def alert_click(self, token: str, at: str, event_id: str) -> None:
-        day = utc_day(parse_instant(at))
-        counts = {(report_pk(ALERTS_SCOPE), day_cell_sk(day, shard_of(event_id))): {"clicks": 1}}
-        self._once(f"click#{token}#{event_id}", counts)
+    # Clicks on an alert's tracked links are counted by the link's own handler, on the alert's figures and
+    # the day's alert cell in one transaction (alerts.dal.alerts_table.count_click).
 
     # --- calls to the agency number (voice) ----------------------------------------------------------------
 
@@ -263,22 +290,45 @@ class ReportRecorder:
         moment: datetime,
         dims: Dims,
         change: Callable[[dict[str, Any] | None], tuple[dict[str, int], dict[str, Any] | None]],
+        *,
+        holder: bool = True,
     ) -> None:
-        """Read the conversation's state, count the event and move the state in one transaction; a state
-        moved meanwhile by another event of the same conversation is read again."""
+        """Read the conversation's state, count the event and move the state (and the running counts with
+        it) in one transaction; a state moved meanwhile by another event of the same conversation is read
+        again. `holder`: the event's dims say who holds the conversation now (not so for a reply, whose
+        agent is its author)."""
         day = utc_day(moment)
+        shard = shard_of(thread_id)
         for _ in range(RETRIES):
             state = self._store.conversation_state(thread_id)
-            counters, new_state = change(state)
+            counters, changed = change(state)
+            new_state = changed if changed is not None else state
+            before = Presence.from_item(state.get("live")) if state else None
+            after = _presence(new_state, dims if holder or before is None else before)
+            moves = moves_between(before, after, thread_id=thread_id, day=day, shard=shard)
+            if new_state is not None and new_state == state and before == after:
+                new_state = None  # nothing moved: no state write
             if not counters and new_state is None:
                 return
             previous = int(state["version"]) if state is not None and "version" in state else None
-            if new_state is not None and state is not None:
-                new_state = {**new_state, "version": (previous or 0) + 1}
-            counts = cell_counts(dims, day, shard_of(thread_id), counters)
+            if new_state is not None:
+                live = {"live": after.to_item()} if after else {}
+                kept = {k: v for k, v in new_state.items() if k != "live"}
+                new_state = {**kept, **live, "version": (previous or 0) + 1}
+            counts = cell_counts(dims, day, shard, counters)
+            for key, moved in moves.counts.items():
+                into = counts.setdefault(key, {})
+                for name, value in moved.items():
+                    into[name] = into.get(name, 0) + value
             try:
                 self._store.record(
-                    event_id, self._expires(), counts, state=new_state, previous_version=previous
+                    event_id,
+                    self._expires(),
+                    counts,
+                    state=new_state,
+                    previous_version=previous,
+                    puts=list(moves.puts.values()),
+                    deletes=sorted(moves.deletes),
                 )
                 return
             except DuplicateEvent:
@@ -287,6 +337,15 @@ class ReportRecorder:
             except StaleState:
                 continue
         raise StaleState(thread_id)
+
+
+def _presence(state: Mapping[str, Any] | None, holder: Dims | Presence) -> Presence | None:
+    """Where a conversation in `state` is counted: open ones under their holder's dims, waiting since the
+    resident's first unanswered message; others nowhere."""
+    if state is None or state.get("phase") != "open":
+        return None
+    waiting = state.get("waiting_since")
+    return Presence(holder.department, holder.channel, holder.agent, str(waiting) if waiting else None)
 
 
 def alert_figure(status: str, error_code: str | None) -> str | None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from inbox.logic.transcripts import safe_cell
-from switchboard.report_keys import ALERTS_SCOPE, ALL_SCOPE, NONE, SUBSCRIBERS_SCOPE
+from switchboard.clock import format_timestamp
+from switchboard.report_keys import ALERTS_SCOPE, ALL_SCOPE, NONE, SUBSCRIBERS_SCOPE, gauge_agent_sk
 
 from reports.dal.report_table import counters_of, sum_counters
 from reports.logic.durations import percentile
@@ -23,8 +25,10 @@ from reports.logic.recorder import CALL_FIGURES
 UNIT_COSTS_PATH = Path(__file__).parent.parent / "data" / "unit_costs.json"
 MAX_DAYS = 92
 WAITING_CAP = 2000
+AGENT_GAUGES = gauge_agent_sk("")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-AGE_BANDS = ((3600, "under 1 h"), (4 * 3600, "1-4 h"), (24 * 3600, "4-24 h"), (None, "over 24 h"))
+RECENT_S = 24 * 3600  # the waiting items read for the age bands; older ones are counted, not read
+AGE_BANDS = ((3600, "under 1 h"), (4 * 3600, "1-4 h"), (RECENT_S, "4-24 h"), (None, "over 24 h"))
 DURATION_KINDS = {
     "fc": "first_response_calendar",
     "fb": "first_response_business",
@@ -36,11 +40,13 @@ DURATION_KINDS = {
 class ReportReader(Protocol):
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
 
-    def waiting_threads(
-        self, department: str | None, agent: str | None, cap: int
-    ) -> tuple[list[dict[str, Any]], bool]: ...
+    def agent_days(self, scope: str, agent: str, days: list[str]) -> list[dict[str, Any]]: ...
 
-    def open_count(self, department: str | None, agent: str | None, status: str, cap: int) -> int: ...
+    def gauges(self, scope: str) -> list[dict[str, Any]]: ...
+
+    def waiting_since(
+        self, scope: str, agent: str | None, *, newer_than: str | None, oldest_first: bool, limit: int
+    ) -> list[str]: ...
 
 
 class InvalidPeriod(ValueError):
@@ -138,14 +144,47 @@ def cost_figures(counters: Mapping[str, int], alert_texts: int, costs: Mapping[s
     }
 
 
-def _waiting(items: Iterable[Mapping[str, Any]], channel: str | None, now: datetime) -> list[int]:
-    ages = []
-    for item in items:
-        if channel and item.get("channel") != channel:
-            continue
-        since = datetime.fromisoformat(str(item["waiting_since"]).replace("Z", "+00:00"))
-        ages.append(max(0, int((now - since).total_seconds())))
-    return sorted(ages)
+def _age(since: str, now: datetime) -> int:
+    return max(0, int((now - datetime.fromisoformat(since.replace("Z", "+00:00"))).total_seconds()))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Who waits for staff now and for how long, from the running counts: the count, the oldest, the ages
+    of the last day's (the first age bands) and the median (read oldest first when it is older than a
+    day, up to WAITING_CAP items; None past that, `capped`)."""
+
+    count: int
+    oldest_s: int | None
+    median_s: int | None
+    bands: list[list[Any]]
+    capped: bool
+
+
+def read_waiting(reader: ReportReader, scope: str, agent: str | None, count: int, now: datetime) -> Waiting:
+    if count <= 0:
+        return Waiting(0, None, None, [[label, 0] for _, label in AGE_BANDS], False)
+    day_ago = format_timestamp(now - timedelta(seconds=RECENT_S))
+    recent = reader.waiting_since(scope, agent, newer_than=day_ago, oldest_first=False, limit=WAITING_CAP)
+    ages = sorted(_age(since, now) for since in recent)  # youngest first
+    capped = len(recent) >= WAITING_CAP
+    oldest = reader.waiting_since(scope, agent, newer_than=None, oldest_first=True, limit=1)
+    bands = []
+    lower = 0
+    for upper, label in AGE_BANDS:
+        if upper is None:
+            bands.append([label, count - len(ages) if not capped else None])
+        else:
+            bands.append([label, sum(1 for age in ages if lower <= age < upper)])
+        lower = upper or lower
+    rank = max(1, math.ceil(count / 2))  # nearest rank, youngest first (durations.percentile)
+    median: int | None = None
+    if rank <= len(ages):
+        median = ages[rank - 1]
+    elif count - rank + 1 <= WAITING_CAP:
+        older = reader.waiting_since(scope, agent, newer_than=None, oldest_first=True, limit=count - rank + 1)
+        median = _age(older[-1], now) if older else None
+    return Waiting(count, _age(oldest[0], now) if oldest else None, median, bands, capped)
 
 
 def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> dict[str, Any]:
@@ -153,11 +192,12 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
     today = now.astimezone(UTC).date()
     # Backlog walks back from the open conversations now, so it reads the days after the period as well.
     through = max(wanted.last_day, today).isoformat()
-    agent_cells = reader.cells(wanted.scope, "A", first, through)
     if wanted.agent:
-        day_cells = [c for c in agent_cells if c["sk"].split("#")[2] == wanted.agent]
-        agent_cells = day_cells
+        span = (date.fromisoformat(through) - wanted.first_day).days + 1
+        days = [(wanted.first_day + timedelta(days=i)).isoformat() for i in range(span)]
+        agent_cells = day_cells = reader.agent_days(wanted.scope, wanted.agent, days)
     else:
+        agent_cells = reader.cells(wanted.scope, "A", first, through)
         day_cells = reader.cells(wanted.scope, "D", first, through)
     in_period = [c for c in day_cells if first <= _day_of(c["sk"]) <= last]
     totals = sum_counters(in_period)
@@ -168,18 +208,22 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
         for name, value in counters_of(cell).items():
             bucket[name] = bucket.get(name, 0) + value
 
-    # Backlog at the end of each day: open now, minus what opened after that day, plus what closed after it.
-    open_now = sum(
-        reader.open_count(wanted.department, wanted.agent, status, 100_000) for status in ("open", "snoozed")
+    # Open and waiting now: the running counts (the agent's cell, or the shards' totals).
+    gauge = sum_counters(
+        g
+        for g in reader.gauges(wanted.scope)
+        if (g["sk"] == gauge_agent_sk(wanted.agent) if wanted.agent else not g["sk"].startswith(AGENT_GAUGES))
     )
+    open_now = gauge.get("open", 0)
+    waiting = read_waiting(reader, wanted.scope, wanted.agent, gauge.get("waiting", 0), now)
+    # Backlog at the end of each day: open now, less every change to it counted after that day.
     backlog: dict[str, int] = {}
     running = open_now
     day = date.fromisoformat(through)
     while day >= wanted.first_day:
         key = day.isoformat()
         backlog[key] = max(0, running)
-        counts = per_day.get(key, {})
-        running -= counts.get("opened", 0) + counts.get("reopened", 0) - counts.get("resolved", 0)
+        running -= per_day.get(key, {}).get("open_delta", 0)
         day -= timedelta(days=1)
 
     series_rows = []
@@ -211,14 +255,13 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
             into[name] = into.get(name, 0) + value
     agent_rows = []
     for sub, counts in sorted(agents.items()):
-        first_response = duration_figures(counts)["first_response_calendar"]
         agent_rows.append(
             [
                 sub if sub != NONE else "(unassigned)",
                 counts.get("assigned", 0),
                 counts.get("replies", 0),
                 counts.get("resolved", 0),
-                first_response["median_s"],
+                percentile(histogram(counts, "fc"), 0.5),  # only the calendar first response: 1 of 4 kinds
             ]
         )
 
@@ -265,14 +308,6 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
         for (topic, day_key), c in sorted(topics.items())
     ]
 
-    waiting_items, capped = reader.waiting_threads(wanted.department, wanted.agent, WAITING_CAP)
-    ages = _waiting(waiting_items, wanted.channel, now)
-    bands = []
-    lower = 0
-    for upper, label in AGE_BANDS:
-        bands.append([label, sum(1 for age in ages if lower <= age and (upper is None or age < upper))])
-        lower = upper or lower
-
     csat = csat_figures(totals)
     durations = duration_figures(totals)
     cost = cost_figures(totals, alert_sent, unit_costs())
@@ -284,10 +319,10 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
         "replies": totals.get("replies", 0),
         "assigned": totals.get("assigned", 0),
         "open_now": open_now,
-        "unattended_now": len(ages),
-        "unattended_capped": capped,
-        "oldest_waiting_s": ages[-1] if ages else None,
-        "median_waiting_s": percentile(dict.fromkeys(ages, 1), 0.5) if ages else None,
+        "unattended_now": waiting.count,
+        "waiting_ages_capped": waiting.capped,  # the count is exact; its ages were read up to WAITING_CAP
+        "oldest_waiting_s": waiting.oldest_s,
+        "median_waiting_s": waiting.median_s,
         # Calls to the agency number (voice IVR): answered, moved to text, a callback booked by voice
         **{f"calls_{name}": totals.get(f"calls_{name}", 0) for name in CALL_FIGURES},
     }
@@ -339,7 +374,7 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
                 ["department", "opened", "reopened", "messages in", "staff replies", "resolved"],
                 department_rows,
             ),
-            "unattended": _table(["waiting for", "conversations"], bands),
+            "unattended": _table(["waiting for", "conversations"], waiting.bands),
             "csat": _table(["rating", "responses"], [[r, n] for r, n in csat["distribution"].items()]),
             "alerts": _table(["day", "sent", "delivered", "failed", "opted out", "clicks"], alert_rows),
             "subscribers": _table(["topic", "day", "joined", "left", "net"], topic_rows),

@@ -39,3 +39,28 @@ def department_cell_sk(day: str, department: str) -> str:
 
 def topic_cell_sk(day: str, topic: str, shard: int) -> str:
     return f"T#{day}#{topic}#{shard}"
+
+
+# Running counts (what is true now, not per day), each in partitions of their own so that reading them never
+# pages through the day cells: per scope, conversations open and waiting for staff, in a shard's total cell
+# and in each agent's; and one item per waiting conversation (everyone's, and its agent's), in the order the
+# waiting began, for the ages of what waits now.
+def gauge_pk(scope: str) -> str:
+    return f"RPTG#{scope}"
+
+
+def gauge_total_sk(shard: int) -> str:
+    return f"T#{shard}"
+
+
+def gauge_agent_sk(agent: str) -> str:
+    return f"A#{agent}"
+
+
+def waiting_pk(scope: str, agent: str | None) -> str:
+    """Everyone's waiting conversations of `scope`, or one agent's."""
+    return f"RPTW#{scope}#{'*' if agent is None else 'a=' + agent}"
+
+
+def waiting_sk(since: str, thread_id: str) -> str:
+    return f"{since}#{thread_id}"
