@@ -5,6 +5,7 @@ language; the alert's text is the one written for that language (Alert.text_for)
 from __future__ import annotations
 
 import html
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from xml.sax.saxutils import escape, quoteattr
@@ -27,6 +28,9 @@ SAY_LOCALES = {
 # How long a call waits for a key press after the message before it says goodbye.
 REPEAT_WAIT_S = 5
 IMAGE_CID = "alert-image"
+SEVEN_BIT = policy.SMTP.clone(cte_type="7bit")
+# The voice alert's repeat key posts here (channels.handlers.alert_call), `?lang=` the language spoken.
+ALERT_CALL_PATH = "/twilio/alert-calls/{alert_id}"
 
 
 def say_locale(language: str) -> str:
@@ -69,7 +73,8 @@ def alert_email(
     words = i18n.supported(language)
     footer = i18n.say("alert_channels.email_footer", words, agency=agency)
     stop = i18n.say("alert_channels.email_unsubscribe", words)
-    message = EmailMessage()
+    # 7-bit transfer encodings (quoted-printable, base64) and RFC 2047 headers: SES relays any mail server.
+    message = EmailMessage(policy=SEVEN_BIT)
     message["Subject"] = i18n.say("alert_channels.email_subject", words, agency=agency)
     message["From"] = formataddr((agency, sender))
     message["To"] = to
