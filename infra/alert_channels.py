@@ -4,7 +4,8 @@ public routes (the one-click unsubscribe `/u/{token}`, the voice alert's repeat 
 {alert_id}`) and of the SES events; and the sender's right to send email, from that identity only.
 
 SES events go to EventBridge rather than an SNS topic: no topic key to share with SES, and the rule's target
-is an ordinary queue with a DLQ and alarms like every other consumer's (docs/decisions.md, 41).
+is an ordinary queue with a DLQ and alarms like every other consumer's (docs/decisions.md, "Alerts by voice
+call and email").
 """
 
 from __future__ import annotations

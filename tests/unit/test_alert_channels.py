@@ -320,3 +320,63 @@ def test_an_unknown_unsubscribe_token_is_a_404_that_changes_nothing(token: str) 
     ledger = email_subscriber()
     page = unsubscribe("POST", token, "", tokens=Tokens(), ledger=ledger, agency="Demo")  # type: ignore[arg-type]
     assert page["statusCode"] == 404 and ledger.ledger == {}
+
+
+# --- the repeat key's webhook ----------------------------------------------------------------------------
+
+
+class OneAlert:
+    def get_alert(self, alert_id: str, *, consistent: bool = False) -> Any:
+        return ALERT if alert_id == ALERT.alert_id else None
+
+
+AUTH_TOKEN = "local-test-token"  # noqa: S105 - a test's own value
+
+
+def repeat_post(
+    query: str, *, token: str = AUTH_TOKEN, account: str = "AC1", alert_id: str = ALERT.alert_id
+) -> Any:
+    from channels.models.webhooks import TwilioPost
+    from switchboard.twilio_signature import compute_signature, parse_form
+
+    form = f"AccountSid={account}&CallSid=CA1&Digits=1"
+    url = f"https://api.example.gov/twilio/alert-calls/{alert_id}?{query}"
+    return TwilioPost(form, False, compute_signature(token, url, parse_form(form)), query)
+
+
+def answer(post: Any, alert_id: str = ALERT.alert_id) -> Any:
+    from channels.logic.alert_call import answer_alert_call
+    from switchboard.twilio_credentials import TwilioCredentials
+
+    return answer_alert_call(
+        post,
+        alert_id,
+        credentials=lambda: TwilioCredentials("AC1", AUTH_TOKEN),
+        public_api_url="https://api.example.gov",
+        alerts=OneAlert(),
+        agency=lambda: "Demo",
+    )
+
+
+def test_a_signed_key_press_hears_the_alert_again_in_the_same_language() -> None:
+    reply = answer(repeat_post("lang=es"))
+    assert reply.status_code == 200 and reply.content_type == "text/xml"
+    said = ET.fromstring(reply.body).find("Gather/Say")  # noqa: S314
+    assert said is not None and said.text == "Hierva el agua." and said.get("language") == "es-US"
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        lambda: repeat_post("lang=es", token="not-ours"),  # signed with another token
+        lambda: repeat_post("lang=es", account="AC2"),  # another account
+        lambda: dataclasses.replace(repeat_post("lang=es"), raw_query_string="lang=en"),  # query changed
+    ],
+)
+def test_an_unsigned_or_foreign_key_press_is_refused(post: Any) -> None:
+    assert answer(post()).status_code == 403
+
+
+def test_a_key_press_for_an_unknown_alert_hangs_up() -> None:
+    other = "al0000000000000000"
+    assert "<Hangup/>" in answer(repeat_post("lang=es", alert_id=other), alert_id=other).body

@@ -14,10 +14,9 @@ from switchboard.twilio_sms import SentSms, TransientSendFailure, classified_twi
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
-from alerts.logic.alert_messages import alert_call_twiml
+from alerts.logic.alert_messages import ALERT_CALL_PATH, alert_call_twiml
 from alerts.logic.delivery import AlertMessage
 
-ALERT_CALL_PATH = "/twilio/alert-calls/{alert_id}"
 MACHINE_DETECTION = "DetectMessageEnd"
 RECENT_CALLS = 20
 

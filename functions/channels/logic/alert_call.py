@@ -8,8 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Protocol
 
-from alerts.integrations.alert_calls import ALERT_CALL_PATH
-from alerts.logic.alert_messages import alert_call_twiml
+from alerts.logic.alert_messages import ALERT_CALL_PATH, alert_call_twiml
 from alerts.models.alerts import Alert
 from switchboard.observability import logger
 from switchboard.twilio_credentials import TwilioCredentials
