@@ -68,3 +68,38 @@ def test_the_composer_previews_channels_and_cost_and_the_alert_shows_each_channe
         expect(item).to_contain_text("Emails: 1 sent", timeout=30_000)
         assert_axe_clean(page, "an alert's figures per channel")
         assert_clean(watch)
+
+
+def test_a_resident_chooses_calls_and_email_on_the_spanish_sign_up_page_at_360_px(chromium, local_stack):
+    from inbox.dal.consent_table import ConsentTable
+
+    from tests.e2e.browser import PHONE
+    from tests.e2e.test_consent_e2e import bodies_to, eventually, table
+
+    phone = resident()
+    email = f"ana-{secrets.token_hex(3)}@example.org"
+    with new_page(chromium, PHONE) as (page, watch):
+        page.goto(local_stack.api_url.rstrip("/") + "/signup.html?lang=es")
+        page.get_by_label("Número de teléfono móvil").fill(phone)
+        page.get_by_label("servicio de agua").check()
+        page.get_by_role("checkbox", name="Mensaje de texto").uncheck()
+        page.get_by_role("checkbox", name="Llamada telefónica").check()
+        page.get_by_role("checkbox", name="Correo electrónico", exact=True).check()
+        page.get_by_role("button", name="Suscribirme").click()
+        # Email alerts need an address: said in Spanish, at the field.
+        expect(page.get_by_label("Dirección de correo electrónico")).to_be_focused()
+        expect(page.locator("#email-error")).to_have_text(
+            "Escriba un correo electrónico, por ejemplo nombre@ejemplo.org."
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert_axe_clean(page, "the Spanish sign-up page with the channels and an email error")
+        page.get_by_label("Dirección de correo electrónico").fill(email)
+        page.get_by_role("button", name="Suscribirme").click()
+        expect(page.get_by_role("status")).to_contain_text("Casi listo")
+        assert_clean(watch)
+
+    eventually(lambda: bodies_to(local_stack, phone), timeout_s=30)
+    local_stack.send_inbound(phone, "Sí")
+    ledger = ConsentTable(table(local_stack))
+    state = eventually(lambda: (s := ledger.load_state(phone)).topics and s, timeout_s=30)
+    assert state.channels == {"voice", "email"} and state.email == email and state.language == "es"
