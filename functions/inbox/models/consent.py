@@ -27,6 +27,7 @@ TEXTS_ONLY: frozenset[str] = frozenset({"sms"})
 # A zone a resident gets alerts for: "zip:94110", or "area:<id>": one of the agency's neighbourhood polygons.
 ZONE_PREFIXES = ("zip:", "area:")
 AWAITING_ZIP = "zip"
+AWAITING_EMAIL = "email"  # after the zone: an email address for alerts by email too (optional)
 
 
 @dataclass(frozen=True)
