@@ -285,7 +285,7 @@ export class AlertsPanel {
               ...FIGURES.map(([key, label]) => el("li", { text: `${(alert.figures[key] ?? 0).toLocaleString()} ${label}` })),
             ),
           );
-          // Calls and emails have their own figures (texts are the list above).
+          // The list above counts every channel; calls and emails also get their own line.
           for (const [code, , many] of CHANNELS.slice(1)) {
             const figures = alert.figures_by_channel?.[code] || {};
             if (!Object.values(figures).some((n) => n)) continue;

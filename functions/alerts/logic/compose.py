@@ -25,6 +25,7 @@ from alerts.logic.costs import estimate_cost
 from alerts.logic.links import rewrite_links
 from alerts.logic.segments import count_segments
 from alerts.models.alerts import (
+    CLICKS,
     DELIVERY_CHANNELS,
     FIGURE_NAMES,
     Alert,
@@ -269,13 +270,17 @@ def cancel_alert(
 
 
 def view(store: ComposerStore, alert: Alert, *, with_texts: bool = True) -> AlertView:
-    figures, reasons = store.figures(alert.alert_id)
-    status = alert.status
-    pending = sum(
-        figures.get(figure_name(channel, name), 0)
+    counted, reasons = store.figures(alert.alert_id)
+    # Per channel (a call's and an email's figures are stored prefixed), and every channel summed: the
+    # summed figures keep adding up to the audience, which counts (resident, channel) deliveries.
+    by_channel = {
+        channel: {name: counted.get(figure_name(channel, name), 0) for name in FIGURE_NAMES}
         for channel in DELIVERY_CHANNELS
-        for name in ("queued", "waiting_quiet_hours")
-    )
+    }
+    figures = {name: sum(split[name] for split in by_channel.values()) for name in FIGURE_NAMES}
+    figures[CLICKS] = counted.get(CLICKS, 0)
+    status = alert.status
+    pending = figures["queued"] + figures["waiting_quiet_hours"]
     if status == "sending" and alert.enqueued_at and pending <= 0:
         status = "sent"  # every recipient has been handed to Twilio or SES, or settled
     return AlertView(
@@ -295,10 +300,7 @@ def view(store: ComposerStore, alert: Alert, *, with_texts: bool = True) -> Aler
         figures=figures,
         failure_reasons=reasons,
         image_url=alert.image_url,
-        figures_by_channel={
-            channel: {name: figures.get(figure_name(channel, name), 0) for name in FIGURE_NAMES}
-            for channel in DELIVERY_CHANNELS
-        },
+        figures_by_channel=by_channel,
     )
 
 

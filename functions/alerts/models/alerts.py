@@ -161,7 +161,7 @@ class AlertView(BaseModel):
     figures: dict[str, int]
     failure_reasons: dict[str, int]
     image_url: str | None = None
-    # The same figures split per channel (`figures` holds them all, voice and email ones prefixed).
+    # The figures per channel (`figures` sums every channel, so it still adds up to `audience_total`).
     figures_by_channel: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
