@@ -90,7 +90,9 @@ def test_email_alerts_may_only_be_sent_from_the_alerts_identity_in_their_configu
     senders = {fn for fn in cfn.of_type("AWS::Lambda::Function") if "ses:SendEmail" in cfn.actions_on(fn)}
     assert senders == {"AlertSenderFn"}
     assert {a for a in cfn.actions_on("AlertSenderFn") if a.startswith("ses:")} == {"ses:SendEmail"}
-    [statement] = [s for s in cfn.statements_of_function("AlertSenderFn") if "ses:" in json.dumps(s["Action"])]
+    [statement] = [
+        s for s in cfn.statements_of_function("AlertSenderFn") if "ses:" in json.dumps(s["Action"])
+    ]
     resources = json.dumps(statement["Resource"])
     assert ":identity/" in resources and ":configuration-set/" in resources and '"*"' not in resources
     assert {"AlertEmailSender", "AlertCallRate", "AlertEmailRate"} <= set(cfn.template["Parameters"])
