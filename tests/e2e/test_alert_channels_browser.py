@@ -5,6 +5,7 @@ calls' and emails' own figures. Axe clean."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 
 from playwright.sync_api import expect
@@ -103,3 +104,41 @@ def test_a_resident_chooses_calls_and_email_on_the_spanish_sign_up_page_at_360_p
     ledger = ConsentTable(table(local_stack))
     state = eventually(lambda: (s := ledger.load_state(phone)).topics and s, timeout_s=30)
     assert state.channels == {"voice", "email"} and state.email == email and state.language == "es"
+
+
+def test_the_resident_simulator_shows_the_alert_emails_sent_to_an_address(chromium, local_stack):
+    # Given a subscriber who chose email, and an alert sent to them (SES on moto)
+    tag = secrets.token_hex(3)
+    email = f"sim-{tag}@example.org"
+    zip_code = "8" + "".join(secrets.choice("0123456789") for _ in range(4))
+    supervisor = local_stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
+    csv = f"phone,topics,zip,channels,email\n{resident()},PARKING,{zip_code},email,{email}\n"
+    status, _, body = call(
+        local_stack, "POST", "/api/subscribers/import", supervisor, {"csv": csv, "source": "simulator test"}
+    )
+    assert status == 200, body
+    text = f"Street fair {tag}: Elm St closed Saturday."
+    request = {
+        "title": f"Fair {tag}",
+        "topics": ["PARKING"],
+        "zones": [f"zip:{zip_code}"],
+        "texts": {"en": text},
+        "emergency": True,
+        "emergency_reason": "Road closure",
+    }
+    assert call(local_stack, "POST", "/api/alerts", supervisor, request)[0] == 201
+
+    # When the person playing the resident types that address in the simulator
+    with new_page(chromium, DESKTOP) as (page, watch):
+        page.goto(local_stack.twilio.url + "/simulator/")
+        page.get_by_label("Your email address (alerts by email)").fill(email)
+        page.get_by_label("Your email address (alerts by email)").press("Tab")
+
+        # Then the email is there, as text, with its one-click unsubscribe link
+        mailbox = page.locator("#emails")
+        expect(mailbox).to_contain_text(text, timeout=30_000)
+        expect(mailbox.get_by_role("link", name="Unsubscribe (List-Unsubscribe)")).to_have_attribute(
+            "href", re.compile(r"/u/[0-9a-f]{32}$")
+        )
+        assert_axe_clean(page, "the resident simulator with an alert email")
+        assert_clean(watch)
