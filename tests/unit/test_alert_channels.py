@@ -380,3 +380,30 @@ def test_an_unsigned_or_foreign_key_press_is_refused(post: Any) -> None:
 def test_a_key_press_for_an_unknown_alert_hangs_up() -> None:
     other = "al0000000000000000"
     assert "<Hangup/>" in answer(repeat_post("lang=es", alert_id=other), alert_id=other).body
+
+
+class CountingWindows:
+    def __init__(self) -> None:
+        self.taken = 0
+
+    def take(self, window: int, want: int, limit: int) -> int:
+        self.taken += 1
+        return want
+
+
+def test_calls_and_emails_are_paced_by_their_own_windows_not_the_texts() -> None:
+    from alerts.logic.pacing import RateLimiter
+
+    consent = {**SUBSCRIBED, "channels": ["sms", "voice", "email"], "email": "ana@example.org"}
+    texts, calls, emails = CountingWindows(), CountingWindows(), CountingWindows()
+    dependencies = dataclasses.replace(
+        deps(Store(consent=consent), Sms(), NOON),
+        limiter=RateLimiter(texts, 10),
+        channels={"voice": Gateway("CA"), "email": Gateway("ses-")},
+        channel_limiters={"voice": RateLimiter(calls, 1), "email": RateLimiter(emails, 10)},
+    )
+    deliver(channel_job("voice"), dependencies)
+    assert (texts.taken, calls.taken, emails.taken) == (0, 1, 0)
+    deliver(channel_job("email"), dependencies)
+    deliver(channel_job("sms"), dependencies)
+    assert (texts.taken, calls.taken, emails.taken) == (1, 1, 1)
