@@ -26,6 +26,8 @@ LOG_HASHING_FUNCTIONS = frozenset(
         "WebChatFn",
         "FeedbackSurveyFn",
         "CityPollFn",  # texts a resident their request's new status (inbox's automatic texts log hashed)
+        "UnsubscribeFn",  # an email opt-out's ledger entry logs the resident hashed
+        "EmailFeedbackFn",
     }
 )
 

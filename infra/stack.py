@@ -14,6 +14,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.alert_channels import FEEDBACK_TIMEOUT, AlertChannelsConstruct, AlertEmailPieces
 from infra.alerts import PLANNER_TIMEOUT, SENDER_TIMEOUT, AlertSchedulerPieces, AlertsConstruct
 from infra.api import PublicHttpApi
 from infra.auth import AuthConstruct
@@ -277,6 +278,11 @@ class SwitchboardStack(Stack):
             alarm_topic=self.alarm_topic,
         )
         alert_schedules = AlertSchedulerPieces(self, "AlertScheduling", plan_queue=queues["AlertPlan"].queue)
+        # Alerts by voice call and email (issue 22): SES's events of alert emails come back on this queue.
+        queues["EmailFeedback"] = QueueWithDeadLetters(
+            self, "EmailFeedback", fifo=False, consumer_timeout=FEEDBACK_TIMEOUT, alarm_topic=self.alarm_topic
+        )
+        alert_email = AlertEmailPieces(self, "AlertEmail")
         alert_send_rate = CfnParameter(
             self,
             "AlertSendRate",
@@ -368,6 +374,7 @@ class SwitchboardStack(Stack):
                 "ALERT_SCHEDULE_GROUP": alert_schedules.group_name,
                 "ALERT_SCHEDULER_ROLE_ARN": alert_schedules.role.role_arn,
                 "ALERT_SEND_RATE": alert_send_rate.value_as_string,
+                **alert_email.environment(),
                 "PUBLIC_TEXTS_PER_DAY": public_texts_per_day.value_as_string,
                 "TEXT_COUNTRY_CODES": text_country_codes.value_as_string,
                 "TRIAGE_RESCORE_QUEUE_URL": queues["TriageRescore"].queue.queue_url,
@@ -508,6 +515,17 @@ class SwitchboardStack(Stack):
             plan_queue=queues["AlertPlan"].queue,
             send_queue=queues["AlertSend"].queue,
             schedules=alert_schedules,
+        )
+        AlertChannelsConstruct(
+            self,
+            "AlertChannels",
+            kit=kit,
+            http_api=api.http_api,
+            table=self.table,
+            twilio_secret=self.twilio_secret,
+            email=alert_email,
+            sender_fn=alerts.sender_fn,
+            feedback_queue=queues["EmailFeedback"].queue,
         )
         # Machine translation: conversations (these two functions) and the alert composer's drafts for review.
         TranslationConstruct(

@@ -93,6 +93,7 @@ def test_alta_agua_then_a_zip_code_subscribes_in_spanish(local_stack: LocalStack
     eventually(lambda: len(bodies_to(local_stack, address)) == 2)
     assert bodies_to(local_stack, address)[1] == (
         f"{DEMO_AGENCY_NAME}: Gracias. Recibirá alertas para el código postal 94110. "
+        "Para recibirlas también por correo electrónico, responda con su correo. "
         "Responda ALTO para darse de baja."
     )
     subscriber = table(local_stack).get_item(Key={"pk": "SUBS#WATER", "sk": f"ADDR#{address}"})["Item"]

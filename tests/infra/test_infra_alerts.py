@@ -80,3 +80,36 @@ def test_scheduling_rights_name_the_alerts_group_schedules(cfn: TemplateView) ->
         for resource in resources:
             parts = resource["Fn::Join"][1]
             assert parts[-3:] == [":schedule/", {"Ref": "AlertScheduleGroup"}, "/*"], (fn, resource)
+
+
+def test_email_alerts_may_only_be_sent_from_the_alerts_identity_in_their_configuration_set(
+    cfn: TemplateView,
+) -> None:
+    """Issue 22: ses:SendEmail on the verified sender identity and the configuration set, nothing wider;
+    no other function may send email."""
+    senders = {fn for fn in cfn.of_type("AWS::Lambda::Function") if "ses:SendEmail" in cfn.actions_on(fn)}
+    assert senders == {"AlertSenderFn"}
+    assert {a for a in cfn.actions_on("AlertSenderFn") if a.startswith("ses:")} == {"ses:SendEmail"}
+    [statement] = [
+        s for s in cfn.statements_of_function("AlertSenderFn") if "ses:" in json.dumps(s["Action"])
+    ]
+    resources = json.dumps(statement["Resource"])
+    assert ":identity/" in resources and ":configuration-set/" in resources and '"*"' not in resources
+    assert {"AlertEmailSender", "AlertCallRate", "AlertEmailRate"} <= set(cfn.template["Parameters"])
+    identity = cfn.props("AlertEmailIdentity")
+    assert identity["EmailIdentity"] == {"Ref": "AlertEmailSender"}
+
+
+def test_ses_events_reach_the_feedback_queue_and_the_public_routes_are_the_expected_ones(
+    cfn: TemplateView,
+) -> None:
+    destinations = cfn.of_type("AWS::SES::ConfigurationSetEventDestination")
+    [destination] = [d["Properties"]["EventDestination"] for d in destinations.values()]
+    assert set(destination["MatchingEventTypes"]) == {"bounce", "complaint", "delivery"}
+    assert "EventBridgeDestination" in destination
+    rule = cfn.props("SesEventsRule")
+    assert rule["EventPattern"]["source"] == ["aws.ses"]
+    assert [cfn.target(t["Arn"]) for t in rule["Targets"]] == ["EmailFeedbackQueue"]
+    routes = route_keys(cfn)
+    assert routes["GET /u/{token}"] is False and routes["POST /u/{token}"] is False
+    assert routes["POST /twilio/alert-calls/{alert_id}"] is False

@@ -39,6 +39,9 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "ANY /api/alerts",
         "ANY /api/alerts/{proxy+}",
         "GET /r/{token}",
+        "GET /u/{token}",
+        "POST /u/{token}",
+        "POST /twilio/alert-calls/{alert_id}",
         "GET /open311/v2/{proxy+}",
         "POST /open311/v2/{proxy+}",
     }
@@ -66,6 +69,9 @@ def test_routes_are_exactly_the_contract(cfn: TemplateView) -> None:
         "ANY /api/alerts": "AlertsApiFn",
         "ANY /api/alerts/{proxy+}": "AlertsApiFn",
         "GET /r/{token}": "LinkRedirectFn",
+        "GET /u/{token}": "UnsubscribeFn",  # issue 22: email alerts' one-click unsubscribe
+        "POST /u/{token}": "UnsubscribeFn",
+        "POST /twilio/alert-calls/{alert_id}": "AlertCallFn",  # a voice alert's repeat key
         "GET /open311/v2/{proxy+}": "Open311Fn",
         "POST /open311/v2/{proxy+}": "Open311Fn",
     }
@@ -87,6 +93,11 @@ def test_every_api_route_needs_the_cognito_jwt_and_no_twilio_route_does(cfn: Tem
         elif path.startswith("/r/"):
             # Tracked alert links: residents tap them in a text; the token names one stored URL (no open
             # redirect).
+            assert route.get("AuthorizationType", "NONE") == "NONE", key
+            assert "AuthorizerId" not in route, key
+        elif path.startswith("/u/"):
+            # One-click unsubscribe from email alerts (RFC 8058): mail clients POST without an account; the
+            # token names one resident, and only their email channel changes (infra/alert_channels.py).
             assert route.get("AuthorizationType", "NONE") == "NONE", key
             assert "AuthorizerId" not in route, key
         elif path.startswith("/open311/"):

@@ -10,6 +10,7 @@ CONTRACT_QUEUES = {
     "AlertSendQueue": False,
     "TriageRescoreQueue": False,
     "CityForwardQueue": False,  # one job per new service request, to the city's Open311 endpoint
+    "EmailFeedbackQueue": False,  # SES events of alert emails, from EventBridge (issue 22)
 }  # name -> FIFO
 
 
@@ -110,6 +111,7 @@ def test_event_source_mappings_batch_ten_and_report_item_failures(cfn: TemplateV
         "AlertSendQueue": "AlertSenderFn",
         "TriageRescoreQueue": "TriageRescoreFn",
         "CityForwardQueue": "CityForwardFn",
+        "EmailFeedbackQueue": "EmailFeedbackFn",
     }
     for mapping in mappings:
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

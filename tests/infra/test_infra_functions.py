@@ -33,6 +33,10 @@ CONTRACT_FUNCTIONS = {
     "FeedbackSurveyFn": ("app.handlers.feedback_survey.handler", 30),
     "CityForwardFn": ("servicerequests.handlers.city_forward.handler", 120),
     "CityPollFn": ("servicerequests.handlers.city_poll.handler", 300),
+    # Issue 22: alerts by voice call and email.
+    "UnsubscribeFn": ("alerts.handlers.unsubscribe.handler", 10),
+    "AlertCallFn": ("channels.handlers.alert_call.handler", 5),
+    "EmailFeedbackFn": ("alerts.handlers.email_feedback.handler", 30),
 }
 CONTRACT_ENVIRONMENT = {
     "TABLE_NAME",
@@ -59,6 +63,10 @@ CONTRACT_ENVIRONMENT = {
     "TEXT_COUNTRY_CODES",
     "TRIAGE_RESCORE_QUEUE_URL",
     "CITY_FORWARD_QUEUE_URL",
+    "ALERT_EMAIL_SENDER",
+    "ALERT_EMAIL_CONFIGURATION_SET",
+    "ALERT_CALL_RATE",
+    "ALERT_EMAIL_RATE",
     "WEBCHAT_TOKEN_SECRET_ARN",
     "CHAT_ALLOWED_ORIGINS",
     "CHAT_BUSINESS_HOURS",
@@ -234,6 +242,9 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "FeedbackSurveyFn": {"OutboundQueue", "FeedbackScheduleDlq"},
         "CityForwardFn": set(),  # it only delays its own failed job (ChangeMessageVisibility)
         "CityPollFn": {"OutboundQueue"},  # a status change texted to the resident
+        "UnsubscribeFn": set(),
+        "AlertCallFn": set(),
+        "EmailFeedbackFn": set(),
     }
 
 
@@ -290,6 +301,9 @@ def test_secret_and_media_access_follow_the_diagram(cfn: TemplateView) -> None:
         # the media-link key: the photos' signed links (Open311 media_url)
         "Open311Fn",
         "CityForwardFn",
+        "AlertCallFn",  # checks the Twilio signature of a voice alert's repeat key
+        "UnsubscribeFn",  # an email opt-out logs the resident hashed
+        "EmailFeedbackFn",
     }
     writers = {fn for fn in CONTRACT_FUNCTIONS if "s3:PutObject" in cfn.actions_on(fn)}
     # The web chat writes only its uploads/ and webchat/ prefixes (test_infra_webchat)

@@ -80,7 +80,13 @@ def test_preview_counts_the_audience_per_language_once_per_resident(
 
     assert status == 200
     # 0101 (en) and 0102 (es, on both topics: once); 0103 and 0104 live in another ZIP.
-    assert body["audience"] == {"total": 2, "by_language": {"en": 1, "es": 1}}
+    assert body["audience"] == {"total": 2, "by_language": {"en": 1, "es": 1}, "by_channel": {"sms": 2}}
+    # Issue 22: what it will cost per channel at list prices (one UCS-2 segment a text here).
+    assert body["cost"] == {
+        "by_channel": {"sms": 0.0166, "voice": 0.0, "email": 0.0},
+        "total_usd": 0.0166,
+        "image": False,
+    }
     assert body["texts"]["en"] == {"encoding": "UCS-2", "segments": 1, "characters": 11, "forced_by": ["’"]}
     assert body["texts"]["es"]["encoding"] == "GSM-7"
 
@@ -96,7 +102,7 @@ def test_preview_with_every_zone_serves_unwritten_languages_in_english(
     )
 
     assert status == 200
-    assert body["audience"] == {"total": 2, "by_language": {"en": 2}}
+    assert body["audience"] == {"total": 2, "by_language": {"en": 2}, "by_channel": {"sms": 2}}
     # Before sending, the composer is told who gets a language they did not choose (issue 20)
     assert body["fallbacks"] == [
         {"reads": "es", "gets": "en", "residents": 1},

@@ -140,7 +140,7 @@ def test_joining_by_text_then_replying_with_an_address_sets_every_zone_containin
         )
 
     assert consent_state(aws)["zones"] == ["area:elm-park", "area:riverside", "zip:94110"]
-    assert "awaiting" not in consent_state(aws)
+    assert consent_state(aws)["awaiting"] == "email"  # the next prompt: alerts by email too (issue 22)
     zone_entries = [e for e in ledger(aws) if e["action"] == "set_zone"]
     assert [(e["zones"], e["source"], e["source_id"]) for e in zone_entries] == [
         (["area:elm-park", "area:riverside", "zip:94110"], "keyword", "SM" + "3" * 32)
@@ -158,7 +158,8 @@ def test_joining_by_text_then_replying_with_an_address_sets_every_zone_containin
     assert "street address" in replies[0]
     assert "could not find that address" in replies[1]
     assert replies[2] == (
-        "Switchboard: Thanks. You will get alerts for Elm Park, Riverside. Reply STOP to unsubscribe."
+        "Switchboard: Thanks. You will get alerts for Elm Park, Riverside. To get them by email too, reply "
+        "with your email address. Reply STOP to unsubscribe."
     )
     assert len(replies) == 3
 

@@ -245,14 +245,14 @@ class InMemoryConsent:
 
     def record(self, changes: Sequence[ConsentChange], before: ConsentState, after: ConsentState) -> bool:
         first = changes[0]
-        if (first.address, consent_ledger_sk(first.at, first.source_id, first.topic)) in self.ledger:
+        if (first.address, consent_ledger_sk(first.at, first.source_id, first.ledger_key)) in self.ledger:
             return False
         if self.load_state(after.address).version != before.version:
             raise TransactionConflict("state moved")
         for change in changes:
-            self.ledger[(change.address, consent_ledger_sk(change.at, change.source_id, change.topic))] = (
-                change
-            )
+            self.ledger[
+                (change.address, consent_ledger_sk(change.at, change.source_id, change.ledger_key))
+            ] = change
         self.states[after.address] = after
         return True
 

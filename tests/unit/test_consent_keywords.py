@@ -156,8 +156,25 @@ def test_a_zip_in_reply_to_the_prompt_records_the_zone() -> None:
     resident.texts("JOIN WATER")
     assert resident.state.awaiting == "zip" and "ZIP" in resident.last_reply()
     assert resident.texts("94110") == "zone"
-    assert resident.state.zones == ("zip:94110",) and resident.state.awaiting is None
-    assert "94110" in resident.last_reply()
+    # The zone is set; the next prompt (issue 22) offers alerts by email too.
+    assert resident.state.zones == ("zip:94110",) and resident.state.awaiting == "email"
+    assert "94110" in resident.last_reply() and "email address" in resident.last_reply()
+
+
+def test_an_email_in_reply_to_the_prompt_adds_email_alerts_and_only_then() -> None:
+    resident = Resident()
+    assert resident.texts("ana@example.org") == "none"  # nobody asked: a message for staff
+    resident.texts("JOIN WATER")
+    resident.texts("94110")
+    assert resident.texts("no thanks") == "none"  # no address in it: for staff, the prompt still waits
+    assert resident.texts("it is Ana@Example.ORG") == "email"
+    state = resident.state
+    assert state.channels == {"sms", "email"} and state.email == "Ana@example.org" and state.awaiting is None
+    assert "Ana@example.org" in resident.last_reply()
+    assert [(c.medium, c.action, c.source) for c in resident.consent.ledger.values() if c.medium] == [
+        ("email", "opt_in", "keyword")
+    ]
+    assert resident.texts("other@example.org") == "none"  # answered once: the prompt is gone
 
 
 def test_a_zip_nobody_asked_for_is_a_message_for_staff() -> None:

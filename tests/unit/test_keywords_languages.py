@@ -178,7 +178,8 @@ def test_alta_agua_subscribes_to_water_in_spanish_and_asks_for_the_place_in_span
     assert resident.last_reply().startswith(f"{AGENCY}: Está suscrito a las alertas de servicio de agua.")
     assert resident.texts("94110") == "zone"
     assert resident.last_reply() == (
-        f"{AGENCY}: Gracias. Recibirá alertas para el código postal 94110. Responda ALTO para darse de baja."
+        f"{AGENCY}: Gracias. Recibirá alertas para el código postal 94110. Para recibirlas también por "
+        "correo electrónico, responda con su correo. Responda ALTO para darse de baja."
     )
 
 

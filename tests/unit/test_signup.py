@@ -75,6 +75,19 @@ def sign_up(
     )
 
 
+def yes_message(body: str, received_at: str) -> InboundMessage:
+    """The resident's answer to the confirmation text, as the inbound pipeline hands it to a step."""
+    incoming = IncomingMessage(
+        sid="SMyes",
+        account_sid="AC1",
+        from_address=PHONE,
+        to_address="+15555550100",
+        body=body,
+        received_at=received_at,
+    )
+    return InboundMessage(incoming=incoming, address=PHONE, channel="sms", thread_id="t1")
+
+
 def test_a_sign_up_texts_a_yes_to_confirm_once_per_fifteen_minutes() -> None:
     signups, texts = InMemorySignups(), Texts()
     assert sign_up(signups, texts, 1000.0, zip_code="94110")
@@ -130,19 +143,7 @@ def test_yes_confirms_the_pending_sign_up_and_only_then_subscribes() -> None:
         replies=replies,
         now=lambda: 2000.0,
     )
-    message = InboundMessage(
-        incoming=IncomingMessage(
-            sid="SMyes",
-            account_sid="AC1",
-            from_address=PHONE,
-            to_address="+15555550100",
-            body="yes.",
-            received_at="2026-11-25T10:00:00.000000Z",
-        ),
-        address=PHONE,
-        channel="sms",
-        thread_id="t1",
-    )
+    message = yes_message("yes.", "2026-11-25T10:00:00.000000Z")
 
     outcome = step.run(message)
 

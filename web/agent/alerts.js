@@ -11,6 +11,13 @@ import { hasRole } from "./workspace.js";
 
 const enc = encodeURIComponent;
 const POLL_MS = 4000;
+// Alert channels a resident may choose (issue 22): [code, one, many], as the preview and the figures name them.
+const CHANNELS = [
+  ["sms", "text", "texts"],
+  ["voice", "call", "calls"],
+  ["email", "email", "emails"],
+];
+const dollars = (usd) => `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
 const FIGURES = [
   ["queued", "queued"],
   ["waiting_quiet_hours", "waiting for 08:00"],
@@ -127,6 +134,7 @@ export class AlertsPanel {
       emergency_reason: emergency ? byId("alert-reason").value.trim() || null : null,
       send_at: sendAt ? new Date(sendAt).toISOString() : null,
       track_links: byId("alert-track").checked,
+      image_url: byId("alert-image").value.trim() || null,
     };
   }
 
@@ -135,6 +143,7 @@ export class AlertsPanel {
     if (!json.topics.length) return ["Choose at least one topic.", "alert-topics"];
     if (!json.texts.en) return ["Write the English text.", "alert-text-en"];
     if (json.emergency && !json.emergency_reason) return ["Say why this is an emergency.", "alert-reason"];
+    if (json.image_url && !/^https:\/\/\S+$/.test(json.image_url)) return ["Give the picture's https address, or leave it empty.", "alert-image"];
     if (json.send_at && new Date(json.send_at) <= new Date()) return ["Choose a time in the future, or leave it empty to send now.", "alert-send-at"];
     return null;
   }
@@ -178,6 +187,17 @@ export class AlertsPanel {
       .map(([code, n]) => `${languageName(code)} ${n.toLocaleString()}`)
       .join(", ");
     const lines = [el("p", { text: `Audience: ${plural(audience.total, "resident", "residents")}${byLanguage ? ` (${byLanguage})` : ""}.` })];
+    const channels = CHANNELS.filter(([code]) => audience.by_channel?.[code]).map(
+      ([code, one, many]) => plural(audience.by_channel[code], one, many),
+    );
+    if (channels.length) lines.push(el("p", { text: `By channel: ${channels.join(", ")}.` }));
+    if (preview.cost) {
+      const parts = CHANNELS.filter(([code]) => audience.by_channel?.[code]).map(
+        ([code, , many]) => `${many} ${dollars(preview.cost.by_channel[code] ?? 0)}`,
+      );
+      const picture = preview.cost.image ? " Texts go as MMS because of the picture." : "";
+      lines.push(el("p", { text: `Estimated cost at list prices: ${dollars(preview.cost.total_usd)} (${parts.join(", ")}).${picture}` }));
+    }
     for (const [code, info] of Object.entries(texts)) {
       lines.push(el("p", { text: `${languageName(code)}: ${plural(info.segments, "segment", "segments")}, ${info.encoding}, ${info.characters} characters.` }));
       if (info.encoding === "UCS-2" && info.forced_by?.length) {
@@ -265,8 +285,15 @@ export class AlertsPanel {
               ...FIGURES.map(([key, label]) => el("li", { text: `${(alert.figures[key] ?? 0).toLocaleString()} ${label}` })),
             ),
           );
+          // The list above counts every channel; calls and emails also get their own line.
+          for (const [code, , many] of CHANNELS.slice(1)) {
+            const figures = alert.figures_by_channel?.[code] || {};
+            if (!Object.values(figures).some((n) => n)) continue;
+            const counted = FIGURES.filter(([key]) => figures[key]).map(([key, label]) => `${figures[key].toLocaleString()} ${label}`);
+            item.append(el("p", { class: "help", text: `${many[0].toUpperCase()}${many.slice(1)}: ${counted.join(", ")}` }));
+          }
           const reasons = Object.entries(alert.failure_reasons || {});
-          if (reasons.length) item.append(el("p", { class: "help", text: `Failure reasons (Twilio error codes): ${reasons.map(([code, n]) => `${code} × ${n}`).join(", ")}` }));
+          if (reasons.length) item.append(el("p", { class: "help", text: `Failure reasons (Twilio or SES codes): ${reasons.map(([code, n]) => `${code} × ${n}`).join(", ")}` }));
         }
         if (alert.status === "scheduled") {
           const cancel = el("button", { type: "button", class: "button button-small", text: "Cancel" });

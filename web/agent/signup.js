@@ -1,5 +1,6 @@
 // @ts-check
-// The residents' sign-up page: topics from the agency, a phone number, an optional ZIP and a language.
+// The residents' sign-up page: topics from the agency, a phone number, an optional ZIP, a language, and the
+// channels alerts come by (texts, a phone call, email with its address).
 // Nothing from the server or the resident is ever written as HTML: text goes through textContent only.
 // Every word comes from the server's message catalog (catalogs/<lang>/signup_page.json) in the language the
 // resident reads: ?lang=es, else the browser's; choosing a language for alerts switches the page to it too.
@@ -123,7 +124,15 @@ function validate(form) {
   const addressOk = address === "" || address.length >= 3;
   setError(form.street_address, "address-error", addressOk ? "" : say("address_invalid", "Enter a street address, or leave it empty."));
   if (!addressOk) firstInvalid = firstInvalid || form.street_address;
-  const request = { phone, topics, zip_code: zip || null, language: form.language.value };
+  const channels = [...form.querySelectorAll('input[name="channels"]:checked')].map((input) => input.value);
+  byId("channels-error").textContent = channels.length ? "" : say("channels_missing", "Choose at least one way to get alerts.");
+  if (!channels.length) firstInvalid = firstInvalid || byId("channel-sms");
+  const email = form.email.value.trim();
+  const emailOk = channels.includes("email") ? /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(email) : true;
+  setError(form.email, "email-error", emailOk ? "" : say("email_invalid", "Enter an email address, for example name@example.org."));
+  if (!emailOk) firstInvalid = firstInvalid || form.email;
+  const request = { phone, topics, zip_code: zip || null, language: form.language.value, channels };
+  if (channels.includes("email")) request.email = email;
   if (address) request.address = address;
   return { firstInvalid, request };
 }
@@ -156,6 +165,10 @@ async function submit(event) {
     if ((problem.fields || []).includes("phone")) {
       setError(form.phone, "phone-error", say("phone_refused", "This is not a mobile number we can text. Check it and try again."));
       form.phone.focus();
+    }
+    if ((problem.fields || []).includes("email")) {
+      setError(form.email, "email-error", say("email_invalid", "Enter an email address, for example name@example.org."));
+      form.email.focus();
     }
     if ((problem.fields || []).includes("address")) {
       setError(form.street_address, "address-error",

@@ -3,7 +3,11 @@
 | item | pk | sk |
 | alert | `ALERT#{alert_id}` | `META` (gsi1pk `ALERTS`, gsi1sk `{created_at}#{alert_id}`) |
 | figure shard | `ALERT#{alert_id}` | `FIGURES#{0..9}`: counters moved by ADD, summed on read |
-| delivery (the claim) | `ALERT#{alert_id}` | `TO#{address}`: `state`, `figure`, `status_rank`, `sid`, ... |
+| delivery (the claim) | `ALERT#{alert_id}` | `TO#{key}`: `state`, `figure`, `status_rank`, `sid`, ... |
+| email unsubscribe | `UNSUB#{token}` | `UNSUB`: `address` (an email's one-click unsubscribe link) |
+
+A delivery's key is the address for a text, `{address}#voice` / `{address}#email` for a call or an email
+(alerts.models.alerts.delivery_key): exactly once per (alert, resident, channel).
 | quiet-hours wave | `ALERTWAKE#{alert_id}#{wake_at}` | `TO#{address}`: who to enqueue again at `wake_at` |
 | tracked link | `LINK#{token}` | `LINK`: `alert_id`, `url` |
 | ZIP zone seen | `ZONES` | `ZIP#{zip}` (written with consent, listed as alert options) |
@@ -15,7 +19,7 @@ Every change of a recipient's figure happens in the same transaction as the chan
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -35,7 +39,14 @@ from switchboard.table_keys import (
 )
 
 from alerts.logic.audience import Subscriber
-from alerts.models.alerts import CLICKS, FIGURE_NAMES, Alert
+from alerts.models.alerts import (
+    CLICKS,
+    DELIVERY_CHANNELS,
+    FIGURE_NAMES,
+    Alert,
+    figure_name,
+    split_delivery_key,
+)
 
 ALERTS_GSI_PK = "ALERTS"
 META_SK = "META"
@@ -86,6 +97,7 @@ def alert_from_item(item: dict[str, Any]) -> Alert:
         audience_total=int(item.get("audience_total", 0)),
         outgoing={str(k): str(v) for k, v in item.get("outgoing", {}).items()},
         enqueued_at=str(item["enqueued_at"]) if item.get("enqueued_at") else None,
+        image_url=str(item["image_url"]) if item.get("image_url") else None,
     )
 
 
@@ -93,7 +105,11 @@ def figure_move(
     table_name: str, alert_id: str, address: str, *, leave: str | None, enter: str, reason: str | None = None
 ) -> list[dict[str, Any]]:
     """Transaction items moving one recipient from figure `leave` to `enter` (and counting a reason); none
-    when nothing changes (a `sent` callback for a text already counted as sent)."""
+    when nothing changes (a `sent` callback for a text already counted as sent). `address` is the recipient
+    key: a call's or an email's figures carry their channel's prefix."""
+    channel = split_delivery_key(address)[1]
+    leave = figure_name(channel, leave) if leave is not None else None
+    enter = figure_name(channel, enter)
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     adds = []
@@ -157,6 +173,8 @@ class AlertsTable:
             item["send_at"] = alert.send_at
         if alert.emergency_reason:
             item["emergency_reason"] = alert.emergency_reason
+        if alert.image_url:
+            item["image_url"] = alert.image_url
         with self._table.batch_writer() as batch:
             for token, url in links.items():
                 batch.put_item(
@@ -182,6 +200,7 @@ class AlertsTable:
     def figures(self, alert_id: str) -> tuple[dict[str, int], dict[str, int]]:
         """(figures, failure reasons), summed over the shards."""
         figures = dict.fromkeys((*FIGURE_NAMES, CLICKS), 0)
+        figures |= {figure_name(c, n): 0 for c in DELIVERY_CHANNELS if c != "sms" for n in FIGURE_NAMES}
         reasons: dict[str, int] = {}
         response = self._table.query(
             KeyConditionExpression=Key("pk").eq(alert_pk(alert_id)) & Key("sk").begins_with(FIGURES_PREFIX)
@@ -208,9 +227,14 @@ class AlertsTable:
             is not None
         )
 
-    def start_sending(self, alert_id: str, audience: int, at: str) -> bool:
-        """scheduled → sending with the audience counted as queued, once; False if it was started before
-        (or cancelled)."""
+    def start_sending(
+        self, alert_id: str, audience: int, at: str, *, by_channel: Mapping[str, int] | None = None
+    ) -> bool:
+        """scheduled → sending with the audience counted as queued (per channel: `by_channel`, else all
+        texts), once; False if it was started before (or cancelled)."""
+        queued = {
+            figure_name(channel, "queued"): n for channel, n in (by_channel or {"sms": audience}).items()
+        }
         return self._guarded(
             [
                 {
@@ -232,8 +256,9 @@ class AlertsTable:
                     "Update": {
                         "TableName": self.name,
                         "Key": figures_key(alert_id, 0),
-                        "UpdateExpression": "ADD queued :n",
-                        "ExpressionAttributeValues": {":n": audience},
+                        "UpdateExpression": "ADD " + ", ".join(f"#q{i} :q{i}" for i in range(len(queued))),
+                        "ExpressionAttributeNames": {f"#q{i}": name for i, name in enumerate(queued)},
+                        "ExpressionAttributeValues": {f":q{i}": n for i, n in enumerate(queued.values())},
                     }
                 },
             ]
@@ -251,7 +276,7 @@ class AlertsTable:
     def subscribers(self, topic: str) -> Iterator[Subscriber]:
         query: dict[str, Any] = {
             "KeyConditionExpression": Key("pk").eq(subscribers_pk(topic)),
-            "ProjectionExpression": "address, zones, #language",
+            "ProjectionExpression": "address, zones, #language, channels",
             "ExpressionAttributeNames": {"#language": "language"},
         }
         while True:
@@ -261,6 +286,7 @@ class AlertsTable:
                     address=str(item["address"]),
                     zones=tuple(str(z) for z in item.get("zones", [])),
                     language=str(item["language"]) if item.get("language") else None,
+                    channels=tuple(str(c) for c in item["channels"]) if "channels" in item else ("sms",),
                 )
             if "LastEvaluatedKey" not in page:
                 return
@@ -343,13 +369,16 @@ class AlertsTable:
         at: str,
     ) -> bool:
         """What Twilio answered, the SID item status callbacks look up, the figure, and the thread's last
-        alert, in one transaction. False if this worker no longer holds the claim."""
+        alert, in one transaction. False if this worker no longer holds the claim. `address` is the
+        recipient key; the SID item (a message's, a call's or an email's id) names the resident's address."""
+        key = address
+        address, channel = split_delivery_key(key)
         resident = parse_address(address)
         items: list[dict[str, Any]] = [
             {
                 "Update": {
                     "TableName": self.name,
-                    "Key": {"pk": alert_pk(alert.alert_id), "sk": delivery_sk(address)},
+                    "Key": {"pk": alert_pk(alert.alert_id), "sk": delivery_sk(key)},
                     "UpdateExpression": "SET #state = :sent, figure = :bucket, sid = :sid, "
                     "#status = :status, status_rank = :rank, sent_at = :at, thread_id = :thread",
                     "ConditionExpression": "#state = :sending AND claim_token = :token",
@@ -377,11 +406,12 @@ class AlertsTable:
                         "alert_id": alert.alert_id,
                         "address": address,
                         "thread_id": thread_id,
-                        "message_sk": delivery_sk(address),
+                        "message_sk": delivery_sk(key),
+                        **({"channel": channel} if channel != "sms" else {}),
                     },
                 }
             },
-            *figure_move(self.name, alert.alert_id, address, leave=leave, enter=bucket),
+            *figure_move(self.name, alert.alert_id, key, leave=leave, enter=bucket),
             {
                 "Update": {
                     "TableName": self.name,
@@ -470,6 +500,14 @@ class AlertsTable:
             if self._guarded(items):
                 return True
         return False
+
+    def put_unsubscribe_token(self, token: str, address: str) -> None:
+        """The one-click unsubscribe link's token names this resident (the same token every time)."""
+        self._table.put_item(Item={"pk": f"UNSUB#{token}", "sk": "UNSUB", "address": address})
+
+    def unsubscribe_address(self, token: str) -> str | None:
+        item = self._table.get_item(Key={"pk": f"UNSUB#{token}", "sk": "UNSUB"}).get("Item")
+        return str(item["address"]) if item else None
 
     def sid_alert(self, sid: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": sid_pk(sid), "sk": SID_SK}).get("Item")

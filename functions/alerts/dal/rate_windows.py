@@ -1,4 +1,5 @@
-"""The alert sender's shared per-second counter: `RATE#alerts#send#{epoch second}`/`COUNT`, TTL."""
+"""The alert sender's shared per-second counters: `RATE#alerts#{name}#{epoch second}`/`COUNT`, TTL; `send`
+for texts, `call` and `email` for the other channels (issue 22), each paced to its own rate."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ _KEEP_S = 120
 
 
 class RateWindowTable:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, name: str = "send") -> None:
         self._table = table
+        self._name = name
 
     def take(self, window: int, want: int, limit: int) -> int:
-        key = {"pk": f"RATE#alerts#send#{window}", "sk": "COUNT"}
+        key = {"pk": f"RATE#alerts#{self._name}#{window}", "sk": "COUNT"}
         while want > 0:
             try:
                 self._table.update_item(

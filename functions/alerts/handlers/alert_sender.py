@@ -1,5 +1,5 @@
-"""AlertSendQueue consumer: one alert text per record, exactly once per (alert, resident), paced
-(alerts.logic.delivery)."""
+"""AlertSendQueue consumer: one alert text, voice call or email per record, exactly once per (alert,
+resident, channel), each channel paced to its own rate (alerts.logic.delivery)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from switchboard.twilio_sms import Sender
 
 from alerts.dal.alerts_table import AlertsTable
 from alerts.dal.rate_windows import RateWindowTable
+from alerts.integrations.alert_calls import TwilioAlertCalls
+from alerts.integrations.alert_email import SesAlertEmail
 from alerts.integrations.alert_sms import TwilioAlertSms
 from alerts.integrations.schedules import PlanSchedules
-from alerts.logic.delivery import DeliveryDependencies, deliver
+from alerts.logic.delivery import ChannelGateway, DeliveryDependencies, deliver
 from alerts.logic.pacing import RateLimiter
 from alerts.models.alerts import DeliveryRecord
 
@@ -68,15 +70,39 @@ def sender() -> Sender:
     return Sender(from_address=address_on_channel(settings.twilio_from_number, "sms"))
 
 
+def twilio() -> Any:
+    return twilio_client_from_secret(settings.twilio_secret_arn, settings.twilio_api_base_url)
+
+
+def channel_gateways(store: AlertsTable) -> dict[str, ChannelGateway]:
+    """Voice calls from the agency number; email only once a sender identity is configured."""
+    gateways: dict[str, ChannelGateway] = {}
+    if settings.twilio_from_number:
+        gateways["voice"] = TwilioAlertCalls(
+            twilio,
+            from_number=settings.twilio_from_number,
+            public_api_url=settings.public_api_url,
+            agency=lambda: settings.agency_name,
+        )
+    if settings.alert_email_sender:
+        gateways["email"] = SesAlertEmail(
+            boto3.client("sesv2"),
+            sender=settings.alert_email_sender,
+            configuration_set=settings.alert_email_configuration_set,
+            public_api_url=settings.public_api_url,
+            agency=lambda: settings.agency_name,
+            tokens=store,
+        )
+    return gateways
+
+
 @cache
 def dependencies() -> DeliveryDependencies:
     table = boto3.resource("dynamodb").Table(settings.table_name)
+    store = CachedAlerts(table)
     return DeliveryDependencies(
-        store=CachedAlerts(table),
-        sms=TwilioAlertSms(
-            lambda: twilio_client_from_secret(settings.twilio_secret_arn, settings.twilio_api_base_url),
-            settings.status_callback_url,
-        ),
+        store=store,
+        sms=TwilioAlertSms(twilio, settings.status_callback_url),
         threads=ResidentThreads(InboxTable(table)),
         wakes=PlanSchedules(
             boto3.client("scheduler"),
@@ -89,6 +115,11 @@ def dependencies() -> DeliveryDependencies:
         sender=sender(),
         agency_time_zone=settings.agency_time_zone,
         sleep=time.sleep,
+        channels=channel_gateways(store),
+        channel_limiters={
+            "voice": RateLimiter(RateWindowTable(table, "call"), settings.alert_call_rate),
+            "email": RateLimiter(RateWindowTable(table, "email"), settings.alert_email_rate),
+        },
     )
 
 

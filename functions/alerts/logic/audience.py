@@ -16,6 +16,7 @@ class Subscriber:
     address: str
     zones: tuple[str, ...]
     language: str | None
+    channels: tuple[str, ...] = ("sms",)  # how alerts reach them (issue 22)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Recipient:
     address: str
     language: str | None
     zones: tuple[str, ...]
+    channels: tuple[str, ...] = ("sms",)
 
 
 def select_recipients(
@@ -37,7 +39,9 @@ def select_recipients(
                 continue
             if wanted and not wanted.intersection(subscriber.zones):
                 continue
-            chosen[subscriber.address] = Recipient(subscriber.address, subscriber.language, subscriber.zones)
+            chosen[subscriber.address] = Recipient(
+                subscriber.address, subscriber.language, subscriber.zones, subscriber.channels
+            )
     return list(chosen.values())
 
 
@@ -66,6 +70,11 @@ def fallbacks(recipients: Iterable[Recipient], languages: Iterable[str]) -> list
         return []
     counts = Counter((r.language or "en", language_served(r.language, written)) for r in recipients)
     return [Fallback(reads, gets, n) for (reads, gets), n in sorted(counts.items()) if reads != gets]
+
+
+def count_by_channel(recipients: Iterable[Recipient]) -> dict[str, int]:
+    counts = Counter(channel for r in recipients for channel in r.channels)
+    return dict(sorted(counts.items()))
 
 
 def count_by_language(recipients: Iterable[Recipient], languages: Iterable[str]) -> dict[str, int]:

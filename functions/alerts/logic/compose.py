@@ -13,10 +13,21 @@ from typing import Protocol
 from switchboard.clock import format_timestamp
 from switchboard.translation import TranslationUnavailable, Translator
 
-from alerts.logic.audience import Recipient, Subscriber, count_by_language, fallbacks, select_recipients
+from alerts.logic.audience import (
+    Recipient,
+    Subscriber,
+    count_by_channel,
+    count_by_language,
+    fallbacks,
+    select_recipients,
+)
+from alerts.logic.costs import estimate_cost
 from alerts.logic.links import rewrite_links
 from alerts.logic.segments import count_segments
 from alerts.models.alerts import (
+    CLICKS,
+    DELIVERY_CHANNELS,
+    FIGURE_NAMES,
     Alert,
     AlertNotFound,
     AlertOptions,
@@ -40,6 +51,7 @@ from alerts.models.alerts import (
     UnknownTopic,
     UnknownZone,
     ZoneOption,
+    figure_name,
 )
 
 ZIP_ZONE = re.compile(r"^zip:\d{5}$")
@@ -111,9 +123,22 @@ def preview(store: ComposerStore, catalogue: Catalogue, request: PreviewRequest)
     _check_targets(catalogue, request.topics, request.zones, request.texts)
     recipients = audience_of(store, request.topics, request.zones)
     written = [language for language, text in request.texts.items() if text.strip()]
+    texts = {language: _text_preview(text) for language, text in request.texts.items()}
+    by_channel = count_by_channel(recipients)
+    cost = estimate_cost(
+        by_channel,
+        segments=max((t.segments for t in texts.values()), default=1),
+        characters=max((t.characters for t in texts.values()), default=0),
+        image=bool(request.image_url),
+    )
     return Preview(
-        audience=Audience(total=len(recipients), by_language=count_by_language(recipients, request.texts)),
-        texts={language: _text_preview(text) for language, text in request.texts.items()},
+        audience=Audience(
+            total=len(recipients),
+            by_language=count_by_language(recipients, request.texts),
+            by_channel=by_channel,
+        ),
+        texts=texts,
+        cost=cost,
         # Before sending: who will get a language they did not choose (the composer offers a translation).
         fallbacks=[
             FallbackWarning(reads=f.reads, gets=f.gets, residents=f.residents)
@@ -198,6 +223,7 @@ def create_alert(
         texts=texts,
         track_links=request.track_links,
         outgoing=outgoing,
+        image_url=request.image_url,
     )
     store.put_alert(alert, links)
     # Status `scheduled` until the planner starts it, whether that is now or at `send_at`.
@@ -244,10 +270,19 @@ def cancel_alert(
 
 
 def view(store: ComposerStore, alert: Alert, *, with_texts: bool = True) -> AlertView:
-    figures, reasons = store.figures(alert.alert_id)
+    counted, reasons = store.figures(alert.alert_id)
+    # Per channel (a call's and an email's figures are stored prefixed), and every channel summed: the
+    # summed figures keep adding up to the audience, which counts (resident, channel) deliveries.
+    by_channel = {
+        channel: {name: counted.get(figure_name(channel, name), 0) for name in FIGURE_NAMES}
+        for channel in DELIVERY_CHANNELS
+    }
+    figures = {name: sum(split[name] for split in by_channel.values()) for name in FIGURE_NAMES}
+    figures[CLICKS] = counted.get(CLICKS, 0)
     status = alert.status
-    if status == "sending" and alert.enqueued_at and figures["queued"] + figures["waiting_quiet_hours"] <= 0:
-        status = "sent"  # every recipient has been handed to Twilio or settled
+    pending = figures["queued"] + figures["waiting_quiet_hours"]
+    if status == "sending" and alert.enqueued_at and pending <= 0:
+        status = "sent"  # every recipient has been handed to Twilio or SES, or settled
     return AlertView(
         alert_id=alert.alert_id,
         title=alert.title,
@@ -264,6 +299,8 @@ def view(store: ComposerStore, alert: Alert, *, with_texts: bool = True) -> Aler
         audience_total=alert.audience_total,
         figures=figures,
         failure_reasons=reasons,
+        image_url=alert.image_url,
+        figures_by_channel=by_channel,
     )
 
 

@@ -1,6 +1,9 @@
-"""One alert to one resident, exactly once, lawfully, paced.
+"""One alert to one resident on one channel, exactly once, lawfully, paced.
 
-The delivery item (`ALERT#{id}`/`TO#{address}`) is the claim and the idempotency key of (alert, resident).
+The delivery item (`ALERT#{id}`/`TO#{key}`) is the claim and the idempotency key of (alert, resident,
+channel): the key is the address for a text, `{address}#voice` for a call, `{address}#email` for an email
+(issue 22). A call or an email goes through the same steps as a text; it also needs the channel chosen now
+(consent state `channels`), email needs no quiet hours (it does not ring), and each channel has its own pacer.
 SQS delivers at least once and workers crash, so every step is a conditional write on it:
 
 1. Already `sent`, `failed` or `opted_out`: a duplicate; nothing happens.
@@ -25,14 +28,15 @@ after a jittered backoff.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 from inbox.dal.consent_table import state_from_item
+from inbox.models.consent import ConsentState
 from switchboard.clock import format_timestamp
 from switchboard.observability import logger, metrics, redact_address
 from switchboard.phone import Channel, address_on_channel, parse_address
@@ -42,6 +46,9 @@ from switchboard.twilio_sms import RecipientRejected, Sender, SentSms, Transient
 
 from alerts.logic.pacing import RateLimiter, backoff_delay
 from alerts.models.alerts import Alert, DeliveryJob
+
+# A channel with no gateway configured (e.g. email without a sender identity): counted as failed, not lost.
+CHANNEL_UNAVAILABLE = "channel_unavailable"
 
 TWILIO_OPTED_OUT = "21610"
 # A claim this old has lost its worker: the sender's timeout, Twilio's timeout per try and the backoffs.
@@ -109,9 +116,28 @@ class DeliveryStore(Protocol):
 
 
 class AlertSms(Protocol):
-    def send(self, *, to: str, sender: Sender, body: str) -> SentSms: ...
+    def send(self, *, to: str, sender: Sender, body: str, media_url: str | None = None) -> SentSms: ...
 
     def find_sent(self, *, to: str, body: str, since: datetime) -> SentSms | None: ...
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """One alert as a voice call or an email carries it."""
+
+    alert: Alert
+    address: str  # the resident (their phone address: the consent ledger's key)
+    to: str  # where it goes: the number to call, or the email address
+    language: str
+    body: str
+
+
+class ChannelGateway(Protocol):
+    """Voice calls (Twilio) or email (SES): send one alert; find one sent since a moment, after a crash."""
+
+    def send(self, message: AlertMessage) -> SentSms: ...
+
+    def find_sent(self, message: AlertMessage, since: datetime) -> SentSms | None: ...
 
 
 class Threads(Protocol):
@@ -139,6 +165,9 @@ class DeliveryDependencies:
     quiet_hours: QuietHours = QuietHours()
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     sleep: Callable[[float], None] = lambda seconds: None
+    # Issue 22: the other channels' gateways and pacers (texts use `sms` and `limiter`).
+    channels: Mapping[str, ChannelGateway] = field(default_factory=dict)
+    channel_limiters: Mapping[str, RateLimiter] = field(default_factory=dict)
 
 
 def bucket_of(status: str) -> str:
@@ -151,9 +180,14 @@ def bucket_of(status: str) -> str:
     return "sent"
 
 
-def may_receive_alert(consent: dict[str, Any] | None, address: str, topics: tuple[str, ...]) -> bool:
-    """Subscribed, now, to at least one of the alert's topics, and not opted out of it or of everything."""
+def may_receive_alert(
+    consent: dict[str, Any] | None, address: str, topics: tuple[str, ...], channel: str = "sms"
+) -> bool:
+    """Subscribed, now, to at least one of the alert's topics, not opted out of it or of everything, and
+    wanting alerts on this channel."""
     state = state_from_item(address, consent)
+    if not state.alerts_by(channel):
+        return False
     return any(topic in state.topics and state.may_receive(topic) for topic in topics)
 
 
@@ -165,7 +199,12 @@ def deliver(job: DeliveryJob, deps: DeliveryDependencies, *, upcoming: int = 1) 
     outcome = _deliver(job, deps, upcoming)
     logger.info(
         "Alert delivery",
-        extra={"alert_id": job.alert_id, "to_hash": redact_address(job.address), "outcome": outcome.value},
+        extra={
+            "alert_id": job.alert_id,
+            "to_hash": redact_address(job.address),
+            "channel": job.channel,
+            "outcome": outcome.value,
+        },
     )
     metrics.add_metric(
         name="AlertDelivery" + outcome.value.title().replace("_", ""), unit=MetricUnit.Count, value=1
@@ -178,24 +217,25 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
     alert = store.get_alert(job.alert_id)
     if alert is None or alert.status == "cancelled":
         return DeliveryOutcome.MISSING
-    previous = store.delivery(job.alert_id, job.address)
+    key = job.key
+    previous = store.delivery(job.alert_id, key)
     language, body = alert.text_for(job.language)
     if previous is not None:
         state = previous.get("state")
         if state in FINAL_STATES:
             return DeliveryOutcome.DUPLICATE
         if state == "sending":
-            adopted = _recover_claim(alert, job, previous, body, deps)
+            adopted = _recover_claim(alert, job, previous, language, body, deps)
             if adopted is not None:
                 return adopted
 
     now = deps.now()
     at = format_timestamp(now)
     consent = store.consent_item(job.address)
-    if not may_receive_alert(consent, job.address, alert.topics):
+    if not may_receive_alert(consent, job.address, alert.topics, job.channel):
         return _opted_out(store, job, previous, at)
 
-    if not alert.emergency:
+    if not alert.emergency and job.channel != "email":
         area_zones = store.zone_time_zones()
         zone = zone_for(
             str(consent.get("time_zone") or "") if consent else None,
@@ -220,14 +260,16 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
             }
             wave = {
                 "pk": f"ALERTWAKE#{job.alert_id}#{wake_at}",
-                "sk": f"TO#{job.address}",
+                "sk": f"TO#{key}",
                 "address": job.address,
                 "language": language,
                 "zones": list(job.zones),
             }
+            if job.channel != "sms":
+                wave["channel"] = job.channel
             done = store.decide(
                 job.alert_id,
-                job.address,
+                key,
                 previous=previous,
                 fields=fields,
                 enter="waiting_quiet_hours",
@@ -236,10 +278,12 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
             return DeliveryOutcome.WAITING if done else DeliveryOutcome.LOST_CLAIM
 
     thread_id = deps.threads.thread_for(job.address, at)
-    if deps.limiter.acquire(upcoming):
+    limiter = deps.channel_limiters.get(job.channel, deps.limiter)
+    if limiter.acquire(upcoming):
         # The pacer slept into a later second: a STOP may have landed since the check above. Read again
         # (only then: an unpaced send adds no read), so the window left is the milliseconds to the carrier.
-        if not may_receive_alert(store.consent_item(job.address), job.address, alert.topics):
+        consent = store.consent_item(job.address)
+        if not may_receive_alert(consent, job.address, alert.topics, job.channel):
             return _opted_out(store, job, previous, format_timestamp(deps.now()))
     token = uuid.uuid4().hex
     claim_at = deps.now()
@@ -249,29 +293,70 @@ def _deliver(job: DeliveryJob, deps: DeliveryDependencies, upcoming: int) -> Del
         "claim_at": format_timestamp(claim_at),
         "claim_token": token,
     }
-    if not store.decide(job.alert_id, job.address, previous=previous, fields=claim):
+    if not store.decide(job.alert_id, key, previous=previous, fields=claim):
         return DeliveryOutcome.LOST_CLAIM
+    outgoing = Outgoing(job, _message(alert, job, state_from_item(job.address, consent), language, body))
     return _send(
-        alert, job, deps, body=body, token=token, leave=claim["figure"], since=claim_at, thread_id=thread_id
+        alert, outgoing, deps, token=token, leave=claim["figure"], since=claim_at, thread_id=thread_id
     )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What one delivery sends: a text's body, or a call's or an email's message."""
+
+    job: DeliveryJob
+    message: AlertMessage
+
+    def send(self, deps: DeliveryDependencies) -> SentSms:
+        if self.job.channel == "sms":
+            sender = _sender_for(self.job.address, deps.sender)
+            image = self.message.alert.image_url
+            if image:  # an MMS: the picture rides with the text
+                return deps.sms.send(
+                    to=self.job.address, sender=sender, body=self.message.body, media_url=image
+                )
+            return deps.sms.send(to=self.job.address, sender=sender, body=self.message.body)
+        gateway = deps.channels.get(self.job.channel)
+        if gateway is None or not self.message.to:
+            raise RecipientRejected(CHANNEL_UNAVAILABLE, 0)
+        return gateway.send(self.message)
+
+    def find_sent(self, deps: DeliveryDependencies, since: datetime) -> SentSms | None:
+        if self.job.channel == "sms":
+            return deps.sms.find_sent(to=self.job.address, body=self.message.body, since=since)
+        gateway = deps.channels.get(self.job.channel)
+        return gateway.find_sent(self.message, since) if gateway is not None and self.message.to else None
+
+
+def _message(alert: Alert, job: DeliveryJob, state: ConsentState, language: str, body: str) -> AlertMessage:
+    to = (state.email or "") if job.channel == "email" else job.address
+    return AlertMessage(alert=alert, address=job.address, to=to, language=language, body=body)
 
 
 def _opted_out(
     store: DeliveryStore, job: DeliveryJob, previous: dict[str, Any] | None, at: str
 ) -> DeliveryOutcome:
     fields = {"state": "opted_out", "figure": "opted_out", "decided_at": at}
-    done = store.decide(job.alert_id, job.address, previous=previous, fields=fields, enter="opted_out")
+    done = store.decide(job.alert_id, job.key, previous=previous, fields=fields, enter="opted_out")
     return DeliveryOutcome.OPTED_OUT if done else DeliveryOutcome.LOST_CLAIM
 
 
 def _recover_claim(
-    alert: Alert, job: DeliveryJob, previous: dict[str, Any], body: str, deps: DeliveryDependencies
+    alert: Alert,
+    job: DeliveryJob,
+    previous: dict[str, Any],
+    language: str,
+    body: str,
+    deps: DeliveryDependencies,
 ) -> DeliveryOutcome | None:
     """A claim left in `sending`: adopt what Twilio has, wait for a live worker, or (None) send it again."""
     claim_at = datetime.fromisoformat(str(previous["claim_at"]).replace("Z", "+00:00"))
     if deps.now() - claim_at < timedelta(seconds=IN_FLIGHT_S):
         raise StillInFlight(job.alert_id)
-    found = deps.sms.find_sent(to=job.address, body=body, since=claim_at - CLOCK_SKEW)
+    state = state_from_item(job.address, deps.store.consent_item(job.address))
+    outgoing = Outgoing(job, _message(alert, job, state, language, body))
+    found = outgoing.find_sent(deps, claim_at - CLOCK_SKEW)
     if found is None:
         return None
     thread_id = deps.threads.thread_for(job.address, format_timestamp(deps.now()))
@@ -289,24 +374,24 @@ def _recover_claim(
 
 def _send(
     alert: Alert,
-    job: DeliveryJob,
+    outgoing: Outgoing,
     deps: DeliveryDependencies,
     *,
-    body: str,
     token: str,
     leave: str,
     since: datetime,
     thread_id: str,
 ) -> DeliveryOutcome:
+    job = outgoing.job
     sent: SentSms | None = None
     for attempt in range(SEND_ATTEMPTS):
         try:
-            sent = deps.sms.send(to=job.address, sender=_sender_for(job.address, deps.sender), body=body)
+            sent = outgoing.send(deps)
             break
         except RecipientRejected as rejection:
             at = format_timestamp(deps.now())
             bucket = "failed"
-            if rejection.code == TWILIO_OPTED_OUT:
+            if rejection.code == TWILIO_OPTED_OUT and job.channel == "sms":
                 # The carrier says STOP: the ledger records it before the figure (if this raises, the
                 # claim stays and the record is retried), and the number is never tried again.
                 resident = parse_address(job.address)
@@ -314,7 +399,7 @@ def _send(
                 bucket = "opted_out"
             deps.store.record_rejected(
                 job.alert_id,
-                job.address,
+                job.key,
                 token=token,
                 bucket=bucket,
                 reason=rejection.code,
@@ -328,7 +413,7 @@ def _send(
             deps.sleep(backoff_delay(attempt))
             if failure.http_status != 429:
                 # A 5xx or a lost connection: Twilio may have created the message before failing.
-                sent = deps.sms.find_sent(to=job.address, body=body, since=since - CLOCK_SKEW)
+                sent = outgoing.find_sent(deps, since - CLOCK_SKEW)
                 if sent is not None:
                     break
     assert sent is not None
@@ -355,7 +440,7 @@ def _record_sent(
 ) -> bool:
     return deps.store.record_sent(
         alert,
-        job.address,
+        job.key,
         token=token,
         sid=sent.sid,
         bucket=bucket_of(sent.status),

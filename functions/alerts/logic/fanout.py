@@ -1,4 +1,5 @@
-"""The planner: an alert's audience, one AlertSendQueue message per (alert, resident), in batches of ten.
+"""The planner: an alert's audience, one AlertSendQueue message per (alert, resident, channel), in batches
+of ten.
 
 Started by the API (send now) or by the alert's one-time schedule; woken again by each quiet-hours wave.
 It may run twice (SQS at least once, a crash half-way): the audience is counted once (the conditional
@@ -7,7 +8,8 @@ scheduled → sending step), and a message enqueued twice is harmless, the sende
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,7 +20,7 @@ from switchboard.clock import format_timestamp
 from switchboard.observability import logger, metrics
 
 from alerts.logic.audience import Recipient, Subscriber, select_recipients
-from alerts.models.alerts import Alert, DeliveryJob, PlanJob
+from alerts.models.alerts import DELIVERY_CHANNELS, Alert, DeliveryJob, PlanJob
 
 
 class PlannerStore(Protocol):
@@ -26,7 +28,9 @@ class PlannerStore(Protocol):
 
     def subscribers(self, topic: str) -> Iterable[Subscriber]: ...
 
-    def start_sending(self, alert_id: str, audience: int, at: str) -> bool: ...
+    def start_sending(
+        self, alert_id: str, audience: int, at: str, *, by_channel: Mapping[str, int] | None = None
+    ) -> bool: ...
 
     def mark_enqueued(self, alert_id: str, at: str) -> None: ...
 
@@ -71,6 +75,7 @@ def plan(
                 address=str(item["address"]),
                 language=str(item["language"]) if item.get("language") else None,
                 zones=[str(z) for z in item.get("zones", [])],
+                channel=item.get("channel") or "sms",
             )
             for item in store.wave(alert.alert_id, job.wake_at)
         ]
@@ -79,25 +84,33 @@ def plan(
     if alert.enqueued_at:
         return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
     recipients = select_recipients((store.subscribers(topic) for topic in alert.topics), alert.zones)
-    started = store.start_sending(alert.alert_id, len(recipients), format_timestamp(now()))
+    # One delivery per (resident, channel they chose): the audience counts deliveries, like the figures.
+    jobs = [job for recipient in recipients for job in _jobs(alert, recipient)]
+    by_channel: Counter[str] = Counter(job.channel for job in jobs)
+    started = store.start_sending(alert.alert_id, len(jobs), format_timestamp(now()), by_channel=by_channel)
     if not started:
         # Started before: either another planner is on it or it stopped half-way. Re-read to tell.
         again = store.get_alert(alert.alert_id, consistent=True)
         if again is None or again.status != "sending" or again.enqueued_at:
             return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
-    queue.enqueue([_job(alert, recipient) for recipient in recipients])
+    queue.enqueue(jobs)
     store.mark_enqueued(alert.alert_id, format_timestamp(now()))
-    return _done(job, PlanResult(PlanOutcome.ENQUEUED if started else PlanOutcome.RESUMED, len(recipients)))
+    return _done(job, PlanResult(PlanOutcome.ENQUEUED if started else PlanOutcome.RESUMED, len(jobs)))
 
 
-def _job(alert: Alert, recipient: Recipient) -> DeliveryJob:
-    return DeliveryJob(
-        kind="alert.deliver",
-        alert_id=alert.alert_id,
-        address=recipient.address,
-        language=recipient.language,
-        zones=list(recipient.zones),
-    )
+def _jobs(alert: Alert, recipient: Recipient) -> list[DeliveryJob]:
+    return [
+        DeliveryJob(
+            kind="alert.deliver",
+            alert_id=alert.alert_id,
+            address=recipient.address,
+            language=recipient.language,
+            zones=list(recipient.zones),
+            channel=channel,  # type: ignore[arg-type]
+        )
+        for channel in DELIVERY_CHANNELS
+        if channel in recipient.channels
+    ]
 
 
 def _done(job: PlanJob, result: PlanResult) -> PlanResult:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import BaseModel, ConfigDict, Field, Json, StringConstraints
 
+from alerts.logic.costs import CostEstimate
+
 AlertStatus = Literal["scheduled", "sending", "sent", "cancelled"]
 # A recipient counts in exactly one of these at any moment; the figures of an alert add up to its audience.
 FIGURE_NAMES = (
@@ -21,6 +23,28 @@ FIGURE_NAMES = (
 )
 # Not a recipient state: how many times the alert's tracked links were followed.
 CLICKS = "clicks"
+# How an alert reaches a resident (issue 22). Texts keep the figures' plain names; a voice call's or an
+# email's figures are the same names prefixed ("voice_sent", "email_failed"): all add up to the audience.
+DeliveryChannel = Literal["sms", "voice", "email"]
+DELIVERY_CHANNELS: tuple[DeliveryChannel, ...] = ("sms", "voice", "email")
+CHANNEL_KEY_SEPARATOR = "#"
+
+
+def delivery_key(address: str, channel: str) -> str:
+    """The recipient key of one (resident, channel): the address for texts, `{address}#{channel}` else."""
+    return address if channel == "sms" else f"{address}{CHANNEL_KEY_SEPARATOR}{channel}"
+
+
+def split_delivery_key(key: str) -> tuple[str, str]:
+    """(address, channel) of a recipient key."""
+    address, _, channel = key.partition(CHANNEL_KEY_SEPARATOR)
+    return address, channel or "sms"
+
+
+def figure_name(channel: str, figure: str) -> str:
+    return figure if channel == "sms" else f"{channel}_{figure}"
+
+
 MAX_TEXT_LENGTH = 1_600  # Twilio's limit for one message body
 MAX_TITLE_LENGTH = 120
 TopicId = str
@@ -39,6 +63,7 @@ class PreviewRequest(_Request):
     topics: list[TopicId] = Field(min_length=1, max_length=50)
     zones: list[ZoneId] = Field(default_factory=list, max_length=500)
     texts: dict[str, str] = Field(default_factory=dict, max_length=20)
+    image_url: str | None = Field(default=None, max_length=1_000)
 
 
 class CreateAlertRequest(_Request):
@@ -50,6 +75,8 @@ class CreateAlertRequest(_Request):
     emergency_reason: str | None = Field(default=None, max_length=500)
     send_at: str | None = None
     track_links: bool = False
+    # A picture sent with the alert: MMS media on texts, inline in emails (https, public: Twilio fetches it).
+    image_url: str | None = Field(default=None, max_length=1_000, pattern=r"^https://[^\s<>\"']+$")
 
 
 class TopicOption(BaseModel):
@@ -73,6 +100,8 @@ class AlertOptions(BaseModel):
 class Audience(BaseModel):
     total: int
     by_language: dict[str, int]
+    # Residents per alert channel they chose (one resident may count in several).
+    by_channel: dict[str, int] = Field(default_factory=dict)
 
 
 class TextPreview(BaseModel):
@@ -94,6 +123,7 @@ class Preview(BaseModel):
     audience: Audience
     texts: dict[str, TextPreview]
     fallbacks: list[FallbackWarning] = Field(default_factory=list)
+    cost: CostEstimate | None = None  # per channel, from list prices (alerts.logic.costs)
 
 
 class TranslateRequest(_Request):
@@ -130,6 +160,9 @@ class AlertView(BaseModel):
     audience_total: int
     figures: dict[str, int]
     failure_reasons: dict[str, int]
+    image_url: str | None = None
+    # The figures per channel (`figures` sums every channel, so it still adds up to `audience_total`).
+    figures_by_channel: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 class AlertEnvelope(BaseModel):
@@ -160,6 +193,7 @@ class Alert:
     # What goes out per language: the texts with tracked links rewritten (equal to `texts` otherwise).
     outgoing: dict[str, str] = field(default_factory=dict)
     enqueued_at: str | None = None
+    image_url: str | None = None
 
     def text_for(self, language: str | None) -> tuple[str, str]:
         """(language, body) a resident who reads `language` gets: theirs, else English, else the first."""
@@ -184,7 +218,7 @@ class PlanJob(BaseModel):
 
 
 class DeliveryJob(BaseModel):
-    """AlertSendQueue body: one (alert, resident)."""
+    """AlertSendQueue body: one (alert, resident, channel)."""
 
     model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
@@ -193,6 +227,12 @@ class DeliveryJob(BaseModel):
     address: str = Field(min_length=1, max_length=64)
     language: str | None = Field(default=None, max_length=8)
     zones: list[str] = Field(default_factory=list, max_length=50)
+    channel: DeliveryChannel = "sms"
+
+    @property
+    def key(self) -> str:
+        """The delivery item's recipient key: exactly once per (alert, resident, channel)."""
+        return delivery_key(self.address, self.channel)
 
 
 class PlanRecord(SqsRecordModel):

@@ -23,7 +23,7 @@ from switchboard.table_keys import (
     topic_sk,
 )
 
-from inbox.models.consent import ConsentChange, ConsentState, Topic
+from inbox.models.consent import TEXTS_ONLY, ConsentChange, ConsentState, Topic
 
 TOPICS_TTL_S = 60.0
 
@@ -42,6 +42,8 @@ def state_from_item(address: str, item: dict[str, Any] | None) -> ConsentState:
         awaiting=str(item["awaiting"]) if item.get("awaiting") else None,
         version=int(item.get("version", 0)),
         updated_at=str(item["updated_at"]) if item.get("updated_at") else None,
+        channels=frozenset(str(c) for c in item["channels"]) if "channels" in item else TEXTS_ONLY,
+        email=str(item["email"]) if item.get("email") else None,
     )
 
 
@@ -58,6 +60,8 @@ def change_from_item(item: dict[str, Any]) -> ConsentChange:
         zones=tuple(str(z) for z in item.get("zones", [])),
         provenance=str(item["provenance"]) if item.get("provenance") else None,
         actor_sub=str(item["actor_sub"]) if item.get("actor_sub") else None,
+        medium=item["medium"] if item.get("medium") else None,
+        email=str(item["email"]) if item.get("email") else None,
     )
 
 
@@ -136,6 +140,10 @@ class ConsentTable:
             state_item["language"] = after.language
         if after.updated_at:
             state_item["updated_at"] = after.updated_at
+        if after.channels != TEXTS_ONLY or after.email:
+            state_item["channels"] = sorted(after.channels)
+        if after.email:
+            state_item["email"] = after.email
         items.append(
             {
                 "Put": {
@@ -146,7 +154,12 @@ class ConsentTable:
                 }
             }
         )
-        moved = after.zones != before.zones or after.language != before.language
+        moved = (
+            after.zones != before.zones
+            or after.language != before.language
+            or after.channels != before.channels
+            or after.email != before.email
+        )
         rewrite = after.topics if moved else after.topics - before.topics
         for topic in sorted(rewrite):
             subscriber = {
@@ -157,6 +170,10 @@ class ConsentTable:
             }
             if after.language:
                 subscriber["language"] = after.language  # an alert's audience per language, without reads
+            if after.channels != TEXTS_ONLY:
+                subscriber["channels"] = sorted(after.channels)  # the fan-out per channel, without reads
+            if after.email and "email" in after.channels:
+                subscriber["email"] = after.email
             items.append({"Put": {"TableName": name, "Item": subscriber}})
         # ZIP codes residents gave, for the alert composer's zone list (polygons are listed from their items).
         for zone in sorted(set(after.zones) - set(before.zones)):
@@ -187,7 +204,7 @@ class ConsentTable:
     def _ledger_item(change: ConsentChange) -> dict[str, Any]:
         item: dict[str, Any] = {
             "pk": resident_pk(change.address),
-            "sk": consent_ledger_sk(change.at, change.source_id, change.topic),
+            "sk": consent_ledger_sk(change.at, change.source_id, change.ledger_key),
             "address": change.address,
             "channel": change.channel,
             "topic": change.topic,
@@ -204,6 +221,10 @@ class ConsentTable:
             item["provenance"] = change.provenance
         if change.actor_sub:
             item["actor_sub"] = change.actor_sub
+        if change.medium:
+            item["medium"] = change.medium
+        if change.email:
+            item["email"] = change.email
         return item
 
     # --- the agency's topics ----------------------------------------------------------------------------

@@ -9,9 +9,17 @@ from inbox.models.consent import ALL_TOPICS, ConsentChange, ConsentState
 
 def apply_change(state: ConsentState, change: ConsentChange) -> ConsentState:
     """The state after `change`. A STOP of everything suspends the subscriptions (START brings them back);
-    a topic joined after it is the only thing the resident gets until then."""
+    a topic joined after it is the only thing the resident gets until then. An entry about an alert channel
+    (`medium`) only adds or removes that channel: it never stops or starts topics. A `text_request` (a caller
+    asked the IVR to continue by text) is on the ledger only."""
     if change.action == "text_request":
-        return _moved(state, change)  # on the ledger only: what the resident asked, not a subscription
+        return _moved(state, change)  # what the resident asked, not a subscription
+    if change.medium is not None:
+        if change.action == "opt_in":
+            email = change.email if change.medium == "email" and change.email else state.email
+            return _moved(state, change, channels=state.channels | {change.medium}, email=email)
+        if change.action == "opt_out":
+            return _moved(state, change, channels=state.channels - {change.medium})
     if change.action == "set_zone":
         zones = change.zones_set or state.zones
         return _moved(state, change, zones=zones, awaiting=None)

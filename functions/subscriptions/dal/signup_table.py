@@ -32,6 +32,10 @@ class SignupTable:
         }
         if signup.zip_code:
             item["zip_code"] = signup.zip_code
+        if signup.channels != ("sms",):
+            item["channels"] = list(signup.channels)
+        if signup.email:
+            item["email"] = signup.email
         if signup.zones:
             item["zones"] = list(signup.zones)
             item["zone_names"] = list(signup.zone_names)
@@ -63,6 +67,8 @@ class SignupTable:
             expires_at=int(item["expires_at"]),
             zones=tuple(str(z) for z in item.get("zones", [])),
             zone_names=tuple(str(n) for n in item.get("zone_names", [])),
+            channels=tuple(str(c) for c in item.get("channels", ["sms"])),
+            email=str(item["email"]) if item.get("email") else None,
         )
 
     def remove(self, address: str) -> None:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
+from inbox.logic.alert_channels import channel_changes
 from inbox.logic.consent_rules import apply_change
 from inbox.models.consent import (
     ALL_TOPICS,
+    AWAITING_EMAIL,
     AWAITING_ZIP,
     ConsentAction,
     ConsentChange,
@@ -25,6 +27,7 @@ from inbox.models.consent import (
 )
 from inbox.pipeline import CONTINUE, InboundMessage, InboundText, StepContract, StepResult, SystemReplies
 from switchboard import i18n
+from switchboard.email_address import find_email
 from switchboard.geo.places import Place, ZoneSource, describe_zones, place_of_text
 from switchboard.geo.zones import AddressNotFound
 from switchboard.observability import logger, metrics, redact_address
@@ -167,12 +170,48 @@ def answer_consent(
             metrics.add_metric(name=f"Keyword_{plan.kind}", unit=MetricUnit.Count, value=1)
             return KeywordOutcome(kind=plan.kind, replied=True, replayed=replayed)
 
+    email = _answer_email(text, consent=consent, replies=replies, agency=agency_name)
+    if email is not None:
+        logger.info("Email for alerts in reply to the prompt", extra={**log_keys, "outcome": email.kind})
+        return email
     if places is not None:
         answered = _answer_place(text, consent=consent, replies=replies, places=places, agency=agency_name)
         if answered is not None:
             logger.info("Place in reply to the zone prompt", extra={**log_keys, "outcome": answered.kind})
             return answered
     return None
+
+
+def _answer_email(
+    text: InboundText, *, consent: ConsentStore, replies: SystemReplies, agency: str
+) -> KeywordOutcome | None:
+    """An email address in reply to the email prompt (after the ZIP): alerts by email too, a ledger entry
+    of its own. None when the text holds no address or no prompt is waiting (a message for staff)."""
+    email = find_email(text.body)
+    if email is None:
+        return None
+    state = consent.load_state(text.address)
+    replayed = consent.applied(text.address, text.received_at, text.sid)
+    if state.awaiting != AWAITING_EMAIL and not replayed:
+        return None
+    template = ConsentChange(
+        address=text.address,
+        channel=text.channel,
+        topic=ALL_TOPICS,
+        action="opt_in",
+        at=text.received_at,
+        source="keyword",
+        source_id=text.sid,
+    )
+    changes = channel_changes(state, state.channels | {"email"}, email, template=template)
+    if changes and not replayed:
+        after = state
+        for change in changes:
+            after = apply_change(after, change)
+        consent.record(changes, state, replace(after, awaiting=None))
+    replies.send(text, i18n.say("consent.email_set", state.language, agency=agency, email=email))
+    metrics.add_metric(name="Keyword_email", unit=MetricUnit.Count, value=1)
+    return KeywordOutcome(kind="email", replied=True, replayed=replayed)
 
 
 def _answer_place(
@@ -207,10 +246,13 @@ def _answer_place(
         zone=place.zones[0],
         zones=place.zones,
     )
+    ask_email = not state.alerts_by("email")
     if not replayed:
-        consent.record([change], state, apply_change(state, change))
+        after = apply_change(state, change)
+        consent.record([change], state, replace(after, awaiting=AWAITING_EMAIL) if ask_email else after)
     where = describe_zones(place.zones, place.names, lang)
-    replies.send(text, i18n.say("consent.zone_set", lang, agency=agency, where=where))
+    key = "consent.zone_set_ask_email" if ask_email else "consent.zone_set"
+    replies.send(text, i18n.say(key, lang, agency=agency, where=where))
     metrics.add_metric(name="Keyword_zone", unit=MetricUnit.Count, value=1)
     return KeywordOutcome(kind="zone", replied=True, replayed=replayed)
 
@@ -299,10 +341,18 @@ def plan_command(
         if state.awaiting != AWAITING_ZIP and not replayed:
             return None
         where = describe_zones([f"zip:{command.zip_code}"], (), lang)
+        if state.alerts_by("email"):
+            return planned(
+                "zone",
+                [change(ALL_TOPICS, "set_zone", zone=f"zip:{command.zip_code}")],
+                say("zone_set", where=where),
+            )
+        # Issue 22: alerts by email too, if they like: the next text with an address in it says where.
         return planned(
             "zone",
             [change(ALL_TOPICS, "set_zone", zone=f"zip:{command.zip_code}")],
-            say("zone_set", where=where),
+            say("zone_set_ask_email", where=where),
+            awaiting=AWAITING_EMAIL,
         )
     return None
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
+from inbox.logic.alert_channels import channel_changes
 from inbox.logic.consent_rules import apply_change
 from inbox.models.consent import ALL_TOPICS, ConsentChange, Topic
 from inbox.models.records import new_id
@@ -101,6 +102,8 @@ def request_signup(
         expires_at=moment + PENDING_FOR_S,
         zones=place.zones,
         zone_names=place.names,
+        channels=tuple(request.channels),
+        email=request.email if "email" in request.channels else None,
     )
     log_keys = {
         "to_hash": redact_address(address),
@@ -162,6 +165,11 @@ def confirm_signup_handler(
             after = before
             for change in changes:
                 after = apply_change(after, change)
+            # The channels chosen on the page, each its own ledger entry (issue 22).
+            channel_entries = channel_changes(after, signup.channels, signup.email, template=changes[0])
+            for change in channel_entries:
+                after = apply_change(after, change)
+            changes += channel_entries
             consent.record(changes, before, replace(after, language=language, awaiting=None))
         signups.remove(text.address)
         return _text("signup.subscribed", replace(signup, language=language), consent.topics(), agency_name())

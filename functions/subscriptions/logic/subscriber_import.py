@@ -2,11 +2,12 @@
 consent recorded with where it came from (docs/architecture.md, "Importing subscribers").
 
 Columns (header row, any order, case-insensitive): `phone` and `topics` required; `zip`, `language` and
-`consent_date` optional. Topics are separated by spaces, commas or semicolons. Each row goes through the same
-consent ledger as JOIN and the sign-up page (source `import`, the file's provenance text and the importing
-staff member kept on every entry). A resident's own STOP wins: a row is never used to re-subscribe someone who
-opted out of everything, nor to a topic they stopped. Importing the same row again changes nothing (a marker
-per row content is written in the ledger's transaction).
+`consent_date` optional, and (issue 22) `channels` (sms, voice, email: how alerts reach them; left as they are
+when absent) with `email` (required when email is among them). Topics are separated by spaces, commas or
+semicolons. Each row goes through the same consent ledger as JOIN and the sign-up page (source `import`, the
+file's provenance text and the importing staff member kept on every entry). A resident's own STOP wins: a row
+is never used to re-subscribe someone who opted out of everything, nor to a topic they stopped. Importing the
+same row again changes nothing (a marker per row content is written in the ledger's transaction).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
+from inbox.logic.alert_channels import channel_changes
 from inbox.logic.consent_rules import apply_change
-from inbox.models.consent import ALL_TOPICS, ConsentChange, ConsentState, Topic
+from inbox.models.consent import ALERT_CHANNELS, ALL_TOPICS, ConsentChange, ConsentState, Topic
 from switchboard.clock import utc_now_iso
 from switchboard.dynamodb import TransactionConflict
+from switchboard.email_address import normalize_email
 from switchboard.geo.zones import zip_zone
 from switchboard.observability import logger
 from switchboard.phone import normalize_phone
@@ -67,6 +70,8 @@ class Row:
     zip_code: str | None
     language: str | None
     consent_date: str | None
+    channels: tuple[str, ...] | None = None  # None: the file says nothing of channels, leave them as they are
+    email: str | None = None
 
 
 @dataclass
@@ -130,12 +135,27 @@ def parse_rows(text: str, topics: Sequence[Topic]) -> tuple[list[Row], list[dict
             except ValueError:
                 errors.append({"row": number, "field": "consent_date", "message": "a past date, YYYY-MM-DD"})
                 continue
-        rows.append(Row(number, address, wanted, zip_code, language, consent_date))
+        channels = tuple(sorted({c.lower() for c in _TOPIC_SPLIT.split(value("channels")) if c})) or None
+        if channels and not set(channels) <= set(ALERT_CHANNELS):
+            errors.append(
+                {"row": number, "field": "channels", "message": "channels are sms, voice and email"}
+            )
+            continue
+        email: str | None = None
+        if value("email") or "email" in (channels or ()):
+            try:
+                email = normalize_email(value("email"))
+            except ValueError:
+                errors.append({"row": number, "field": "email", "message": "not an email address"})
+                continue
+        rows.append(Row(number, address, wanted, zip_code, language, consent_date, channels, email))
     return rows, errors
 
 
 def _row_marker(row: Row) -> dict[str, str]:
     content = "|".join([row.address, ",".join(row.topics), row.zip_code or "", row.language or ""])
+    if row.channels or row.email:
+        content += "|" + ",".join(row.channels or ()) + "|" + (row.email or "")
     digest = hashlib.sha256(content.encode()).hexdigest()[:40]
     return {"pk": f"IMPORTROW#{digest}", "sk": "IMPORT"}
 
@@ -206,6 +226,11 @@ def _import_row(
         after = before
         for change in changes:
             after = apply_change(after, change)
+        chosen = row.channels or (tuple(after.channels) + (("email",) if row.email else ()))
+        channel_entries = channel_changes(after, chosen, row.email, template=changes[0])
+        for change in channel_entries:
+            after = apply_change(after, change)
+        changes += channel_entries
         if row.language:
             after = replace(after, language=row.language)
         try:

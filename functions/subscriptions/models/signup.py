@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from inbox.models.consent import AlertChannel
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from switchboard.email_address import MAX_EMAIL_LENGTH, normalize_email
 from switchboard.languages import Language
 from switchboard.phone import normalize_phone
 
@@ -15,6 +17,10 @@ _TOPIC = re.compile(r"^[A-Z][A-Z0-9]{1,19}$")
 # and every text costs the agency money (and could be aimed at a stranger's phone).
 RESEND_AFTER_S = 15 * 60
 PENDING_FOR_S = 24 * 3600
+
+
+def _texts_only() -> list[AlertChannel]:
+    return ["sms"]
 
 
 class SignupRequest(BaseModel):
@@ -27,6 +33,28 @@ class SignupRequest(BaseModel):
     # A street address, resolved to the agency's neighbourhood zones through its address points.
     address: str | None = Field(default=None, min_length=3, max_length=200)
     language: Language = "en"
+    # How alerts reach them (issue 22): texts, a voice call to the phone, an email; one or several.
+    channels: list[AlertChannel] = Field(default_factory=lambda: _texts_only(), min_length=1, max_length=3)
+    # Validated even when absent: email alerts without an address name this field (after `channels`).
+    email: str | None = Field(default=None, max_length=MAX_EMAIL_LENGTH, validate_default=True)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: list[AlertChannel]) -> list[AlertChannel]:
+        return sorted(set(value))
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None, info: ValidationInfo) -> str | None:
+        wanted = "email" in info.data.get("channels", ())
+        if value is None or not value.strip():
+            if wanted:
+                raise ValueError("email alerts need an email address")
+            return None
+        try:
+            return normalize_email(value)
+        except ValueError:
+            raise ValueError("email must be an address such as name@example.org") from None
 
     @field_validator("phone")
     @classmethod
@@ -76,6 +104,8 @@ class PendingSignup:
     expires_at: int  # epoch seconds; the table's TTL removes it
     zones: tuple[str, ...] = ()  # from the address, resolved when the page was sent (the ZIP is added at YES)
     zone_names: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ("sms",)
+    email: str | None = None
 
 
 # Countries a subscriber import may hold (calling-code prefixes). The sign-up page texts the countries of the

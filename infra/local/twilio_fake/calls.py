@@ -4,6 +4,11 @@ The call rings its `To` number; unless the fault plan says that number is busy o
 answered and its TwiML runs: a <Dial><Number> becomes a child call (with `ParentCallSid`) that rings and is
 answered the same way. Each leg reports its progress, signed, to its status callback for the events asked for
 (`initiated`, `ringing`, `answered` (= `in-progress`), `completed`), as Twilio's call progress events do.
+
+An answered call's TwiML is played (issue 22, voice alerts): every <Say> is recorded in the call's `said` as
+(language, text); a <Gather> with an `action` gets the keys planned for that number (`keys`, set through
+`/__control/faults` `{"call_keys": {number: ["1"]}}`): they are posted, signed, to the action and the TwiML it
+answers is played in turn. `MachineDetection` is kept as asked (the local phone is always a person).
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import xml.etree.ElementTree as ET
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
@@ -21,6 +29,7 @@ if TYPE_CHECKING:
 
 API = "/2010-04-01/Accounts/"
 TALK_SECONDS = 42  # how long an answered call lasts, as reported in CallDuration
+MAX_GATHER_ROUNDS = 5  # keys answered per call at most (a TwiML loop must not spin forever)
 
 
 def _call_sid() -> str:
@@ -51,6 +60,7 @@ class LocalCalls:
     def __init__(self, twilio: LocalTwilio, step_s: float = 0.15) -> None:
         self.twilio = twilio
         self.step_s = step_s
+        self.keys: dict[str, list[str]] = {}  # by number: the keys its resident will press, in order
 
     def resource(self, call: dict[str, Any]) -> dict[str, Any]:
         account = self.twilio.account_sid
@@ -89,6 +99,9 @@ class LocalCalls:
             "events": events or ["completed"],
             "account_sid": self.twilio.account_sid,
             "created": time.time(),
+            "machine_detection": form.get("MachineDetection"),
+            "said": [],
+            "pressed": [],
         }
         with self.twilio.lock:
             self.twilio.calls.append(call)
@@ -105,7 +118,10 @@ class LocalCalls:
     # --- the phone network's part -----------------------------------------------------------------
 
     def _run(self, call: dict[str, Any]) -> None:
-        if self._ring(call) and (dial := _dialled(call.get("twiml"))):
+        answered = self._ring(call)
+        if answered and not _dialled(call.get("twiml")):
+            self._play(call, call.get("twiml"))
+        if answered and (dial := _dialled(call.get("twiml"))):
             number, callback, events, caller_id = dial
             child = {
                 "sid": _call_sid(),
@@ -124,6 +140,51 @@ class LocalCalls:
                 self._end(child, "completed", TALK_SECONDS)
         if call["status"] == "in-progress":
             self._end(call, "completed", TALK_SECONDS)
+
+    def _play(self, call: dict[str, Any], twiml: str | None) -> None:
+        """Say what the TwiML says; answer a Gather with the next planned key, then play what comes back."""
+        for _ in range(MAX_GATHER_ROUNDS):
+            try:
+                root = ET.fromstring(twiml or "<Response/>")  # noqa: S314 - our own stack's TwiML, on 127.0.0.1
+            except ET.ParseError:
+                return
+            for say in root.iter("Say"):
+                call["said"].append([say.get("language") or "en-US", (say.text or "").strip()])
+            gather = root.find("Gather")
+            with self.twilio.lock:
+                planned = self.keys.get(call["to"]) or []
+                key = planned.pop(0) if planned and gather is not None and gather.get("action") else None
+            if key is None or gather is None:
+                return
+            call["pressed"].append(key)
+            params = {
+                "AccountSid": self.twilio.account_sid,
+                "CallSid": call["sid"],
+                "From": call["from"],
+                "To": call["to"],
+                "CallStatus": "in-progress",
+                "Direction": "outbound-api",
+                "Digits": key,
+                "FinishedOnKey": "",
+                "ApiVersion": "2010-04-01",
+            }
+            twiml = self._post_signed(str(gather.get("action")), params)
+
+    def _post_signed(self, url: str, params: dict[str, str]) -> str | None:
+        request = urllib.request.Request(
+            url,
+            data=urllib.parse.urlencode(params).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": self.twilio.validator.compute_signature(url, params),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - local stack only
+                return str(response.read().decode("utf-8"))
+        except (urllib.error.URLError, OSError):
+            return None
 
     def _ring(self, call: dict[str, Any]) -> bool:
         """initiated, ringing, then answered (True) or the planned busy/no-answer/failed (False)."""

@@ -10,6 +10,7 @@
   not answer a call (`call_outcome`); `{"status": 500, "after_create": true}` creates the message and then
   answers 500 (the answer lost).
 - `GET .../Messages.json?To=` lists the messages to one number, newest first.
+- `GET /simulator/api/emails?to=` lists the emails SES (moto) accepted for one address (issue 22).
 - Opt-outs as Twilio keeps them: an SMS whose whole text is an opt-out keyword (STOP, STOPALL, UNSUBSCRIBE,
   CANCEL, END, QUIT, REVOKE, OPTOUT; any case, surrounding spaces) sent through `send_inbound` blocks that
   agency number from texting that resident: messages.create answers 400, code 21610, until the resident sends
@@ -37,7 +38,9 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
+from infra.local.template import ACCOUNT_ID, REGION
 from infra.local.twilio_fake.calls import LocalCalls
+from infra.local.twilio_fake.emails import sent_emails
 from infra.local.twilio_fake.ivr_calls import LocalInboundCalls
 
 log = logging.getLogger("switchboard.local")
@@ -424,6 +427,12 @@ class LocalTwilio:
                 ]
             conversation = sorted(received + said, key=lambda item: item["at"])
             return self._json(request, 200, {"agency": self.agency_number, "messages": conversation})
+        if path == "/simulator/api/emails" and request.command == "GET":
+            # Issue 22: the alert emails SES (moto) accepted for one address.
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.path).query))
+            return self._json(
+                request, 200, {"emails": sent_emails(ACCOUNT_ID, REGION, query.get("to") or "-")}
+            )
         if path == "/simulator/api/send" and request.command == "POST":
             try:
                 payload = json.loads(body or b"{}")
@@ -465,6 +474,7 @@ class LocalTwilio:
                 self.final_status.update(payload.get("final_status", {}))
                 self.media_outage = bool(payload.get("media_outage", self.media_outage))
                 self.call_outcomes.update(payload.get("call_outcome", {}))
+                self._calls.keys.update(payload.get("call_keys", {}))
             return self._json(request, 200, {"pending_faults": len(self.faults)})
         if path == "/__control/messages":
             with self.lock:

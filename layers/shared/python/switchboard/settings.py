@@ -255,6 +255,27 @@ class AlertPlannerSettings(_Env):
 class AlertSenderSettings(SmsSenderSettings, _AlertScheduling):
     alert_send_rate: AlertRate = Field(default=10, alias="ALERT_SEND_RATE")
     agency_time_zone: str = Field(default="America/New_York", alias="AGENCY_TIME_ZONE")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
+    # Issue 22: voice alerts (calls per second, CDK parameter AlertCallRate) and email alerts through SES
+    # (the verified sender identity's address and the configuration set whose events report bounces).
+    alert_call_rate: AlertRate = Field(default=1, alias="ALERT_CALL_RATE")
+    alert_email_rate: AlertRate = Field(default=10, alias="ALERT_EMAIL_RATE")
+    alert_email_sender: str = Field(default="", alias="ALERT_EMAIL_SENDER")
+    alert_email_configuration_set: str = Field(default="", alias="ALERT_EMAIL_CONFIGURATION_SET")
+
+
+class AlertCallWebhookSettings(_TwilioWebhookSettings):
+    """AlertCallFn: the repeat key of a voice alert (POST /twilio/alert-calls/{alert_id})."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
+
+
+class EmailAlertsSettings(_Env):
+    """UnsubscribeFn and EmailFeedbackFn: one-click unsubscribe links and SES bounces/complaints."""
+
+    table_name: Required = Field(alias="TABLE_NAME")
+    agency_name: AgencyName = Field(default="Switchboard", alias="AGENCY_NAME")
 
 
 class LinkRedirectSettings(_Env):

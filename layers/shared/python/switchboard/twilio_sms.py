@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,23 +54,33 @@ class TwilioSmsGateway:
         self._client = client
         self._status_callback_url = status_callback_url
 
-    def send(self, *, to: str, sender: Sender, body: str) -> SentSms:
+    def send(self, *, to: str, sender: Sender, body: str, media_url: str | None = None) -> SentSms:
         request: dict[str, Any] = {"to": to, "body": body, "status_callback": self._status_callback_url}
+        if media_url:
+            request["media_url"] = [media_url]
         if sender.messaging_service_sid:
             request["messaging_service_sid"] = sender.messaging_service_sid
         else:
             request["from_"] = sender.from_address
-        try:
+        with classified_twilio_errors():
             message = self._client().messages.create(**request)
-        except (TwilioRestException, TwilioServiceException) as error:
-            # `from None` and no error text: Twilio's messages quote phone numbers.
-            status = int(error.status or 0)
-            code = str(error.code or status)
-            if status >= 500 or status in _RETRIED_CLIENT_ERRORS or status < 400:
-                raise TransientSendFailure(
-                    f"Twilio answered HTTP {status}, code {code}", http_status=status
-                ) from None
-            raise RecipientRejected(code=code, http_status=status) from None
-        except (requests.RequestException, TwilioException) as error:
-            raise TransientSendFailure(f"Twilio unreachable: {type(error).__name__}") from None
         return SentSms(sid=str(message.sid), status=str(message.status or "queued"))
+
+
+@contextmanager
+def classified_twilio_errors() -> Iterator[None]:
+    """A Twilio create call's failure as this module's two kinds: for this recipient (RecipientRejected, never
+    retried) or for now (TransientSendFailure: 429, 5xx, our credentials, the network)."""
+    try:
+        yield
+    except (TwilioRestException, TwilioServiceException) as error:
+        # `from None` and no error text: Twilio's messages quote phone numbers.
+        status = int(error.status or 0)
+        code = str(error.code or status)
+        if status >= 500 or status in _RETRIED_CLIENT_ERRORS or status < 400:
+            raise TransientSendFailure(
+                f"Twilio answered HTTP {status}, code {code}", http_status=status
+            ) from None
+        raise RecipientRejected(code=code, http_status=status) from None
+    except (requests.RequestException, TwilioException) as error:
+        raise TransientSendFailure(f"Twilio unreachable: {type(error).__name__}") from None
