@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from callbacks.handlers.keywords import callback_keyword_step
+from feedback.dal.feedback_table import survey_key
 from feedback.steps import FeedbackRatingStep
 from inbox.dal.agency_settings import AgencyName
 from inbox.dal.alert_replies_table import AlertRepliesTable
@@ -24,11 +25,12 @@ from inbox.logic.inbound_messages import MediaArchive, MediaSource
 from inbox.logic.inbound_steps import AlertReplyLinkStep, StoreStep
 from inbox.pipeline import InboundPipeline, InboundStep, SystemReplies
 from reminders.handlers.keywords import reminder_keyword_step
+from reports.dal.report_table import STATE_SK, state_pk
 from reports.steps import ReportsInboundStep, ThreadDims
 from routing.dal.routing_table import RoutingTable
 from routing.logic.assignment import Routing
 from routing.logic.inbound_step import RoutingStep
-from servicerequests.dal.intake_table import IntakeTable
+from servicerequests.dal.intake_table import INTAKE_SK, IntakeTable
 from servicerequests.dal.requests_table import CatalogueTable, RequestsTable
 from servicerequests.integrations.forward_queue import SqsCityForwardQueue
 from servicerequests.integrations.s3_photos import S3PhotoFiler
@@ -40,6 +42,8 @@ from subscriptions.logic.signup import signup_confirmation_step
 from switchboard.geo.addresses import normalize_address, parse_point
 from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
+from switchboard.read_once import ReadOnceTable
+from switchboard.table_keys import SID_SK, sid_pk, thread_pk
 from translation.steps import translation_steps
 from triage.integrations.second_opinion import ComprehendSecondOpinion
 from triage.logic.second_opinion import SecondOpinion
@@ -85,7 +89,9 @@ def wire_inbound(
     city_forward: tuple[Any, str] | None = None,  # (SQS client, CityForwardQueue's URL)
 ) -> InboundWiring:
     """`comprehend`: an Amazon Comprehend client when triage's second stage is on, else None (the rules
-    alone)."""
+    alone). Every step reads and writes through one `ReadOnceTable`, so that each message's steps read an
+    item once (the pipeline opens its memory per message)."""
+    table = ReadOnceTable(table)
     replies = ThreadReplies(InboxTable(table), outbound)
     return InboundWiring(
         table=table,
@@ -127,6 +133,19 @@ AUTOMATIC_KEYWORD_FLOWS = frozenset(
 )
 
 
+def conversation_items(thread_id: str, sid: str) -> list[dict[str, str]]:
+    """The items the steps read for nearly every message, fetched together once the thread is known: the
+    message's SID item (the store's duplicate check; triage and translation find the stored message by it),
+    the feedback survey, the 311 intake session and the reports' conversation state. An item not listed
+    here is still read once per message, by the first step that asks."""
+    return [
+        {"pk": sid_pk(sid), "sk": SID_SK},
+        survey_key(thread_id),
+        {"pk": thread_pk(thread_id), "sk": INTAKE_SK},
+        {"pk": state_pk(thread_id), "sk": STATE_SK},
+    ]
+
+
 def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     """The registrations, in any order (each step's contract carries its order)."""
     table, replies, agency = wiring.table, wiring.replies, wiring.agency_name
@@ -140,8 +159,18 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
 
     # The feedback survey's answer (a rating) is stored without reopening the thread: the store asks first.
     surveys = feedback_surveys(table, outbound=wiring.outbound or replies_only(), agency_name=agency)
+    reads = table if isinstance(table, ReadOnceTable) else None
+
+    def prefetch(thread_id: str, sid: str) -> None:
+        if reads is not None:
+            reads.prefetch(conversation_items(thread_id, sid))
+
     yield StoreStep(
-        InboxTable(table), wiring.archive, media_source_for, answers_prompt=surveys.answers_survey
+        InboxTable(table),
+        wiring.archive,
+        media_source_for,
+        answers_prompt=surveys.answers_survey,
+        prefetch=prefetch,
     )
     yield FeedbackRatingStep(surveys, replies)
     yield ConsentKeywordsStep(consent=consent, replies=replies, agency_name=agency, places=ZonesTable(table))
@@ -179,4 +208,5 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:
-    return InboundPipeline(step for step in inbound_steps(wiring) if step is not None)
+    reads = wiring.table if isinstance(wiring.table, ReadOnceTable) else None
+    return InboundPipeline((step for step in inbound_steps(wiring) if step is not None), reads=reads)

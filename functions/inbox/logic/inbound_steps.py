@@ -47,11 +47,13 @@ class StoreStep:
         archive: MediaArchive,
         media_source_for: Callable[[Address], MediaSource],
         answers_prompt: PromptAnswer | None = None,
+        prefetch: Callable[[str, str], None] | None = None,
     ) -> None:
         self._store = store
         self._archive = archive
         self._media_source_for = media_source_for
         self._answers_prompt = answers_prompt
+        self._prefetch = prefetch  # (thread id, SID): read what the later steps will read, in one request
 
     def run(self, message: InboundMessage) -> StepResult:
         incoming = message.incoming
@@ -62,6 +64,7 @@ class StoreStep:
             archive=self._archive,
             media_source=self._media_source_for(resident),
             answers_prompt=self._answers_prompt,
+            prefetch=self._prefetch_for(incoming.sid),
         )
         message.redelivered = outcome.duplicate
         # Also on a duplicate: a crash after storing must not lose the STOP it carried (answers are
@@ -70,6 +73,16 @@ class StoreStep:
             resident, new_id(), incoming.received_at
         )
         return StepResult(fact=outcome)
+
+    def _prefetch_for(self, sid: str) -> Callable[[str], None] | None:
+        prefetch = self._prefetch
+        if prefetch is None:
+            return None
+
+        def for_thread(thread_id: str) -> None:
+            prefetch(thread_id, sid)
+
+        return for_thread
 
 
 class AlertReplyLinkStep:
