@@ -8,6 +8,7 @@ in its own domain plus one line in `inbound_steps` (docs/architecture.md, "The i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from inbox.pipeline import InboundPipeline, InboundStep, SystemReplies
 from reminders.handlers.keywords import reminder_keyword_step
 from reports.dal.report_table import STATE_SK, state_pk
 from reports.steps import ReportsInboundStep, ThreadDims
-from routing.dal.routing_table import RoutingTable
+from routing.dal.routing_table import BatchRulesRoutingTable, rules_read_once
 from routing.logic.assignment import Routing
 from routing.logic.inbound_step import RoutingStep
 from servicerequests.dal.intake_table import INTAKE_SK, IntakeTable
@@ -201,10 +202,16 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     )
     yield AlertReplyLinkStep(AlertRepliesTable(table))
     yield WebChatContactStep(ChatTable(table))
-    yield RoutingStep(Routing(RoutingTable(table)))
+    yield RoutingStep(Routing(BatchRulesRoutingTable(table)))
     yield AutomaticHandlingStep(InboxTable(table), AUTOMATIC_KEYWORD_FLOWS)
     yield from translation_steps(table)
     yield ReportsInboundStep(report_recorder(table), ThreadDims(table))
+
+
+def batch_scope() -> AbstractContextManager[None]:
+    """One SQS batch of the inbound consumer: what the steps read once per batch instead of once per message
+    (the routing rules: a batch is routed by the rules in force when it began)."""
+    return rules_read_once()
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:
