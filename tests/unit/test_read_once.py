@@ -7,11 +7,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
-from switchboard.read_once import ReadOnceTable
+from switchboard.read_once import UNKNOWN, ReadOnceTable, remembered
+
+from tests.unit.moto_table import pk_sk_table
 
 KEY = {"pk": "THREAD#t1", "sk": "META"}
 
@@ -30,20 +30,7 @@ class Calls:
 
 @pytest.fixture
 def table() -> Iterator[Any]:
-    with mock_aws():
-        resource = boto3.resource("dynamodb", region_name="us-east-1")
-        made = resource.create_table(
-            TableName="t",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+    with pk_sk_table() as made:
         made.put_item(Item={**KEY, "status": "open", "unread": 1})
         yield made
 
@@ -181,3 +168,25 @@ def test_a_scope_is_not_shared_with_another_thread(table: Any) -> None:
         worker.join()
 
     assert seen == ["open"] and calls.names == ["GetItem", "GetItem"]
+
+
+def test_remembered_answers_only_from_memory_and_only_what_was_read_consistently(table: Any) -> None:
+    reads, calls = ReadOnceTable(table), Calls(table.meta.client)
+    missing = {"pk": "THREAD#t2", "sk": "META"}
+
+    outside = remembered(reads, KEY)
+    with reads.scope():
+        before_any_read = remembered(reads, KEY)
+        reads.get_item(Key=KEY)  # eventually consistent: not enough to skip a write on
+        after_a_loose_read = remembered(reads, KEY)
+        reads.prefetch([KEY, missing])
+        after_prefetch = remembered(reads, KEY)
+        gone = remembered(reads, missing)
+        reads.update_item(Key=KEY, UpdateExpression="SET unread = :n", ExpressionAttributeValues={":n": 9})
+        after_an_update = remembered(reads, KEY)
+
+    assert outside is UNKNOWN and remembered(table, KEY) is UNKNOWN  # a plain table remembers nothing
+    assert before_any_read is UNKNOWN and after_a_loose_read is UNKNOWN
+    assert isinstance(after_prefetch, dict) and after_prefetch["status"] == "open" and gone is None
+    assert after_an_update is UNKNOWN
+    assert calls.names == ["GetItem", "BatchGetItem", "UpdateItem"]

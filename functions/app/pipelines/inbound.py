@@ -44,7 +44,7 @@ from switchboard.geo.addresses import normalize_address, parse_point
 from switchboard.geo.places import ZoneSource
 from switchboard.phone import Address
 from switchboard.read_once import ReadOnceTable
-from switchboard.table_keys import SID_SK, sid_pk, thread_pk
+from switchboard.table_keys import SID_SK, THREAD_META_SK, sid_pk, thread_pk
 from translation.steps import translation_steps
 from triage.integrations.second_opinion import ComprehendSecondOpinion
 from triage.logic.second_opinion import SecondOpinion
@@ -166,12 +166,20 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
         if reads is not None:
             reads.prefetch(conversation_items(thread_id, sid))
 
+    def read_stored_thread(thread_id: str) -> None:
+        # Once, consistently, after the store's transaction: triage, alert-reply linking and automatic
+        # handling skip the conditional updates it shows would change nothing; routing and the reports
+        # read it from memory.
+        if reads is not None:
+            reads.get_item(Key={"pk": thread_pk(thread_id), "sk": THREAD_META_SK}, ConsistentRead=True)
+
     yield StoreStep(
         InboxTable(table),
         wiring.archive,
         media_source_for,
         answers_prompt=surveys.answers_survey,
         prefetch=prefetch,
+        after_store=read_stored_thread,
     )
     yield FeedbackRatingStep(surveys, replies)
     yield ConsentKeywordsStep(consent=consent, replies=replies, agency_name=agency, places=ZonesTable(table))

@@ -48,12 +48,14 @@ class StoreStep:
         media_source_for: Callable[[Address], MediaSource],
         answers_prompt: PromptAnswer | None = None,
         prefetch: Callable[[str, str], None] | None = None,
+        after_store: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
         self._archive = archive
         self._media_source_for = media_source_for
         self._answers_prompt = answers_prompt
         self._prefetch = prefetch  # (thread id, SID): read what the later steps will read, in one request
+        self._after_store = after_store  # thread id: read the stored thread once for the later steps
 
     def run(self, message: InboundMessage) -> StepResult:
         incoming = message.incoming
@@ -72,6 +74,8 @@ class StoreStep:
         message.thread_id = outcome.thread_id or self._store.thread_for_resident(
             resident, new_id(), incoming.received_at
         )
+        if self._after_store is not None:
+            self._after_store(message.thread_id)
         return StepResult(fact=outcome)
 
     def _prefetch_for(self, sid: str) -> Callable[[str], None] | None:

@@ -275,3 +275,25 @@ class _Client:
 
     def delete_item(self, **request: Any) -> Any:
         return self._single("delete_item", request)
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+def remembered(table: Any, key: Mapping[str, Any]) -> dict[str, Any] | None | Any:
+    """What `table` remembers of the item at `key` in the current unit of work, without a request: the item,
+    None when it is known not to exist, `UNKNOWN` when not remembered (or `table` is not a `ReadOnceTable`).
+    A DAL uses it to skip a conditional write whose condition the item already fails; the condition stays
+    on every write it does make, so a stale memory can only cost that skip, never a wrong write."""
+    memory = table.memory() if isinstance(table, ReadOnceTable) else None
+    if memory is None:
+        return UNKNOWN
+    known = memory.known.get(memory.key(key))
+    if known is None or not known.consistent:
+        return UNKNOWN
+    return copy.deepcopy(known.item)
