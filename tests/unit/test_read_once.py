@@ -190,3 +190,25 @@ def test_remembered_answers_only_from_memory_and_only_what_was_read_consistently
     assert isinstance(after_prefetch, dict) and after_prefetch["status"] == "open" and gone is None
     assert after_an_update is UNKNOWN
     assert calls.names == ["GetItem", "BatchGetItem", "UpdateItem"]
+
+
+def test_a_lasting_prefetch_serves_every_scope_of_the_batch_until_a_write_names_the_item(table: Any) -> None:
+    reads, calls = ReadOnceTable(table), Calls(table.meta.client)
+    resident = {"pk": "ADDR#+15555550123", "sk": "RESIDENT"}
+    table.put_item(Item={**resident, "thread_id": "t1"})
+    absent = {"pk": "ADDR#+15555550199", "sk": "RESIDENT"}
+
+    with reads.lasting():
+        reads.prefetch_lasting([resident, absent])
+        seen = []
+        for _ in range(3):
+            with reads.scope():
+                seen.append(reads.get_item(Key=resident, ConsistentRead=True)["Item"]["thread_id"])
+        with reads.scope():
+            reads.get_item(Key=absent, ConsistentRead=True)  # a missing item is not kept: it is read
+            reads.put_item(Item={**resident, "thread_id": "t2"})
+        with reads.scope():
+            after_write = reads.get_item(Key=resident, ConsistentRead=True)["Item"]["thread_id"]
+
+    assert seen == ["t1", "t1", "t1"] and after_write == "t2"
+    assert calls.names == ["PutItem", "BatchGetItem", "GetItem", "PutItem", "GetItem"]

@@ -57,5 +57,17 @@ process_batch = sqs_batch_handler(store_record, fifo_processor(InboundRecord))
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with batch_scope():  # what the steps read once per batch (the routing rules)
+    # What the steps read once per batch: the routing rules, the senders' resident items.
+    with batch_scope(dependencies(), _senders(event.get("Records") or [])):
         return dict(process_batch(event, context))
+
+
+def _senders(records: list[dict[str, Any]]) -> list[str]:
+    """The From of each record that parses (one that does not is the processor's to fail, not ours)."""
+    senders = []
+    for record in records:
+        try:
+            senders.append(InboundRecord.model_validate(record).body.params.get("From", ""))
+        except ValueError:
+            continue
+    return [sender for sender in senders if sender]

@@ -7,8 +7,8 @@ in its own domain plus one line in `inbound_steps` (docs/architecture.md, "The i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,9 +42,9 @@ from subscriptions.logic.inbound_keywords import RESERVED_WORDS, ConsentKeywords
 from subscriptions.logic.signup import signup_confirmation_step
 from switchboard.geo.addresses import normalize_address, parse_point
 from switchboard.geo.places import ZoneSource
-from switchboard.phone import Address
+from switchboard.phone import Address, parse_address
 from switchboard.read_once import ReadOnceTable
-from switchboard.table_keys import SID_SK, THREAD_META_SK, sid_pk, thread_pk
+from switchboard.table_keys import RESIDENT_SK, SID_SK, THREAD_META_SK, resident_pk, sid_pk, thread_pk
 from translation.steps import translation_steps
 from triage.integrations.second_opinion import ComprehendSecondOpinion
 from triage.logic.second_opinion import SecondOpinion
@@ -216,10 +216,24 @@ def inbound_steps(wiring: InboundWiring) -> Iterator[InboundStep | None]:
     yield ReportsInboundStep(report_recorder(table), ThreadDims(table))
 
 
-def batch_scope() -> AbstractContextManager[None]:
-    """One SQS batch of the inbound consumer: what the steps read once per batch instead of once per message
-    (the routing rules: a batch is routed by the rules in force when it began)."""
-    return rules_read_once()
+@contextmanager
+def batch_scope(wiring: InboundWiring, senders: Iterable[str]) -> Iterator[None]:
+    """One SQS batch of the inbound consumer: what the steps read once per batch instead of once per message.
+    The routing rules (a batch is routed by the rules in force when it began), and the senders' resident
+    items, which point at their threads and never change once written, in one BatchGetItem."""
+    with rules_read_once():
+        if not isinstance(wiring.table, ReadOnceTable):
+            yield
+            return
+        with wiring.table.lasting():
+            keys = []
+            for sender in senders:
+                try:
+                    keys.append({"pk": resident_pk(parse_address(sender).value), "sk": RESIDENT_SK})
+                except ValueError:
+                    continue  # the record itself fails in the processor, and goes to the DLQ
+            wiring.table.prefetch_lasting(keys)
+            yield
 
 
 def inbound_pipeline(wiring: InboundWiring) -> InboundPipeline:

@@ -58,18 +58,23 @@ def _projected(item: dict[str, Any], request: Mapping[str, Any]) -> dict[str, An
 
 
 class _Memory:
-    def __init__(self, key_names: tuple[str, ...]) -> None:
-        self.known: dict[Key, _Known] = {}
+    def __init__(self, key_names: tuple[str, ...], lasting: dict[Key, _Known] | None = None) -> None:
+        self._lasting = lasting if lasting is not None else {}
+        self.known: dict[Key, _Known] = dict(self._lasting)
         self._key_names = key_names
 
     def key(self, item_or_key: Mapping[str, Any]) -> Key:
         return _key_of({name: item_or_key[name] for name in self._key_names if name in item_or_key})
 
     def forget(self, item_or_key: Mapping[str, Any]) -> None:
-        self.known.pop(self.key(item_or_key), None)
+        key = self.key(item_or_key)
+        self.known.pop(key, None)
+        self._lasting.pop(key, None)
 
     def wrote(self, item: Mapping[str, Any]) -> None:
-        self.known[self.key(item)] = _Known(copy.deepcopy(dict(item)), consistent=True)
+        key = self.key(item)
+        self.known[key] = _Known(copy.deepcopy(dict(item)), consistent=True)
+        self._lasting.pop(key, None)
 
 
 class ReadOnceTable:
@@ -80,6 +85,9 @@ class ReadOnceTable:
         self._table = table
         self._key_names = key_names
         self._memory: ContextVar[_Memory | None] = ContextVar(f"read_once_{id(self)}", default=None)
+        self._lasting: ContextVar[dict[Key, _Known] | None] = ContextVar(
+            f"read_once_lasting_{id(self)}", default=None
+        )
         self.meta = _Meta(table.meta, self)
 
     def __getattr__(self, name: str) -> Any:
@@ -91,12 +99,47 @@ class ReadOnceTable:
 
     @contextmanager
     def scope(self) -> Iterator[None]:
-        """One unit of work: reads inside it are remembered until it ends."""
-        token = self._memory.set(_Memory(self._key_names))
+        """One unit of work: reads inside it are remembered until it ends (starting from what
+        `prefetch_lasting` found, inside `lasting()`)."""
+        token = self._memory.set(_Memory(self._key_names, self._lasting.get()))
         try:
             yield
         finally:
             self._memory.reset(token)
+
+    @contextmanager
+    def lasting(self) -> Iterator[None]:
+        """Several units of work (an SQS batch): items `prefetch_lasting` found inside it are known to each
+        of their scopes, until a write through this table names them."""
+        token = self._lasting.set({})
+        try:
+            yield
+        finally:
+            self._lasting.reset(token)
+
+    def prefetch_lasting(self, keys: list[dict[str, Any]]) -> None:
+        """Inside `lasting()`, read `keys` in one BatchGetItem per 100 and keep the items found, for every
+        scope after it. Only for items that never change once written (a resident's thread pointer, put
+        only if absent): a missing item is not kept (it may be created by the scope that needs it)."""
+        lasting = self._lasting.get()
+        if lasting is None or not keys:
+            return
+        memory = _Memory(self._key_names)
+        unique = list({memory.key(key): key for key in keys}.values())
+        for item in self._batch_get(unique):
+            lasting[memory.key(item)] = _Known(item, consistent=True)
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        client = self._table.meta.client
+        for offset in range(0, len(keys), 100):
+            pending: dict[str, Any] = {
+                self._table.name: {"Keys": keys[offset : offset + 100], "ConsistentRead": True}
+            }
+            while pending:
+                response = client.batch_get_item(RequestItems=pending)
+                for item in response.get("Responses", {}).get(self._table.name, []):
+                    yield dict(item)
+                pending = response.get("UnprocessedKeys") or {}
 
     def memory(self) -> _Memory | None:
         return self._memory.get()
@@ -108,19 +151,10 @@ class ReadOnceTable:
         if memory is None or not keys:
             return
         unique = list({memory.key(key): key for key in keys}.values())
-        client = self._table.meta.client
-        for offset in range(0, len(unique), 100):
-            chunk = unique[offset : offset + 100]
-            found: dict[Key, dict[str, Any]] = {}
-            pending: dict[str, Any] = {self._table.name: {"Keys": chunk, "ConsistentRead": True}}
-            while pending:
-                response = client.batch_get_item(RequestItems=pending)
-                for item in response.get("Responses", {}).get(self._table.name, []):
-                    found[memory.key(item)] = dict(item)
-                pending = response.get("UnprocessedKeys") or {}
-            for key in chunk:
-                known = memory.key(key)
-                memory.known[known] = _Known(found.get(known), consistent=True)
+        found = {memory.key(item): item for item in self._batch_get(unique)}
+        for key in unique:
+            known = memory.key(key)
+            memory.known[known] = _Known(found.get(known), consistent=True)
 
     # --- reads -----------------------------------------------------------------------------------------
 
