@@ -43,7 +43,10 @@ def _key(operation: str, params: Mapping[str, Any]) -> str:
 
 def _site() -> str:
     ours = [
-        f for f in traceback.extract_stack() if "/functions/" in f.filename or "/switchboard/" in f.filename
+        f
+        for f in traceback.extract_stack()
+        if ("/functions/" in f.filename or "/switchboard/" in f.filename)
+        and not f.filename.endswith("read_once.py")  # the caller of the memory is the site
     ]
     return f"{ours[-1].filename.rsplit('/', 1)[-1]}:{ours[-1].name}" if ours else "?"
 

@@ -19,6 +19,7 @@ offered the status in order, and the first that owns the message applies it.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -144,17 +145,28 @@ def _checked_order(steps: Iterable[Any]) -> tuple[Any, ...]:
     return ordered
 
 
-class InboundPipeline:
-    """Runs the registered steps over one message, in their declared order."""
+class ReadScope(Protocol):
+    def scope(self) -> AbstractContextManager[None]:
+        """One message's reads are shared by its steps inside it (switchboard.read_once)."""
 
-    def __init__(self, steps: Iterable[InboundStep]) -> None:
+
+class InboundPipeline:
+    """Runs the registered steps over one message, in their declared order. With `reads`, each message's
+    steps share one memory of the items read and written (each item read once per message)."""
+
+    def __init__(self, steps: Iterable[InboundStep], reads: ReadScope | None = None) -> None:
         self._steps: tuple[InboundStep, ...] = _checked_order(steps)
+        self._reads = reads
 
     @property
     def contracts(self) -> tuple[StepContract, ...]:
         return tuple(step.contract for step in self._steps)
 
     def run(self, message: InboundMessage) -> InboundMessage:
+        with self._reads.scope() if self._reads is not None else nullcontext():
+            return self._run(message)
+
+    def _run(self, message: InboundMessage) -> InboundMessage:
         claimers = {step.contract.name: step.contract for step in self._steps}
         for step in self._steps:
             contract = step.contract

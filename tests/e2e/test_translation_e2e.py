@@ -62,7 +62,12 @@ def record_for(staff: requests.Session, thread_id: str, original: str) -> Callab
 
 
 def messages_of(staff: requests.Session, thread_id: str) -> list[dict[str, Any]]:
+    """The thread's messages; [] while the thread is not stored yet (the resident's pointer to a new thread
+    is written just before the store's transaction, so `thread_of` can find it a moment before)."""
     answer = staff.get(f"{staff.base}/api/threads/{thread_id}", timeout=10)  # type: ignore[attr-defined]
+    if answer.status_code == 404:
+        return []
+    assert answer.status_code == 200, answer.text
     return list(answer.json()["messages"])
 
 

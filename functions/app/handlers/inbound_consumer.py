@@ -4,6 +4,7 @@ group per resident): stored, answered, linked and routed by the steps in app.pip
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import boto3
 from inbox.dal.media_store import S3MediaStore
@@ -16,7 +17,7 @@ from switchboard.phone import parse_address
 from switchboard.settings import InboundConsumerSettings, load_settings
 from switchboard.twilio_credentials import load_twilio_credentials
 
-from app.pipelines.inbound import InboundWiring, inbound_pipeline, wire_inbound
+from app.pipelines.inbound import InboundWiring, batch_scope, inbound_pipeline, wire_inbound
 
 settings = load_settings(InboundConsumerSettings)
 
@@ -52,4 +53,21 @@ def store_record(record: InboundRecord) -> None:
     pipeline_for(dependencies()).run(message)
 
 
-handler = sqs_batch_handler(store_record, fifo_processor(InboundRecord))
+process_batch = sqs_batch_handler(store_record, fifo_processor(InboundRecord))
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # What the steps read once per batch: the routing rules, the senders' resident items.
+    with batch_scope(dependencies(), _senders(event.get("Records") or [])):
+        return dict(process_batch(event, context))
+
+
+def _senders(records: list[dict[str, Any]]) -> list[str]:
+    """The From of each record that parses (one that does not is the processor's to fail, not ours)."""
+    senders = []
+    for record in records:
+        try:
+            senders.append(InboundRecord.model_validate(record).body.params.get("From", ""))
+        except ValueError:
+            continue
+    return [sender for sender in senders if sender]

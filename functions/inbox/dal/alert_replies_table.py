@@ -16,6 +16,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import put_if, transact_write_if, update_if
+from switchboard.read_once import UNKNOWN, remembered
 from switchboard.table_keys import THREAD_META_SK, THREADS_GSI, thread_pk
 
 GROUPS_GSI_PK = "ALERTREPLIES"
@@ -40,9 +41,15 @@ class AlertRepliesTable:
         """If the thread's last alert was sent in [window_start, at], mark the thread a reply to it (again on
         a redelivery: idempotent): (alert id, title); None when the resident was not answering a recent
         alert."""
+        key = {"pk": thread_pk(thread_id), "sk": THREAD_META_SK}
+        known = remembered(self._table, key)
+        if known is not UNKNOWN and not (
+            known and "last_alert_id" in known and window_start <= str(known.get("last_alert_at", "")) <= at
+        ):
+            return None  # the condition below would fail (the pipeline read the thread after storing)
         response = update_if(
             self._table,
-            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            key,
             UpdateExpression="SET alert_reply_id = last_alert_id, alert_reply_title = last_alert_title, "
             "alert_reply_at = :at",
             ConditionExpression="attribute_exists(last_alert_id) AND last_alert_at BETWEEN :start AND :at",

@@ -7,6 +7,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import put_if, transact_write_if, update_if
 from switchboard.phone import Address
+from switchboard.read_once import UNKNOWN, remembered
 from switchboard.statuses import RECEIVED_RANK, forward_only_update, rank_of
 from switchboard.table_keys import (
     MESSAGE_SK_PREFIX,
@@ -289,12 +290,17 @@ class InboxTable:
 
     def mark_for_staff(self, thread_id: str, at: str) -> None:
         """A text meant for staff, received `at`: the thread is no longer one automation alone handles."""
+        key = {"pk": thread_pk(thread_id), "sk": THREAD_META_SK}
+        known = remembered(self._table, key)
+        if known is None or (known is not UNKNOWN and "staff_text_at" in known):
+            return  # the update would change nothing (the pipeline read the thread after storing)
         update_if(
             self._table,
-            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            key,
             UpdateExpression="SET staff_text_at = if_not_exists(staff_text_at, :at)",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues={":at": at},
+            ReturnValues="ALL_NEW",
         )
 
     def get_thread(self, thread_id: str) -> dict[str, Any] | None:

@@ -69,17 +69,23 @@ def store_incoming_message(
     media_source: MediaSource,
     make_id: Callable[[], str] = new_id,
     answers_prompt: PromptAnswer | None = None,
+    prefetch: Callable[[str], None] | None = None,
 ) -> InboundOutcome:
-    """Store `incoming` unless its SID was stored before; transient failures raise (SQS retries)."""
+    """Store `incoming` unless its SID was stored before; transient failures raise (SQS retries).
+
+    `prefetch` is told the thread id as soon as it is known, before the SID is checked: the pipeline reads
+    what its steps will need (the SID item among them) in one request."""
     log_keys = {"message_sid": incoming.sid, "from_hash": redact_address(incoming.from_address)}
+    resident = parse_address(incoming.from_address)
+    thread_id = store.thread_for_resident(resident, make_id(), incoming.received_at)
+    if prefetch is not None:
+        prefetch(thread_id)
     # A cheap read spares a redelivered MMS its downloads; the transaction below is what guarantees once.
     if store.sid_seen(incoming.sid):
         logger.info("Inbound message already stored", extra=log_keys)
         metrics.add_metric(name="InboundMessageDuplicate", unit=MetricUnit.Count, value=1)
-        return InboundOutcome(duplicate=True)
+        return InboundOutcome(duplicate=True, thread_id=thread_id)
 
-    resident = parse_address(incoming.from_address)
-    thread_id = store.thread_for_resident(resident, make_id(), incoming.received_at)
     media = [
         ref
         for item in incoming.media

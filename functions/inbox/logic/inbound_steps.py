@@ -47,11 +47,15 @@ class StoreStep:
         archive: MediaArchive,
         media_source_for: Callable[[Address], MediaSource],
         answers_prompt: PromptAnswer | None = None,
+        prefetch: Callable[[str, str], None] | None = None,
+        after_store: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
         self._archive = archive
         self._media_source_for = media_source_for
         self._answers_prompt = answers_prompt
+        self._prefetch = prefetch  # (thread id, SID): read what the later steps will read, in one request
+        self._after_store = after_store  # thread id: read the stored thread once for the later steps
 
     def run(self, message: InboundMessage) -> StepResult:
         incoming = message.incoming
@@ -62,6 +66,7 @@ class StoreStep:
             archive=self._archive,
             media_source=self._media_source_for(resident),
             answers_prompt=self._answers_prompt,
+            prefetch=self._prefetch_for(incoming.sid),
         )
         message.redelivered = outcome.duplicate
         # Also on a duplicate: a crash after storing must not lose the STOP it carried (answers are
@@ -69,7 +74,19 @@ class StoreStep:
         message.thread_id = outcome.thread_id or self._store.thread_for_resident(
             resident, new_id(), incoming.received_at
         )
+        if self._after_store is not None:
+            self._after_store(message.thread_id)
         return StepResult(fact=outcome)
+
+    def _prefetch_for(self, sid: str) -> Callable[[str], None] | None:
+        prefetch = self._prefetch
+        if prefetch is None:
+            return None
+
+        def for_thread(thread_id: str) -> None:
+            prefetch(thread_id, sid)
+
+        return for_thread
 
 
 class AlertReplyLinkStep:

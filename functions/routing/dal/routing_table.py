@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -239,3 +242,34 @@ class RoutingTable:
             Limit=max(limit * 4, 50),
         )
         return [str(i["thread_id"]) for i in response.get("Items", [])][:limit]
+
+
+_batch_rules: ContextVar[dict[str, list[dict[str, Any]]] | None] = ContextVar(
+    "routing_batch_rules", default=None
+)
+
+
+@contextmanager
+def rules_read_once() -> Iterator[None]:
+    """Inside it, `BatchRulesRoutingTable.rules()` reads the rules once: an SQS batch's messages are routed
+    by the rules in force when the batch began (an admin's save applies from the next batch). Per thread:
+    concurrent batches each read their own."""
+    token = _batch_rules.set({})
+    try:
+        yield
+    finally:
+        _batch_rules.reset(token)
+
+
+class BatchRulesRoutingTable(RoutingTable):
+    """The inbound pipeline's routing table: inside `rules_read_once()` the rules are read once instead of
+    for every message of a thread without a department; outside it, and for everything else, as
+    `RoutingTable`."""
+
+    def rules(self) -> list[dict[str, Any]]:
+        held = _batch_rules.get()
+        if held is None:
+            return super().rules()
+        if "rules" not in held:
+            held["rules"] = super().rules()
+        return [dict(rule) for rule in held["rules"]]

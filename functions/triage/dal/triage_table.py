@@ -23,6 +23,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 from switchboard.dynamodb import error_code, transact_write, transact_write_if, update_if
+from switchboard.read_once import UNKNOWN, remembered
 from switchboard.table_keys import (
     BY_STATUS_URGENCY_INDEX,
     MESSAGE_SK_PREFIX,
@@ -52,6 +53,16 @@ RESCORE_CONFLICT_RETRIES = 2
 def triage_order(score: Score) -> str:
     """Ascending order of urgency, as the urgency index sorts it: critical "0", high "1", normal "2"."""
     return str(2 - level_rank(score.level))
+
+
+def _would_raise(thread: dict[str, Any] | None, order: str, received_at: str) -> bool:
+    """`raise_thread`'s condition, read on a thread item the pipeline already holds."""
+    if not thread or "waiting_since" not in thread or not str(thread["waiting_since"]) <= received_at:
+        return False
+    override = thread.get("triage_override")
+    if override is not None:
+        return isinstance(override, dict) and "at" in override and str(override["at"]) < received_at
+    return "triage_level" not in thread or str(thread.get("triage_order", "")) > order
 
 
 def reasons_attribute(score: Score) -> list[dict[str, Any]]:
@@ -106,9 +117,13 @@ class TriageTable:
         moved it later). A staff override (`triage_override.at`) holds until a message received after it,
         which replaces it. False when nothing changed (lower or equal level, answered, or a redelivery)."""
         order = triage_order(score)
+        key = {"pk": thread_pk(thread_id), "sk": THREAD_META_SK}
+        known = remembered(self._table, key)
+        if known is not UNKNOWN and not _would_raise(known, order, received_at):
+            return False  # the condition below would fail (the pipeline read the thread after storing)
         response = update_if(
             self._table,
-            {"pk": thread_pk(thread_id), "sk": THREAD_META_SK},
+            key,
             UpdateExpression=(
                 "SET #level = :level, #order = :order, #reasons = :reasons, #version = :version, #at = :at"
                 " REMOVE #override"
@@ -135,6 +150,7 @@ class TriageTable:
                 ":version": score.rules_version,
                 ":at": received_at,
             },
+            ReturnValues="ALL_NEW",
         )
         return response is not None
 
