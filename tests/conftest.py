@@ -1,6 +1,7 @@
 """Settings every tier shares."""
 
 import os
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -47,3 +48,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _e2e_begun.append(item.nodeid)
     elif _e2e_begun:
         pytest.fail(f"{item.nodeid} runs after the e2e tier began in this process ({_e2e_begun[0]})")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, except that the infra tier's files are one unit: they share one synthesized
+    template per process (tests/infra/conftest.py), and a synth with cdk-nag costs more than most files."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class TierScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.replace("\\", "/").startswith("tests/infra/"):
+                return "tests/infra"
+            return str(super()._split_scope(nodeid))
+
+    return TierScheduling(config, log)
