@@ -66,10 +66,13 @@ local: setup
 	$(BIN)/python -m infra.local
 
 # Sets up, then the gates, fastest first: lint, type check, then every test tier (unit, integration, infra with
-# cdk-nag and cfn-lint on the synthesized template, e2e, browser).
+# cdk-nag and cfn-lint on the synthesized template, e2e, browser), on TEST_WORKERS processes (pytest-xdist):
+# whole test files go to whichever worker is free, in collection order (tests/conftest.py: each worker runs
+# its e2e files last, on a local stack of its own, on its own ports). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
 test: setup browser
 	$(MAKE) --no-print-directory lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast: setup
 	$(BIN)/python -m pytest tests/unit tests/integration

@@ -110,4 +110,6 @@ def seed_demo(stack: LocalStack) -> None:
         status, _ = stack.send_inbound(resident, text)
         if status != 200:
             raise RuntimeError(f"the demo webhook answered {status}")
-    stack.wait_until_idle()
+    # A limit, not a target: on a loaded machine (two test workers, each seeding its own stack, beside other
+    # work) handling these texts took more than the default 10 s, which failed every e2e test of the worker.
+    stack.wait_until_idle(timeout_s=60)

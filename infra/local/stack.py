@@ -44,10 +44,31 @@ DEMO_AGENT_EMAIL = "agent@demo.switchboard.local"
 DEMO_AGENT_PASSWORD = "Demo-Agent-2026!"  # noqa: S105 - the documented local demo login
 
 
+# Ports free_port handed out in this process (each stays reserved for the process's life).
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A port for one of our servers (all bind with SO_REUSEADDR), reserved against other processes.
+
+    The port is chosen by the kernel and then taken through one connection, which leaves it in TIME_WAIT for
+    a minute: the kernel's next bind(0) anywhere on the machine skips it and a plain bind fails, while our
+    server's bind succeeds. So two test workers (pytest-xdist) starting local stacks at the same moment never
+    get the same port between choosing and binding it, and a port is never handed out twice here."""
+    for _ in range(100):
+        with socket.socket() as listener:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((HOST, 0))
+            listener.listen(1)
+            port = int(listener.getsockname()[1])
+            with socket.create_connection((HOST, port), timeout=5) as client:
+                accepted, _ = listener.accept()
+                accepted.close()  # the server side closes first: the port's TIME_WAIT is on our side
+                client.close()
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError("no free port on 127.0.0.1")
 
 
 @dataclass
@@ -440,6 +461,10 @@ class LocalStack:
         sqs = boto3.client("sqs", endpoint_url=self.moto_url, region_name=REGION)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
+            if any(poller.in_flight for poller in self.pollers):
+                # A batch is still running: no need to ask SQS (and load the moto server it is using).
+                time.sleep(0.05)
+                continue
             busy = 0
             for poller in self.pollers:
                 attributes = sqs.get_queue_attributes(

@@ -37,6 +37,10 @@ UTC = dt.UTC
 
 # A scaled task timeout is never shorter than this (or the template's own value, if smaller).
 TIMEOUT_FLOOR_S = 8
+# A scaled rate() schedule fires at most once per this many real seconds: at the e2e tier's 300x, CityPollFn's
+# rate(5 minutes) would otherwise run (and log) every second for the whole session, load on the two cores
+# the tests share, and a rate(1 minute) five times a second.
+RATE_FLOOR_S = 5.0
 
 
 class TimeScale:
@@ -275,6 +279,7 @@ class _Tracked:
     anchor: dt.datetime
     due: dt.datetime | None
     expression: str
+    period_s: float | None = None  # a rate()'s period, in schedule time
 
 
 class LocalScheduler(threading.Thread):
@@ -286,63 +291,82 @@ class LocalScheduler(threading.Thread):
         fire_target: Callable[[dict[str, Any]], None],
         poll_s: float = 0.2,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(UTC),
+        rate_floor_s: float = RATE_FLOOR_S,
     ):
         super().__init__(name="local-scheduler", daemon=True)
         self.scheduler = scheduler
         self.fire_target = fire_target
         self.poll_s = poll_s
         self.now = now
+        self.rate_floor_s = rate_floor_s
         self.stopping = threading.Event()
         self.tracked: dict[tuple[str, str], _Tracked] = {}
         self.fired: list[tuple[str, str]] = []
         self.passes = 0  # completed ticks: a test that moves `now` waits for a pass that saw it
+        # Each schedule as last read, with the LastModificationDate the listing showed then: a pass reads a
+        # schedule again only when the listing shows it changed (a pass every 0.2 s over every schedule
+        # ever made would keep a core busy with GetSchedule calls while tests wait on the stack).
+        self.read: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = {}
 
     def schedule_time(self, tracked: _Tracked, real: dt.datetime) -> dt.datetime:
-        return tracked.anchor + (real - tracked.anchor) * TimeScale.factor
+        factor = TimeScale.factor
+        if tracked.period_s is not None and self.rate_floor_s > 0:
+            # A rate() fires at most once per floor of real time (never slower than real time).
+            factor = min(factor, max(1.0, tracked.period_s / self.rate_floor_s))
+        return tracked.anchor + (real - tracked.anchor) * factor
 
     def tick(self) -> int:
         """One pass: fire every due schedule. Returns how many fired."""
         real = self.now()
         fired = 0
         seen: set[tuple[str, str]] = set()
-        for group in self._groups():
-            for summary in self._paginate("list_schedules", "Schedules", GroupName=group):
-                key = (group, summary["Name"])
-                seen.add(key)
-                if summary.get("State", "ENABLED") != "ENABLED":
-                    continue
-                schedule = self.scheduler.get_schedule(GroupName=group, Name=summary["Name"])
-                expression = schedule["ScheduleExpression"]
-                zone = schedule.get("ScheduleExpressionTimezone")
-                tracked = self.tracked.get(key)
-                if tracked is None or tracked.expression != expression:
-                    tracked = _Tracked(real, next_fire(expression, zone, real), expression)
-                    self.tracked[key] = tracked
-                if tracked.due is None:
-                    continue
-                current = self.schedule_time(tracked, real)
-                if current < tracked.due:
-                    continue
-                try:
-                    self.fire_target(
-                        with_context_attributes(schedule["Target"], summary["Name"], tracked.due)
-                    )
-                    fired += 1
-                    self.fired.append(key)
-                except Exception:
-                    log.exception("schedule %s/%s: target failed", *key)
-                tracked.due = (
-                    next_fire(expression, zone, tracked.due) if not expression.startswith("at(") else None
-                )
-                if tracked.due is None and schedule.get("ActionAfterCompletion") == "DELETE":
-                    self.scheduler.delete_schedule(GroupName=group, Name=summary["Name"])
+        # One listing of every group's schedules per pass (ListSchedules without a GroupName).
+        for summary in self._paginate("list_schedules", "Schedules"):
+            group = summary.get("GroupName") or "default"
+            key = (group, summary["Name"])
+            seen.add(key)
+            if summary.get("State", "ENABLED") != "ENABLED":
+                continue
+            schedule = self._schedule(key, summary)
+            expression = schedule["ScheduleExpression"]
+            zone = schedule.get("ScheduleExpressionTimezone")
+            tracked = self.tracked.get(key)
+            if tracked is None or tracked.expression != expression:
+                due = next_fire(expression, zone, real)
+                period = (due - real).total_seconds() if due and expression.startswith("rate(") else None
+                tracked = _Tracked(real, due, expression, period)
+                self.tracked[key] = tracked
+            if tracked.due is None:
+                continue
+            current = self.schedule_time(tracked, real)
+            if current < tracked.due:
+                continue
+            try:
+                self.fire_target(with_context_attributes(schedule["Target"], summary["Name"], tracked.due))
+                fired += 1
+                self.fired.append(key)
+            except Exception:
+                log.exception("schedule %s/%s: target failed", *key)
+            tracked.due = (
+                next_fire(expression, zone, tracked.due) if not expression.startswith("at(") else None
+            )
+            if tracked.due is None and schedule.get("ActionAfterCompletion") == "DELETE":
+                self.scheduler.delete_schedule(GroupName=group, Name=summary["Name"])
         for key in set(self.tracked) - seen:
             del self.tracked[key]
+        for key in set(self.read) - seen:
+            del self.read[key]
         self.passes += 1
         return fired
 
-    def _groups(self) -> list[str]:
-        return [g["Name"] for g in self._paginate("list_schedule_groups", "ScheduleGroups")]
+    def _schedule(self, key: tuple[str, str], summary: dict[str, Any]) -> dict[str, Any]:
+        modified = summary.get("LastModificationDate")
+        cached = self.read.get(key)
+        if cached is not None and modified is not None and cached[0] == modified:
+            return cached[1]
+        schedule: dict[str, Any] = self.scheduler.get_schedule(GroupName=key[0], Name=key[1])
+        self.read[key] = (modified, schedule)
+        return schedule
 
     def _paginate(self, method: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

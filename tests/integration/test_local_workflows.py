@@ -271,7 +271,10 @@ def test_scheduler_fires_due_schedules_to_targets(moto_url: str, monkeypatch: py
     )
     CALLS.clear()
     thread = LocalScheduler(
-        scheduler, target_firer(sqs, sfn, lambda arn, e: greeter(e), {queue_arn: queue}), 0.1
+        scheduler,
+        target_firer(sqs, sfn, lambda arn, e: greeter(e), {queue_arn: queue}),
+        0.1,
+        rate_floor_s=0.5,  # rate(1 minute) at 60x: once a second (the floor's own test is below)
     )
     thread.start()
     try:
@@ -291,3 +294,86 @@ def test_scheduler_fires_due_schedules_to_targets(moto_url: str, monkeypatch: py
     names = [s["Name"] for s in scheduler.list_schedules()["Schedules"]]
     assert "once" not in names  # at() with ActionAfterCompletion=DELETE is removed after it fires
     assert "weekly-update" in names
+
+
+def test_scheduler_reads_a_schedule_again_only_when_it_changed(moto_url: str) -> None:
+    scheduler = client(moto_url, "scheduler")
+    sqs = client(moto_url, "sqs")
+    queue = sqs.create_queue(QueueName="reread")["QueueUrl"]
+    queue_arn = "arn:aws:sqs:us-east-1:123456789012:reread"
+    scheduler.create_schedule_group(Name="reread")
+    schedule = {
+        "GroupName": "reread",
+        "Name": "poll",
+        "ScheduleExpression": "rate(1 minute)",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+    }
+    scheduler.create_schedule(**schedule, Target={"Arn": queue_arn, "RoleArn": ROLE, "Input": '"first"'})
+    reads: list[str] = []
+
+    class Counting:
+        """The scheduler client, counting GetSchedule calls for this test's group."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(scheduler, name)
+
+        def get_schedule(self, **kwargs: Any) -> Any:
+            if kwargs["GroupName"] == "reread":
+                reads.append(kwargs["Name"])
+            return scheduler.get_schedule(**kwargs)
+
+    start = dt.datetime.now(dt.UTC)
+    now = [start]
+    thread = LocalScheduler(Counting(), target_firer(sqs, None, lambda arn, e: None, {queue_arn: queue}), 0.1)
+    thread.now = lambda: now[0]
+    for seconds in (0, 30, 61, 90):  # the second pass after 60 s fires; the others only look
+        now[0] = start + dt.timedelta(seconds=seconds)
+        thread.tick()
+    assert reads == ["poll"]
+    scheduler.update_schedule(**schedule, Target={"Arn": queue_arn, "RoleArn": ROLE, "Input": '"second"'})
+    for seconds in (122, 150):
+        now[0] = start + dt.timedelta(seconds=seconds)
+        thread.tick()
+    assert reads == ["poll", "poll"]  # the change was read, once
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]]
+    assert bodies == ['"first"', '"second"']
+    assert thread.fired.count(("reread", "poll")) == 2
+    scheduler.delete_schedule(GroupName="reread", Name="poll")
+    thread.tick()
+    assert ("reread", "poll") not in thread.read
+
+
+def test_a_scaled_rate_fires_at_most_once_per_floor_of_real_time(
+    moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(TimeScale, "factor", 300.0)  # the e2e tier's scale: rate(5 minutes) every second
+    scheduler = client(moto_url, "scheduler")
+    scheduler.create_schedule_group(Name="floored")
+    scheduler.create_schedule(
+        GroupName="floored",
+        Name="poll",
+        ScheduleExpression="rate(5 minutes)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": FUNCTION_ARN, "RoleArn": ROLE, "Input": json.dumps({"name": "poll"})},
+    )
+    scheduler.create_schedule(
+        GroupName="floored",
+        Name="slow",
+        ScheduleExpression="rate(1 hour)",  # 12 s at 300x: above the floor, not slowed
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": FUNCTION_ARN, "RoleArn": ROLE, "Input": json.dumps({"name": "slow"})},
+    )
+    start = dt.datetime.now(dt.UTC)
+    now = [start]
+    thread = LocalScheduler(scheduler, target_firer(None, None, lambda arn, e: None, {}), 0.1)
+    thread.now = lambda: now[0]
+    fired_at: list[tuple[str, float]] = []
+    for tenths in range(0, 251, 5):  # a pass every half second for 25 s
+        now[0] = start + dt.timedelta(seconds=tenths / 10)
+        before = len(thread.fired)
+        thread.tick()
+        fired_at += [(name, tenths / 10) for group, name in thread.fired[before:] if group == "floored"]
+    assert [at for name, at in fired_at if name == "poll"] == [5.0, 10.0, 15.0, 20.0, 25.0]
+    assert [at for name, at in fired_at if name == "slow"] == [12.0, 24.0]
+    for name in ("poll", "slow"):
+        scheduler.delete_schedule(GroupName="floored", Name=name)
