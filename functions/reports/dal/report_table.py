@@ -13,7 +13,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import TransactionConflict, transact_write
-from switchboard.report_keys import agent_cell_sk, gauge_pk, report_pk, waiting_pk
+from switchboard.report_keys import gauge_pk, report_pk, summary_sk, waiting_pk
 
 STATE_SK = "STATE"
 WAITING_PAGE = 200
@@ -96,11 +96,13 @@ class ReportTable:
     # --- reads -----------------------------------------------------------------------------------------
 
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        """Every cell of `kind` (D, A, P, T) in `scope` from `first_day` to `last_day` (inclusive)."""
+        """Every cell of `kind` (D, A, P, T; V versions, S summaries) in `scope` from `first_day` to
+        `last_day` (inclusive)."""
         condition = Key("pk").eq(report_pk(scope)) & Key("sk").between(
             f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff"
         )
-        return self._query(KeyConditionExpression=condition)
+        # Consistent: a day's summary is checked against its version read before its cells (logic.sealed).
+        return self._query(KeyConditionExpression=condition, ConsistentRead=True)
 
     def _query(self, **request: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -112,20 +114,18 @@ class ReportTable:
                 return items
             request["ExclusiveStartKey"] = last
 
-    def agent_days(self, scope: str, agent: str, days: list[str]) -> list[dict[str, Any]]:
-        """One agent's cells of `scope` on `days` (BatchGetItem, 100 keys a call: O(days), not O(agents))."""
-        items: list[dict[str, Any]] = []
-        client = self._table.meta.client  # the resource's client: plain Python values in and out
-        for start in range(0, len(days), 100):
-            keys = [
-                {"pk": report_pk(scope), "sk": agent_cell_sk(d, agent)} for d in days[start : start + 100]
-            ]
-            request: dict[str, Any] = {self._table.name: {"Keys": keys}}
-            while request:
-                response = client.batch_get_item(RequestItems=request)
-                items.extend(response.get("Responses", {}).get(self._table.name, []))
-                request = response.get("UnprocessedKeys") or {}
-        return sorted(items, key=lambda item: str(item["sk"]))
+    def put_summary(self, scope: str, day: str, version: int, blob: bytes) -> bool:
+        """Seal a day of `scope` (reports.logic.sealed): put its summary unless one of this version or a
+        later one is there already (another report sealed it meanwhile: harmless). True if written."""
+        try:
+            self._table.put_item(
+                Item={"pk": report_pk(scope), "sk": summary_sk(day), "v": version, "blob": blob},
+                ConditionExpression="attribute_not_exists(pk) OR v < :v",
+                ExpressionAttributeValues={":v": version},
+            )
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def gauges(self, scope: str) -> list[dict[str, Any]]:
         """The running counts of `scope`: its shards' totals and every agent's cell (a few dozen items)."""

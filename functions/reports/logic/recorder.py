@@ -29,6 +29,7 @@ from switchboard.report_keys import (
     department_cell_sk,
     report_pk,
     shard_of,
+    version_sk,
 )
 
 from reports.dal.report_table import MARKER_TTL_S, DuplicateEvent, StaleState
@@ -109,6 +110,17 @@ def cell_counts(dims: Dims, day: str, shard: int, counters: Mapping[str, int]) -
         for scope in (ALL_SCOPE, f"c={dims.channel}"):
             counts[(report_pk(scope), department_cell_sk(day, dims.department or NONE))] = volume
     return counts
+
+
+def with_versions(counts: Counts) -> Counts:
+    """`counts` plus 1 on the day version of every scope and day whose day or agent cells it adds to: a
+    sealed summary of that day (reports.logic.sealed) then knows it misses this event."""
+    versions: Counts = {}
+    for pk, sk in counts:
+        kind, _, rest = sk.partition("#")
+        if pk.startswith("RPT#") and kind in ("D", "A"):
+            versions[(pk, version_sk(rest.split("#")[0]))] = {"v": 1}
+    return {**counts, **versions}
 
 
 class ReportRecorder:
@@ -276,7 +288,7 @@ class ReportRecorder:
 
     def _once(self, event_id: str, counts: Counts) -> None:
         try:
-            self._store.record(event_id, self._expires(), counts)
+            self._store.record(event_id, self._expires(), with_versions(counts))
         except DuplicateEvent:
             logger.info("Report event counted before", extra={"event": event_id.split("#")[0]})
 
@@ -324,7 +336,7 @@ class ReportRecorder:
                 self._store.record(
                     event_id,
                     self._expires(),
-                    counts,
+                    with_versions(counts),
                     state=new_state,
                     previous_version=previous,
                     puts=list(moves.puts.values()),

@@ -21,6 +21,7 @@ from switchboard.report_keys import ALERTS_SCOPE, ALL_SCOPE, NONE, SUBSCRIBERS_S
 from reports.dal.report_table import counters_of, sum_counters
 from reports.logic.durations import percentile
 from reports.logic.recorder import CALL_FIGURES
+from reports.logic.sealed import day_figures
 
 UNIT_COSTS_PATH = Path(__file__).parent.parent / "data" / "unit_costs.json"
 MAX_DAYS = 92
@@ -40,7 +41,7 @@ DURATION_KINDS = {
 class ReportReader(Protocol):
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
 
-    def agent_days(self, scope: str, agent: str, days: list[str]) -> list[dict[str, Any]]: ...
+    def put_summary(self, scope: str, day: str, version: int, blob: bytes) -> bool: ...
 
     def gauges(self, scope: str) -> list[dict[str, Any]]: ...
 
@@ -192,21 +193,26 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
     today = now.astimezone(UTC).date()
     # Backlog walks back from the open conversations now, so it reads the days after the period as well.
     through = max(wanted.last_day, today).isoformat()
-    if wanted.agent:
-        span = (date.fromisoformat(through) - wanted.first_day).days + 1
-        days = [(wanted.first_day + timedelta(days=i)).isoformat() for i in range(span)]
-        agent_cells = day_cells = reader.agent_days(wanted.scope, wanted.agent, days)
-    else:
-        agent_cells = reader.cells(wanted.scope, "A", first, through)
-        day_cells = reader.cells(wanted.scope, "D", first, through)
-    in_period = [c for c in day_cells if first <= _day_of(c["sk"]) <= last]
-    totals = sum_counters(in_period)
-
-    per_day: dict[str, dict[str, int]] = {}
-    for cell in day_cells:
-        bucket = per_day.setdefault(_day_of(cell["sk"]), {})
-        for name, value in counters_of(cell).items():
-            bucket[name] = bucket.get(name, 0) + value
+    span = (date.fromisoformat(through) - wanted.first_day).days + 1
+    days = [(wanted.first_day + timedelta(days=i)).isoformat() for i in range(span)]
+    sealed = day_figures(reader, wanted.scope, days, today.isoformat())
+    # Per day: the scope's totals, or one agent's counters (their cells hold no heatmap counters).
+    per_day: dict[str, dict[str, int]] = {
+        key: (f.agents.get(wanted.agent, {}) if wanted.agent else f.totals) for key, f in sealed.items()
+    }
+    totals: dict[str, int] = {}
+    agents: dict[str, dict[str, int]] = {}
+    for key, held in sealed.items():
+        if not first <= key <= last:
+            continue
+        for name, value in per_day[key].items():
+            totals[name] = totals.get(name, 0) + value
+        for sub, counters in held.agents.items():
+            if wanted.agent and sub != wanted.agent:
+                continue
+            into = agents.setdefault(sub, {})
+            for name, value in counters.items():
+                into[name] = into.get(name, 0) + value
 
     # Open and waiting now: the running counts (the agent's cell, or the shards' totals).
     gauge = sum_counters(
@@ -245,14 +251,6 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
 
     heat = [[totals.get(f"w{d}h{h:02d}", 0) for h in range(24)] for d in range(7)]
 
-    agents: dict[str, dict[str, int]] = {}
-    for cell in agent_cells:
-        if not first <= _day_of(cell["sk"]) <= last:
-            continue
-        sub = cell["sk"].split("#")[2]
-        into = agents.setdefault(sub, {})
-        for name, value in counters_of(cell).items():
-            into[name] = into.get(name, 0) + value
     agent_rows = []
     for sub, counts in sorted(agents.items()):
         agent_rows.append(

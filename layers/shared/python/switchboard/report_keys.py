@@ -37,6 +37,17 @@ def department_cell_sk(day: str, department: str) -> str:
     return f"P#{day}#{department}"
 
 
+def version_sk(day: str) -> str:
+    """A scope's day version: every event that adds to the scope's day or agent cells of `day` adds 1 to it
+    in the same transaction, so a summary of the day (below) knows whether it still holds every event."""
+    return f"V#{day}"
+
+
+def summary_sk(day: str) -> str:
+    """A finished day of a scope compacted into one item (reports.logic.sealed), with the version it holds."""
+    return f"S#{day}"
+
+
 def topic_cell_sk(day: str, topic: str, shard: int) -> str:
     return f"T#{day}#{topic}#{shard}"
 

@@ -1,0 +1,113 @@
+"""Sealed days: a finished day of a scope read as one small item instead of its wide cells.
+
+The recorder adds counters to a day's cells (four shards of the day cell, one cell per agent) and, in the
+same transaction, 1 to the scope's day version (`V#{day}`). The first report that needs a finished day
+(before today, UTC) whose summary is missing or older than its version reads the day's cells once, sums the
+shards, and writes one summary item (`S#{day}`): the day's totals and each agent's counters, compressed into
+one binary attribute, with the version it read *before* reading the cells. Reports then read ~30 summaries,
+the ~30 version items and today's live cells.
+
+Exact by construction: a summary is used only when its version equals the day's version now, so a late
+event for a sealed day (its version moved) sends the next report back to the cells, which re-seals the day.
+A summary written from cells that already held a later event records the older version and is merely redone.
+Summaries are put only over a missing or older one (a condition), so concurrent compactions are harmless;
+a redelivered event is refused by its marker and moves no version. Days without a version item (no event
+counted since versions began) are version 0: sealed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from reports.dal.report_table import counters_of
+
+# A DynamoDB item holds at most 400 KB: a day whose summary would be larger stays read from its cells.
+MAX_SUMMARY_BYTES = 350_000
+
+
+class SealedReader(Protocol):
+    def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
+
+    def put_summary(self, scope: str, day: str, version: int, blob: bytes) -> bool: ...
+
+
+@dataclass
+class DayFigures:
+    """One day of a scope: its counters summed over the shards, and each agent's counters."""
+
+    totals: dict[str, int] = field(default_factory=dict)
+    agents: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _add(into: dict[str, int], counters: Mapping[str, int]) -> None:
+    for name, value in counters.items():
+        into[name] = into.get(name, 0) + value
+
+
+def from_cells(cells: list[dict[str, Any]]) -> dict[str, DayFigures]:
+    """Day (D) and agent (A) cells, by day."""
+    days: dict[str, DayFigures] = {}
+    for cell in cells:
+        kind, day, rest = str(cell["sk"]).split("#", 2)
+        figures = days.setdefault(day, DayFigures())
+        if kind == "D":
+            _add(figures.totals, counters_of(cell))
+        elif kind == "A":
+            _add(figures.agents.setdefault(rest, {}), counters_of(cell))
+    return days
+
+
+def encode(figures: DayFigures) -> bytes:
+    text = json.dumps({"d": figures.totals, "a": figures.agents}, separators=(",", ":"), sort_keys=True)
+    return zlib.compress(text.encode(), 6)
+
+
+def decode(blob: Any) -> DayFigures:
+    raw = bytes(getattr(blob, "value", blob))  # boto3 hands back a Binary
+    loaded = json.loads(zlib.decompress(raw))
+    return DayFigures(dict(loaded["d"]), {k: dict(v) for k, v in loaded["a"].items()})
+
+
+def day_figures(reader: SealedReader, scope: str, days: list[str], today: str) -> dict[str, DayFigures]:
+    """Every day of `days` (consecutive, oldest first) of `scope`: from its summary when that holds every
+    event counted for the day, else from its cells (and then sealed when the day is before `today`)."""
+    if not days:
+        return {}
+    first, last = days[0], days[-1]
+    # The versions first: cells read after them hold at least the events the versions count.
+    versions = {str(i["sk"]).split("#")[1]: int(i.get("v", 0)) for i in reader.cells(scope, "V", first, last)}
+    summaries = {str(i["sk"]).split("#")[1]: i for i in reader.cells(scope, "S", first, last)}
+    out: dict[str, DayFigures] = {}
+    stale: list[str] = []
+    for day in days:
+        summary = summaries.get(day)
+        if summary is not None and int(summary["v"]) == versions.get(day, 0):
+            out[day] = decode(summary["blob"])
+        else:
+            stale.append(day)
+    for start, end in _runs(stale, days):
+        read = from_cells(reader.cells(scope, "D", start, end) + reader.cells(scope, "A", start, end))
+        for day in days[days.index(start) : days.index(end) + 1]:
+            figures = read.get(day, DayFigures())
+            out[day] = figures
+            if day < today:
+                blob = encode(figures)
+                if len(blob) <= MAX_SUMMARY_BYTES:
+                    reader.put_summary(scope, day, versions.get(day, 0), blob)
+    return out
+
+
+def _runs(stale: list[str], days: list[str]) -> list[tuple[str, str]]:
+    """Consecutive stretches of `stale` within `days`: one pair of Queries per stretch, not per day."""
+    runs: list[tuple[str, str]] = []
+    position = {day: i for i, day in enumerate(days)}
+    for day in stale:
+        if runs and position[runs[-1][1]] + 1 == position[day]:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
