@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from alerts.dal.alerts_table import AlertsTable
+from alerts.models.alerts import delivery_key
 from inbox.dal.consent_table import ConsentTable
 from inbox.models.consent import ConsentState
 
@@ -101,6 +103,8 @@ def test_an_alert_reaches_each_chosen_channel_once_and_bounces_and_unsubscribes_
     assert status == 200 and json.loads(body)["imported"] == 3, body
     # The resident with every channel will press a key during the call: the alert is said again.
     local_stack.twilio._calls.keys[everything] = ["1"]
+    # The voice-only resident's voicemail takes the call (Twilio's AnsweredBy on the call's final callback).
+    local_stack.twilio._calls.answered_by[caller] = "machine_end_beep"
 
     # When a supervisor sends an alert (an emergency: the test must not depend on the hour it runs)
     request = {
@@ -135,7 +139,8 @@ def test_an_alert_reaches_each_chosen_channel_once_and_bounces_and_unsubscribes_
     settled = eventually(lambda: (a := alert())["status"] == "sent" and a, timeout_s=30)
     by_channel = settled["figures_by_channel"]
     assert settled["audience_total"] == 2 + 2 + 3  # texts, calls, emails
-    assert by_channel["email"]["sent"] == 3 and by_channel["voice"]["sent"] == 2
+    assert by_channel["email"]["sent"] == 3
+    assert by_channel["voice"]["sent"] + by_channel["voice"]["delivered"] == 2
     assert by_channel["sms"]["sent"] + by_channel["sms"]["delivered"] == 2
     assert bodies_to(local_stack, everything).count(TEXT_ES) == 1 and TEXT not in bodies_to(
         local_stack, caller
@@ -148,6 +153,14 @@ def test_an_alert_reaches_each_chosen_channel_once_and_bounces_and_unsubscribes_
     assert sum(TEXT_ES in text for text in said) == 2  # once, then again after the key
     [english_call] = calls_to(local_stack, caller)
     assert any(TEXT in text for _, text in english_call["said"])
+    # Each call's outcome reached its figure (signed /twilio/calls/status?alert=): a person, a voicemail
+    voice = eventually(
+        lambda: (v := alert()["figures_by_channel"]["voice"])["delivered"] == 2 and v, timeout_s=15
+    )
+    assert voice["sent"] == 0 and voice["failed"] == 0
+    deliveries = AlertsTable(table(local_stack))
+    answered = [deliveries.delivery(alert_id, delivery_key(n, "voice")) or {} for n in (everything, caller)]
+    assert [d.get("answered_by") for d in answered] == ["human", "machine"]
 
     [mail] = emails_to(local_stack, all_email)
     assert TEXT_ES in mail["text"] and mail["list_unsubscribe_post"] == "List-Unsubscribe=One-Click"

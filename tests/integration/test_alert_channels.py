@@ -52,6 +52,20 @@ def subscribe_with_email(table: Any) -> ConsentTable:
     return ledger
 
 
+def start_sending(table: Any, by_channel: dict[str, int], alert: Alert = ALERT) -> AlertsTable:
+    """The alert saved, scheduled, then sending to `by_channel` recipients, counted per channel."""
+    alerts = AlertsTable(table)
+    alerts.put_alert(alert, {})
+    table.update_item(
+        Key={"pk": alert_pk(alert.alert_id), "sk": "META"},
+        UpdateExpression="SET #s = :scheduled",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":scheduled": "scheduled"},
+    )
+    assert alerts.start_sending(alert.alert_id, sum(by_channel.values()), AT, by_channel=by_channel)
+    return alerts
+
+
 def test_channels_and_email_reach_the_state_and_the_subscriber_items(aws: Aws) -> None:
     ledger = subscribe_with_email(aws.table)
     state = ledger.load_state(PHONE)
@@ -64,15 +78,7 @@ def test_channels_and_email_reach_the_state_and_the_subscriber_items(aws: Aws) -
 def test_an_email_through_moto_ses_then_its_bounce_fails_the_figure_and_stops_email(aws: Aws) -> None:
     # Given an email subscriber and a sending alert counted per channel
     ledger = subscribe_with_email(aws.table)
-    alerts = AlertsTable(aws.table)
-    alerts.put_alert(ALERT, {})
-    aws.table.update_item(
-        Key={"pk": alert_pk(ALERT.alert_id), "sk": "META"},
-        UpdateExpression="SET #s = :scheduled",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":scheduled": "scheduled"},
-    )
-    assert alerts.start_sending(ALERT.alert_id, 2, AT, by_channel={"sms": 1, "email": 1})
+    alerts = start_sending(aws.table, {"sms": 1, "email": 1})
     ses = boto3.client("sesv2", region_name=REGION)
     ses.create_email_identity(EmailIdentity=SENDER)
     gateway = SesAlertEmail(

@@ -464,9 +464,18 @@ class AlertsTable:
         return self._guarded(items)
 
     def advance(
-        self, alert_id: str, address: str, *, status: str, rank: int, bucket: str, reason: str | None
+        self,
+        alert_id: str,
+        address: str,
+        *,
+        status: str,
+        rank: int,
+        bucket: str,
+        reason: str | None,
+        answered_by: str | None = None,
     ) -> bool:
-        """A status callback: forward only, the figure moved with it. False when stale or duplicate."""
+        """A status callback: forward only, the figure moved with it. False when stale or duplicate. A voice
+        alert's outcome also keeps who answered (`human` or `machine`) on the recipient's item."""
         for _ in range(5):
             current = self.delivery(alert_id, address)
             if (
@@ -481,7 +490,8 @@ class AlertsTable:
                         "TableName": self.name,
                         "Key": {"pk": alert_pk(alert_id), "sk": delivery_sk(address)},
                         "UpdateExpression": "SET #status = :status, status_rank = :rank, figure = :bucket"
-                        + (", error_code = :reason" if reason else ""),
+                        + (", error_code = :reason" if reason else "")
+                        + (", answered_by = :answered_by" if answered_by else ""),
                         "ConditionExpression": "status_rank = :seen",
                         "ExpressionAttributeNames": {"#status": "status"},
                         "ExpressionAttributeValues": {
@@ -490,6 +500,7 @@ class AlertsTable:
                             ":bucket": bucket,
                             ":seen": int(current.get("status_rank", 0)),
                             **({":reason": reason} if reason else {}),
+                            **({":answered_by": answered_by} if answered_by else {}),
                         },
                     }
                 },

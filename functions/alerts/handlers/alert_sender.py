@@ -83,6 +83,7 @@ def channel_gateways(store: AlertsTable) -> dict[str, ChannelGateway]:
             from_number=settings.twilio_from_number,
             public_api_url=settings.public_api_url,
             agency=lambda: settings.agency_name,
+            status_callback_url=settings.call_status_callback_url,
         )
     if settings.alert_email_sender:
         gateways["email"] = SesAlertEmail(

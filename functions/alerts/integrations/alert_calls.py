@@ -1,7 +1,8 @@
 """Voice alerts through the real twilio SDK (`calls.create`, issue 22): the TwiML inline
 (alerts.logic.alert_messages), answering-machine aware (`machine_detection=DetectMessageEnd`: Twilio waits
 for the greeting to end, so a voicemail gets the whole message), the repeat key posted to the signed
-alert-call route."""
+alert-call route, and the call's outcome reported to the call status route with `?alert={alert_id}`
+(alerts.logic.call_outcomes: answered -> delivered, busy/no-answer/failed/canceled -> failed)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
 from alerts.logic.alert_messages import ALERT_CALL_PATH, alert_call_twiml
+from alerts.logic.call_outcomes import status_callback_query
 from alerts.logic.delivery import AlertMessage
 
 MACHINE_DETECTION = "DetectMessageEnd"
@@ -33,10 +35,12 @@ class TwilioAlertCalls:
         from_number: str,
         public_api_url: str,
         agency: Callable[[], str],
+        status_callback_url: str,
     ) -> None:
         self._client = client
         self._from = from_number
         self._public_api_url = public_api_url
+        self._status_callback_url = status_callback_url
         self._agency = agency
 
     def send(self, message: AlertMessage) -> SentSms:
@@ -48,7 +52,16 @@ class TwilioAlertCalls:
         )
         with classified_twilio_errors():
             call = self._client().calls.create(
-                to=message.to, from_=self._from, twiml=twiml, machine_detection=MACHINE_DETECTION
+                to=message.to,
+                from_=self._from,
+                twiml=twiml,
+                machine_detection=MACHINE_DETECTION,
+                # Only the final event: it carries completed/busy/no-answer/failed/canceled and AnsweredBy.
+                status_callback=self._status_callback_url
+                + "?"
+                + status_callback_query(message.alert.alert_id),
+                status_callback_method="POST",
+                status_callback_event=["completed"],
             )
         return SentSms(sid=str(call.sid), status=str(call.status or "queued"))
 

@@ -1,6 +1,6 @@
-"""POST /twilio/calls/status: Twilio's call progress (both legs of a click-to-call), signed like every Twilio
-webhook, written into the thread as it arrives (two small writes; Twilio does not wait on a voice status
-callback the way it waits on a message webhook)."""
+"""POST /twilio/calls/status: Twilio's call progress (both legs of a click-to-call; a voice alert's outcome
+with `?alert=`), signed like every Twilio webhook, written into the thread as it arrives (two small writes;
+Twilio does not wait on a voice status callback the way it waits on a message webhook)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from alerts.dal.alerts_table import AlertsTable
 from aws_lambda_powertools.logging import correlation_paths
 from calls.dal.call_table import CallTable
 from switchboard.observability import logger, metrics
@@ -28,6 +29,11 @@ def store() -> CallTable:
     return CallTable(boto3.resource("dynamodb").Table(settings.table_name))
 
 
+@cache
+def alerts() -> AlertsTable:
+    return AlertsTable(boto3.resource("dynamodb").Table(settings.table_name))
+
+
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -36,6 +42,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         credentials=lambda: load_twilio_credentials(settings.twilio_secret_arn),
         public_api_url=settings.public_api_url,
         store=store(),
+        alerts=alerts(),
     ).to_http_api_response()
 
 

@@ -1,5 +1,7 @@
 """Call progress from Twilio, judged like every Twilio webhook (channels.logic.accept_twilio_post: signature
-over the configured URL, our account, a well-formed CallSid) and then written into the thread."""
+over the configured URL with its query, our account, a well-formed CallSid) and then written into the thread;
+a voice alert's call (`?alert={alert_id}`, issue 22) moves its alert's figures instead
+(alerts.logic.call_outcomes)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 
+from alerts.logic.call_outcomes import CallOutcomeStore, alert_of_query, apply_call_outcome
 from calls.logic.click_to_call import CallStore, record_progress
 from calls.models.calls import CALL_SID, CallProgress
 from switchboard.clock import format_timestamp, utc_now_iso
@@ -60,19 +63,33 @@ class ThreadProgressRecorder:
             record_progress(self._store, progress, reported_at(event.params, event.received_at))
 
 
+class AlertOutcomeRecorder:
+    """The 'publisher' of a voice alert's accepted callbacks: the call's outcome moves the alert's figures."""
+
+    def __init__(self, alerts: CallOutcomeStore, alert_id: str) -> None:
+        self._alerts = alerts
+        self._alert_id = alert_id
+
+    def publish(self, event: QueuedTwilioEvent) -> None:
+        apply_call_outcome(self._alerts, self._alert_id, event.params)
+
+
 def accept_call_status(
     post: TwilioPost,
     *,
     credentials: Callable[[], TwilioCredentials],
     public_api_url: str,
     store: CallStore,
+    alerts: CallOutcomeStore,
     now: Callable[[], str] = utc_now_iso,
 ) -> WebhookReply:
+    alert_id = alert_of_query(post.raw_query_string)
+    publisher = AlertOutcomeRecorder(alerts, alert_id) if alert_id else ThreadProgressRecorder(store)
     return accept_twilio_post(
         post,
         CALL_STATUS,
         credentials=credentials,
         public_api_url=public_api_url,
-        publisher=ThreadProgressRecorder(store),
+        publisher=publisher,
         received_at=now(),
     )

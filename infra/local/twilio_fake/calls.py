@@ -8,7 +8,9 @@ answered the same way. Each leg reports its progress, signed, to its status call
 An answered call's TwiML is played (issue 22, voice alerts): every <Say> is recorded in the call's `said` as
 (language, text); a <Gather> with an `action` gets the keys planned for that number (`keys`, set through
 `/__control/faults` `{"call_keys": {number: ["1"]}}`): they are posted, signed, to the action and the TwiML it
-answers is played in turn. `MachineDetection` is kept as asked (the local phone is always a person).
+answers is played in turn. `MachineDetection` is kept as asked: the answered call's final callback then
+carries `AnsweredBy`, `human` unless the fault plan says a machine answers that number (`{"call_answered_by":
+{number: "machine_end_beep"}}`) -- how a voice alert's outcome reaches its figures.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class LocalCalls:
         self.twilio = twilio
         self.step_s = step_s
         self.keys: dict[str, list[str]] = {}  # by number: the keys its resident will press, in order
+        self.answered_by: dict[str, str] = {}  # by number: Twilio's AnsweredBy when not a person
 
     def resource(self, call: dict[str, Any]) -> dict[str, Any]:
         account = self.twilio.account_sid
@@ -199,7 +202,11 @@ class LocalCalls:
 
     def _end(self, call: dict[str, Any], status: str, duration: int) -> None:
         call["duration"] = duration
-        self._report(call, status, CallDuration=str(duration))
+        extra = {"CallDuration": str(duration)}
+        if call.get("machine_detection") and status == "completed":
+            with self.twilio.lock:
+                extra["AnsweredBy"] = self.answered_by.get(call["to"], "human")
+        self._report(call, status, **extra)
 
     def _report(self, call: dict[str, Any], status: str, **extra: str) -> None:
         time.sleep(self.step_s)

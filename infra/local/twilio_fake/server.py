@@ -475,6 +475,7 @@ class LocalTwilio:
                 self.media_outage = bool(payload.get("media_outage", self.media_outage))
                 self.call_outcomes.update(payload.get("call_outcome", {}))
                 self._calls.keys.update(payload.get("call_keys", {}))
+                self._calls.answered_by.update(payload.get("call_answered_by", {}))
             return self._json(request, 200, {"pending_faults": len(self.faults)})
         if path == "/__control/messages":
             with self.lock:

@@ -263,6 +263,11 @@ class AlertSenderSettings(SmsSenderSettings, _AlertScheduling):
     alert_email_sender: str = Field(default="", alias="ALERT_EMAIL_SENDER")
     alert_email_configuration_set: str = Field(default="", alias="ALERT_EMAIL_CONFIGURATION_SET")
 
+    @property
+    def call_status_callback_url(self) -> str:
+        """Where a voice alert's outcome is reported (CallStatusFn, `?alert={alert_id}` appended)."""
+        return self.public_api_url + "/twilio/calls/status"
+
 
 class AlertCallWebhookSettings(_TwilioWebhookSettings):
     """AlertCallFn: the repeat key of a voice alert (POST /twilio/alert-calls/{alert_id})."""
