@@ -65,7 +65,7 @@ def test_the_composer_previews_channels_and_cost_and_the_alert_shows_each_channe
         expect(preview).not_to_contain_text("MMS")
         page.locator("#alert-send").click()
         item = page.locator("#alert-list li.notice", has_text=title)
-        expect(item).to_contain_text("Calls: 1 sent", timeout=30_000)
+        expect(item).to_contain_text("Calls: 1 delivered", timeout=30_000)  # its status callback came back
         expect(item).to_contain_text("Emails: 1 sent", timeout=30_000)
         assert_axe_clean(page, "an alert's figures per channel")
         assert_clean(watch)

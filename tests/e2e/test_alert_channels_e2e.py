@@ -75,6 +75,9 @@ def test_an_alert_reaches_each_chosen_channel_once_and_bounces_and_unsubscribes_
     local_stack: LocalStack,
 ) -> None:
     tag = resident()[-7:]
+    # A ZIP of this test's own: other tests on the same local stack subscribe to WATER too, and the alert must
+    # reach exactly the four residents below.
+    zip_code = "8" + tag[-4:]
     everything, bouncing, caller, unsubscriber = (resident() for _ in range(4))
     bounce_email, unsub_email, all_email = (f"{who}-{tag}@example.org" for who in ("bounce", "unsub", "ana"))
     supervisor = local_stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
@@ -83,7 +86,13 @@ def test_an_alert_reaches_each_chosen_channel_once_and_bounces_and_unsubscribes_
     assert (
         sign_up(
             local_stack,
-            {"phone": unsubscriber, "topics": ["WATER"], "channels": ["sms", "email"], "email": unsub_email},
+            {
+                "phone": unsubscriber,
+                "topics": ["WATER"],
+                "zip_code": zip_code,
+                "channels": ["sms", "email"],
+                "email": unsub_email,
+            },
         )
         == 202
     )
@@ -92,10 +101,10 @@ def test_an_alert_reaches_each_chosen_channel_once_and_bounces_and_unsubscribes_
     eventually(lambda: consent_state(local_stack, unsubscriber).alerts_by("email"))
     # ... and three imported from a list: every channel (in Spanish), email only, a voice call only
     csv = (
-        "phone,topics,language,channels,email\n"
-        f"{everything},WATER,es,sms voice email,{all_email}\n"
-        f"{bouncing},WATER,,email,{bounce_email}\n"
-        f"{caller},WATER,,voice,\n"
+        "phone,topics,zip,language,channels,email\n"
+        f"{everything},WATER,{zip_code},es,sms voice email,{all_email}\n"
+        f"{bouncing},WATER,{zip_code},,email,{bounce_email}\n"
+        f"{caller},WATER,{zip_code},,voice,\n"
     )
     status, _, body = call(
         local_stack, "POST", "/api/subscribers/import", supervisor, {"csv": csv, "source": "issue 22 e2e"}
@@ -110,6 +119,7 @@ def test_an_alert_reaches_each_chosen_channel_once_and_bounces_and_unsubscribes_
     request = {
         "title": "Boil water",
         "topics": ["WATER"],
+        "zones": [f"zip:{zip_code}"],
         "texts": {"en": TEXT, "es": TEXT_ES},
         "emergency": True,
         "emergency_reason": "Water main break",

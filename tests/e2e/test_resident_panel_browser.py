@@ -33,7 +33,7 @@ def fresh_number() -> str:
 def show_resident_panel(page: Page, viewport: dict[str, int]) -> None:
     if viewport["width"] < 1024:
         thread_action(page, "Resident details").click()
-        expect(page.get_by_role("heading", name="Resident")).to_be_focused()
+        expect(page.get_by_role("heading", name="Resident", exact=True)).to_be_focused()
     expect(page.locator("#resident-pane")).to_be_visible()
 
 

@@ -137,7 +137,7 @@ def test_the_request_form_fits_a_phone(
         sign_in(page, local_stack.api_url.rstrip("/") + "/")
         open_thread(page, address)
         thread_action(page, "Resident details").click()  # in the overflow menu at this width
-        expect(page.get_by_role("heading", name="Resident")).to_be_focused()
+        expect(page.get_by_role("heading", name="Resident", exact=True)).to_be_focused()
         page.get_by_role("button", name="New service request").click()
         form = page.locator("#thread-request-form")
         form.get_by_label("Service").select_option(label=f"{streetlight['service_name']} (Streets)")

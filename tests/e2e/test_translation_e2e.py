@@ -48,7 +48,10 @@ def thread_of(local_stack: Any, address: str) -> str:
 
 
 def translations(staff: requests.Session, thread_id: str) -> dict[str, Any]:
+    """The thread's translations; none while the thread is not stored yet (see `messages_of`)."""
     answer = staff.get(f"{staff.base}/api/threads/{thread_id}/translations", timeout=10)  # type: ignore[attr-defined]
+    if answer.status_code == 404 and answer.json().get("message") == "thread not found":
+        return {"translations": []}
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 

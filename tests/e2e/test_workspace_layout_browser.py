@@ -63,6 +63,20 @@ def open_busy_thread(page: Page, local_stack: LocalStack, thread_id: str) -> Non
     page.evaluate("id => { location.hash = `#thread/${id}`; }", thread_id)
     expect(page.locator("#message-list .call .call-state")).to_have_text("Call ended after 42 s")
     expect(page.get_by_role("heading", name="Ana López")).to_be_visible()
+    dismiss_crisis_notices(page)
+
+
+def dismiss_crisis_notices(page: Page) -> None:
+    """Crises raised by earlier tests on this local stack put a supervisor's banner above the workspace (up to
+    a third of the height, by design). Read and dismissed as a supervisor would, so what is measured is the
+    workspace. Two polls of the notices: the first one's answer is drawn by the time the second returns."""
+    for _ in range(2):
+        with page.expect_response(lambda response: "/api/triage/notices" in response.url, timeout=15_000):
+            pass
+    banner = page.locator("#crisis-notices")
+    if banner.is_visible():
+        banner.get_by_role("button", name="Dismiss").click()
+        expect(banner).to_be_hidden()
 
 
 @contextlib.contextmanager
@@ -176,7 +190,7 @@ def test_every_view_is_axe_clean_at_every_size(
         if viewport["width"] < 1024:
             page.get_by_role("button", name="More actions").click()
             page.get_by_role("button", name="Resident details").click()
-            expect(page.get_by_role("heading", name="Resident")).to_be_focused()
+            expect(page.get_by_role("heading", name="Resident", exact=True)).to_be_focused()
             assert_axe_clean(page, "the resident panel on its own")
             page.get_by_role("button", name="Back to the conversation").click()
         for dialog, opener in (("Labels", "Labels"), ("Snooze until", "Snooze")):
