@@ -4,6 +4,14 @@ Lambda's concurrency.
 Failed records are not deleted: they come back after the queue's visibility timeout and moto moves them to the
 dead-letter queue after maxReceiveCount, as SQS does.
 
+A batch never reappears while its handler still runs. On AWS the template sets each queue's visibility timeout
+to 6x its consumer's timeout (infra/queues.py), and Lambda ends an invocation at its timeout, so a running
+invocation's records stay hidden. Locally the e2e tier shortens visibility to 2 s (so a retry comes quickly)
+and a batch on a loaded 2-core machine can run longer than that: without care its records would be received
+again while still being handled, counted as receives and moved to the dead-letter queue though nothing failed.
+So while a batch is in flight its visibility is extended (a heartbeat, ChangeMessageVisibilityBatch); once it
+ends, a failed record comes back one visibility timeout later.
+
 Concurrency, as Lambda's mappings: one receiver per mapping hands each batch to a worker, with up to the
 mapping's `ScalingConfig.MaximumConcurrency` batches in flight (a mapping without one gets
 `DEFAULT_MAX_CONCURRENCY` here; Lambda would scale much further). The receiver takes a batch only when a
@@ -88,13 +96,22 @@ class SqsPoller:
         self.batches = 0
         # When set, batches go to instances in child processes (infra.local.instances) instead of threads.
         self.instances: ProcessInstances | None = None
+        # Batches in flight (by batch number) whose visibility the heartbeat keeps extending.
+        self._held: dict[int, list[dict[str, Any]]] = {}
+        self._visibility_s: int | None = None
+        self.heartbeat = threading.Thread(
+            target=self._keep_hidden, name=f"heartbeat-{function.logical_id}", daemon=True
+        )
 
     def start(self) -> None:
         self.thread.start()
+        self.heartbeat.start()
 
     def stop(self) -> None:
         self.stopping.set()
         self.thread.join(timeout=5)
+        if self.heartbeat.is_alive():
+            self.heartbeat.join(timeout=5)
         self._workers.shutdown(wait=True, cancel_futures=True)
         self.use_processes(False)
 
@@ -141,22 +158,58 @@ class SqsPoller:
                 self.in_flight += 1
                 self.batches += 1
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
+                batch = self.batches
+                self._held[batch] = messages
             try:
-                self._workers.submit(self._work, messages)
+                self._workers.submit(self._work, batch, messages)
             except RuntimeError:  # shut down meanwhile: the batch comes back after its visibility timeout
-                self._finished()
+                self._finished(batch)
                 return
 
-    def _work(self, messages: list[dict[str, Any]]) -> None:
+    def _work(self, batch: int, messages: list[dict[str, Any]]) -> None:
         try:
             self._deliver(messages)
         finally:
-            self._finished()
+            self._finished(batch)
 
-    def _finished(self) -> None:
+    def _finished(self, batch: int) -> None:
         with self._count_lock:
             self.in_flight -= 1
+            self._held.pop(batch, None)
         self._slots.release()
+
+    def _keep_hidden(self) -> None:
+        """Every third of the visibility timeout, hide the records of every batch still in flight for another
+        full timeout, as the AWS invariant (visibility >= the consumer's timeout) guarantees there."""
+        while not self.stopping.is_set():
+            try:
+                if self._visibility_s is None:
+                    attributes = self.sqs.get_queue_attributes(
+                        QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
+                    )["Attributes"]
+                    self._visibility_s = max(1, int(attributes.get("VisibilityTimeout", "30")))
+                if self.stopping.wait(self._visibility_s / 3):
+                    return
+                with self._count_lock:
+                    held = [m for messages in self._held.values() for m in messages]
+                for start in range(0, len(held), 10):
+                    # Records deleted meanwhile come back as per-entry failures: nothing to extend.
+                    self.sqs.change_message_visibility_batch(
+                        QueueUrl=self.queue_url,
+                        Entries=[
+                            {
+                                "Id": str(i),
+                                "ReceiptHandle": m["ReceiptHandle"],
+                                "VisibilityTimeout": self._visibility_s,
+                            }
+                            for i, m in enumerate(held[start : start + 10])
+                        ],
+                    )
+            except Exception:  # noqa: BLE001 - moto going away at shutdown; keep beating otherwise
+                if self.stopping.is_set():
+                    return
+                log.exception("visibility heartbeat failed on %s", self.queue_arn)
+                self.stopping.wait(0.5)
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [sqs_record(m, self.queue_arn) for m in messages]}

@@ -78,6 +78,15 @@ def _drained(local_stack) -> bool:
     return all(int(value) == 0 for value in attributes.values())
 
 
+def _dead_letters(local_stack) -> int:
+    sqs = boto3.client("sqs", endpoint_url=local_stack.moto_url, region_name=REGION)
+    return int(
+        sqs.get_queue_attributes(
+            QueueUrl=local_stack.outputs["InboundDlqUrl"], AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+    )
+
+
 def _crisis_answers(local_stack, address: str) -> list[str]:
     return [m["body"] for m in local_stack.twilio.messages_to(address) if "988" in m["body"]]
 
@@ -96,6 +105,7 @@ def test_residents_in_crisis_come_first_in_a_backlog_and_are_answered_once(local
         status, _ = local_stack.send_inbound(from_=address, body=text)
         return status
 
+    dead_before = _dead_letters(local_stack)
     with ThreadPoolExecutor(max_workers=8) as senders:
         statuses = list(senders.map(send, burst))
     assert statuses.count(200) == len(burst)
@@ -107,6 +117,8 @@ def test_residents_in_crisis_come_first_in_a_backlog_and_are_answered_once(local
     while not _drained(local_stack) and time.monotonic() < deadline:
         time.sleep(1)
     assert _drained(local_stack), "the inbound queue did not drain in 25 minutes"
+    # Drained by being stored, not by being dead-lettered: a slow batch is never received again meanwhile.
+    assert _dead_letters(local_stack) == dead_before
 
     # Other tests share this stack: read "Most urgent first" until all 20 are seen; every thread before the
     # last of them must be critical, and none of this burst's routine residents may come before it.

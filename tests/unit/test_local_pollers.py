@@ -5,6 +5,7 @@ Instances can also be child processes (infra.local.instances)."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -156,6 +157,40 @@ def test_a_failed_record_comes_back_after_its_visibility_timeout_and_only_it(sqs
     run_until(poller, lambda: len(handler.handled) >= 5)
     assert sorted(handler.handled) == [f"m{i}" for i in range(5)]  # m3 once, after its retry
     assert handler.handled[-1] == "m3" and time.monotonic() - started >= 0.9  # not before the timeout
+
+
+def test_a_batch_that_runs_past_its_visibility_timeout_is_not_received_again_nor_dead_lettered(
+    sqs: Any,
+) -> None:
+    """AWS keeps a running invocation's records hidden (visibility >= 6x the consumer's timeout); the local
+    stack's shortened timeout must not turn a slow batch on a loaded machine into redeliveries and dead
+    letters."""
+    dlq_url = sqs.create_queue(QueueName="slow-dlq")["QueueUrl"]
+    url = sqs.create_queue(
+        QueueName="slow",
+        Attributes={
+            "VisibilityTimeout": "1",
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": queue_arn(sqs, dlq_url), "maxReceiveCount": "2"}
+            ),
+        },
+    )["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(3)])
+    handler = Recorder(seconds=3.5)  # three and a half visibility timeouts
+    poller = SqsPoller(sqs, url, queue_arn(sqs, url), local_function(handler), 10, True, max_concurrency=4)
+    poller.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(handler.handled) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)  # a redelivery, had there been one, would have started by now
+    finally:
+        poller.stop()
+    assert sorted(handler.handled) == ["m0", "m1", "m2"] and handler.peak == 1  # once each, in one batch
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=0)
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
 
 
 HANDLER_MODULE = """
