@@ -30,7 +30,7 @@ def text_and_answer(stack: LocalStack, token: str, address: str, body: str, cont
     thread_id = str(
         table(stack).get_item(Key={"pk": f"ADDR#{address}", "sk": "RESIDENT"})["Item"]["thread_id"]
     )
-    replies = eventually(lambda: [b for b in thread_bodies(stack, token, thread_id) if contains in b], 10)
+    replies = eventually(lambda: [b for b in thread_bodies(stack, token, thread_id) if contains in b], 30)
     return str(replies[-1])
 
 
@@ -85,10 +85,10 @@ def test_reschedule_then_cancel(local_stack: LocalStack, admin: str) -> None:
     assert new_slots[2].strip() in moved
     second = active_callback_id(stack, cy)
     assert second != first
-    assert eventually(lambda: execution(stack, first)["status"] == "ABORTED", 10)
+    assert eventually(lambda: execution(stack, first)["status"] == "ABORTED", 30)
     assert execution(stack, second)["status"] == "RUNNING"
     text_and_answer(stack, admin, cy, "callback cancel", "is cancelled")
-    assert eventually(lambda: execution(stack, second)["status"] == "ABORTED", 10)
+    assert eventually(lambda: execution(stack, second)["status"] == "ABORTED", 30)
     item = table(stack).get_item(Key={"pk": f"CALLBACK#{second}", "sk": "META"})["Item"]
     assert item["status"] == "cancelled"
     # Nothing left to cancel.

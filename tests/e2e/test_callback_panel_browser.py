@@ -45,5 +45,5 @@ def test_take_a_due_callback_and_mark_it_done(chromium, local_stack) -> None:
         expect(task).to_have_count(0, timeout=15_000)
         assert watch.page_errors == []
         assert watch.csp_violations() == []
-    result = eventually(lambda: (e := execution(local_stack, callback_id))["status"] != "RUNNING" and e, 10)
+    result = eventually(lambda: (e := execution(local_stack, callback_id))["status"] != "RUNNING" and e, 30)
     assert result["status"] == "SUCCEEDED"

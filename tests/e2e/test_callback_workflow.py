@@ -112,10 +112,10 @@ def test_reminder_then_task_taken_and_done(local_stack: LocalStack, tokens: dict
     # A second agent cannot take it again.
     code, _, _ = call(stack, "POST", f"/api/callbacks/{callback_id}/take", tokens["supervisor"])
     assert code == 409
-    eventually(lambda: task(stack, agent, callback_id, "in_call"), 10)
+    eventually(lambda: task(stack, agent, callback_id, "in_call"), 30)
     code, _, body = call(stack, "POST", f"/api/callbacks/{callback_id}/outcome", agent, {"outcome": "done"})
     assert code == 200, body
-    result = eventually(lambda: (e := execution(stack, callback_id))["status"] != "RUNNING" and e, 10)
+    result = eventually(lambda: (e := execution(stack, callback_id))["status"] != "RUNNING" and e, 30)
     assert result["status"] == "SUCCEEDED"
     history = boto3.client("stepfunctions", endpoint_url=stack.moto_url, region_name=REGION)
     events = history.get_execution_history(executionArn=result["executionArn"])["events"]
@@ -137,10 +137,10 @@ def test_nobody_takes_it_escalates_to_supervisors(local_stack: LocalStack, token
     assert code == 403
     code, _, body = call(stack, "POST", f"/api/callbacks/{callback_id}/take", supervisor)
     assert code == 200, body
-    eventually(lambda: task(stack, supervisor, callback_id, "in_call"), 10)
+    eventually(lambda: task(stack, supervisor, callback_id, "in_call"), 30)
     code, _, _ = call(stack, "POST", f"/api/callbacks/{callback_id}/outcome", supervisor, {"outcome": "done"})
     assert code == 200
-    result = eventually(lambda: (e := execution(stack, callback_id))["status"] != "RUNNING" and e, 10)
+    result = eventually(lambda: (e := execution(stack, callback_id))["status"] != "RUNNING" and e, 30)
     assert result["status"] == "SUCCEEDED"
 
 
@@ -155,12 +155,12 @@ def test_no_answer_retries_once_then_texts_the_resident(
         assert due["attempt"] == attempt
         code, _, body = call(stack, "POST", f"/api/callbacks/{callback_id}/take", agent)
         assert code == 200, body
-        eventually(lambda: task(stack, agent, callback_id, "in_call"), 10)
+        eventually(lambda: task(stack, agent, callback_id, "in_call"), 30)
         code, _, body = call(
             stack, "POST", f"/api/callbacks/{callback_id}/outcome", agent, {"outcome": "no_answer"}
         )
         assert code == 200, body
-    result = eventually(lambda: (e := execution(stack, callback_id))["status"] != "RUNNING" and e, 10)
+    result = eventually(lambda: (e := execution(stack, callback_id))["status"] != "RUNNING" and e, 30)
     assert result["status"] == "SUCCEEDED"
     bodies = eventually(
         lambda: [b for b in thread_bodies(stack, agent, thread_id) if "could not reach" in b], 10

@@ -22,7 +22,7 @@ def resident() -> str:
     return "+1555" + "".join(secrets.choice("0123456789") for _ in range(7))
 
 
-def eventually(check: Callable[[], Any], timeout_s: float = 10.0) -> Any:
+def eventually(check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout_s
     while True:
         value = check()

@@ -139,11 +139,14 @@ def test_the_widget_offers_the_survey_after_a_close(
         row.click()
         agent.get_by_label("Reply").fill("Yes, 10 to 4.")
         agent.get_by_label("Reply").press("Control+Enter")
+        expect(log.locator(".out", has_text="Yes, 10 to 4.")).to_be_visible(timeout=20_000)
         thread_action(agent, "Close").click()
+        expect(agent.locator("#close-toggle")).to_have_text("Reopen", timeout=20_000)
 
-        # The widget shows the survey: a group of five labelled radio buttons, in English
+        # The widget shows the survey: a group of five labelled radio buttons, in English (its next poll,
+        # within a second, on a stack that two test workers share with their browsers)
         rating = resident.get_by_role("group", name="How did we do? Choose from 1 (poor) to 5 (very good).")
-        expect(rating).to_be_visible(timeout=10_000)
+        expect(rating).to_be_visible(timeout=30_000)
         expect(rating.get_by_role("radio")).to_have_count(5)
         test_widget_browser.assert_axe_clean(resident, f"the widget's survey ({viewport['width']} px)")
         # Keyboard: onto the first choice, arrow to 4, Tab to Send, Enter

@@ -52,7 +52,7 @@ def call(
         return error.code, dict(error.headers), error.read()
 
 
-def eventually(check: Callable[[], Any], timeout_s: float = 10.0) -> Any:
+def eventually(check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout_s
     while True:
         value = check()

@@ -126,15 +126,28 @@ def test_the_channel_filter_splits_the_conversations_without_losing_any(
     with new_page(chromium, SIZES[0]) as (page, watch):
         open_reports(page, local_stack)
         opened = card(page, "Conversations opened").locator(".report-value")
-        total = int(opened.inner_text())
-        assert total >= 1
-        by_channel = {}
-        for channel in ("sms", "whatsapp", "webchat"):
+
+        def show(channel: str) -> int:
             page.locator("#reports-view").get_by_label("Channel").select_option(channel)
-            with page.expect_response(lambda r, c=channel: f"channel={c}" in r.url and r.status == 200):
+            with page.expect_response(
+                lambda r: (
+                    "/api/reports?" in r.url and f"channel={channel}" in r.url and r.status == 200
+                    if channel
+                    else "/api/reports?" in r.url and "channel=" not in r.url and r.status == 200
+                )
+            ):
                 page.get_by_role("button", name="Show report").click()
             expect(page.locator("#report-status")).to_contain_text("Report for")
-            by_channel[channel] = int(opened.inner_text())
+            return int(opened.inner_text())
+
+        # Earlier tests on this stack may still be opening conversations (workflows and retries run in the
+        # background): the split must add up over a read in which the total held still.
+        for _attempt in range(5):
+            total = int(opened.inner_text())
+            by_channel = {channel: show(channel) for channel in ("sms", "whatsapp", "webchat")}
+            if show("") == total:
+                break
+        assert total >= 1
         assert sum(by_channel.values()) == total
         assert by_channel["sms"] >= 1  # the conversation above came by SMS
         assert_clean(watch)
