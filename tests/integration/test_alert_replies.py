@@ -210,7 +210,12 @@ def test_an_agent_of_another_department_neither_sees_nor_answers_the_group(
     aws: Aws, agent_api: Any, context: LambdaContext, group: dict[str, str]
 ) -> None:
     status, detail = api(agent_api, context, "GET", "/api/alert-replies/alert1", claims=ROADS_AGENT)
-    assert status == 200 and (detail["waiting"], detail["threads"]) == (0, [])
+    assert status == 200 and (detail["waiting"], detail["threads"], detail["group"]["threads"]) == (0, [], 0)
+    # The list shows a scoped agent only the groups with replies from their departments, counted there.
+    status, listing = api(agent_api, context, "GET", "/api/alert-replies", claims=ROADS_AGENT)
+    assert status == 200 and listing["groups"] == []
+    status, listing = api(agent_api, context, "GET", "/api/alert-replies")  # the water agent
+    assert [(g["alert_id"], g["threads"]) for g in listing["groups"]] == [("alert1", 2)]
     answer = {"answer_id": "answer-0009", "body": "Roads crew here."}
     result = api(agent_api, context, "POST", "/api/alert-replies/alert1/answer", answer, ROADS_AGENT)[1]
     assert (result["answered"], result["outside_your_departments"]) == (0, 2)

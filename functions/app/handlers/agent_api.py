@@ -274,13 +274,16 @@ AlertId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 @app.get("/api/alert-replies")
 def get_alert_reply_groups() -> AlertReplyGroups:
-    return alert_replies.list_groups(dependencies().alert_replies)
+    return alert_replies.list_groups(dependencies().alert_replies, _visibility().scope)
 
 
 @app.get("/api/alert-replies/<alert_id>")
 def get_alert_reply_group(alert_id: AlertId) -> AlertReplyGroupDetail:
     deps = dependencies()
-    return alert_replies.group_detail(deps.alert_replies, deps.views, alert_id, _visibility().shows)
+    seen = _visibility()
+    return alert_replies.group_detail(
+        deps.alert_replies, deps.views, alert_id, seen.shows, seen.scope is not None
+    )
 
 
 @app.post("/api/alert-replies/<alert_id>/answer")

@@ -4,8 +4,9 @@
   `last_alert_*` by a conditional update when the resident writes within the reply window
   of an alert sent to them.
 - `ALERTREPLY#{alert_id}` / `THREAD#{thread_id}`: one member per resident who replied (first reply time).
-- `ALERTREPLY#{alert_id}` / `SUMMARY`: title, `threads` (members), `last_reply_at`; listed newest
-  first on gsi1 (`ALERTREPLIES`, `{last_reply_at}#{alert_id}`).
+- `ALERTREPLY#{alert_id}` / `SUMMARY`: title, `threads` (members), `threads_in#{department}` (members by
+  the department their thread was in when they joined, `-` for none: what a caller scoped to departments is
+  shown), `last_reply_at`; listed newest first on gsi1 (`ALERTREPLIES`, `{last_reply_at}#{alert_id}`).
 - `GROUPANSWER#{answer_id}` / `META`: one staff answer to a group (who, when, the text): makes a retried
   answer send nothing twice.
 """
@@ -23,6 +24,12 @@ GROUPS_GSI_PK = "ALERTREPLIES"
 SUMMARY_SK = "SUMMARY"
 MEMBER_PREFIX = "THREAD#"
 MAX_MEMBERS = 5000  # a group's members read for one answer or one view
+NO_DEPARTMENT = "-"
+
+
+def department_count_attr(department: str | None) -> str:
+    """The summary's count of members whose thread was in `department` when they joined."""
+    return f"threads_in#{department or NO_DEPARTMENT}"
 
 
 def group_pk(alert_id: str) -> str:
@@ -37,10 +44,10 @@ class AlertRepliesTable:
     def __init__(self, table: Any) -> None:
         self._table = table
 
-    def link(self, thread_id: str, *, at: str, window_start: str) -> tuple[str, str] | None:
+    def link(self, thread_id: str, *, at: str, window_start: str) -> tuple[str, str, str | None] | None:
         """If the thread's last alert was sent in [window_start, at], mark the thread a reply to it (again on
-        a redelivery: idempotent): (alert id, title); None when the resident was not answering a recent
-        alert."""
+        a redelivery: idempotent): (alert id, title, the thread's department); None when the resident was not
+        answering a recent alert."""
         key = {"pk": thread_pk(thread_id), "sk": THREAD_META_SK}
         known = remembered(self._table, key)
         if known is not UNKNOWN and not (
@@ -59,15 +66,24 @@ class AlertRepliesTable:
         if response is None:
             return None
         item = response["Attributes"]
-        return str(item["alert_reply_id"]), str(item.get("alert_reply_title") or "")
+        department = item.get("department_id")
+        return (
+            str(item["alert_reply_id"]),
+            str(item.get("alert_reply_title") or ""),
+            department and str(department),
+        )
 
-    def add_member(self, alert_id: str, title: str, thread_id: str, at: str) -> bool:
-        """The resident joins the alert's group (once); the summary counts them. False if already in it."""
+    def add_member(
+        self, alert_id: str, title: str, thread_id: str, at: str, department: str | None = None
+    ) -> bool:
+        """The resident joins the alert's group (once); the summary counts them, in all and in the thread's
+        department. False if already in it."""
         summary_update = {
             "TableName": self._table.name,
             "Key": {"pk": group_pk(alert_id), "sk": SUMMARY_SK},
             "UpdateExpression": "SET alert_id = :alert, title = :title, last_reply_at = :at, "
-            "gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD threads :one",
+            "gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD threads :one, #in_department :one",
+            "ExpressionAttributeNames": {"#in_department": department_count_attr(department)},
             "ExpressionAttributeValues": {
                 ":alert": alert_id,
                 ":title": title,

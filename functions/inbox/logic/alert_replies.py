@@ -16,6 +16,7 @@ from switchboard.audit import Actor, AuditLog
 from switchboard.clock import format_timestamp, utc_now_iso
 from switchboard.observability import logger
 
+from inbox.dal.alert_replies_table import department_count_attr
 from inbox.logic.agent_inbox import ConversationStore, ReplyQueue, reply_to_thread
 from inbox.models.alert_replies import (
     AlertReplyGroup,
@@ -32,9 +33,11 @@ REPLY_WINDOW = timedelta(hours=72)
 
 
 class AlertRepliesStore(Protocol):
-    def link(self, thread_id: str, *, at: str, window_start: str) -> tuple[str, str] | None: ...
+    def link(self, thread_id: str, *, at: str, window_start: str) -> tuple[str, str, str | None] | None: ...
 
-    def add_member(self, alert_id: str, title: str, thread_id: str, at: str) -> bool: ...
+    def add_member(
+        self, alert_id: str, title: str, thread_id: str, at: str, department: str | None = None
+    ) -> bool: ...
 
     def groups(self, limit: int) -> list[dict[str, Any]]: ...
 
@@ -60,23 +63,35 @@ def link_reply(store: AlertRepliesStore, thread_id: str, received_at: str) -> st
     linked = store.link(thread_id, at=received_at, window_start=format_timestamp(moment - REPLY_WINDOW))
     if linked is None:
         return None
-    alert_id, title = linked
-    if store.add_member(alert_id, title, thread_id, received_at):
+    alert_id, title, department = linked
+    if store.add_member(alert_id, title, thread_id, received_at, department):
         logger.info("Alert reply grouped", extra={"thread_id": thread_id, "alert_id": alert_id})
     return alert_id
 
 
-def _group(item: dict[str, Any]) -> AlertReplyGroup:
+def _group(item: dict[str, Any], scope: frozenset[str] | None = None) -> AlertReplyGroup:
     return AlertReplyGroup(
         alert_id=str(item["alert_id"]),
         title=str(item.get("title") or ""),
-        threads=int(item.get("threads") or 0),
+        threads=_members_in(item, scope),
         last_reply_at=str(item.get("last_reply_at") or ""),
     )
 
 
-def list_groups(store: AlertRepliesStore, limit: int = 50) -> AlertReplyGroups:
-    return AlertReplyGroups(groups=[_group(item) for item in store.groups(limit)])
+def _members_in(item: dict[str, Any], scope: frozenset[str] | None) -> int:
+    """Residents in the group: all of them, or, for a caller scoped to departments, those whose thread was in
+    one of the caller's departments when they joined (transfers since then show in the group's detail, which
+    checks each thread)."""
+    if scope is None:
+        return int(item.get("threads") or 0)
+    return sum(int(item.get(department_count_attr(department)) or 0) for department in scope)
+
+
+def list_groups(store: AlertRepliesStore, scope: frozenset[str] | None, limit: int = 50) -> AlertReplyGroups:
+    """The latest groups, newest reply first. A caller scoped to departments (switchboard.access) sees only
+    groups with replies from their departments, and only those counted."""
+    groups = [_group(item, scope) for item in store.groups(limit)]
+    return AlertReplyGroups(groups=[g for g in groups if scope is None or g.threads > 0])
 
 
 def _waiting(thread: dict[str, Any]) -> bool:
@@ -84,16 +99,21 @@ def _waiting(thread: dict[str, Any]) -> bool:
 
 
 def group_detail(
-    store: AlertRepliesStore, reader: ThreadReader, alert_id: str, shows: Callable[[dict[str, Any]], bool]
+    store: AlertRepliesStore,
+    reader: ThreadReader,
+    alert_id: str,
+    shows: Callable[[dict[str, Any]], bool],
+    scoped: bool = False,
 ) -> AlertReplyGroupDetail:
-    """The group's threads the caller may open (`shows`: switchboard.access, as the inbox views)."""
+    """The group's threads the caller may open (`shows`: switchboard.access, as the inbox views); a caller
+    scoped to departments is told how many of those there are, not how many residents replied in all."""
     summary = store.summary(alert_id)
     if summary is None:
         raise AlertGroupNotFound(alert_id)
     threads = [t for t in reader.threads(store.members(alert_id)) if t.get("last_activity_at") and shows(t)]
     threads.sort(key=lambda t: (not _waiting(t), str(t.get("waiting_since") or t.get("last_activity_at"))))
     return AlertReplyGroupDetail(
-        group=_group(summary),
+        group=_group(summary).model_copy(update={"threads": len(threads)}) if scoped else _group(summary),
         waiting=sum(1 for t in threads if _waiting(t)),
         threads=[InboxThread.model_validate(t) for t in threads],
     )
