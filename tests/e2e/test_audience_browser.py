@@ -147,6 +147,16 @@ def test_a_supervisor_creates_and_renames_a_topic_and_uploads_zones_seeing_their
         assert drawn["topRight"] is False and drawn["bottomLeft"] is True, drawn
         assert_fits(page, viewport, f"topics and zones at {viewport['width']} px")
         assert_axe_clean(page, f"topics and zones after changes at {viewport['width']} px")
+
+        # A zone is deleted after a confirmation; dismissing it keeps the zone
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        card.get_by_role("button", name="Delete zone Upper Elm").click()
+        expect(card).to_be_visible()
+        page.once("dialog", lambda dialog: dialog.accept())
+        card.get_by_role("button", name="Delete zone Upper Elm").click()
+        expect(page.locator("#zones-status")).to_have_text("Zone Upper Elm deleted.")
+        expect(card).to_have_count(0)
+        expect(page.locator("#zone-file")).to_be_focused()
         assert_clean(watch)
 
 

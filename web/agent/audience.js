@@ -173,6 +173,21 @@ export class AudiencePanel extends SupervisorView {
     }
   }
 
+  /** @param {any} zone */
+  async deleteZone(zone) {
+    if (!window.confirm(`Delete the zone “${zone.name}”? Alerts can no longer be sent to it; its subscribers keep their other zones.`)) return;
+    try {
+      await this.api.request(`/api/zones/${encodeURIComponent(zone.zone_id)}`, { method: "DELETE", as: "none" });
+      await this.loadZones();
+      const message = `Zone ${zone.name} deleted.`;
+      setText(byId("zones-status"), message);
+      announce(message);
+      byId("zone-file").focus();
+    } catch (error) {
+      if (error.status !== 401) setText(byId("zones-status"), `Zone ${zone.name} was not deleted: try again.`);
+    }
+  }
+
   renderZones(zones) {
     const sorted = [...zones].sort((a, b) => a.name.localeCompare(b.name));
     byId("zone-list").replaceChildren(
@@ -189,7 +204,10 @@ export class AudiencePanel extends SupervisorView {
         svg.append(path);
         const name = el("span", { class: "zone-name", text: zone.name });
         const meta = el("span", { class: "manage-meta", text: `${zone.zone_id} · ${zone.vertices} points` });
-        return el("li", { class: "zone-card", "data-zone": zone.zone_id }, svg, name, meta);
+        const remove = el("button", { type: "button", class: "button button-quiet button-small zone-delete", text: "Delete" });
+        remove.setAttribute("aria-label", `Delete zone ${zone.name}`);
+        remove.addEventListener("click", () => this.deleteZone(zone));
+        return el("li", { class: "zone-card", "data-zone": zone.zone_id }, svg, name, meta, remove);
       }),
     );
   }
