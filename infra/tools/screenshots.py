@@ -207,6 +207,12 @@ VIEWS = (
     ("reports", "#reports", None),
     ("staff-admin", "#admin", None),
     ("topics-zones", "#audience", None),
+    ("alert-replies", "#alert-replies", None),
+    ("reminders", "#reminders", None),
+    ("feedback", "#feedback", None),
+    ("service-requests", "#requests", None),
+    ("services", "#services", None),
+    ("supervisor", "#supervisor", None),
 )
 
 
