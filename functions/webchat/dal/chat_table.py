@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 from inbox.dal.inbox_views_table import thread_postings
 from inbox.logic.search_terms import name_terms
 from switchboard.dynamodb import put_if, update_if
-from switchboard.public_texts import TableCounters
+from switchboard.rate_windows import TableCounters
 from switchboard.table_keys import MESSAGE_SK_PREFIX, RESIDENT_SK, THREAD_META_SK, resident_pk, thread_pk
 
 SESSION_SK = "SESSION"

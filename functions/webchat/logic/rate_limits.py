@@ -1,23 +1,19 @@
 """Per-session and per-address limits on the public chat routes: fixed windows counted in DynamoDB.
 
-Each (scope, key, window) is one item incremented atomically with ADD and removed by the table's TTL. The
-address is hashed with the deployment's key (switchboard.log_hash) before it becomes a key: the table never
-holds a resident's IP address, nor a digest that hashing every IPv4 address would reverse.
+Each (scope, key, window) is one item incremented atomically with ADD and removed by the table's TTL
+(switchboard.rate_windows, shared with the public texts' limits). The address is hashed with the deployment's
+key (switchboard.log_hash) before it becomes a key: the table never holds a resident's IP address, nor a
+digest that hashing every IPv4 address would reverse.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 from switchboard.log_hash import keyed_digest
+from switchboard.rate_windows import Counters, WindowLimit, count_use
 
+__all__ = ["Counters", "Limit", "RateLimited", "check_limit", "hashed"]
 
-@dataclass(frozen=True)
-class Limit:
-    scope: str
-    max_count: int
-    window_s: int
+Limit = WindowLimit
 
 
 # A person typing sends a few messages a minute; a whole office behind one NAT address starts a few sessions.
@@ -34,17 +30,12 @@ class RateLimited(Exception):
         self.retry_after_s = retry_after_s
 
 
-class Counters(Protocol):
-    def increment(self, key: str, expires_at: int) -> int: ...
-
-
 def hashed(value: str) -> str:
     return keyed_digest(value, 24)
 
 
 def check_limit(counters: Counters, limit: Limit, subject: str, now: int) -> None:
     """Count one use of `limit` by `subject`; RateLimited when the window's count goes over."""
-    window = now - now % limit.window_s
-    count = counters.increment(f"{limit.scope}#{hashed(subject)}#{window}", window + 2 * limit.window_s)
-    if count > limit.max_count:
-        raise RateLimited(limit, window + limit.window_s - now)
+    over = count_use(counters, limit, hashed(subject), now)
+    if over is not None:
+        raise RateLimited(limit, over.retry_after_s)

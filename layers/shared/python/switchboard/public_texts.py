@@ -4,28 +4,23 @@ agency. Public forms that send texts are the usual vector of SMS pumping (toll f
 agency money, and abroad many times more, so the countries texted are an allow-list (docs/architecture.md,
 "Public routes that send texts").
 
-Counters are fixed windows in the table (`RATE#{scope}#{key}#{window}` / `COUNT`, ADD, removed by TTL); the
-client address and the number are hashed before they become keys.
+Counters are fixed windows in the table (switchboard.rate_windows); the client address and the number are
+hashed before they become keys.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from switchboard.observability import logger, metrics, redact_address
+from switchboard.rate_windows import Counters, TableCounters, WindowLimit, count_use
+
+__all__ = ["PublicTextGuard", "TableCounters", "TooManyTexts", "UnsupportedCountry", "country_prefixes"]
 
 DAY_S = 24 * 3600
-
-
-@dataclass(frozen=True)
-class TextLimit:
-    scope: str
-    max_count: int
-    window_s: int
-
+TextLimit = WindowLimit
 
 # A household signs up a few phones; a whole office behind one NAT address a few more in an hour.
 PER_CLIENT = TextLimit("pubtext-client", 5, 3600)
@@ -44,27 +39,6 @@ class TooManyTexts(Exception):
 
 class UnsupportedCountry(ValueError):
     """A number outside the calling codes the agency texts."""
-
-
-class Counters(Protocol):
-    def increment(self, key: str, expires_at: int) -> int: ...
-
-
-class TableCounters:
-    """`Counters` in the one table: an atomic ADD per (scope, key, window), gone by TTL after two windows."""
-
-    def __init__(self, table: Any) -> None:
-        self._table = table
-
-    def increment(self, key: str, expires_at: int) -> int:
-        response = self._table.update_item(
-            Key={"pk": f"RATE#{key}", "sk": "COUNT"},
-            UpdateExpression="ADD #count :one SET expires_at = :expires",
-            ExpressionAttributeNames={"#count": "count"},
-            ExpressionAttributeValues={":one": 1, ":expires": expires_at},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(response["Attributes"]["count"])
 
 
 def country_prefixes(calling_codes: str) -> tuple[str, ...]:
@@ -92,9 +66,10 @@ class PublicTextGuard:
         self._count(TextLimit("pubtext-agency", self.daily_cap, DAY_S), "agency", now)
 
     def _count(self, limit: TextLimit, subject: str, now: int) -> None:
-        window = now - now % limit.window_s
-        count = self.counters.increment(f"{limit.scope}#{subject}#{window}", window + 2 * limit.window_s)
-        if count > limit.max_count:
-            logger.warning("Public text refused: limit reached", extra={"limit": limit.scope, "count": count})
+        over = count_use(self.counters, limit, subject, now)
+        if over is not None:
+            logger.warning(
+                "Public text refused: limit reached", extra={"limit": limit.scope, "count": over.count}
+            )
             metrics.add_metric(name="PublicTextRefused", unit=MetricUnit.Count, value=1)
-            raise TooManyTexts(limit, window + limit.window_s - now)
+            raise TooManyTexts(limit, over.retry_after_s)
