@@ -63,6 +63,9 @@ def test_the_resident_panel_shows_what_the_agency_knows_and_staff_set_the_langua
         panel.get_by_label("Language of their texts").select_option("es")
         panel.get_by_role("button", name="Save language").click()
         expect(panel.locator("#resident-language-status")).to_have_text("Language saved: Español.")
+        # One language per resident: the conversation's translation bar follows, as set by staff.
+        expect(page.locator("#thread-language")).to_have_value("es")
+        expect(page.locator("#thread-language-note")).to_contain_text("set by staff")
 
         assert elements_wider_than_the_window(page) == []
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]

@@ -215,6 +215,8 @@ def test_staff_override_the_threads_language(local_stack, staff) -> None:
     )
     view = translations(staff, thread_id)
     assert (view["language"], view["language_set_by"]) == ("vi", "staff")
+    # One language per resident: their own texts (the resident panel's "Language of their texts") follow.
+    assert staff.get(f"{base}/api/threads/{thread_id}/resident", timeout=10).json()["language"] == "vi"
     preview = staff.post(
         f"{base}/api/threads/{thread_id}/translation-preview", json={"body": "Thank you"}, timeout=10
     )

@@ -201,6 +201,9 @@ def test_the_resident_panel_gathers_consent_ledger_language_alerts_and_other_con
     assert api(agent_api, context, "GET", path, claims=WATER_AGENT)[1]["language"] == "es"
     subscriber = aws.table.get_item(Key={"pk": "SUBS#WATER", "sk": f"ADDR#{ANA}"})["Item"]
     assert subscriber["language"] == "es"
+    # One language per resident: the conversation's (translation) follows, as set by staff.
+    thread = thread_of(aws, ANA)
+    assert (thread["language"], thread["language_set_by"]) == ("es", "staff")
     audit = [
         i for i in aws.items() if str(i["pk"]).startswith("AUDIT#") and i["action"] == "resident.language"
     ]

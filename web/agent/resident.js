@@ -50,6 +50,15 @@ export class ResidentPanel {
       this.saveName();
     });
     this.language = /** @type {HTMLSelectElement} */ (byId("resident-language"));
+    document.addEventListener("resident-language", (event) => {
+      const { threadId, language, from } = /** @type {CustomEvent} */ (event).detail;
+      if (from === "resident" || threadId !== this.getThreadId()) return;
+      // Set in the conversation's translation bar: the server set the resident's language too, if one of ours.
+      if ([...this.language.options].some((o) => o.value === language)) {
+        this.language.value = language;
+        if (this.profile) this.profile.language = language;
+      }
+    });
     byId("resident-language-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.saveLanguage();
@@ -170,6 +179,8 @@ export class ResidentPanel {
       setText(status, `Language saved: ${chosen}.`);
       announce(`Language saved: ${chosen}.`);
       if (this.profile) this.profile.language = language;
+      // One language per resident: the conversation's translation follows (translation.js listens).
+      document.dispatchEvent(new CustomEvent("resident-language", { detail: { threadId, language, from: "resident" } }));
     } catch (error) {
       setText(status, `The language was not saved: ${error.message || `error ${error.status}`}.`);
     }

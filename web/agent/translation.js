@@ -69,6 +69,13 @@ export class TranslationPanel {
       ...LANGUAGES.map((code) => el("option", { value: code, text: languageName(code) })),
     );
     this.e.language.addEventListener("change", () => this.setLanguage(this.e.language.value));
+    document.addEventListener("resident-language", (event) => {
+      const { threadId, from } = /** @type {CustomEvent} */ (event).detail;
+      if (from === "translation" || threadId !== this.threadId) return;
+      // Set in the resident panel: the server set the conversation's language too; show it.
+      this.fetchedAt = 0;
+      this.load();
+    });
     this.e.sendTranslation.addEventListener("click", () => this.sendTranslation());
     this.e.sendOriginal.addEventListener("click", () => this.sendAsWritten());
     this.e.cancel.addEventListener("click", () => this.hidePreview(true));
@@ -147,7 +154,9 @@ export class TranslationPanel {
   async setLanguage(code) {
     if (!code || !this.threadId) return;
     try {
-      await this.api.request(`/api/threads/${encodeURIComponent(this.threadId)}/language`, { method: "PUT", json: { language: code } });
+      const threadId = this.threadId;
+      await this.api.request(`/api/threads/${encodeURIComponent(threadId)}/language`, { method: "PUT", json: { language: code } });
+      document.dispatchEvent(new CustomEvent("resident-language", { detail: { threadId, language: code, from: "translation" } }));
       this.fetchedAt = 0;
       await this.load();
     } catch {

@@ -14,7 +14,6 @@ Several domains answer here, which is why this lives in the assembly (app) and n
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from alerts.dal.alerts_table import AlertsTable
@@ -22,6 +21,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from callbacks.dal.callback_table import BookingTable
 from inbox.dal.consent_table import ConsentTable
 from inbox.dal.inbox_views_table import InboxViewsTable
+from inbox.logic.consent_changes import set_language
 from inbox.logic.inbox_views import Visibility
 from inbox.models.errors import ThreadNotFound
 from pydantic import BaseModel, ConfigDict
@@ -29,11 +29,11 @@ from reminders.dal.reminders_table import RemindersTable
 from subscriptions.models.views import ConsentEntry, ConsentSummary
 from switchboard.audit import Actor
 from switchboard.clock import utc_now_iso
-from switchboard.dynamodb import TransactionConflict
 from switchboard.languages import Language
 from switchboard.phone import WEBCHAT_PREFIX, parse_address
 from switchboard.staff_routes import current_staff, requires
 from switchboard.table_keys import THREAD_META_SK, thread_pk
+from translation.dal.translation_table import TranslationTable
 from webchat.dal.chat_table import ChatTable
 
 router = Router()
@@ -227,23 +227,14 @@ def put_resident_language(thread_id: str, request: LanguageRequest) -> ResidentL
     ledger entry; the state beside the ledger and the subscriber items (an alert's audience per language) move
     together, and the change is audited."""
     address = str(_thread(thread_id)["resident"]["address"])
-    consent: ConsentTable = router.context["consent"]
-    for _attempt in range(3):
-        before = consent.load_state(address)
-        if before.language == request.language:
-            break
-        after = replace(
-            before, language=request.language, version=before.version + 1, updated_at=utc_now_iso()
-        )
-        if consent.record([], before, after):
-            break
-    else:
-        raise TransactionConflict("the resident's consent state kept moving")
+    before = set_language(router.context["consent"], address, request.language, utc_now_iso())
+    # The conversation follows (its translation, and answers sent before the state is read).
+    TranslationTable(_table()).set_language(thread_id, request.language)
     agent = router.context["agent"]
     router.context["workspace"].audit.record(
         Actor(sub=agent.sub, email=agent.email),
         "resident.language",
         thread_id=thread_id,
-        detail={"from": before.language or "", "to": request.language},
+        detail={"from": before or "", "to": request.language},
     )
     return ResidentLanguage(thread_id=thread_id, language=request.language)

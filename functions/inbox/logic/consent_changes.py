@@ -4,6 +4,7 @@ the check the sender makes before a non-transactional message."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -34,6 +35,20 @@ def record_change(ledger: ConsentLedger, change: ConsentChange) -> bool:
             if attempt == _ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def set_language(ledger: ConsentLedger, address: str, language: str, at: str) -> str | None:
+    """The language the resident's alerts, reminders and automatic answers go out in, set by staff. Not a
+    consent change: no ledger entry; the state beside the ledger and the subscriber items (an alert's audience
+    per language) move together. The language before (None when it was not set)."""
+    for _attempt in range(3):
+        before = ledger.load_state(address)
+        if before.language == language:
+            return before.language
+        after = replace(before, language=language, version=before.version + 1, updated_at=at)
+        if ledger.record([], before, after):
+            return before.language
+    raise TransactionConflict("the resident's consent state kept moving")
 
 
 class ConsentGate:

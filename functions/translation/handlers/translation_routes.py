@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import boto3
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -31,9 +31,11 @@ from inbox.dal.inbox_table import InboxTable
 from inbox.integrations.reply_queue import SqsReplyQueue
 from inbox.logic import workspace as workspace_logic
 from inbox.logic.agent_inbox import reply_to_thread
+from inbox.logic.consent_changes import set_language
 from inbox.models.conversations import Agent
 from switchboard.audit import Actor, AuditLog
 from switchboard.clock import utc_now_iso
+from switchboard.languages import Language
 from switchboard.observability import logger
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import requires
@@ -111,6 +113,11 @@ def put_language(thread_id: ThreadId, request: LanguageRequest) -> LanguageState
     deps = dependencies()
     if not deps.store.set_language(thread_id, request.language):
         raise ThreadNotFound(thread_id)
+    # The resident's own texts (alerts, reminders, automatic answers) follow, if sent in that language.
+    thread = deps.inbox.get_thread(thread_id)
+    address = str(((thread or {}).get("resident") or {}).get("address") or "")
+    if address and request.language in get_args(Language):
+        set_language(router.context["consent"], address, request.language, utc_now_iso())
     deps.audit.record(_actor(), "thread.language", thread_id=thread_id, detail={"language": request.language})
     logger.info("Thread language set by staff", extra={"thread_id": thread_id, "language": request.language})
     return LanguageState(thread_id=thread_id, language=request.language, language_set_by="staff")
