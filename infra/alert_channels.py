@@ -24,8 +24,9 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.lambdas import FunctionKit, contract_function
-from infra.nag import acknowledge, pin_logical_id
+from infra.nag import pin_logical_id
 
 UNSUBSCRIBE_PATH = "/u/{token}"
 ALERT_CALL_PATH = "/twilio/alert-calls/{alert_id}"
@@ -169,12 +170,11 @@ class AlertChannelsConstruct(Construct):
             description="GET/POST /u/{token}: one-click unsubscribe from email alerts (a ledger entry)",
         )
         grant_consent_changes(self.unsubscribe_fn, table)
-        self._public_route(
+        add_public_route(
             http_api,
             UNSUBSCRIBE_PATH,
             [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],
-            self.unsubscribe_fn,
-            "UnsubscribeIntegration",
+            HttpLambdaIntegration("UnsubscribeIntegration", self.unsubscribe_fn),
             "Residents follow the unsubscribe link of an alert email, signed in to nothing; mail clients "
             "POST to it for one-click unsubscribe (RFC 8058). It changes only the token's resident's email "
             "channel and the stage is throttled.",
@@ -193,12 +193,11 @@ class AlertChannelsConstruct(Construct):
             iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn])
         )
         twilio_secret.grant_read(self.alert_call_fn)
-        self._public_route(
+        add_public_route(
             http_api,
             ALERT_CALL_PATH,
             [apigwv2.HttpMethod.POST],
-            self.alert_call_fn,
-            "AlertCallIntegration",
+            HttpLambdaIntegration("AlertCallIntegration", self.alert_call_fn),
             "Twilio calls this webhook during a voice alert; it cannot carry a JWT. Every request's "
             "X-Twilio-Signature is checked against the configured URL and the account (403 otherwise).",
         )
@@ -233,17 +232,3 @@ class AlertChannelsConstruct(Construct):
             targets=[targets.SqsQueue(feedback_queue)],
         )
         pin_logical_id(rule, "SesEventsRule")
-
-    def _public_route(
-        self,
-        http_api: apigwv2.HttpApi,
-        path: str,
-        methods: list[apigwv2.HttpMethod],
-        function: lambda_.IFunction,
-        integration_id: str,
-        why_public: str,
-    ) -> None:
-        for route in http_api.add_routes(
-            path=path, methods=methods, integration=HttpLambdaIntegration(integration_id, function)
-        ):
-            acknowledge(route, {"AwsSolutions-APIG4": why_public})
