@@ -34,6 +34,22 @@ FEEDBACK_TIMEOUT = Duration.seconds(30)
 SES_EVENTS = ("Email Bounced", "Email Complaint Received", "Email Delivered")
 
 
+def alert_rate_parameter(
+    scope: Construct, name: str, *, default: int, max_value: int, description: str
+) -> CfnParameter:
+    """A deploy parameter (on the stack) for how many alerts of one channel go out per second across all
+    senders; the context key of the same name (first letter lower-case) changes its default."""
+    return CfnParameter(
+        Stack.of(scope),
+        name,
+        type="Number",
+        default=int(scope.node.try_get_context(name[0].lower() + name[1:]) or default),
+        min_value=1,
+        max_value=max_value,
+        description=description,
+    )
+
+
 class AlertEmailPieces(Construct):
     """The sender identity (an address the agency verifies: SES mails it a link at deploy) and the
     configuration set every alert email is sent in; the rates of the two new channels."""
@@ -51,21 +67,17 @@ class AlertEmailPieces(Construct):
             "until it is verified (and the account is out of the SES sandbox) email alerts are refused and "
             "counted as failed.",
         )
-        self.call_rate = CfnParameter(
-            stack,
+        self.call_rate = alert_rate_parameter(
+            self,
             "AlertCallRate",
-            type="Number",
-            default=int(self.node.try_get_context("alertCallRate") or 1),
-            min_value=1,
+            default=1,
             max_value=100,
             description="Voice alert calls placed per second across all senders (the Twilio account's CPS).",
         )
-        self.email_rate = CfnParameter(
-            stack,
+        self.email_rate = alert_rate_parameter(
+            self,
             "AlertEmailRate",
-            type="Number",
-            default=int(self.node.try_get_context("alertEmailRate") or 10),
-            min_value=1,
+            default=10,
             max_value=1000,
             description="Email alerts per second across all senders (the SES account's sending rate).",
         )
