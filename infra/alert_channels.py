@@ -114,27 +114,23 @@ class AlertEmailPieces(Construct):
     def grant_send(self, function: lambda_.IFunction) -> None:
         """ses:SendEmail from the alerts' identity, in their configuration set: nothing else."""
         stack = Stack.of(self)
-        identity_arn = Arn.format(
-            ArnComponents(
-                service="ses",
-                resource="identity",
-                resource_name=self.identity.email_identity_name,
-                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-            ),
-            stack,
-        )
-        set_arn = Arn.format(
-            ArnComponents(
-                service="ses",
-                resource="configuration-set",
-                resource_name=self.configuration_set.configuration_set_name,
-                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-            ),
-            stack,
-        )
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=["ses:SendEmail"], resources=[identity_arn, set_arn])
-        )
+
+        def ses_arn(resource: str, name: str) -> str:
+            return Arn.format(
+                ArnComponents(
+                    service="ses",
+                    resource=resource,
+                    resource_name=name,
+                    arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                ),
+                stack,
+            )
+
+        resources = [
+            ses_arn("identity", self.identity.email_identity_name),
+            ses_arn("configuration-set", self.configuration_set.configuration_set_name),
+        ]
+        function.add_to_role_policy(iam.PolicyStatement(actions=["ses:SendEmail"], resources=resources))
 
 
 def grant_consent_changes(function: lambda_.IFunction, table: dynamodb.ITable) -> None:
