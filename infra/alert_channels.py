@@ -24,13 +24,30 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.lambdas import FunctionKit, contract_function
-from infra.nag import acknowledge, pin_logical_id
+from infra.nag import pin_logical_id
 
 UNSUBSCRIBE_PATH = "/u/{token}"
 ALERT_CALL_PATH = "/twilio/alert-calls/{alert_id}"
 FEEDBACK_TIMEOUT = Duration.seconds(30)
 SES_EVENTS = ("Email Bounced", "Email Complaint Received", "Email Delivered")
+
+
+def alert_rate_parameter(
+    scope: Construct, name: str, *, default: int, max_value: int, description: str
+) -> CfnParameter:
+    """A deploy parameter (on the stack) for how many alerts of one channel go out per second across all
+    senders; the context key of the same name (first letter lower-case) changes its default."""
+    return CfnParameter(
+        Stack.of(scope),
+        name,
+        type="Number",
+        default=int(scope.node.try_get_context(name[0].lower() + name[1:]) or default),
+        min_value=1,
+        max_value=max_value,
+        description=description,
+    )
 
 
 class AlertEmailPieces(Construct):
@@ -50,21 +67,17 @@ class AlertEmailPieces(Construct):
             "until it is verified (and the account is out of the SES sandbox) email alerts are refused and "
             "counted as failed.",
         )
-        self.call_rate = CfnParameter(
-            stack,
+        self.call_rate = alert_rate_parameter(
+            self,
             "AlertCallRate",
-            type="Number",
-            default=int(self.node.try_get_context("alertCallRate") or 1),
-            min_value=1,
+            default=1,
             max_value=100,
             description="Voice alert calls placed per second across all senders (the Twilio account's CPS).",
         )
-        self.email_rate = CfnParameter(
-            stack,
+        self.email_rate = alert_rate_parameter(
+            self,
             "AlertEmailRate",
-            type="Number",
-            default=int(self.node.try_get_context("alertEmailRate") or 10),
-            min_value=1,
+            default=10,
             max_value=1000,
             description="Email alerts per second across all senders (the SES account's sending rate).",
         )
@@ -101,27 +114,23 @@ class AlertEmailPieces(Construct):
     def grant_send(self, function: lambda_.IFunction) -> None:
         """ses:SendEmail from the alerts' identity, in their configuration set: nothing else."""
         stack = Stack.of(self)
-        identity_arn = Arn.format(
-            ArnComponents(
-                service="ses",
-                resource="identity",
-                resource_name=self.identity.email_identity_name,
-                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-            ),
-            stack,
-        )
-        set_arn = Arn.format(
-            ArnComponents(
-                service="ses",
-                resource="configuration-set",
-                resource_name=self.configuration_set.configuration_set_name,
-                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-            ),
-            stack,
-        )
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=["ses:SendEmail"], resources=[identity_arn, set_arn])
-        )
+
+        def ses_arn(resource: str, name: str) -> str:
+            return Arn.format(
+                ArnComponents(
+                    service="ses",
+                    resource=resource,
+                    resource_name=name,
+                    arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                ),
+                stack,
+            )
+
+        resources = [
+            ses_arn("identity", self.identity.email_identity_name),
+            ses_arn("configuration-set", self.configuration_set.configuration_set_name),
+        ]
+        function.add_to_role_policy(iam.PolicyStatement(actions=["ses:SendEmail"], resources=resources))
 
 
 def grant_consent_changes(function: lambda_.IFunction, table: dynamodb.ITable) -> None:
@@ -169,12 +178,11 @@ class AlertChannelsConstruct(Construct):
             description="GET/POST /u/{token}: one-click unsubscribe from email alerts (a ledger entry)",
         )
         grant_consent_changes(self.unsubscribe_fn, table)
-        self._public_route(
+        add_public_route(
             http_api,
             UNSUBSCRIBE_PATH,
             [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],
-            self.unsubscribe_fn,
-            "UnsubscribeIntegration",
+            HttpLambdaIntegration("UnsubscribeIntegration", self.unsubscribe_fn),
             "Residents follow the unsubscribe link of an alert email, signed in to nothing; mail clients "
             "POST to it for one-click unsubscribe (RFC 8058). It changes only the token's resident's email "
             "channel and the stage is throttled.",
@@ -193,12 +201,11 @@ class AlertChannelsConstruct(Construct):
             iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn])
         )
         twilio_secret.grant_read(self.alert_call_fn)
-        self._public_route(
+        add_public_route(
             http_api,
             ALERT_CALL_PATH,
             [apigwv2.HttpMethod.POST],
-            self.alert_call_fn,
-            "AlertCallIntegration",
+            HttpLambdaIntegration("AlertCallIntegration", self.alert_call_fn),
             "Twilio calls this webhook during a voice alert; it cannot carry a JWT. Every request's "
             "X-Twilio-Signature is checked against the configured URL and the account (403 otherwise).",
         )
@@ -233,17 +240,3 @@ class AlertChannelsConstruct(Construct):
             targets=[targets.SqsQueue(feedback_queue)],
         )
         pin_logical_id(rule, "SesEventsRule")
-
-    def _public_route(
-        self,
-        http_api: apigwv2.HttpApi,
-        path: str,
-        methods: list[apigwv2.HttpMethod],
-        function: lambda_.IFunction,
-        integration_id: str,
-        why_public: str,
-    ) -> None:
-        for route in http_api.add_routes(
-            path=path, methods=methods, integration=HttpLambdaIntegration(integration_id, function)
-        ):
-            acknowledge(route, {"AwsSolutions-APIG4": why_public})

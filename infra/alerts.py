@@ -19,6 +19,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.concurrency import reserved_concurrency
 from infra.lambdas import FunctionKit, contract_function, execution_role, grant_table_read_write
 from infra.nag import acknowledge, pin_logical_id
@@ -171,16 +172,11 @@ class AlertsConstruct(Construct):
                 actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[table.table_arn]
             )
         )
-        for route in http_api.add_routes(
-            path=REDIRECT_PATH,
-            methods=[apigwv2.HttpMethod.GET],
-            integration=HttpLambdaIntegration("LinkRedirectIntegration", self.redirect_fn),
-        ):
-            acknowledge(
-                route,
-                {
-                    "AwsSolutions-APIG4": "Residents follow alert links from their phones, signed in to "
-                    "nothing. The route redirects only to URLs stored with an alert (no open redirect) and "
-                    "the stage is throttled."
-                },
-            )
+        add_public_route(
+            http_api,
+            REDIRECT_PATH,
+            [apigwv2.HttpMethod.GET],
+            HttpLambdaIntegration("LinkRedirectIntegration", self.redirect_fn),
+            "Residents follow alert links from their phones, signed in to nothing. The route redirects only "
+            "to URLs stored with an alert (no open redirect) and the stage is throttled.",
+        )

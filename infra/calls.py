@@ -7,6 +7,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.lambdas import (
     AGENT_API_TIMEOUT,
     WEBHOOK_TIMEOUT,
@@ -14,7 +15,6 @@ from infra.lambdas import (
     contract_function,
     grant_table_read_write,
 )
-from infra.nag import acknowledge
 
 CALLS_API_PATH = "/api/calls/{proxy+}"
 TWILIO_CALL_STATUS_PATH = "/twilio/calls/status"
@@ -64,15 +64,11 @@ class CallsConstruct(Construct):
         )
         grant_table_read_write(table, self.call_status_fn)
         twilio_secret.grant_read(self.call_status_fn)
-        for route in http_api.add_routes(
-            path=TWILIO_CALL_STATUS_PATH,
-            methods=[apigwv2.HttpMethod.POST],
-            integration=HttpLambdaIntegration("CallStatusIntegration", self.call_status_fn),
-        ):
-            acknowledge(
-                route,
-                {
-                    "AwsSolutions-APIG4": "Twilio cannot present a JWT. The handler validates "
-                    "X-Twilio-Signature over PUBLIC_API_URL + path + every form field; fails closed (403).",
-                },
-            )
+        add_public_route(
+            http_api,
+            TWILIO_CALL_STATUS_PATH,
+            [apigwv2.HttpMethod.POST],
+            HttpLambdaIntegration("CallStatusIntegration", self.call_status_fn),
+            "Twilio cannot present a JWT. The handler validates X-Twilio-Signature over PUBLIC_API_URL + "
+            "path + every form field; fails closed (403).",
+        )

@@ -7,6 +7,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.concurrency import reserved_concurrency
 from infra.lambdas import WEBHOOK_TIMEOUT, FunctionKit, contract_function, execution_role
 from infra.nag import acknowledge
@@ -21,11 +22,11 @@ _OVERSIZE_GRANT = {
     "AwsSolutions-IAM5[Resource::<MediaBucket.Arn>/oversize/*]": "An oversize post's key is its MessageSid, "
     "known only at run time; the grant is limited to the oversize/ prefix.",
 }
-_UNAUTHENTICATED_ROUTE = {
-    "AwsSolutions-APIG4": "Twilio cannot present a JWT or IAM signature. The handler validates "
+_WHY_PUBLIC = (
+    "Twilio cannot present a JWT or IAM signature. The handler validates "
     "X-Twilio-Signature (HMAC-SHA1 with the account's auth token over PUBLIC_API_URL + path + every form "
-    "field) and fails closed (403).",
-}
+    "field) and fails closed (403)."
+)
 
 
 class ChannelsConstruct(Construct):
@@ -78,9 +79,10 @@ class ChannelsConstruct(Construct):
             (TWILIO_MESSAGES_PATH, self.twilio_webhook_fn, "TwilioWebhookIntegration"),
             (TWILIO_STATUS_PATH, self.twilio_status_fn, "TwilioStatusIntegration"),
         ):
-            for route in http_api.add_routes(
-                path=path,
-                methods=[apigwv2.HttpMethod.POST],
-                integration=HttpLambdaIntegration(integration_id, function),
-            ):
-                acknowledge(route, _UNAUTHENTICATED_ROUTE)
+            add_public_route(
+                http_api,
+                path,
+                [apigwv2.HttpMethod.POST],
+                HttpLambdaIntegration(integration_id, function),
+                _WHY_PUBLIC,
+            )

@@ -16,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.keys import generated_key
 from infra.lambdas import AGENT_API_TIMEOUT, FunctionKit, contract_function, grant_table_read_write
 from infra.nag import acknowledge, pin_logical_id
@@ -31,12 +32,12 @@ CITY_POLL_RATE = "rate(5 minutes)"
 # requests one by one; this keeps a misbehaving client from running up the bill.
 OPEN311_RATE_LIMIT = 10
 OPEN311_BURST_LIMIT = 40
-_PUBLIC_ROUTE = {
-    "AwsSolutions-APIG4": "Open311 GeoReport v2 is a public API by design (services and requests are public "
+_WHY_PUBLIC = (
+    "Open311 GeoReport v2 is a public API by design (services and requests are public "
     "records; no resident phone number or thread is ever in a response). Creating a request needs an "
     "api_key the agency issued, checked by the function against a hash, rate-limited per key; the stage "
-    "throttles the route.",
-}
+    "throttles the route."
+)
 
 
 class ServiceRequestsConstruct(Construct):
@@ -94,8 +95,7 @@ class ServiceRequestsConstruct(Construct):
         )
         integration = HttpLambdaIntegration("Open311Integration", self.open311_fn)
         for method in (apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST):
-            for route in http_api.add_routes(path=OPEN311_PATH, methods=[method], integration=integration):
-                acknowledge(route, _PUBLIC_ROUTE)
+            add_public_route(http_api, OPEN311_PATH, [method], integration, _WHY_PUBLIC)
         cfn_stage = stage.node.default_child
         assert isinstance(cfn_stage, apigwv2.CfnStage)
         for verb in ("GET", "POST"):

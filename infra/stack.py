@@ -14,7 +14,12 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra.alert_channels import FEEDBACK_TIMEOUT, AlertChannelsConstruct, AlertEmailPieces
+from infra.alert_channels import (
+    FEEDBACK_TIMEOUT,
+    AlertChannelsConstruct,
+    AlertEmailPieces,
+    alert_rate_parameter,
+)
 from infra.alerts import PLANNER_TIMEOUT, SENDER_TIMEOUT, AlertSchedulerPieces, AlertsConstruct
 from infra.api import PublicHttpApi
 from infra.auth import AuthConstruct
@@ -283,12 +288,10 @@ class SwitchboardStack(Stack):
             self, "EmailFeedback", fifo=False, consumer_timeout=FEEDBACK_TIMEOUT, alarm_topic=self.alarm_topic
         )
         alert_email = AlertEmailPieces(self, "AlertEmail")
-        alert_send_rate = CfnParameter(
+        alert_send_rate = alert_rate_parameter(
             self,
             "AlertSendRate",
-            type="Number",
-            default=int(self.node.try_get_context("alertSendRate") or 10),
-            min_value=1,
+            default=10,
             max_value=1000,
             description="Alert texts per second across all senders: what the Twilio number or Messaging "
             "Service may take (a long code 1, toll-free 3, a short code 100).",

@@ -7,9 +7,9 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.concurrency import reserved_concurrency
 from infra.lambdas import AGENT_API_TIMEOUT, FunctionKit, contract_function, grant_table_read_write
-from infra.nag import acknowledge
 
 SIGNUP_PATH = "/api/public/signup"
 # Per second, for the whole sign-up route: every accepted request may cost the agency one text, so a script
@@ -17,12 +17,12 @@ SIGNUP_PATH = "/api/public/signup"
 SIGNUP_RATE_LIMIT = 2
 SIGNUP_BURST_LIMIT = 10
 TOPICS_PATH = "/api/public/topics"
-_PUBLIC_ROUTE = {
-    "AwsSolutions-APIG4": "The sign-up page is for residents, who have no staff account. A request only "
+_WHY_PUBLIC = (
+    "The sign-up page is for residents, who have no staff account. A request only "
     "queues one confirmation text per number per 15 minutes; nothing is subscribed until the phone answers "
     "YES "
-    "(double opt-in), and the API stage is throttled.",
-}
+    "(double opt-in), and the API stage is throttled."
+)
 
 
 class SubscriptionsConstruct(Construct):
@@ -53,8 +53,7 @@ class SubscriptionsConstruct(Construct):
         integration = HttpLambdaIntegration("SignupIntegration", self.signup_fn)
         for path, method in ((SIGNUP_PATH, apigwv2.HttpMethod.POST), (TOPICS_PATH, apigwv2.HttpMethod.GET)):
             # More specific than ANY /api/{proxy+}: API Gateway routes them here, without the JWT authorizer.
-            for route in http_api.add_routes(path=path, methods=[method], integration=integration):
-                acknowledge(route, _PUBLIC_ROUTE)
+            add_public_route(http_api, path, [method], integration, _WHY_PUBLIC)
         cfn_stage = stage.node.default_child
         assert isinstance(cfn_stage, apigwv2.CfnStage)
         cfn_stage.add_property_override(

@@ -11,8 +11,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.lambdas import WEBHOOK_TIMEOUT, FunctionKit, contract_function, grant_table_read_write
-from infra.nag import acknowledge
 
 TWILIO_VOICE_PATH = "/twilio/voice"
 
@@ -43,16 +43,11 @@ class VoiceConstruct(Construct):
         grant_table_read_write(table, self.voice_fn)
         twilio_secret.grant_read(self.voice_fn)
         outbound_queue.grant_send_messages(self.voice_fn)
-        for route in http_api.add_routes(
-            path=TWILIO_VOICE_PATH,
-            methods=[apigwv2.HttpMethod.POST],
-            integration=HttpLambdaIntegration("VoiceIntegration", self.voice_fn),
-        ):
-            acknowledge(
-                route,
-                {
-                    "AwsSolutions-APIG4": "Twilio cannot present a JWT. The handler validates "
-                    "X-Twilio-Signature over PUBLIC_API_URL + path + query + every form field; fails closed "
-                    "(403).",
-                },
-            )
+        add_public_route(
+            http_api,
+            TWILIO_VOICE_PATH,
+            [apigwv2.HttpMethod.POST],
+            HttpLambdaIntegration("VoiceIntegration", self.voice_fn),
+            "Twilio cannot present a JWT. The handler validates X-Twilio-Signature over PUBLIC_API_URL + "
+            "path + query + every form field; fails closed (403).",
+        )

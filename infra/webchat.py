@@ -16,6 +16,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from infra.api import add_public_route
 from infra.concurrency import reserved_concurrency
 from infra.keys import generated_key
 from infra.lambdas import (
@@ -35,11 +36,11 @@ CHAT_PATH_PATTERN = "/chat/*"  # CloudFront behavior: the widget calls the API o
 # WAF: requests per 5 minutes from one address to /chat/ before it is blocked (the Lambda's limits are
 # finer).
 WAF_CHAT_LIMIT_PER_5_MIN = 300
-_PUBLIC_ROUTE = {
-    "AwsSolutions-APIG4": "The chat widget is for residents, who have no account: the routes check their own "
+_WHY_PUBLIC = (
+    "The chat widget is for residents, who have no account: the routes check their own "
     "HMAC session token, answer only the configured origins (CORS), count every session and address in "
-    "DynamoDB (429 past the limit), and the stage is throttled; the cloud stack can add a WAF rate rule.",
-}
+    "DynamoDB (429 past the limit), and the stage is throttled; the cloud stack can add a WAF rate rule."
+)
 
 
 class ChatSettings(Construct):
@@ -215,10 +216,7 @@ class WebChatConstruct(Construct):
         settings.token_key.grant_read(self.chat_fn)
         self._photos(media_bucket, inbound_consumer, settings)
         integration = HttpLambdaIntegration("WebChatIntegration", self.chat_fn)
-        for route in http_api.add_routes(
-            path=CHAT_PATH, methods=[apigwv2.HttpMethod.ANY], integration=integration
-        ):
-            acknowledge(route, _PUBLIC_ROUTE)
+        add_public_route(http_api, CHAT_PATH, [apigwv2.HttpMethod.ANY], integration, _WHY_PUBLIC)
         # More specific than ANY /api/{proxy+}: API Gateway sends these here, behind the same JWT authorizer.
         http_api.add_routes(
             path=AGENT_CHAT_PATH,

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e import test_agent_browser
-from tests.e2e.browser import (
-    DESKTOP,
-    PHONE,
-    axe_violations,
-    browser_test_marks,
-    describe_violations,
-    new_page,
-)
-from tests.e2e.test_agent_browser import assert_clean, sign_in, thread_button
+from tests.e2e.browser import DESKTOP, PHONE, browser_test_marks, new_page
+from tests.e2e.test_agent_browser import assert_axe_clean, assert_clean, sign_in, thread_button
 from tests.e2e.test_local_stack_api import resident
 
-pytestmark = browser_test_marks()
-
-chromium = test_agent_browser.chromium  # the same module-scoped browser fixture
+pytestmark = browser_test_marks()  # chromium: the module-scoped fixture of tests/e2e/conftest.py
 
 
 def test_a_simulator_call_moves_to_text_and_is_one_timeline_entry(chromium, local_stack) -> None:
@@ -36,8 +26,7 @@ def test_a_simulator_call_moves_to_text_and_is_one_timeline_entry(chromium, loca
         expect(heard).to_contain_text("Thank you for calling")
         expect(heard).to_contain_text("open conversation")
         expect(page.locator("#call-status")).to_contain_text("waiting for you")
-        violations = axe_violations(page)
-        assert violations == [], describe_violations(violations)
+        assert_axe_clean(page, "the simulator's call panel at 360 px")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
         page.locator("#keypad").get_by_role("button", name="1", exact=True).click()
@@ -58,6 +47,5 @@ def test_a_simulator_call_moves_to_text_and_is_one_timeline_entry(chromium, loca
         expect(entry.locator(".call-steps li")).to_have_text(
             ["Answered", "Heard what is pending", "Continued by text (one text sent)"]
         )
-        violations = axe_violations(page)
-        assert violations == [], describe_violations(violations)
+        assert_axe_clean(page, "the resident's timeline with the call entry")
         assert_clean(watch)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
+import pytest
 from inbox.dal.inbox_table import InboxTable
 from inbox.models.conversations import Message
 from inbox.models.records import ThreadActivity
@@ -16,6 +19,7 @@ THREAD_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # the thread the apigw/api_* and
 REPLY_ID = "5e4d3c2b1a0f49e8d7c6b5a493827160"
 REPLY_AT = "2026-11-24T10:16:40.250000Z"
 OUTBOUND_SID = "SM" + "d4" * 16
+CALLBACKS_ROLE_ARN = "arn:aws:iam::123456789012:role/callbacks"
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,19 @@ def message(table: Any, conversation: Conversation) -> dict[str, Any]:
     return dict(
         table.get_item(Key={"pk": f"THREAD#{conversation.thread_id}", "sk": conversation.reply_sk})["Item"]
     )
+
+
+def callback_workflow(table: Any, monkeypatch: pytest.MonkeyPatch, on_call: list[str], region: str) -> str:
+    """What booking a callback needs, as deployed: the callback workflow (a one-state machine in moto) named
+    in the environment, open hours all week, and `on_call` on the `general` roster. Its ARN."""
+    from callbacks.dal.callback_table import BookingTable
+
+    sfn = boto3.client("stepfunctions", region_name=region)
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    arn = sfn.create_state_machine(
+        name="callbacks", definition=json.dumps(definition), roleArn=CALLBACKS_ROLE_ARN
+    )["stateMachineArn"]
+    monkeypatch.setenv("CALLBACK_STATE_MACHINE_ARN", arn)
+    monkeypatch.setenv("CALLBACK_HOURS", "Mon-Sun 00:00-23:59")
+    BookingTable(table).set_roster("general", on_call, "2026-03-01T00:00:00.000000Z")
+    return str(arn)

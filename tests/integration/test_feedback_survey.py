@@ -37,6 +37,7 @@ from switchboard.table_keys import THREAD_META_SK, thread_pk
 
 from tests.integration.conftest import MEDIA_BUCKET, REGION, Aws
 from tests.integration.fakes import FakeMediaSource
+from tests.integration.seed import callback_workflow
 
 RESIDENT = "+15555550142"
 AGENCY_NUMBER = "+15555550100"
@@ -418,16 +419,7 @@ def test_any_other_reply_reopens_as_today_and_ends_the_survey(world: World) -> N
 def with_callbacks(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     """The stack's callback workflow (a state machine in moto) and a roster, and the pipeline rebuilt with
     the callbacks' keyword step registered, as deployed."""
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
-    arn = sfn.create_state_machine(name="callbacks", definition=json.dumps(definition), roleArn=ROLE_ARN)[
-        "stateMachineArn"
-    ]
-    monkeypatch.setenv("CALLBACK_STATE_MACHINE_ARN", arn)
-    monkeypatch.setenv("CALLBACK_HOURS", "Mon-Sun 00:00-23:59")
-    from callbacks.dal.callback_table import BookingTable
-
-    BookingTable(world.aws.table).set_roster("general", [AGENT_SUB], "2026-03-01T00:00:00.000000Z")
+    callback_workflow(world.aws.table, monkeypatch, [AGENT_SUB], REGION)
     queue = SqsReplyQueue(world.aws.sqs, world.aws.queue_urls["OutboundQueue"])
     wiring = wire_inbound(
         world.aws.table,

@@ -23,26 +23,16 @@ from switchboard.twilio_signature import compute_signature, parse_form_body, sig
 
 from events import SAMPLE_CONFIG, load_event
 from tests.integration.conftest import REGION, Aws, LambdaContext
-from tests.integration.seed import THREAD_ID, seed_conversation
+from tests.integration.seed import THREAD_ID, callback_workflow, seed_conversation
 
 RESIDENT = "+15555550123"  # the seeded conversation's resident
 AGENCY = "+15555550100"
 CALL_SID = "CA" + "d4" * 16
-ROLE_ARN = "arn:aws:iam::123456789012:role/callbacks"
 
 
 @pytest.fixture
 def voice(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
-    arn = sfn.create_state_machine(name="callbacks", definition=json.dumps(definition), roleArn=ROLE_ARN)[
-        "stateMachineArn"
-    ]
-    monkeypatch.setenv("CALLBACK_STATE_MACHINE_ARN", arn)
-    monkeypatch.setenv("CALLBACK_HOURS", "Mon-Sun 00:00-23:59")
-    from callbacks.dal.callback_table import BookingTable
-
-    BookingTable(aws.table).set_roster("general", ["agent-1"], "2026-03-01T00:00:00.000000Z")
+    callback_workflow(aws.table, monkeypatch, ["agent-1"], REGION)
     sys.modules.pop("channels.handlers.voice_webhook", None)
     module = importlib.import_module("channels.handlers.voice_webhook")
     yield module

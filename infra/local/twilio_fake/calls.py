@@ -18,9 +18,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
@@ -171,23 +168,7 @@ class LocalCalls:
                 "FinishedOnKey": "",
                 "ApiVersion": "2010-04-01",
             }
-            twiml = self._post_signed(str(gather.get("action")), params)
-
-    def _post_signed(self, url: str, params: dict[str, str]) -> str | None:
-        request = urllib.request.Request(
-            url,
-            data=urllib.parse.urlencode(params).encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": self.twilio.validator.compute_signature(url, params),
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - local stack only
-                return str(response.read().decode("utf-8"))
-        except (urllib.error.URLError, OSError):
-            return None
+            twiml = self.twilio.post_signed_for_reply(str(gather.get("action")), params)[1]
 
     def _ring(self, call: dict[str, Any]) -> bool:
         """initiated, ringing, then answered (True) or the planned busy/no-answer/failed (False)."""

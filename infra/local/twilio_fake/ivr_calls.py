@@ -14,9 +14,7 @@ import json
 import secrets
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -113,26 +111,9 @@ class LocalInboundCalls:
             "Called": call.to,
             **fields,
         }
-        signature = self.twilio.validator.compute_signature(url, params)
-        request = urllib.request.Request(
-            url,
-            data=urllib.parse.urlencode(params).encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": signature,
-                "User-Agent": "TwilioProxy/1.1",
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - local stack only
-                call.webhook_statuses.append(response.status)
-                return str(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as error:
-            call.webhook_statuses.append(error.code)
-        except OSError:
-            call.webhook_statuses.append(0)
-        return None
+        status, twiml = self.twilio.post_signed_for_reply(url, params)
+        call.webhook_statuses.append(status)
+        return twiml
 
     def _follow(self, call: InboundCall, twiml: str | None) -> None:
         for _ in range(MAX_FOLLOWS):

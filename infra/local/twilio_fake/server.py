@@ -234,6 +234,11 @@ class LocalTwilio:
             self.opted_out.discard((agency_number, resident))
 
     def post_signed(self, url: str, params: dict[str, str]) -> int:
+        return self.post_signed_for_reply(url, params)[0]
+
+    def post_signed_for_reply(self, url: str, params: dict[str, str]) -> tuple[int, str | None]:
+        """POST a form to the agency's webhook as Twilio does (signed with the auth token): the HTTP status
+        (0 when nothing answered) and, for a 2xx, the body (the TwiML of a voice webhook)."""
         signature = self.validator.compute_signature(url, params)
         request = urllib.request.Request(
             url,
@@ -247,11 +252,11 @@ class LocalTwilio:
         )
         try:
             with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - local stack only
-                return response.status
+                return response.status, str(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
-            return error.code
+            return error.code, None
         except OSError:
-            return 0
+            return 0, None
 
     def messages_to(self, address: str) -> list[dict[str, Any]]:
         with self.lock:
