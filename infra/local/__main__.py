@@ -8,7 +8,7 @@ import sys
 import threading
 
 from infra.local import demo_site
-from infra.local.seed import seed_demo
+from infra.local.seed import seed_demo, seed_demo_catalogue
 from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, LocalStack, LocalStackConfig
 
 
@@ -22,6 +22,7 @@ def main() -> int:
     site = None
     try:
         seed_demo(stack)
+        seed_demo_catalogue(stack)
         site = demo_site.serve(f"{stack.api_url}/widget.js")
         skipped = sorted(set(stack.factory.skipped.values()))
         not_local = " Not run locally: " + ", ".join(skipped) if skipped else ""

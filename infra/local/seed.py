@@ -45,6 +45,71 @@ DEMO_TOPIC_WORDS = {
 }
 
 
+# What residents can report (REPORT / REPORTAR by text, WhatsApp or web chat), as a city's Open311 catalogue
+# would be imported: services.json, one definition with a question, and the department handling each.
+DEMO_SERVICES = [
+    {
+        "service_code": "POT",
+        "service_name": "Pothole",
+        "description": "A hole or a sunken patch in the road",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "pothole,hole,sunken",
+        "group": "Streets",
+    },
+    {
+        "service_code": "LIGHT",
+        "service_name": "Streetlight out",
+        "description": "A street light that is out or flickering",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "streetlight,street light,light out,lamp",
+        "group": "Streets",
+    },
+    {
+        "service_code": "LEAK",
+        "service_name": "Water leak",
+        "description": "Water running from a main, a hydrant or the street",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "leak,hydrant,water main,flooding",
+        "group": "Water",
+    },
+]
+DEMO_SERVICE_DEFINITIONS = {
+    "POT": {
+        "service_code": "POT",
+        "attributes": [
+            {
+                "variable": True,
+                "code": "WHERE",
+                "datatype": "singlevaluelist",
+                "required": True,
+                "datatype_description": None,
+                "order": 1,
+                "description": "Is it in a traffic lane?",
+                "values": [
+                    {"key": "lane", "name": "Yes, where cars drive"},
+                    {"key": "edge", "name": "No, at the kerb or in a bike lane"},
+                ],
+            }
+        ],
+    }
+}
+DEMO_SERVICE_DEPARTMENTS = {"POT": "roads", "LIGHT": "roads", "LEAK": "water"}
+
+
+def seed_demo_catalogue(stack: LocalStack) -> None:
+    """`make local` only (tests bring their own catalogues): a resident in the simulator can text REPORT."""
+    token = stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
+    upload = {
+        "services": DEMO_SERVICES,
+        "definitions": DEMO_SERVICE_DEFINITIONS,
+        "departments": DEMO_SERVICE_DEPARTMENTS,
+    }
+    admin_request(stack, token, "POST", "/api/services/import", upload)
+
+
 def seed_topics(stack: LocalStack) -> None:
     # Imported here: the function code's folders are on sys.path once the stack has started.
     from inbox.dal.consent_table import ConsentTable

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from infra.local import demo_site
-from infra.local.seed import seed_demo
+from infra.local.seed import seed_demo, seed_demo_catalogue
 from infra.local.stack import DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD, LocalStack, LocalStackConfig
 
 if TYPE_CHECKING:
@@ -291,6 +291,7 @@ def main() -> int:
         cleanup.callback(site.server_close)
         cleanup.callback(site.shutdown)
         seed_demo(stack)
+        seed_demo_catalogue(stack)
         token = stack.sign_in(DEMO_AGENT_EMAIL, DEMO_AGENT_PASSWORD)
         thread_id = build_busy_thread(stack, token)
         seed_management_pages(stack, token)

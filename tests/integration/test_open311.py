@@ -17,6 +17,7 @@ from servicerequests.dal.requests_table import RequestsTable
 from servicerequests.models.requests import ServiceRequestRecord
 
 from infra.app import REPO_ROOT
+from infra.local.seed import DEMO_SERVICE_DEFINITIONS, DEMO_SERVICE_DEPARTMENTS, DEMO_SERVICES
 from tests.integration.conftest import Aws, LambdaContext
 from tests.integration.test_agent_api import api_event, call
 
@@ -401,3 +402,25 @@ def test_staff_manage_the_catalogue_and_bad_imports_save_nothing(
 def test_schemas_are_read_from_the_shared_folder_not_the_repo() -> None:
     assert SCHEMAS.resolve().parent != REPO_ROOT.resolve()
     assert not list(Path(REPO_ROOT).glob("**/open311/request.json"))
+
+
+def test_the_demo_catalogue_that_make_local_seeds_imports_whole(
+    aws: Aws, agent_api: Any, context: LambdaContext
+) -> None:
+    """`make local` seeds this catalogue so a resident in the simulator can text REPORT: it must import."""
+    upload = {
+        "services": DEMO_SERVICES,
+        "definitions": DEMO_SERVICE_DEFINITIONS,
+        "departments": DEMO_SERVICE_DEPARTMENTS,
+    }
+    status, body = call(
+        agent_api, context, api_event("POST", "/api/services/import", body=upload, claims=ADMIN)
+    )
+    assert (status, body) == (200, {"imported": 3, "problems": []})
+    status, body = call(agent_api, context, api_event("GET", "/api/services", claims=AGENT))
+    assert status == 200
+    assert {(s["service_code"], s["department"]) for s in body["services"]} == {
+        ("POT", "roads"),
+        ("LIGHT", "roads"),
+        ("LEAK", "water"),
+    }
