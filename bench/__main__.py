@@ -24,6 +24,7 @@ from bench import (
     idle_cost,
     inbox_scale,
     latency,
+    memory_sizes,
     pacer,
     planner_shards,
     report_scale,
@@ -76,6 +77,9 @@ def collect() -> dict[str, Any]:
     figures["cold_start"] = _section("cold start", needs_stack(cold_start.run))
     figures["requests"] = _section(
         "requests per unit of work", needs_stack(lambda s: requests_count.run(s, prices))
+    )
+    figures["memory_sizes"] = _section(
+        "memory size per function (a model)", needs_stack(lambda s: memory_sizes.run(s, prices))
     )
     # Measured on the local stack (the workflow must run), reported with the other request figures.
     booked = figures.pop("booked_callback")
@@ -444,6 +448,7 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
     ]
     rows += _intake_rows(figures.get("service_request_intake", {"status": "not measured"}))
     rows += _pacer_rows(figures.get("pacer", {"status": "not measured"}))
+    rows += memory_sizes.table_rows(figures.get("memory_sizes", {"status": "not measured"}))
     rows += planner_shards.table_rows(figures.get("planner_shards", {"status": "not measured"}))
     rows += _alert_rows(figures["alerts"])
     if "alerts_at_scale" in figures:
