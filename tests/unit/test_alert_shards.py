@@ -172,3 +172,10 @@ def test_the_tables_address_ranges_follow_dynamodbs_key_order() -> None:
         # Contiguous ranges cover every subscriber once
         cuts = [None, "+12025550101", "+14155550100", None]
         assert sum((between(a, b) for a, b in zip(cuts, cuts[1:], strict=False)), []) == addresses
+
+
+def test_the_messages_enqueued_are_counted_once_by_the_shards_not_again_by_the_planner() -> None:
+    planner = Planner(450)
+    counted = [planner.run(planner.plan_job).enqueued]  # AlertMessagesEnqueued, per job
+    counted += [planner.run(job).enqueued for job in planner.shard_jobs()]
+    assert counted[0] == 0 and sum(counted) == 450 == sum(sent(planner.sqs).values())

@@ -125,7 +125,7 @@ def plan(
     if sharding is not None and len(recipients) > sharding.size:
         # Resumed or not, every shard job again: the finished ones skip themselves.
         sharding.queue.enqueue_plans(shard_jobs(alert.alert_id, recipients, sharding.size))
-        return _done(job, PlanResult(PlanOutcome.SHARDED, audience))
+        return _done(job, PlanResult(PlanOutcome.SHARDED, 0))  # the shards enqueue (and count) the messages
     jobs = [job for recipient in recipients for job in _jobs(alert, recipient)]
     queue.enqueue(jobs)
     store.mark_enqueued(alert.alert_id, format_timestamp(now()))
