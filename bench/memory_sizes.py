@@ -2,7 +2,8 @@
 
 A MODEL, not a measurement in Lambda. The request-count scenarios (bench/requests_count.py: a resident's text
 through the webhook and the inbound consumer; an agent's reply through the agent API, the sender, the status
-webhook and the status consumer) run the real handlers in this process against in-process moto. For every
+webhook and the status consumer) and an emergency alert (the alerts API, the planner, the alert sender) run
+the real handlers in this process against in-process moto. For every
 invocation this bench takes the thread's CPU time, minus the CPU time spent between botocore signing a request
 and its answer (moto's backend standing in for the network), as "our CPU". Lambda gives a function CPU in
 proportion to its memory (one full vCPU at 1,769 MB), so at M MB our CPU takes cpu x 1769 / min(M, 1769)
@@ -66,6 +67,63 @@ def _install() -> None:
             emitter.register("needs-retry", _needs_retry, unique_id=_UNIQUE + "-retry")
 
 
+def alert_texts(bench: requests_count.Bench, recipients: int) -> None:
+    """An emergency alert to `recipients` subscribers: the alerts API creates it, the planner enqueues it and
+    the alert sender texts every resident (Twilio's REST transport faked), each queue drained in batches of
+    its mapping's size, as Lambda would."""
+    import boto3
+    import switchboard.twilio_client as twilio_client
+
+    from bench import alert_fanout
+    from events import load_event
+
+    table = boto3.resource("dynamodb", region_name=harness.REGION).Table(bench.env["TABLE_NAME"])
+
+    def write(table_name: str, items: list[dict[str, Any]]) -> float:
+        with table.batch_writer() as batch:
+            for item in items:
+                batch.put_item(Item=item)
+        return 0.0
+
+    from inbox.dal.consent_table import ConsentTable
+    from inbox.models.consent import Topic
+
+    ConsentTable(table).put_topic(Topic(alert_fanout.TOPIC, "Storm warnings", ()))
+    original_write, alert_fanout.write_items = alert_fanout.write_items, write
+    try:
+        alert_fanout.seed_subscribers(bench.env["TABLE_NAME"], recipients)
+    finally:
+        alert_fanout.write_items = original_write
+    event = load_event("apigw/api_reply.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/alerts"
+    event["pathParameters"] = {"proxy": "alerts"}
+    event["body"] = json.dumps(
+        {
+            "title": "Bench storm warning",
+            "topics": [alert_fanout.TOPIC],
+            "zones": [],
+            "texts": {"en": alert_fanout.TEXT},
+            "emergency": True,
+            "emergency_reason": "benchmark",
+            "send_at": None,
+            "track_links": False,
+        }
+    )
+    response = bench.phase("alerts API", "AlertsApiFn").call(event)
+    assert response["statusCode"] in (200, 201, 202), response
+    planner, sender = bench.phase("planner", "AlertPlannerFn"), bench.phase("alert sender", "AlertSenderFn")
+    planner.drain(bench.sqs, bench.env["ALERT_PLAN_QUEUE_URL"], bench.batch_size(planner))
+    twilio = harness.fake_twilio_transport()
+    original = twilio_client.build_http_client
+    twilio_client.build_http_client = lambda api_base_url, timeout=10.0: twilio
+    twilio_client._cached_client.cache_clear()  # the reply scenario's client holds its own fake transport
+    try:
+        sender.drain(bench.sqs, bench.env["ALERT_SEND_QUEUE_URL"], bench.batch_size(sender))
+    finally:
+        twilio_client.build_http_client = original
+    assert len(twilio.sent) == recipients, (len(twilio.sent), recipients)
+
+
 def measure(stack: Stack) -> dict[str, dict[str, float]]:
     """Per function: our CPU ms and AWS calls per invocation, medians over the scenarios' invocations."""
     requests_count.install()
@@ -97,6 +155,7 @@ def measure(stack: Stack) -> dict[str, dict[str, float]]:
                 )
                 requests_count.inbound_message(bench, residents)
                 requests_count.agent_reply(bench, requests_count._thread_ids(env), callbacks=2)
+                alert_texts(bench, size("memory_alert_recipients", 200, 60))
     finally:
         requests_count.Phase.call = original_call  # type: ignore[method-assign]
     result = {}
@@ -166,7 +225,6 @@ def run(
             function_id: model(function_id, row, stack.function(function_id).memory_mb, prices, call_ms)
             for function_id, row in sorted(measured.items())
         },
-        "not_measured": ["AlertSenderFn (no in-process scenario yet; its template size is unchanged)"],
     }
 
 
