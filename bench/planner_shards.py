@@ -243,6 +243,9 @@ def extrapolate(row: dict[str, Any], concurrency: int, latency_s: float) -> dict
 
 
 def run() -> dict[str, Any]:
+    from bench.harness import use_code_paths
+
+    use_code_paths()  # the functions' folders on sys.path, as `python -m bench.planner_shards` needs
     from alerts.logic.shards import SHARD_SIZE
 
     latency_s = float(os.environ.get("BENCH_SQS_LATENCY_MS", "15")) / 1000
