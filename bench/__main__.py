@@ -24,7 +24,9 @@ from bench import (
     idle_cost,
     inbox_scale,
     latency,
+    memory_sizes,
     pacer,
+    planner_shards,
     report_scale,
     requests_count,
     service_request_intake,
@@ -76,6 +78,9 @@ def collect() -> dict[str, Any]:
     figures["requests"] = _section(
         "requests per unit of work", needs_stack(lambda s: requests_count.run(s, prices))
     )
+    figures["memory_sizes"] = _section(
+        "memory size per function (a model)", needs_stack(lambda s: memory_sizes.run(s, prices))
+    )
     # Measured on the local stack (the workflow must run), reported with the other request figures.
     booked = figures.pop("booked_callback")
     if figures["requests"].get("status", "ok") == "ok" and "inbound_message" in figures["requests"]:
@@ -85,6 +90,7 @@ def collect() -> dict[str, Any]:
         "311 intake by text", needs_stack(service_request_intake.run)
     )
     figures["pacer"] = _section("alert pacer, in-memory fakes", pacer.run)
+    figures["planner_shards"] = _section("alert planner shards, in-memory fakes", planner_shards.run)
     # Its own local stack: the send rate is a template parameter (AlertSendRate). Every text delivered, at a
     # size this machine sends in minutes; then, when asked for, the size (BENCH_ALERT_RECIPIENTS),
     # sampled when BENCH_ALERT_SEND_WINDOW_S is set (see bench/alert_fanout.py).
@@ -442,6 +448,8 @@ def table_rows(figures: dict[str, Any], prices: PriceBook) -> list[list[str]]:
     ]
     rows += _intake_rows(figures.get("service_request_intake", {"status": "not measured"}))
     rows += _pacer_rows(figures.get("pacer", {"status": "not measured"}))
+    rows += memory_sizes.table_rows(figures.get("memory_sizes", {"status": "not measured"}))
+    rows += planner_shards.table_rows(figures.get("planner_shards", {"status": "not measured"}))
     rows += _alert_rows(figures["alerts"])
     if "alerts_at_scale" in figures:
         rows += _alert_rows(figures["alerts_at_scale"])

@@ -52,8 +52,18 @@ def _site() -> str:
 
 
 def tally() -> Counter[str]:
+    """Calls by "phase: service.Operation key @ site" (the phase names the scenario's function)."""
     sites: Counter[str] = Counter()
     original = requests_count.RequestCounter.record
+    original_call = requests_count.Phase.call
+    current: list[str] = []
+
+    def call(self: requests_count.Phase, event: dict[str, Any]) -> Any:
+        current.append(self.name)
+        try:
+            return original_call(self, event)
+        finally:
+            current.pop()
 
     def record(
         self: requests_count.RequestCounter,
@@ -63,17 +73,20 @@ def tally() -> Counter[str]:
         parsed: Mapping[str, Any],
     ) -> None:
         if self.only_thread is None or threading.get_ident() == self.only_thread:
-            sites[f"{service}.{operation} {_key(operation, params)} @ {_site()}"] += 1
+            phase = current[-1] if current else "?"
+            sites[f"{phase}: {service}.{operation} {_key(operation, params)} @ {_site()}"] += 1
         original(self, service, operation, params, parsed)
 
     requests_count.RequestCounter.record = record  # type: ignore[method-assign]
+    requests_count.Phase.call = call  # type: ignore[method-assign]
     try:
         requests_count.run(synthesize(), PriceBook.load())
     finally:
         requests_count.RequestCounter.record = original  # type: ignore[method-assign]
+        requests_count.Phase.call = original_call  # type: ignore[method-assign]
     return sites
 
 
 if __name__ == "__main__":
     for line, count in sorted(tally().items(), key=lambda item: (-item[1], item[0])):
-        print(f"{count:5d}  {line}")
+        print(f"{count:5d}  {line[:400]}")

@@ -29,6 +29,7 @@ ALERTS_PROXY_PATH = "/api/alerts/{proxy+}"
 REDIRECT_PATH = "/r/{token}"
 # The planner reads an audience and enqueues it: 100,000 recipients are 10,000 SendMessageBatch calls.
 PLANNER_TIMEOUT = Duration.seconds(300)
+PLANNER_CONCURRENCY = 16  # shard jobs in flight at once (SQS event source maximum concurrency)
 # The sender paces itself (it may sleep into the next second) and backs off from Twilio.
 SENDER_TIMEOUT = Duration.seconds(60)
 SENDER_BATCH_SIZE = 10
@@ -129,8 +130,15 @@ class AlertsConstruct(Construct):
         )
         grant_table_read_write(table, self.planner_fn)
         send_queue.grant_send_messages(self.planner_fn)
+        plan_queue.grant_send_messages(self.planner_fn)  # a large audience's shard jobs (alerts.logic.shards)
         self.planner_fn.add_event_source(
-            SqsEventSource(plan_queue, batch_size=1, report_batch_item_failures=True)
+            SqsEventSource(
+                plan_queue,
+                batch_size=1,
+                report_batch_item_failures=True,
+                # Shards of one large alert run side by side: 1,000,000 residents are 100 shard jobs.
+                max_concurrency=PLANNER_CONCURRENCY,
+            )
         )
 
         self.sender_fn = contract_function(

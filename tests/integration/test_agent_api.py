@@ -232,6 +232,59 @@ def test_reply_is_stored_as_accepted_and_queued_for_the_sender(
     assert thread["gsi1sk"] == f"{message['created_at']}#{THREAD_ID}"
 
 
+class DynamoCalls:
+    """The agent API's DynamoDB calls, by operation and the key or condition they name."""
+
+    def __init__(self, agent_api: Any) -> None:
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+        self._events = agent_api.dependencies().table.meta.client.meta.events
+        self._events.register("before-call.dynamodb", self._record, unique_id="test-agent-api-calls")
+
+    def _record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self.seen.append((model.name, json.loads(params.get("body") or b"{}")))
+
+    def close(self) -> None:
+        self._events.unregister("before-call.dynamodb", unique_id="test-agent-api-calls")
+
+    def named(self, operation: str) -> list[dict[str, Any]]:
+        return [body for name, body in self.seen if name == operation]
+
+
+def test_a_reply_reads_its_thread_once_and_claims_only_an_unowned_thread(
+    aws: Aws, agent_api: Any, context: LambdaContext
+) -> None:
+    # Given an unassigned thread
+    seed_conversation(aws.table)
+    calls = DynamoCalls(agent_api)
+    try:
+        # When the agent replies twice
+        assert call(agent_api, context, load_event("apigw/api_reply.json"))[0] == 202
+        first = list(calls.seen)
+        assert call(agent_api, context, load_event("apigw/api_reply.json"))[0] == 202
+        second = calls.seen[len(first) :]
+    finally:
+        calls.close()
+
+    def thread_reads(seen: list[tuple[str, dict[str, Any]]]) -> list[str]:
+        meta = {"S": "META"}
+        return [name for name, body in seen if name == "GetItem" and body.get("Key", {}).get("sk") == meta]
+
+    def claims(seen: list[tuple[str, dict[str, Any]]]) -> int:
+        return sum(
+            "attribute_not_exists(#assignee)" in body.get("ConditionExpression", "") for _, body in seen
+        )
+
+    # Then the gate, the reply and the report count share one read of the thread (with its report state),
+    # the first reply claims the thread, and the owner's second reply makes no claim at all
+    assert thread_reads(first) == [] and thread_reads(second) == ["GetItem"]  # the count, after the write
+    assert [len(b["RequestItems"][aws.table.name]["Keys"]) for b in calls.named("BatchGetItem")[:2]] == [2, 2]
+    assert claims(first) == 1 and claims(second) == 0
+    thread = aws.table.get_item(Key={"pk": f"THREAD#{THREAD_ID}", "sk": "META"})["Item"]
+    assert thread["assignee"] == AGENT_SUB
+    actions = sorted(str(i["action"]) for i in aws.items() if str(i["pk"]).startswith("AUDIT#"))
+    assert actions == ["thread.assign", "thread.reply", "thread.reply"]
+
+
 @pytest.mark.parametrize(
     "body, expected",
     [

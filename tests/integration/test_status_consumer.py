@@ -111,3 +111,34 @@ def test_an_alert_text_is_offered_to_the_alert_step_before_the_message_step(
         "alert_text_status",
         "message_status",
     ]
+
+
+def test_a_batchs_sid_items_are_read_in_one_request_and_each_callback_still_applies(
+    aws: Aws, status_consumer: Any, context: LambdaContext
+) -> None:
+    conversation = seed_conversation(aws.table)
+    mark_sent(aws.table, conversation)
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        seen.append((model.name, json.loads(params.get("body") or b"{}")))
+
+    events = status_consumer.table().meta.client.meta.events
+    events.register("before-call.dynamodb", record, unique_id="test-status-sid-reads")
+    try:
+        # Given three callbacks for one reply in a batch (one of them a repeat), and one with a forged SID
+        event = status_event("sent", "delivered", "delivered")
+        event["Records"].append(status_event("delivered", sid="SM" + "ff" * 16)["Records"][0])
+        event["Records"][-1]["messageId"] = "status-unknown"
+        assert status_consumer.handler(event, context) == {"batchItemFailures": []}
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="test-status-sid-reads")
+
+    # Then both SID items were asked for in one BatchGetItem, only the unknown one is read again (it may be
+    # written later), and the reply still ends delivered
+    sid_item = {"S": "SID"}
+    sid_gets = [b["Key"]["pk"]["S"] for name, b in seen if name == "GetItem" and b["Key"]["sk"] == sid_item]
+    [batch] = [b for name, b in seen if name == "BatchGetItem"]
+    assert len(batch["RequestItems"][aws.table.name]["Keys"]) == 2
+    assert sid_gets == ["SID#SM" + "ff" * 16]
+    assert message(aws.table, conversation)["status"] == "delivered"

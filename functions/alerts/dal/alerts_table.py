@@ -264,6 +264,25 @@ class AlertsTable:
             ]
         )
 
+    def shards_done(self, alert_id: str) -> frozenset[int]:
+        item = self._table.get_item(
+            Key={"pk": alert_pk(alert_id), "sk": META_SK},
+            ProjectionExpression="shards_done",
+            ConsistentRead=True,
+        ).get("Item")
+        return frozenset(int(n) for n in (item or {}).get("shards_done", ()))
+
+    def finish_shard(self, alert_id: str, shard: int) -> frozenset[int]:
+        """Adds `shard` to the alert's finished shards (a number set: a shard finished twice counts once) and
+        returns every shard finished so far."""
+        response = self._table.update_item(
+            Key={"pk": alert_pk(alert_id), "sk": META_SK},
+            UpdateExpression="ADD shards_done :shard",
+            ExpressionAttributeValues={":shard": {shard}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return frozenset(int(n) for n in response.get("Attributes", {}).get("shards_done", ()))
+
     def mark_enqueued(self, alert_id: str, at: str) -> None:
         self._table.update_item(
             Key={"pk": alert_pk(alert_id), "sk": META_SK},
@@ -273,15 +292,29 @@ class AlertsTable:
 
     # --- subscribers and zones ---------------------------------------------------------------------------
 
-    def subscribers(self, topic: str) -> Iterator[Subscriber]:
+    def subscribers(
+        self, topic: str, *, first: str | None = None, before: str | None = None
+    ) -> Iterator[Subscriber]:
+        """The topic's subscribers in address order; with `first`/`before`, only addresses from `first`
+        (inclusive) to `before` (exclusive): one shard of a large audience, read by a key range."""
+        condition = Key("pk").eq(subscribers_pk(topic))
+        low, high = (resident_pk(first) if first else None), (resident_pk(before) if before else None)
+        if low and high:
+            condition &= Key("sk").between(low, high)  # inclusive: the `before` item is dropped below
+        elif low:
+            condition &= Key("sk").gte(low)
+        elif high:
+            condition &= Key("sk").lt(high)
         query: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(subscribers_pk(topic)),
-            "ProjectionExpression": "address, zones, #language, channels",
+            "KeyConditionExpression": condition,
+            "ProjectionExpression": "sk, address, zones, #language, channels",
             "ExpressionAttributeNames": {"#language": "language"},
         }
         while True:
             page = self._table.query(**query)
             for item in page.get("Items", []):
+                if high is not None and item.get("sk") == high:
+                    return
                 yield Subscriber(
                     address=str(item["address"]),
                     zones=tuple(str(z) for z in item.get("zones", [])),

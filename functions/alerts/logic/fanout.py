@@ -20,6 +20,7 @@ from switchboard.clock import format_timestamp
 from switchboard.observability import logger, metrics
 
 from alerts.logic.audience import Recipient, Subscriber, select_recipients
+from alerts.logic.shards import SHARD_SIZE, ShardQueue, ShardStore, run_shard, shard_jobs
 from alerts.models.alerts import DELIVERY_CHANNELS, Alert, DeliveryJob, PlanJob
 
 
@@ -48,6 +49,16 @@ class PlanOutcome(StrEnum):
     RESUMED = "resumed"  # a planner that stopped half-way: everything enqueued again
     WOKEN = "woken"
     NOTHING = "nothing"  # cancelled, unknown, or enqueued before
+    SHARDED = "sharded"  # a large audience: counted, and one shard job per SHARD_SIZE residents enqueued
+
+
+@dataclass(frozen=True)
+class Sharding:
+    """Where a large audience's shard jobs go (the planner's own queue) and how large a shard is."""
+
+    store: ShardStore
+    queue: ShardQueue
+    size: int = SHARD_SIZE
 
 
 @dataclass(frozen=True)
@@ -62,10 +73,26 @@ def plan(
     queue: DeliveryQueue,
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sharding: Sharding | None = None,
 ) -> PlanResult:
     alert = store.get_alert(job.alert_id, consistent=True)
     if alert is None or alert.status == "cancelled":
         return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
+    if job.kind == "alert.shard":
+        if sharding is None or alert.enqueued_at:
+            return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
+
+        def enqueue(recipients: list[Recipient]) -> int:
+            jobs = [job for recipient in recipients for job in _jobs(alert, recipient)]
+            queue.enqueue(jobs)
+            return len(jobs)
+
+        def mark_enqueued() -> None:
+            store.mark_enqueued(alert.alert_id, format_timestamp(now()))
+
+        enqueued = run_shard(alert, job, sharding.store, enqueue, mark_enqueued)
+        outcome = PlanOutcome.NOTHING if enqueued is None else PlanOutcome.ENQUEUED
+        return _done(job, PlanResult(outcome, enqueued or 0))
     if job.kind == "alert.wake":
         assert job.wake_at is not None
         jobs = [
@@ -85,14 +112,21 @@ def plan(
         return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
     recipients = select_recipients((store.subscribers(topic) for topic in alert.topics), alert.zones)
     # One delivery per (resident, channel they chose): the audience counts deliveries, like the figures.
-    jobs = [job for recipient in recipients for job in _jobs(alert, recipient)]
-    by_channel: Counter[str] = Counter(job.channel for job in jobs)
-    started = store.start_sending(alert.alert_id, len(jobs), format_timestamp(now()), by_channel=by_channel)
+    by_channel: Counter[str] = Counter(
+        channel for recipient in recipients for channel in DELIVERY_CHANNELS if channel in recipient.channels
+    )
+    audience = sum(by_channel.values())
+    started = store.start_sending(alert.alert_id, audience, format_timestamp(now()), by_channel=by_channel)
     if not started:
         # Started before: either another planner is on it or it stopped half-way. Re-read to tell.
         again = store.get_alert(alert.alert_id, consistent=True)
         if again is None or again.status != "sending" or again.enqueued_at:
             return _done(job, PlanResult(PlanOutcome.NOTHING, 0))
+    if sharding is not None and len(recipients) > sharding.size:
+        # Resumed or not, every shard job again: the finished ones skip themselves.
+        sharding.queue.enqueue_plans(shard_jobs(alert.alert_id, recipients, sharding.size))
+        return _done(job, PlanResult(PlanOutcome.SHARDED, 0))  # the shards enqueue (and count) the messages
+    jobs = [job for recipient in recipients for job in _jobs(alert, recipient)]
     queue.enqueue(jobs)
     store.mark_enqueued(alert.alert_id, format_timestamp(now()))
     return _done(job, PlanResult(PlanOutcome.ENQUEUED if started else PlanOutcome.RESUMED, len(jobs)))

@@ -208,13 +208,19 @@ class Alert:
 
 
 class PlanJob(BaseModel):
-    """AlertPlanQueue body: start an alert's fan-out (`plan`), or wake residents held by quiet hours."""
+    """AlertPlanQueue body: start an alert's fan-out (`plan`), enqueue one shard of a large audience
+    (`shard`: the subscribers whose address sorts from `first`, inclusive, to `before`, exclusive; None is
+    open-ended), or wake residents held by quiet hours."""
 
     model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
-    kind: Literal["alert.plan", "alert.wake"]
+    kind: Literal["alert.plan", "alert.wake", "alert.shard"]
     alert_id: str = Field(pattern=r"^al[0-9a-f]{16}$")
     wake_at: str | None = None
+    shard: int | None = Field(default=None, ge=0, le=100_000)
+    shards: int | None = Field(default=None, ge=1, le=100_000)
+    first: str | None = Field(default=None, min_length=1, max_length=64)
+    before: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class DeliveryJob(BaseModel):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
@@ -62,7 +64,7 @@ from inbox.models.errors import (
     UnknownStaff,
 )
 from reminders.handlers.reminder_routes import router as reminder_router
-from reports.dal.report_table import ReportTable
+from reports.dal.report_table import STATE_SK, ReportTable, state_pk
 from reports.handlers.report_routes import ReportDependencies
 from reports.handlers.report_routes import router as report_router
 from reports.logic.recorder import ReportRecorder
@@ -79,9 +81,11 @@ from switchboard.audit import AuditLog
 from switchboard.body_caps import AGENT_API_BODY_BYTES, refuse_bodies_over
 from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
+from switchboard.read_once import ReadOnceTable, remembered
 from switchboard.roles import Forbidden
 from switchboard.settings import AgentApiSettings, load_settings
 from switchboard.staff_routes import answer_errors, current_staff, table_gate
+from switchboard.table_keys import THREAD_META_SK, thread_pk
 from translation.handlers.translation_routes import dependencies as translation_dependencies
 from translation.handlers.translation_routes import router as translation_router
 from translation.logic.transcript import TranscriptTranslations
@@ -121,7 +125,8 @@ class AgentApiDependencies:
 
 @cache
 def dependencies() -> AgentApiDependencies:
-    table = boto3.resource("dynamodb").Table(settings.table_name)
+    # Read-once only inside a scope (`_reply_reads_once`); everywhere else it is the plain table.
+    table = ReadOnceTable(boto3.resource("dynamodb").Table(settings.table_name))
     replies = SqsReplyQueue(boto3.client("sqs"), settings.outbound_queue_url)
 
     @cache
@@ -150,7 +155,9 @@ def dependencies() -> AgentApiDependencies:
 
 # Every request passes the gate first (switchboard.access: signed in, not disabled, at least `agent`, and the
 # department scope of a route on one thread); /api/me needs no role.
-gate = table_gate(settings.table_name, "agent", open_paths=frozenset({"/api/me"}))
+gate = table_gate(
+    settings.table_name, "agent", open_paths=frozenset({"/api/me"}), table=lambda: dependencies().table
+)
 
 
 def provide_context(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
@@ -234,6 +241,9 @@ def get_thread(
 def post_reply(thread_id: str, reply: ReplyRequest) -> Response[ReplyAccepted]:
     deps = dependencies()
     agent = current_agent()
+    # The thread as the gate found it (no request): an owner already there makes the claim below a write
+    # whose condition fails, so it is not made.
+    before = remembered(deps.table, {"pk": thread_pk(thread_id), "sk": THREAD_META_SK})
     message = reply_to_thread(
         deps.store,
         deps.replies,
@@ -243,7 +253,8 @@ def post_reply(thread_id: str, reply: ReplyRequest) -> Response[ReplyAccepted]:
         confirm_takeover=reply.confirm_takeover,
         opted_out=lambda address: deps.consent.load_state(address).opted_out_all,
     )
-    workspace_logic.claim_on_reply(deps.workspace, agent, thread_id)
+    if not (isinstance(before, dict) and before.get("assignee")):
+        workspace_logic.claim_on_reply(deps.workspace, agent, thread_id)
     deps.workspace.audit.record(
         workspace_logic.actor_of(agent),
         "thread.reply",
@@ -354,9 +365,33 @@ def at_capacity(error: AtCapacity) -> Response[dict[str, Any]]:
     )
 
 
+_REPLY_PATH = re.compile(r"^/api/threads/([A-Za-z0-9_-]{1,64})/messages$")
+
+
+@contextmanager
+def _reply_reads_once(event: dict[str, Any]) -> Iterator[None]:
+    """An agent's reply reads its thread four times (the gate, the reply, the claim's check, the report
+    count) and the thread's report state once: inside one read-once scope (switchboard.read_once) both items
+    come in one BatchGetItem up front and each later read is answered from what the request read or wrote.
+    Other routes run as before, without a scope."""
+    table = dependencies().table
+    http = event.get("requestContext", {}).get("http", {})
+    match = _REPLY_PATH.match(str(event.get("rawPath") or http.get("path") or ""))
+    if match is None or http.get("method") != "POST" or not isinstance(table, ReadOnceTable):
+        yield
+        return
+    thread_id = match.group(1)
+    with table.scope():
+        table.prefetch(
+            [{"pk": thread_pk(thread_id), "sk": THREAD_META_SK}, {"pk": state_pk(thread_id), "sk": STATE_SK}]
+        )
+        yield
+
+
 @logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 @refuse_bodies_over(AGENT_API_BODY_BYTES)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return gate.resolve(app, event, context)
+    with _reply_reads_once(event):
+        return gate.resolve(app, event, context)

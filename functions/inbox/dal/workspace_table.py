@@ -132,6 +132,9 @@ class WorkspaceTable:
             ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#assignee)",
             ExpressionAttributeNames={"#assignee": "assignee"},
             ExpressionAttributeValues={":sub": sub},
+            # The thread as it now is: a read-once table (the agent API's reply) answers the report
+            # count's read of the thread from it instead of asking again.
+            ReturnValues="ALL_NEW",
         )
         return response is not None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from switchboard.dynamodb import transact_write_if, update_if
+from switchboard.dynamodb import batch_get, transact_write_if, update_if
 from switchboard.phone import parse_address
 from switchboard.statuses import forward_only_update, rank_of
 from switchboard.table_keys import SID_SK, THREAD_META_SK, sid_pk, thread_pk
@@ -17,13 +17,13 @@ class ReplyTable:
         self._table = table
 
     def load_reply(self, thread_id: str, message_sk: str) -> PendingReply | None:
-        message = self._table.get_item(
-            Key={"pk": thread_pk(thread_id), "sk": message_sk}, ConsistentRead=True
-        )
-        thread = self._table.get_item(Key={"pk": thread_pk(thread_id), "sk": THREAD_META_SK})
-        if "Item" not in message or "Item" not in thread:
+        # Both items in one request (consistent: the message was written just before its job was queued).
+        pk = thread_pk(thread_id)
+        keys = [{"pk": pk, "sk": message_sk}, {"pk": pk, "sk": THREAD_META_SK}]
+        found = {str(item["sk"]): item for item in batch_get(self._table, keys)}
+        item, meta = found.get(message_sk), found.get(THREAD_META_SK)
+        if item is None or meta is None:
             return None
-        item, meta = message["Item"], thread["Item"]
         resident = parse_address(str(meta["resident"]["address"]))
         return PendingReply(
             thread_id=thread_id,

@@ -38,6 +38,20 @@ def update_if(table: Any, key: dict[str, str], **update: Any) -> dict[str, Any] 
         raise
 
 
+def batch_get(table: Any, keys: list[dict[str, Any]], *, consistent: bool = True) -> Iterator[dict[str, Any]]:
+    """The items found at `keys` (each key at most once), in one BatchGetItem per 100 keys, unprocessed keys
+    asked again until none is left. Found items come in no particular order; a missing key yields nothing."""
+    client = table.meta.client
+    for offset in range(0, len(keys), 100):
+        chunk = keys[offset : offset + 100]
+        pending: dict[str, Any] = {table.name: {"Keys": chunk, "ConsistentRead": consistent}}
+        while pending:
+            response = client.batch_get_item(RequestItems=pending)
+            for item in response.get("Responses", {}).get(table.name, []):
+                yield dict(item)
+            pending = response.get("UnprocessedKeys") or {}
+
+
 def transact_write(table: Any, items: list[dict[str, Any]]) -> list[str] | None:
     """TransactWriteItems; None on success, else one cancellation code per item ("None" where it was fine)."""
     try:

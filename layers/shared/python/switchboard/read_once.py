@@ -28,6 +28,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from switchboard.dynamodb import batch_get
+
 Key = tuple[tuple[str, str], ...]
 
 
@@ -130,16 +132,7 @@ class ReadOnceTable:
             lasting[memory.key(item)] = _Known(item, consistent=True)
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        client = self._table.meta.client
-        for offset in range(0, len(keys), 100):
-            pending: dict[str, Any] = {
-                self._table.name: {"Keys": keys[offset : offset + 100], "ConsistentRead": True}
-            }
-            while pending:
-                response = client.batch_get_item(RequestItems=pending)
-                for item in response.get("Responses", {}).get(self._table.name, []):
-                    yield dict(item)
-                pending = response.get("UnprocessedKeys") or {}
+        return batch_get(self._table, keys, consistent=True)
 
     def memory(self) -> _Memory | None:
         return self._memory.get()

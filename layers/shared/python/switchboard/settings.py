@@ -250,6 +250,7 @@ class AlertsApiSettings(_AlertScheduling):
 class AlertPlannerSettings(_Env):
     table_name: Required = Field(alias="TABLE_NAME")
     alert_send_queue_url: Required = Field(alias="ALERT_SEND_QUEUE_URL")
+    alert_plan_queue_url: Required = Field(alias="ALERT_PLAN_QUEUE_URL")  # its own: a large audience's shards
 
 
 class AlertSenderSettings(SmsSenderSettings, _AlertScheduling):

@@ -172,14 +172,20 @@ def current_staff(app: APIGatewayHttpResolver | Router) -> StaffMember:
 
 
 def table_gate(
-    table_name: str, minimum: Role | None, *, open_paths: frozenset[str] = frozenset(), prefix: str = "/api/"
+    table_name: str,
+    minimum: Role | None,
+    *,
+    open_paths: frozenset[str] = frozenset(),
+    prefix: str = "/api/",
+    table: Callable[[], Any] | None = None,
 ) -> StaffGate:
     """The gate of a staff function reading profiles and threads from its table (no AWS call until the first
-    request), with the agency's supervisor scope (SUPERVISOR_SCOPE)."""
+    request), with the agency's supervisor scope (SUPERVISOR_SCOPE). `table`: the function's own Table
+    object, when its reads should share what the route reads (switchboard.read_once)."""
 
     @cache
     def directory() -> StaffDirectory:
-        return TableStaffDirectory(boto3.resource("dynamodb").Table(table_name))
+        return TableStaffDirectory(table() if table else boto3.resource("dynamodb").Table(table_name))
 
     scope = load_settings(StaffAccessSettings).supervisor_scope
     return StaffGate(directory, minimum, open_paths, prefix, scope)
