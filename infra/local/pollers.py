@@ -9,17 +9,9 @@ to 6x its consumer's timeout (infra/queues.py), and Lambda ends an invocation at
 invocation's records stay hidden. Locally the e2e tier shortens visibility to 2 s (so a retry comes quickly)
 and a batch on a loaded 2-core machine can run longer than that: without care its records would be received
 again while still being handled, counted as receives and moved to the dead-letter queue though nothing failed.
-So while a batch is in flight its visibility is extended (a heartbeat, ChangeMessageVisibilityBatch); once it
-ends, a failed record comes back one visibility timeout later.
-
-Concurrency, as Lambda's mappings: one receiver per mapping hands each batch to a worker, with up to the
-mapping's `ScalingConfig.MaximumConcurrency` batches in flight (a mapping without one gets
-`DEFAULT_MAX_CONCURRENCY` here; Lambda would scale much further). The receiver takes a batch only when a
-worker is free, so no received batch waits while its visibility timeout runs. On a FIFO queue moto's
-ReceiveMessage returns no message of a group that has one in flight: one batch in flight per message group, as
-many groups at once as there are workers. Workers are threads of this process (handlers run in-process; the
-first batch a function gets runs alone: its init, the cold start), or, when asked (`use_processes`), warm
-instances in child processes (infra.local.instances).
+So a batch is received hidden for at least its function's timeout (ReceiveMessage's VisibilityTimeout), kept
+hidden while it runs (a heartbeat, ChangeMessageVisibilityBatch, for handlers slower than their timeout here),
+and a failed record is handed back to come again after the queue's own visibility timeout, as SQS would.
 """
 
 from __future__ import annotations
@@ -138,6 +130,7 @@ class SqsPoller:
                     QueueUrl=self.queue_url,
                     MaxNumberOfMessages=self.batch_size,
                     WaitTimeSeconds=1,
+                    VisibilityTimeout=self._hidden_for(),
                     AttributeNames=["All"],
                     MessageAttributeNames=["All"],
                 ).get("Messages", [])
@@ -167,9 +160,18 @@ class SqsPoller:
                 return
 
     def _work(self, batch: int, messages: list[dict[str, Any]]) -> None:
+        failed = messages  # a batch that raised before answering is retried whole
         try:
-            self._deliver(messages)
+            failed = self._deliver(messages)
         finally:
+            with self._count_lock:
+                self._held.pop(batch, None)  # the heartbeat no longer hides it
+            try:
+                if failed:
+                    self._hand_back(failed)
+            except Exception:  # noqa: BLE001 - moto going away at shutdown: they come back, later
+                if not self.stopping.is_set():
+                    log.exception("could not hand back %d failed records on %s", len(failed), self.queue_arn)
             self._finished(batch)
 
     def _finished(self, batch: int) -> None:
@@ -178,17 +180,42 @@ class SqsPoller:
             self._held.pop(batch, None)
         self._slots.release()
 
+    def _queue_visibility(self) -> int:
+        """The queue's own visibility timeout (what a failed record waits before it comes again)."""
+        if self._visibility_s is None:
+            attributes = self.sqs.get_queue_attributes(
+                QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
+            )["Attributes"]
+            self._visibility_s = max(1, int(attributes.get("VisibilityTimeout", "30")))
+        return self._visibility_s
+
+    def _hidden_for(self) -> int:
+        """How long a received batch stays hidden: at least its function's timeout (on AWS the queue's own
+        timeout is 6x that, so a running invocation's records never come back while it runs)."""
+        return max(self._queue_visibility(), self.function.timeout_s)
+
+    def _hand_back(self, messages: list[dict[str, Any]]) -> None:
+        """Failed records come again after the queue's visibility timeout, not the longer receive-time one."""
+        for start in range(0, len(messages), 10):
+            self.sqs.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {
+                        "Id": str(i),
+                        "ReceiptHandle": m["ReceiptHandle"],
+                        "VisibilityTimeout": self._queue_visibility(),
+                    }
+                    for i, m in enumerate(messages[start : start + 10])
+                ],
+            )
+
     def _keep_hidden(self) -> None:
-        """Every third of the visibility timeout, hide the records of every batch still in flight for another
-        full timeout, as the AWS invariant (visibility >= the consumer's timeout) guarantees there."""
+        """Every third of the receive-time visibility, hide the records of every batch still in flight for
+        another such period (a handler slower than its function's timeout here, which Lambda would end)."""
         while not self.stopping.is_set():
             try:
-                if self._visibility_s is None:
-                    attributes = self.sqs.get_queue_attributes(
-                        QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
-                    )["Attributes"]
-                    self._visibility_s = max(1, int(attributes.get("VisibilityTimeout", "30")))
-                if self.stopping.wait(self._visibility_s / 3):
+                hidden_for = self._hidden_for()
+                if self.stopping.wait(hidden_for / 3):
                     return
                 with self._count_lock:
                     held = [m for messages in self._held.values() for m in messages]
@@ -211,7 +238,8 @@ class SqsPoller:
                 log.exception("visibility heartbeat failed on %s", self.queue_arn)
                 self.stopping.wait(0.5)
 
-    def _deliver(self, messages: list[dict[str, Any]]) -> None:
+    def _deliver(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Runs the batch; the records that failed (all of them when the invocation failed)."""
         event = {"Records": [sqs_record(m, self.queue_arn) for m in messages]}
         try:
             instances = self.instances
@@ -221,7 +249,7 @@ class SqsPoller:
                 response = self.function.invoke(event, concurrent=True)
         except Exception:  # noqa: BLE001 - a failed invocation leaves the whole batch to be retried
             log.exception("%s failed a batch of %d", self.function.logical_id, len(messages))
-            return
+            return messages
         failed: set[str] = set()
         if self.report_failures and isinstance(response, dict):
             failed = {item["itemIdentifier"] for item in response.get("batchItemFailures") or []}
@@ -231,3 +259,4 @@ class SqsPoller:
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
+        return [m for m in messages if m["MessageId"] in failed]

@@ -193,6 +193,29 @@ def test_a_batch_that_runs_past_its_visibility_timeout_is_not_received_again_nor
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
 
 
+def test_a_batch_whose_invocation_raised_comes_back_after_the_queues_timeout_not_the_functions(
+    sqs: Any,
+) -> None:
+    """Received hidden for the function's timeout (30 s here), a failed batch is handed back to the queue's
+    own timeout (1 s): the retry comes as soon as SQS would bring it."""
+    url = sqs.create_queue(QueueName="raises", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m0")
+    calls: list[float] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise RuntimeError("first delivery fails")
+        return {"batchItemFailures": []}
+
+    poller = SqsPoller(sqs, url, queue_arn(sqs, url), local_function(handler), 10, True, max_concurrency=2)
+    run_until(poller, lambda: len(calls) >= 2, timeout_s=20)
+    assert len(calls) == 2
+    assert 0.9 <= calls[1] - calls[0] < 10  # after the queue's 1 s, long before the function's 30 s
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"
+
+
 HANDLER_MODULE = """
 import os
 
