@@ -4,6 +4,8 @@ the same day at once."""
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import date
 from typing import Any
 
@@ -150,3 +152,28 @@ def test_days_counted_before_versions_existed_are_sealed_as_version_0(store: Cou
     store.wide_reads()
     assert report(store, MONDAY, MONDAY)["figures"]["opened"] == 2
     assert store.wide_reads() == TODAY_ONLY
+
+
+def test_a_summary_sealed_in_the_first_format_reads_as_the_same_figures(
+    store: CountingReports, recorder: ReportRecorder
+) -> None:
+    monday_conversation(recorder)
+    from_cells = report(store, MONDAY, MONDAY)
+    # Given Monday's summary in the first format (the cells' flat counters, histogram buckets by name)
+    summary = store.placed[(report_pk("*"), summary_sk(MONDAY))]
+    sealed = decode(summary["blob"])
+    assert sealed.hists["fc"] == {240: 1} and sealed.agent_hists["agent-1"]["fc"] == {240: 1}
+    flat_totals = {**sealed.totals, **{f"{k}{b}": n for k, h in sealed.hists.items() for b, n in h.items()}}
+    flat_agents = {
+        agent: {**plain, **{f"{k}{b}": n for k, h in sealed.agent_hists[agent].items() for b, n in h.items()}}
+        for agent, plain in sealed.agents.items()
+    }
+    summary["blob"] = zlib.compress(json.dumps({"d": flat_totals, "a": flat_agents}).encode())
+    # Then a report reads it (no wide reads but today's) and gives the figures the cells gave
+    store.wide_reads()
+    from_first_format = report(store, MONDAY, MONDAY)
+    assert store.wide_reads() == TODAY_ONLY
+    assert {k: v for k, v in from_first_format.items() if k != "generated_at"} == {
+        k: v for k, v in from_cells.items() if k != "generated_at"
+    }
+    assert from_first_format["durations"]["first_response_calendar"]["median_s"] == 240

@@ -21,7 +21,7 @@ from switchboard.report_keys import ALERTS_SCOPE, ALL_SCOPE, NONE, SUBSCRIBERS_S
 from reports.dal.report_table import counters_of, sum_counters
 from reports.logic.durations import percentile
 from reports.logic.recorder import CALL_FIGURES
-from reports.logic.sealed import day_figures
+from reports.logic.sealed import HISTOGRAM_KINDS, Histograms, add_counts, day_figures
 
 UNIT_COSTS_PATH = Path(__file__).parent.parent / "data" / "unit_costs.json"
 MAX_DAYS = 92
@@ -30,12 +30,13 @@ AGENT_GAUGES = gauge_agent_sk("")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 RECENT_S = 24 * 3600  # the waiting items read for the age bands; older ones are counted, not read
 AGE_BANDS = ((3600, "under 1 h"), (4 * 3600, "1-4 h"), (RECENT_S, "4-24 h"), (None, "over 24 h"))
-DURATION_KINDS = {
-    "fc": "first_response_calendar",
-    "fb": "first_response_business",
-    "rc": "resolution_calendar",
-    "rb": "resolution_business",
-}
+DURATION_KINDS = dict(
+    zip(
+        HISTOGRAM_KINDS,
+        ("first_response_calendar", "first_response_business", "resolution_calendar", "resolution_business"),
+        strict=True,
+    )
+)
 
 
 class ReportReader(Protocol):
@@ -86,16 +87,10 @@ def _day_of(sk: str) -> str:
     return sk.split("#")[1]
 
 
-def histogram(counters: Mapping[str, int], kind: str) -> dict[int, int]:
-    return {
-        int(name[2:]): count for name, count in counters.items() if name[:2] == kind and name[2:].isdigit()
-    }
-
-
-def duration_figures(counters: Mapping[str, int]) -> dict[str, dict[str, int | None]]:
+def duration_figures(hists: Mapping[str, Mapping[int, int]]) -> dict[str, dict[str, int | None]]:
     out: dict[str, dict[str, int | None]] = {}
     for kind, name in DURATION_KINDS.items():
-        counts = histogram(counters, kind)
+        counts = hists.get(kind, {})
         out[name] = {
             "count": sum(counts.values()),
             "median_s": percentile(counts, 0.5),
@@ -201,18 +196,25 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
         key: (f.agents.get(wanted.agent, {}) if wanted.agent else f.totals) for key, f in sealed.items()
     }
     totals: dict[str, int] = {}
+    hists: Histograms = {kind: {} for kind in DURATION_KINDS}
+    day_first_response: dict[str, dict[int, int]] = {}
     agents: dict[str, dict[str, int]] = {}
-    for key, held in sealed.items():
-        if not first <= key <= last:
+    agent_first_response: dict[str, dict[int, int]] = {}
+    for key in wanted.days():
+        held = sealed.get(key)
+        if held is None:
             continue
-        for name, value in per_day[key].items():
-            totals[name] = totals.get(name, 0) + value
+        add_counts(totals, per_day[key])
+        day_hists = held.agent_hists.get(wanted.agent, {}) if wanted.agent else held.hists
+        day_first_response[key] = day_hists.get("fc", {})
+        for kind, kind_counts in hists.items():
+            add_counts(kind_counts, day_hists.get(kind, {}))
         for sub, counters in held.agents.items():
             if wanted.agent and sub != wanted.agent:
                 continue
-            into = agents.setdefault(sub, {})
-            for name, value in counters.items():
-                into[name] = into.get(name, 0) + value
+            add_counts(agents.setdefault(sub, {}), counters)
+            # The agents' table shows the calendar first response only: 1 of the 4 histograms
+            add_counts(agent_first_response.setdefault(sub, {}), held.agent_hists.get(sub, {}).get("fc", {}))
 
     # Open and waiting now: the running counts (the agent's cell, or the shards' totals).
     gauge = sum_counters(
@@ -235,7 +237,7 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
     series_rows = []
     for key in wanted.days():
         counts = per_day.get(key, {})
-        fr = histogram(counts, "fc")
+        fr = day_first_response.get(key, {})
         series_rows.append(
             [
                 key,
@@ -259,7 +261,7 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
                 counts.get("assigned", 0),
                 counts.get("replies", 0),
                 counts.get("resolved", 0),
-                percentile(histogram(counts, "fc"), 0.5),  # only the calendar first response: 1 of 4 kinds
+                percentile(agent_first_response.get(sub, {}), 0.5),
             ]
         )
 
@@ -307,7 +309,7 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
     ]
 
     csat = csat_figures(totals)
-    durations = duration_figures(totals)
+    durations = duration_figures(hists)
     cost = cost_figures(totals, alert_sent, unit_costs())
     figures = {
         "opened": totals.get("opened", 0),

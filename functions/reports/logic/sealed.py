@@ -35,41 +35,98 @@ class SealedReader(Protocol):
     def put_summary(self, scope: str, day: str, version: int, blob: bytes) -> bool: ...
 
 
+HISTOGRAM_KINDS = ("fc", "fb", "rc", "rb")  # first response and resolution, calendar and business seconds
+Histograms = dict[str, dict[int, int]]  # kind -> bucket -> conversations
+
+
 @dataclass
 class DayFigures:
-    """One day of a scope: its counters summed over the shards, and each agent's counters."""
+    """One day of a scope: its plain counters summed over the shards and its duration histograms by kind
+    and bucket; the same for each agent. A day holds one counter per bucket (thousands at crisis scale):
+    they are parsed once here, when a day is read from its cells or its summary, not by every figure."""
 
     totals: dict[str, int] = field(default_factory=dict)
     agents: dict[str, dict[str, int]] = field(default_factory=dict)
+    hists: Histograms = field(default_factory=dict)
+    agent_hists: dict[str, Histograms] = field(default_factory=dict)
 
 
-def _add(into: dict[str, int], counters: Mapping[str, int]) -> None:
-    for name, value in counters.items():
-        into[name] = into.get(name, 0) + value
+def add_counts(into: dict[Any, int], counts: Mapping[Any, int]) -> None:
+    for key, value in counts.items():
+        into[key] = into.get(key, 0) + value
+
+
+def split(counters: Mapping[str, int]) -> tuple[dict[str, int], Histograms]:
+    """Flat cell counters (`fc240` is one conversation first answered in 240 s) as plain counters and
+    histograms."""
+    plain: dict[str, int] = {}
+    hists: Histograms = {kind: {} for kind in HISTOGRAM_KINDS}
+    for name, count in counters.items():
+        into = hists.get(name[:2])
+        if into is not None and name[2:].isdigit():
+            into[int(name[2:])] = count
+        else:
+            plain[name] = count
+    return plain, hists
+
+
+def _from_flat(totals: Mapping[str, int], agents: Mapping[str, Mapping[str, int]]) -> DayFigures:
+    figures = DayFigures()
+    figures.totals, figures.hists = split(totals)
+    for agent, counters in agents.items():
+        figures.agents[agent], figures.agent_hists[agent] = split(counters)
+    return figures
 
 
 def from_cells(cells: list[dict[str, Any]]) -> dict[str, DayFigures]:
     """Day (D) and agent (A) cells, by day."""
-    days: dict[str, DayFigures] = {}
+    totals: dict[str, dict[str, int]] = {}
+    agents: dict[str, dict[str, dict[str, int]]] = {}
     for cell in cells:
         kind, day, rest = str(cell["sk"]).split("#", 2)
-        figures = days.setdefault(day, DayFigures())
         if kind == "D":
-            _add(figures.totals, counters_of(cell))
+            add_counts(totals.setdefault(day, {}), counters_of(cell))
         elif kind == "A":
-            _add(figures.agents.setdefault(rest, {}), counters_of(cell))
-    return days
+            add_counts(agents.setdefault(day, {}).setdefault(rest, {}), counters_of(cell))
+    return {day: _from_flat(totals.get(day, {}), agents.get(day, {})) for day in {*totals, *agents}}
+
+
+FORMAT = 2  # 2: histograms as [buckets, counts] lists; 1 (no "f"): the cells' flat counters
+
+
+def _pack(hists: Histograms) -> dict[str, list[list[int]]]:
+    return {kind: [list(h), list(h.values())] for kind, h in hists.items() if h}
+
+
+def _unpack(packed: Mapping[str, list[list[int]]]) -> Histograms:
+    hists: Histograms = {kind: {} for kind in HISTOGRAM_KINDS}
+    for kind, (buckets, counts) in packed.items():
+        hists[kind] = dict(zip(buckets, counts, strict=True))
+    return hists
 
 
 def encode(figures: DayFigures) -> bytes:
-    text = json.dumps({"d": figures.totals, "a": figures.agents}, separators=(",", ":"), sort_keys=True)
-    return zlib.compress(text.encode(), 6)
+    document = {
+        "f": FORMAT,
+        "d": figures.totals,
+        "h": _pack(figures.hists),
+        "a": figures.agents,
+        "ah": {agent: _pack(hists) for agent, hists in figures.agent_hists.items()},
+    }
+    return zlib.compress(json.dumps(document, separators=(",", ":"), sort_keys=True).encode(), 6)
 
 
 def decode(blob: Any) -> DayFigures:
     raw = bytes(getattr(blob, "value", blob))  # boto3 hands back a Binary
     loaded = json.loads(zlib.decompress(raw))
-    return DayFigures(dict(loaded["d"]), {k: dict(v) for k, v in loaded["a"].items()})
+    if loaded.get("f") != FORMAT:  # sealed before histograms were kept apart
+        return _from_flat(loaded["d"], loaded["a"])
+    return DayFigures(
+        loaded["d"],
+        loaded["a"],
+        _unpack(loaded["h"]),
+        {agent: _unpack(packed) for agent, packed in loaded["ah"].items()},
+    )
 
 
 def day_figures(reader: SealedReader, scope: str, days: list[str], today: str) -> dict[str, DayFigures]:
