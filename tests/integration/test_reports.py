@@ -235,3 +235,25 @@ def test_open_and_waiting_now_follow_the_inbox_through_the_real_handlers(
     # "Thanks" that came after their reply took the conversation (the "Pothole" before it was nobody's)
     mine = report(agent_api, context, "2026-11-23", "2026-11-23", agent=str(SUPERVISOR["sub"]))["figures"]
     assert (mine["replies"], mine["messages_in"]) == (1, 1)
+
+
+def test_the_waiting_read_on_dynamodb_keeps_only_the_waits_newer_than_asked(aws: Aws) -> None:
+    # The recent read asks DynamoDB for sort keys after `newer_than` (instant#thread): an item that began
+    # exactly then is out, one a microsecond later is in, and the older ones are not returned at all.
+    from reports.dal.report_table import ReportTable
+    from switchboard.report_keys import waiting_pk, waiting_sk
+
+    since = [
+        "2026-11-29T11:59:59.999999Z",
+        "2026-11-29T12:00:00.000000Z",
+        "2026-11-29T12:00:00.000001Z",
+        "2026-11-30T09:00:00.000000Z",
+    ]
+    for n, at in enumerate(since):
+        aws.table.put_item(Item={"pk": waiting_pk("*", None), "sk": waiting_sk(at, f"t{n}"), "since": at})
+    reader = ReportTable(aws.table)
+    recent = reader.waiting_since(
+        "*", None, newer_than="2026-11-29T12:00:00.000000Z", oldest_first=False, limit=2000
+    )
+    assert recent == ["2026-11-30T09:00:00.000000Z", "2026-11-29T12:00:00.000001Z"]
+    assert reader.waiting_since("*", None, newer_than=None, oldest_first=True, limit=2) == since[:2]

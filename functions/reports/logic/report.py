@@ -164,7 +164,6 @@ def read_waiting(reader: ReportReader, scope: str, agent: str | None, count: int
     recent = reader.waiting_since(scope, agent, newer_than=day_ago, oldest_first=False, limit=WAITING_CAP)
     ages = sorted(_age(since, now) for since in recent)  # youngest first
     capped = len(recent) >= WAITING_CAP
-    oldest = reader.waiting_since(scope, agent, newer_than=None, oldest_first=True, limit=1)
     bands = []
     lower = 0
     for upper, label in AGE_BANDS:
@@ -175,11 +174,20 @@ def read_waiting(reader: ReportReader, scope: str, agent: str | None, count: int
         lower = upper or lower
     rank = max(1, math.ceil(count / 2))  # nearest rank, youngest first (durations.percentile)
     median: int | None = None
+    oldest: list[str] | None = None
     if rank <= len(ages):
         median = ages[rank - 1]
     elif count - rank + 1 <= WAITING_CAP:
-        older = reader.waiting_since(scope, agent, newer_than=None, oldest_first=True, limit=count - rank + 1)
-        median = _age(older[-1], now) if older else None
+        # Read oldest first down to the median: the first of these is the oldest as well
+        oldest = reader.waiting_since(
+            scope, agent, newer_than=None, oldest_first=True, limit=count - rank + 1
+        )
+        median = _age(oldest[-1], now) if oldest else None
+    if oldest is None:
+        if recent and not capped and len(recent) >= count:  # everyone waiting began in the last day
+            oldest = recent[-1:]
+        else:
+            oldest = reader.waiting_since(scope, agent, newer_than=None, oldest_first=True, limit=1)
     return Waiting(count, _age(oldest[0], now) if oldest else None, median, bands, capped)
 
 
