@@ -15,7 +15,7 @@ from reports.dal.report_table import ReportTable, sum_counters
 from reports.logic.durations import bucket, business_seconds, calendar_seconds, percentile
 from reports.logic.recorder import Dims, ReportRecorder
 from reports.logic.report import ReportFilter, build_report, read_waiting, table_csv, unit_costs
-from switchboard.report_keys import gauge_pk, report_pk, summary_sk, waiting_pk
+from switchboard.report_keys import gauge_pk, report_pk, sealed_pk, summary_sk, waiting_pk
 from webchat.logic.hours import parse_hours
 
 from bench.report_costs import UNIT_COSTS_PATH, render
@@ -33,12 +33,16 @@ class MemoryReports(CellStore):
         return self._between(scope, f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff")
 
     def put_summary(self, scope: str, day: str, version: int, blob: bytes) -> bool:
-        key = (report_pk(scope), summary_sk(day))
+        key = (sealed_pk(scope), summary_sk(day))
         held = self.placed.get(key)
         if held is not None and held["v"] >= version:
             return False
         self.placed[key] = {"pk": key[0], "sk": key[1], "v": version, "blob": blob}
         return True
+
+    def sealed(self, scope: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        high = f"{last_day}#\uffff"
+        return [item for item in self._partition(sealed_pk(scope)) if first_day <= item["sk"] <= high]
 
     def gauges(self, scope: str) -> list[dict[str, Any]]:
         return self._partition(gauge_pk(scope))

@@ -13,7 +13,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import TransactionConflict, transact_write
-from switchboard.report_keys import gauge_pk, report_pk, summary_sk, waiting_pk
+from switchboard.report_keys import gauge_pk, report_pk, sealed_pk, summary_sk, waiting_pk
 
 STATE_SK = "STATE"
 WAITING_PAGE = 2000
@@ -96,12 +96,17 @@ class ReportTable:
     # --- reads -----------------------------------------------------------------------------------------
 
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        """Every cell of `kind` (D, A, P, T; V versions, S summaries) in `scope` from `first_day` to
-        `last_day` (inclusive)."""
+        """Every cell of `kind` (D, A, P, T) in `scope` from `first_day` to `last_day` (inclusive)."""
         condition = Key("pk").eq(report_pk(scope)) & Key("sk").between(
             f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff"
         )
-        # Consistent: a day's summary is checked against its version read before its cells (logic.sealed).
+        # Consistent: a day's cells are read after its version (logic.sealed).
+        return self._query(KeyConditionExpression=condition, ConsistentRead=True)
+
+    def sealed(self, scope: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        """The day versions and summaries of `scope` from `first_day` to `last_day` (inclusive): one Query."""
+        condition = Key("pk").eq(sealed_pk(scope)) & Key("sk").between(first_day, f"{last_day}#\uffff")
+        # Consistent: a summary is used only when its version is the day's version now (logic.sealed).
         return self._query(KeyConditionExpression=condition, ConsistentRead=True)
 
     def _query(self, **request: Any) -> list[dict[str, Any]]:
@@ -119,7 +124,7 @@ class ReportTable:
         later one is there already (another report sealed it meanwhile: harmless). True if written."""
         try:
             self._table.put_item(
-                Item={"pk": report_pk(scope), "sk": summary_sk(day), "v": version, "blob": blob},
+                Item={"pk": sealed_pk(scope), "sk": summary_sk(day), "v": version, "blob": blob},
                 ConditionExpression="attribute_not_exists(pk) OR v < :v",
                 ExpressionAttributeValues={":v": version},
             )

@@ -1,18 +1,20 @@
 """Sealed days: a finished day of a scope read as one small item instead of its wide cells.
 
 The recorder adds counters to a day's cells (four shards of the day cell, one cell per agent) and, in the
-same transaction, 1 to the scope's day version (`V#{day}`). The first report that needs a finished day
-(before today, UTC) whose summary is missing or older than its version reads the day's cells once, sums the
-shards, and writes one summary item (`S#{day}`): the day's totals and each agent's counters, compressed into
-one binary attribute, with the version it read *before* reading the cells. Reports then read ~30 summaries,
-the ~30 version items and today's live cells.
+same transaction, 1 to the scope's day version (`RPTS#{scope}` / `{day}#V`). The first report that needs a
+finished day (before today, UTC) whose summary is missing or older than its version reads the day's cells
+once, sums the shards, and writes one summary item (`{day}#S`, beside the version): the day's totals and
+each agent's counters, histograms kept apart, compressed into one binary attribute, with the version it read
+*before* reading the cells. Reports then read a period's versions and summaries in one narrow Query, and
+today's live cells.
 
 Exact by construction: a summary is used only when its version equals the day's version now, so a late
 event for a sealed day (its version moved) sends the next report back to the cells, which re-seals the day.
 A summary written from cells that already held a later event records the older version and is merely redone.
 Summaries are put only over a missing or older one (a condition), so concurrent compactions are harmless;
 a redelivered event is refused by its marker and moves no version. Days without a version item (no event
-counted since versions began) are version 0: sealed the same way.
+counted since versions began, or since they moved to `RPTS#`: the days are then sealed once more) are
+version 0: sealed the same way.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ MAX_SUMMARY_BYTES = 350_000
 
 class SealedReader(Protocol):
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
+
+    def sealed(self, scope: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
 
     def put_summary(self, scope: str, day: str, version: int, blob: bytes) -> bool: ...
 
@@ -135,9 +139,16 @@ def day_figures(reader: SealedReader, scope: str, days: list[str], today: str) -
     if not days:
         return {}
     first, last = days[0], days[-1]
-    # The versions first: cells read after them hold at least the events the versions count.
-    versions = {str(i["sk"]).split("#")[1]: int(i.get("v", 0)) for i in reader.cells(scope, "V", first, last)}
-    summaries = {str(i["sk"]).split("#")[1]: i for i in reader.cells(scope, "S", first, last)}
+    # Versions and summaries in one read, before the cells: cells read after it hold at least the events the
+    # versions count. (A summary is used only when its version is the one read with it.)
+    versions: dict[str, int] = {}
+    summaries: dict[str, dict[str, Any]] = {}
+    for item in reader.sealed(scope, first, last):
+        day, _, kind = str(item["sk"]).partition("#")
+        if kind == "V":
+            versions[day] = int(item.get("v", 0))
+        elif kind == "S":
+            summaries[day] = item
     out: dict[str, DayFigures] = {}
     stale: list[str] = []
     for day in days:
