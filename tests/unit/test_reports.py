@@ -206,6 +206,31 @@ def test_figures_split_by_department_channel_and_agent(
     assert departments == {"water": 2, "roads": 1}
 
 
+def test_a_department_report_shows_the_same_department_row_the_department_cells_give(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    # Given messages, replies, a close and a reopening over two departments, two channels and two days
+    water_sms, water_wa = Dims("water", "sms", "agent-1"), Dims("water", "whatsapp", None)
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", water_sms)
+    recorder.staff_replied("t1", "m1", "2026-11-23T14:04:00.000000Z", water_sms)
+    recorder.conversation_closed("t1", "2026-11-23T15:00:00.000000Z", water_sms)
+    recorder.message_received("t1", "SM2", "2026-11-24T09:00:00.000000Z", water_sms)  # reopened
+    recorder.message_received("t2", "SM3", "2026-11-24T10:00:00.000000Z", water_wa)
+    recorder.message_received("t3", "SM4", "2026-11-24T10:00:00.000000Z", Dims("roads", "sms", "agent-2"))
+    period = ("2026-11-23", "2026-11-24")
+    # When a report names a department (its row then comes from the scope's own totals, not a read)
+    for department, channel in [("water", None), ("water", "sms"), ("water", "whatsapp"), ("roads", None)]:
+        named = {"department": department, **({"channel": channel} if channel else {})}
+        rows = report(store, *period, **named)["tables"]["departments"]["rows"]
+        # Then its row is the one the department cells give in the report of every department
+        every = report(store, *period, **({"channel": channel} if channel else {}))
+        expected = [row for row in every["tables"]["departments"]["rows"] if row[0] == department]
+        assert rows == expected, (department, channel)
+    water = report(store, *period, department="water")["tables"]["departments"]["rows"]
+    assert water == [["water", 2, 1, 3, 1, 1]]  # opened, reopened, messages in, replies, resolved
+    assert report(store, *period, department="parks")["tables"]["departments"]["rows"] == []
+
+
 def test_the_heatmap_counts_messages_by_local_weekday_and_hour(
     store: MemoryReports, recorder: ReportRecorder
 ) -> None:

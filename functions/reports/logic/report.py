@@ -20,7 +20,7 @@ from switchboard.report_keys import ALERTS_SCOPE, ALL_SCOPE, NONE, SUBSCRIBERS_S
 
 from reports.dal.report_table import counters_of, sum_counters
 from reports.logic.durations import percentile
-from reports.logic.recorder import CALL_FIGURES
+from reports.logic.recorder import CALL_FIGURES, DEPARTMENT_COUNTERS
 from reports.logic.sealed import HISTOGRAM_KINDS, Histograms, add_counts, day_figures
 
 UNIT_COSTS_PATH = Path(__file__).parent.parent / "data" / "unit_costs.json"
@@ -275,15 +275,20 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
             ]
         )
 
-    department_scope = ALL_SCOPE if not wanted.channel else f"c={wanted.channel}"
     departments: dict[str, dict[str, int]] = {}
-    for cell in reader.cells(department_scope, "P", first, last):
-        name = cell["sk"].split("#")[2]
-        if wanted.department and name != wanted.department:
-            continue
-        into = departments.setdefault(name, {})
-        for counter, value in counters_of(cell).items():
-            into[counter] = into.get(counter, 0) + value
+    if wanted.department and not wanted.agent:
+        # One department's volume is the scope's own totals (the recorder adds an event's volume counters to
+        # both, always +1): nothing more to read.
+        volume = {name: totals.get(name, 0) for name in DEPARTMENT_COUNTERS}
+        if any(volume.values()):
+            departments[wanted.department] = volume
+    else:
+        department_scope = ALL_SCOPE if not wanted.channel else f"c={wanted.channel}"
+        for cell in reader.cells(department_scope, "P", first, last):
+            name = cell["sk"].split("#")[2]
+            if wanted.department and name != wanted.department:
+                continue
+            add_counts(departments.setdefault(name, {}), counters_of(cell))
     department_rows = [
         [
             name if name != NONE else "(no department)",
