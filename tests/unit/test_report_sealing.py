@@ -201,3 +201,21 @@ def test_versions_and_summaries_live_in_a_partition_of_their_own_read_once_per_r
     store.sealed = counted  # type: ignore[method-assign]
     assert report(store, MONDAY, TUESDAY)["figures"]["messages_in"] == 1
     assert reads == [("*", MONDAY, "2026-11-30")]
+
+
+def test_decoded_summaries_are_remembered_by_content_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports.logic import sealed
+
+    monkeypatch.setattr(sealed, "_decoded", sealed.OrderedDict())
+    monkeypatch.setattr(sealed, "DECODED_DAYS", 2)
+    one, two, three = (encode(DayFigures({"messages_in": n}, hists={"fc": {240: n}})) for n in (1, 2, 3))
+    first = sealed.decode_shared(one)
+    # The same content decodes once; another content (a day sealed again after a late event) anew
+    assert sealed.decode_shared(bytes(one)) is first
+    assert sealed.decode_shared(two).totals == {"messages_in": 2}
+    assert sealed.decode_shared(two).hists["fc"] == {240: 2}
+    # At most DECODED_DAYS are kept, the least recently used dropped first
+    sealed.decode_shared(one)
+    sealed.decode_shared(three)
+    assert list(sealed._decoded) == [one, three]
+    assert sealed.decode_shared(one) is first

@@ -27,6 +27,7 @@ UNIT_COSTS_PATH = Path(__file__).parent.parent / "data" / "unit_costs.json"
 MAX_DAYS = 92
 WAITING_CAP = 2000
 AGENT_GAUGES = gauge_agent_sk("")
+AGENT_COLUMNS = ("assigned", "replies", "resolved")  # the agents table's counts
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 RECENT_S = 24 * 3600  # the waiting items read for the age bands; older ones are counted, not read
 AGE_BANDS = ((3600, "under 1 h"), (4 * 3600, "1-4 h"), (RECENT_S, "4-24 h"), (None, "over 24 h"))
@@ -222,7 +223,9 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
         for sub, counters in held.agents.items():
             if wanted.agent and sub != wanted.agent:
                 continue
-            add_counts(agents.setdefault(sub, {}), counters)
+            into = agents.setdefault(sub, {})
+            for name in AGENT_COLUMNS:
+                into[name] = into.get(name, 0) + counters.get(name, 0)
             # The agents' table shows the calendar first response only: 1 of the 4 histograms
             add_counts(agent_first_response.setdefault(sub, {}), held.agent_hists.get(sub, {}).get("fc", {}))
 
