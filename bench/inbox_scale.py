@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import random
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,15 +105,10 @@ def _threads_and_messages(
 
 
 def _time(http: Any, url: str, params: dict[str, Any], rounds: int) -> dict[str, Any]:
-    samples: list[float] = []
-    last: dict[str, Any] = {}
-    for _ in range(rounds):
-        began = time.perf_counter()
-        response = http.get(url, params=params, timeout=120)
-        samples.append((time.perf_counter() - began) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} {params} answered {response.status_code}: {response.text[:200]}")
-        last = response.json()
+    from bench.latency import timed_gets
+
+    samples, response = timed_gets(http, url, params, rounds)
+    last: dict[str, Any] = response.json() if response is not None else {}
     result = summary(samples)
     if "threads" in last:
         result["returned"] = len(last["threads"])

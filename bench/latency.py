@@ -58,6 +58,19 @@ def on_own_local_stack(run_on: Callable[[Any], dict[str, Any]]) -> dict[str, Any
         local.stop()
 
 
+def timed_gets(http: Any, url: str, params: dict[str, Any], rounds: int) -> tuple[list[float], Any]:
+    """GET `url` `rounds` times: each answer's milliseconds and the last answer (not 200 raises)."""
+    samples: list[float] = []
+    response: Any = None
+    for _ in range(rounds):
+        began = time.perf_counter()
+        response = http.get(url, params=params, timeout=120)
+        samples.append((time.perf_counter() - began) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} {params} answered {response.status_code}: {response.text[:200]}")
+    return samples, response
+
+
 class Agent:
     """The agent page's side of the API: signs in like the page does and reads threads."""
 

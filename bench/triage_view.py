@@ -17,7 +17,6 @@ import os
 import random
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -93,16 +92,11 @@ def _is_urgent_order(threads: list[dict[str, Any]]) -> bool:
 
 
 def _time_view(http: Any, url: str, params: dict[str, Any], rounds: int, counter: Any) -> dict[str, Any]:
-    samples: list[float] = []
+    from bench.latency import timed_gets
+
     before = sum(n for name, n in counter.calls.items() if name.startswith("dynamodb."))
-    last: dict[str, Any] = {}
-    for _ in range(rounds):
-        began = time.perf_counter()
-        response = http.get(url, params=params, timeout=120)
-        samples.append((time.perf_counter() - began) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} {params} answered {response.status_code}: {response.text[:200]}")
-        last = response.json()
+    samples, response = timed_gets(http, url, params, rounds)
+    last: dict[str, Any] = response.json() if response is not None else {}
     after = sum(n for name, n in counter.calls.items() if name.startswith("dynamodb."))
     result = summary(samples)
     result["returned"] = len(last["threads"])

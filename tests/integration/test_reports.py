@@ -235,3 +235,63 @@ def test_open_and_waiting_now_follow_the_inbox_through_the_real_handlers(
     # "Thanks" that came after their reply took the conversation (the "Pothole" before it was nobody's)
     mine = report(agent_api, context, "2026-11-23", "2026-11-23", agent=str(SUPERVISOR["sub"]))["figures"]
     assert (mine["replies"], mine["messages_in"]) == (1, 1)
+
+
+def test_the_waiting_read_on_dynamodb_keeps_only_the_waits_newer_than_asked(aws: Aws) -> None:
+    # The recent read asks DynamoDB for sort keys after `newer_than` (instant#thread): an item that began
+    # exactly then is out, one a microsecond later is in, and the older ones are not returned at all.
+    from reports.dal.report_table import ReportTable
+    from switchboard.report_keys import waiting_pk, waiting_sk
+
+    since = [
+        "2026-11-29T11:59:59.999999Z",
+        "2026-11-29T12:00:00.000000Z",
+        "2026-11-29T12:00:00.000001Z",
+        "2026-11-30T09:00:00.000000Z",
+    ]
+    for n, at in enumerate(since):
+        aws.table.put_item(Item={"pk": waiting_pk("*", None), "sk": waiting_sk(at, f"t{n}"), "since": at})
+    reader = ReportTable(aws.table)
+    recent = reader.waiting_since(
+        "*", None, newer_than="2026-11-29T12:00:00.000000Z", oldest_first=False, limit=2000
+    )
+    assert recent == ["2026-11-30T09:00:00.000000Z", "2026-11-29T12:00:00.000001Z"]
+    assert reader.waiting_since("*", None, newer_than=None, oldest_first=True, limit=2) == since[:2]
+
+
+def test_sealing_on_dynamodb_a_late_event_and_a_redelivery(aws: Aws) -> None:
+    # The sealed days' protocol against moto's DynamoDB: summaries put under their condition beside the day
+    # versions in RPTS#{scope}, read back as Binary, re-sealed after a late event; a redelivery moves nothing.
+    from boto3.dynamodb.conditions import Key
+    from reports.dal.report_table import ReportTable
+    from reports.logic.recorder import Dims, ReportRecorder
+    from reports.logic.report import ReportFilter, build_report
+    from switchboard.report_keys import sealed_pk
+
+    from tests.unit.test_reports import HOURS, NOW, NY
+
+    table = ReportTable(aws.table)
+    recorder = ReportRecorder(table, HOURS, NY)
+    water = Dims("water", "sms", "agent-1")
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", water)  # Mon 09:00 EST
+    recorder.staff_replied("t1", "m1", "2026-11-23T14:04:00.000000Z", water)  # 240 s
+    monday = ReportFilter(datetime(2026, 11, 23).date(), datetime(2026, 11, 23).date())
+
+    def sealed_items() -> dict[str, int]:
+        items = aws.table.query(KeyConditionExpression=Key("pk").eq(sealed_pk("*")))["Items"]
+        return {str(i["sk"]): int(i["v"]) for i in items if str(i["sk"]).startswith("2026-11-23")}
+
+    first = build_report(table, monday, NOW)
+    assert sealed_items() == {"2026-11-23#S": 2, "2026-11-23#V": 2}
+    second = build_report(table, monday, NOW)  # from the summary
+    assert second["figures"] == first["figures"] and second["durations"] == first["durations"]
+    assert second["durations"]["first_response_calendar"]["median_s"] == 240
+    # A redelivered message moves no version: the summary stays in use
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", water)
+    assert sealed_items() == {"2026-11-23#S": 2, "2026-11-23#V": 2}
+    # A late message of Monday moves its version; the next report counts it and seals Monday again
+    recorder.message_received("t2", "SM2", "2026-11-23T20:00:00.000000Z", Dims("water", "sms", None))
+    late = build_report(table, monday, NOW)
+    assert (late["figures"]["messages_in"], late["figures"]["opened"]) == (2, 2)
+    assert sealed_items() == {"2026-11-23#S": 3, "2026-11-23#V": 3}
+    assert build_report(table, monday, NOW)["figures"] == late["figures"]

@@ -14,8 +14,8 @@ import pytest
 from reports.dal.report_table import ReportTable, sum_counters
 from reports.logic.durations import bucket, business_seconds, calendar_seconds, percentile
 from reports.logic.recorder import Dims, ReportRecorder
-from reports.logic.report import ReportFilter, build_report, table_csv, unit_costs
-from switchboard.report_keys import gauge_pk, report_pk, summary_sk, waiting_pk
+from reports.logic.report import ReportFilter, build_report, read_waiting, table_csv, unit_costs
+from switchboard.report_keys import gauge_pk, report_pk, sealed_pk, summary_sk, waiting_pk
 from webchat.logic.hours import parse_hours
 
 from bench.report_costs import UNIT_COSTS_PATH, render
@@ -33,12 +33,16 @@ class MemoryReports(CellStore):
         return self._between(scope, f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff")
 
     def put_summary(self, scope: str, day: str, version: int, blob: bytes) -> bool:
-        key = (report_pk(scope), summary_sk(day))
+        key = (sealed_pk(scope), summary_sk(day))
         held = self.placed.get(key)
         if held is not None and held["v"] >= version:
             return False
         self.placed[key] = {"pk": key[0], "sk": key[1], "v": version, "blob": blob}
         return True
+
+    def sealed(self, scope: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        high = f"{last_day}#\uffff"
+        return [item for item in self._partition(sealed_pk(scope)) if first_day <= item["sk"] <= high]
 
     def gauges(self, scope: str) -> list[dict[str, Any]]:
         return self._partition(gauge_pk(scope))
@@ -200,6 +204,31 @@ def test_figures_split_by_department_channel_and_agent(
     assert set(agents) == {"agent-1", "agent-2", "(unassigned)"}
     departments = {row[0]: row[1] for row in report(store, *day)["tables"]["departments"]["rows"]}
     assert departments == {"water": 2, "roads": 1}
+
+
+def test_a_department_report_shows_the_same_department_row_the_department_cells_give(
+    store: MemoryReports, recorder: ReportRecorder
+) -> None:
+    # Given messages, replies, a close and a reopening over two departments, two channels and two days
+    water_sms, water_wa = Dims("water", "sms", "agent-1"), Dims("water", "whatsapp", None)
+    recorder.message_received("t1", "SM1", "2026-11-23T14:00:00.000000Z", water_sms)
+    recorder.staff_replied("t1", "m1", "2026-11-23T14:04:00.000000Z", water_sms)
+    recorder.conversation_closed("t1", "2026-11-23T15:00:00.000000Z", water_sms)
+    recorder.message_received("t1", "SM2", "2026-11-24T09:00:00.000000Z", water_sms)  # reopened
+    recorder.message_received("t2", "SM3", "2026-11-24T10:00:00.000000Z", water_wa)
+    recorder.message_received("t3", "SM4", "2026-11-24T10:00:00.000000Z", Dims("roads", "sms", "agent-2"))
+    period = ("2026-11-23", "2026-11-24")
+    # When a report names a department (its row then comes from the scope's own totals, not a read)
+    for department, channel in [("water", None), ("water", "sms"), ("water", "whatsapp"), ("roads", None)]:
+        named = {"department": department, **({"channel": channel} if channel else {})}
+        rows = report(store, *period, **named)["tables"]["departments"]["rows"]
+        # Then its row is the one the department cells give in the report of every department
+        every = report(store, *period, **({"channel": channel} if channel else {}))
+        expected = [row for row in every["tables"]["departments"]["rows"] if row[0] == department]
+        assert rows == expected, (department, channel)
+    water = report(store, *period, department="water")["tables"]["departments"]["rows"]
+    assert water == [["water", 2, 1, 3, 1, 1]]  # opened, reopened, messages in, replies, resolved
+    assert report(store, *period, department="parks")["tables"]["departments"]["rows"] == []
 
 
 def test_the_heatmap_counts_messages_by_local_weekday_and_hour(
@@ -478,23 +507,31 @@ class PagedPartition:
             ({"sk": f"{s}#t{n}", "since": s} for n, s in enumerate(since)), key=lambda i: i["sk"]
         )
         self.pages = 0
+        self.read = 0
 
     def query(self, **request: Any) -> dict[str, Any]:
         self.pages += 1
         ordered = self.items if request["ScanIndexForward"] else self.items[::-1]
+        condition = request["KeyConditionExpression"].get_expression()
+        if condition["operator"] == "AND":  # pk = ... AND sk > bound
+            sk_condition = condition["values"][1].get_expression()
+            assert sk_condition["operator"] == ">"
+            bound = sk_condition["values"][1]
+            ordered = [i for i in ordered if i["sk"] > bound]
         start = request.get("ExclusiveStartKey")
         if start is not None:
             ordered = ordered[[i["sk"] for i in ordered].index(start["sk"]) + 1 :]
         page = ordered[: request["Limit"]]
         more = len(ordered) > len(page)
+        self.read += len(page)
         return {
             "Items": [{"since": i["since"]} for i in page],
             **({"LastEvaluatedKey": page[-1]} if more else {}),
         }
 
 
-def test_waiting_since_reads_newest_first_page_by_page_and_stops_at_the_first_older_one() -> None:
-    # 450 waits over the last day, 1,000 older: the last day's are read in 3 pages, the older ones never
+def test_waiting_since_reads_only_the_waits_newer_than_asked_in_one_page() -> None:
+    # 450 waits over the last day, 1,000 older: the last day's are read in one page, the older ones never
     recent = [f"2026-11-30T{h:02d}:{m:02d}:00.000000Z" for h in range(24) for m in range(0, 60, 2)][:450]
     older = [f"2026-11-2{d}T{h:02d}:00:00.000000Z" for d in range(1, 9) for h in range(24)] * 6
     table = PagedPartition(recent + older[:1000])
@@ -503,6 +540,52 @@ def test_waiting_since_reads_newest_first_page_by_page_and_stops_at_the_first_ol
         "*", None, newer_than="2026-11-29T12:00:00.000000Z", oldest_first=False, limit=2000
     )
     assert sorted(found) == sorted(recent)
-    assert table.pages == 3  # 200 + 200 + the page holding the first older one
+    assert (table.pages, table.read) == (1, 450)
     assert reader.waiting_since("*", None, newer_than=None, oldest_first=True, limit=1) == [min(older)]
     assert len(reader.waiting_since("*", None, newer_than=None, oldest_first=True, limit=300)) == 300
+
+
+def test_waiting_since_pages_past_one_query_page() -> None:
+    older = [
+        f"2026-11-{d:02d}T{h:02d}:{m:02d}:00.000000Z"
+        for d in range(1, 29)
+        for h in range(24)
+        for m in (0, 15, 30, 45)
+    ]
+    table = PagedPartition(older[:2500])
+    found = ReportTable(table).waiting_since("*", None, newer_than=None, oldest_first=True, limit=2200)
+    assert found == sorted(older[:2500])[:2200]
+    assert table.pages == 2  # WAITING_PAGE (2,000) + 200
+
+
+class CountedWaiting:
+    """A reader of the waiting partition alone, counting its reads (read_waiting's request count)."""
+
+    def __init__(self, since: list[str]) -> None:
+        self.reader = ReportTable(PagedPartition(since))
+        self.reads = 0
+
+    def waiting_since(
+        self, scope: str, agent: str | None, *, newer_than: str | None, oldest_first: bool, limit: int
+    ) -> list[str]:
+        self.reads += 1
+        return self.reader.waiting_since(
+            scope, agent, newer_than=newer_than, oldest_first=oldest_first, limit=limit
+        )
+
+
+def test_waiting_ages_take_two_reads_when_the_median_is_older_than_a_day_and_one_when_all_are_recent() -> (
+    None
+):
+    # Given 3 waiting since the last day (NOW is 2026-11-30 12:00) and 4 older ones
+    recent = ["2026-11-30T11:00:00.000000Z", "2026-11-30T08:00:00.000000Z", "2026-11-29T20:00:00.000000Z"]
+    older = ["2026-11-29T06:00:00.000000Z", "2026-11-28T12:00:00.000000Z", "2026-11-27T12:00:00.000000Z"]
+    reader = CountedWaiting([*recent, *older, "2026-11-20T12:00:00.000000Z"])
+    waiting = read_waiting(reader, "*", None, 7, NOW)  # type: ignore[arg-type]
+    # Then the median (rank 4 of 7, youngest first: 30 h) and the oldest (10 days) come from one more read
+    assert (waiting.median_s, waiting.oldest_s, reader.reads) == (30 * 3600, 10 * 86_400, 2)
+    assert waiting.bands == [["under 1 h", 0], ["1-4 h", 1], ["4-24 h", 2], ["over 24 h", 4]]
+    # And when every wait began in the last day, the recent read is the only one
+    only_recent = CountedWaiting(recent)
+    waiting = read_waiting(only_recent, "*", None, 3, NOW)  # type: ignore[arg-type]
+    assert (waiting.median_s, waiting.oldest_s, only_recent.reads) == (4 * 3600, 16 * 3600, 1)

@@ -13,10 +13,10 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from switchboard.dynamodb import TransactionConflict, transact_write
-from switchboard.report_keys import gauge_pk, report_pk, summary_sk, waiting_pk
+from switchboard.report_keys import gauge_pk, report_pk, sealed_pk, summary_sk, waiting_pk
 
 STATE_SK = "STATE"
-WAITING_PAGE = 200
+WAITING_PAGE = 2000
 MARKER_TTL_S = 14 * 24 * 3600  # redeliveries come within minutes; SQS keeps a message 4 days at most
 
 
@@ -96,12 +96,17 @@ class ReportTable:
     # --- reads -----------------------------------------------------------------------------------------
 
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        """Every cell of `kind` (D, A, P, T; V versions, S summaries) in `scope` from `first_day` to
-        `last_day` (inclusive)."""
+        """Every cell of `kind` (D, A, P, T) in `scope` from `first_day` to `last_day` (inclusive)."""
         condition = Key("pk").eq(report_pk(scope)) & Key("sk").between(
             f"{kind}#{first_day}", f"{kind}#{last_day}#\uffff"
         )
-        # Consistent: a day's summary is checked against its version read before its cells (logic.sealed).
+        # Consistent: a day's cells are read after its version (logic.sealed).
+        return self._query(KeyConditionExpression=condition, ConsistentRead=True)
+
+    def sealed(self, scope: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        """The day versions and summaries of `scope` from `first_day` to `last_day` (inclusive): one Query."""
+        condition = Key("pk").eq(sealed_pk(scope)) & Key("sk").between(first_day, f"{last_day}#\uffff")
+        # Consistent: a summary is used only when its version is the day's version now (logic.sealed).
         return self._query(KeyConditionExpression=condition, ConsistentRead=True)
 
     def _query(self, **request: Any) -> list[dict[str, Any]]:
@@ -119,7 +124,7 @@ class ReportTable:
         later one is there already (another report sealed it meanwhile: harmless). True if written."""
         try:
             self._table.put_item(
-                Item={"pk": report_pk(scope), "sk": summary_sk(day), "v": version, "blob": blob},
+                Item={"pk": sealed_pk(scope), "sk": summary_sk(day), "v": version, "blob": blob},
                 ConditionExpression="attribute_not_exists(pk) OR v < :v",
                 ExpressionAttributeValues={":v": version},
             )
@@ -135,10 +140,14 @@ class ReportTable:
         self, scope: str, agent: str | None, *, newer_than: str | None, oldest_first: bool, limit: int
     ) -> list[str]:
         """When the conversations waiting now in `scope` (one agent's, or everyone's) began waiting, oldest
-        or newest first, at most `limit`; newest first stops at the first that began by `newer_than`. The
-        partition is read in key order only (no sort-key condition), page by page."""
+        or newest first, at most `limit`; newest first, only those that began after `newer_than` (the sort
+        key starts with the instant, so the older ones are never read). Pages of up to WAITING_PAGE items
+        (~100 bytes each: far under a Query's 1 MB)."""
+        condition = Key("pk").eq(waiting_pk(scope, agent))
+        if newer_than is not None and not oldest_first:
+            condition = condition & Key("sk").gt(f"{newer_than}#\uffff")
         request: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(waiting_pk(scope, agent)),
+            "KeyConditionExpression": condition,
             "ProjectionExpression": "since",
             "ScanIndexForward": oldest_first,
         }

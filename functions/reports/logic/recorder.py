@@ -28,6 +28,7 @@ from switchboard.report_keys import (
     day_cell_sk,
     department_cell_sk,
     report_pk,
+    sealed_pk,
     shard_of,
     version_sk,
 )
@@ -37,6 +38,7 @@ from reports.logic.durations import Hours, bucket, business_seconds, calendar_se
 from reports.logic.running import Presence, moves_between, scopes_of
 
 RETRIES = 4
+REPORT_PREFIX = report_pk("")
 CALL_FIGURES = ("answered", "deflected", "callback_booked")
 Counts = dict[tuple[str, str], dict[str, int]]
 
@@ -118,8 +120,8 @@ def with_versions(counts: Counts) -> Counts:
     versions: Counts = {}
     for pk, sk in counts:
         kind, _, rest = sk.partition("#")
-        if pk.startswith("RPT#") and kind in ("D", "A"):
-            versions[(pk, version_sk(rest.split("#")[0]))] = {"v": 1}
+        if pk.startswith(REPORT_PREFIX) and kind in ("D", "A"):
+            versions[(sealed_pk(pk.removeprefix(REPORT_PREFIX)), version_sk(rest.split("#")[0]))] = {"v": 1}
     return {**counts, **versions}
 
 

@@ -20,26 +20,30 @@ from switchboard.report_keys import ALERTS_SCOPE, ALL_SCOPE, NONE, SUBSCRIBERS_S
 
 from reports.dal.report_table import counters_of, sum_counters
 from reports.logic.durations import percentile
-from reports.logic.recorder import CALL_FIGURES
-from reports.logic.sealed import day_figures
+from reports.logic.recorder import CALL_FIGURES, DEPARTMENT_COUNTERS
+from reports.logic.sealed import HISTOGRAM_KINDS, Histograms, add_counts, day_figures
 
 UNIT_COSTS_PATH = Path(__file__).parent.parent / "data" / "unit_costs.json"
 MAX_DAYS = 92
 WAITING_CAP = 2000
 AGENT_GAUGES = gauge_agent_sk("")
+AGENT_COLUMNS = ("assigned", "replies", "resolved")  # the agents table's counts
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 RECENT_S = 24 * 3600  # the waiting items read for the age bands; older ones are counted, not read
 AGE_BANDS = ((3600, "under 1 h"), (4 * 3600, "1-4 h"), (RECENT_S, "4-24 h"), (None, "over 24 h"))
-DURATION_KINDS = {
-    "fc": "first_response_calendar",
-    "fb": "first_response_business",
-    "rc": "resolution_calendar",
-    "rb": "resolution_business",
-}
+DURATION_KINDS = dict(
+    zip(
+        HISTOGRAM_KINDS,
+        ("first_response_calendar", "first_response_business", "resolution_calendar", "resolution_business"),
+        strict=True,
+    )
+)
 
 
 class ReportReader(Protocol):
     def cells(self, scope: str, kind: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
+
+    def sealed(self, scope: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
 
     def put_summary(self, scope: str, day: str, version: int, blob: bytes) -> bool: ...
 
@@ -86,16 +90,10 @@ def _day_of(sk: str) -> str:
     return sk.split("#")[1]
 
 
-def histogram(counters: Mapping[str, int], kind: str) -> dict[int, int]:
-    return {
-        int(name[2:]): count for name, count in counters.items() if name[:2] == kind and name[2:].isdigit()
-    }
-
-
-def duration_figures(counters: Mapping[str, int]) -> dict[str, dict[str, int | None]]:
+def duration_figures(hists: Mapping[str, Mapping[int, int]]) -> dict[str, dict[str, int | None]]:
     out: dict[str, dict[str, int | None]] = {}
     for kind, name in DURATION_KINDS.items():
-        counts = histogram(counters, kind)
+        counts = hists.get(kind, {})
         out[name] = {
             "count": sum(counts.values()),
             "median_s": percentile(counts, 0.5),
@@ -169,7 +167,6 @@ def read_waiting(reader: ReportReader, scope: str, agent: str | None, count: int
     recent = reader.waiting_since(scope, agent, newer_than=day_ago, oldest_first=False, limit=WAITING_CAP)
     ages = sorted(_age(since, now) for since in recent)  # youngest first
     capped = len(recent) >= WAITING_CAP
-    oldest = reader.waiting_since(scope, agent, newer_than=None, oldest_first=True, limit=1)
     bands = []
     lower = 0
     for upper, label in AGE_BANDS:
@@ -180,11 +177,20 @@ def read_waiting(reader: ReportReader, scope: str, agent: str | None, count: int
         lower = upper or lower
     rank = max(1, math.ceil(count / 2))  # nearest rank, youngest first (durations.percentile)
     median: int | None = None
+    oldest: list[str] | None = None
     if rank <= len(ages):
         median = ages[rank - 1]
     elif count - rank + 1 <= WAITING_CAP:
-        older = reader.waiting_since(scope, agent, newer_than=None, oldest_first=True, limit=count - rank + 1)
-        median = _age(older[-1], now) if older else None
+        # Read oldest first down to the median: the first of these is the oldest as well
+        oldest = reader.waiting_since(
+            scope, agent, newer_than=None, oldest_first=True, limit=count - rank + 1
+        )
+        median = _age(oldest[-1], now) if oldest else None
+    if oldest is None:
+        if recent and not capped and len(recent) >= count:  # everyone waiting began in the last day
+            oldest = recent[-1:]
+        else:
+            oldest = reader.waiting_since(scope, agent, newer_than=None, oldest_first=True, limit=1)
     return Waiting(count, _age(oldest[0], now) if oldest else None, median, bands, capped)
 
 
@@ -201,18 +207,27 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
         key: (f.agents.get(wanted.agent, {}) if wanted.agent else f.totals) for key, f in sealed.items()
     }
     totals: dict[str, int] = {}
+    hists: Histograms = {kind: {} for kind in DURATION_KINDS}
+    day_first_response: dict[str, dict[int, int]] = {}
     agents: dict[str, dict[str, int]] = {}
-    for key, held in sealed.items():
-        if not first <= key <= last:
+    agent_first_response: dict[str, dict[int, int]] = {}
+    for key in wanted.days():
+        held = sealed.get(key)
+        if held is None:
             continue
-        for name, value in per_day[key].items():
-            totals[name] = totals.get(name, 0) + value
+        add_counts(totals, per_day[key])
+        day_hists = held.agent_hists.get(wanted.agent, {}) if wanted.agent else held.hists
+        day_first_response[key] = day_hists.get("fc", {})
+        for kind, kind_counts in hists.items():
+            add_counts(kind_counts, day_hists.get(kind, {}))
         for sub, counters in held.agents.items():
             if wanted.agent and sub != wanted.agent:
                 continue
             into = agents.setdefault(sub, {})
-            for name, value in counters.items():
-                into[name] = into.get(name, 0) + value
+            for name in AGENT_COLUMNS:
+                into[name] = into.get(name, 0) + counters.get(name, 0)
+            # The agents' table shows the calendar first response only: 1 of the 4 histograms
+            add_counts(agent_first_response.setdefault(sub, {}), held.agent_hists.get(sub, {}).get("fc", {}))
 
     # Open and waiting now: the running counts (the agent's cell, or the shards' totals).
     gauge = sum_counters(
@@ -235,7 +250,7 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
     series_rows = []
     for key in wanted.days():
         counts = per_day.get(key, {})
-        fr = histogram(counts, "fc")
+        fr = day_first_response.get(key, {})
         series_rows.append(
             [
                 key,
@@ -259,19 +274,24 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
                 counts.get("assigned", 0),
                 counts.get("replies", 0),
                 counts.get("resolved", 0),
-                percentile(histogram(counts, "fc"), 0.5),  # only the calendar first response: 1 of 4 kinds
+                percentile(agent_first_response.get(sub, {}), 0.5),
             ]
         )
 
-    department_scope = ALL_SCOPE if not wanted.channel else f"c={wanted.channel}"
     departments: dict[str, dict[str, int]] = {}
-    for cell in reader.cells(department_scope, "P", first, last):
-        name = cell["sk"].split("#")[2]
-        if wanted.department and name != wanted.department:
-            continue
-        into = departments.setdefault(name, {})
-        for counter, value in counters_of(cell).items():
-            into[counter] = into.get(counter, 0) + value
+    if wanted.department and not wanted.agent:
+        # One department's volume is the scope's own totals (the recorder adds an event's volume counters to
+        # both, always +1): nothing more to read.
+        volume = {name: totals.get(name, 0) for name in DEPARTMENT_COUNTERS}
+        if any(volume.values()):
+            departments[wanted.department] = volume
+    else:
+        department_scope = ALL_SCOPE if not wanted.channel else f"c={wanted.channel}"
+        for cell in reader.cells(department_scope, "P", first, last):
+            name = cell["sk"].split("#")[2]
+            if wanted.department and name != wanted.department:
+                continue
+            add_counts(departments.setdefault(name, {}), counters_of(cell))
     department_rows = [
         [
             name if name != NONE else "(no department)",
@@ -307,7 +327,7 @@ def build_report(reader: ReportReader, wanted: ReportFilter, now: datetime) -> d
     ]
 
     csat = csat_figures(totals)
-    durations = duration_figures(totals)
+    durations = duration_figures(hists)
     cost = cost_figures(totals, alert_sent, unit_costs())
     figures = {
         "opened": totals.get("opened", 0),

@@ -37,15 +37,21 @@ def department_cell_sk(day: str, department: str) -> str:
     return f"P#{day}#{department}"
 
 
+def sealed_pk(scope: str) -> str:
+    """A scope's day versions and day summaries, in a partition of their own: a 30-day report reads both
+    for every day in one narrow Query (`{day}#S`, `{day}#V` sort side by side), not among the wide cells."""
+    return f"RPTS#{scope}"
+
+
 def version_sk(day: str) -> str:
     """A scope's day version: every event that adds to the scope's day or agent cells of `day` adds 1 to it
     in the same transaction, so a summary of the day (below) knows whether it still holds every event."""
-    return f"V#{day}"
+    return f"{day}#V"
 
 
 def summary_sk(day: str) -> str:
     """A finished day of a scope compacted into one item (reports.logic.sealed), with the version it holds."""
-    return f"S#{day}"
+    return f"{day}#S"
 
 
 def topic_cell_sk(day: str, topic: str, shard: int) -> str:
