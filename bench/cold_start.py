@@ -1,7 +1,7 @@
 """Cold start per Lambda handler: import-and-init time in a fresh interpreter, and deployment package size.
 
 Each run is a new `python` process with the function's environment from the template and the variables
-Lambda sets (so Powertools' Tracer patches botocore as it does in Lambda), timing `import <handler module>`:
+Lambda sets, timing `import <handler module>`:
 module-level init (settings validated, Logger/Metrics/processors built) is part of the import. Handlers are
 interleaved run by run so drift on a noisy machine hits them all alike. The floor is `import boto3`, which any
 handler that calls AWS must pay, timed the same way in the same loop.
@@ -48,14 +48,15 @@ def lambda_environment(stack: Stack, function_name: str, handler: str) -> dict[s
         "PYTHONPATH": os.pathsep.join(code),
         "PYTHONDONTWRITEBYTECODE": "",
         **{name: value for name, value in resolved.items() if name not in given or name in own},
-        # What the Lambda runtime sets; Powertools' Tracer is only live inside Lambda.
+        # What the Lambda runtime sets. POWERTOOLS_TRACE_DISABLED stays as the template sets it: tracing is
+        # off unless synthesized with `-c tracing=true` (docs/decisions.md 23), and a handler then never
+        # imports the X-Ray SDK (switchboard.observability). Removing it measured a stack nobody deploys.
         "LAMBDA_TASK_ROOT": "/var/task",
         "AWS_LAMBDA_FUNCTION_NAME": function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
         "_HANDLER": handler,
     }
-    env.pop("POWERTOOLS_TRACE_DISABLED", None)
     return env
 
 

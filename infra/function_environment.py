@@ -7,7 +7,8 @@ function, package `__init__`s included) is read, and a variable counts as read w
 
 - names it in `os.environ[...]`, `os.environ.get(...)` or `os.getenv(...)` (a string literal, or a
   module-level string constant of that module or one it imports by name), or
-- names a settings model of `switchboard.settings` (its fields' aliases, base models included).
+- names a settings model of `switchboard.settings` or `switchboard.webhook_settings` (its fields' aliases,
+  base models included).
 
 Variables read by libraries (Powertools' `POWERTOOLS_*`, `LOG_LEVEL`) go to every function. Over-reading is
 safe (a function may get a variable one branch never reads); under-reading is what the test
@@ -23,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_ROOTS = (ROOT / "functions", ROOT / "layers" / "shared" / "python")
-SETTINGS_MODULE = "switchboard.settings"
+SETTINGS_MODULES = ("switchboard.settings", "switchboard.webhook_settings")
 LIBRARY_PREFIXES = ("POWERTOOLS_",)
 LIBRARY_VARIABLES = frozenset({"LOG_LEVEL"})
 
@@ -162,11 +163,11 @@ def _direct_reads(name: str, tree: ast.Module) -> set[str]:
 @cache
 def settings_aliases() -> dict[str, frozenset[str]]:
     """Each settings model's variables (its fields' aliases and its bases')."""
-    tree = _parse(SETTINGS_MODULE)
-    assert tree is not None, SETTINGS_MODULE
     own: dict[str, set[str]] = {}
     bases: dict[str, list[str]] = {}
-    for node in tree.body:
+    trees = [_parse(module) for module in SETTINGS_MODULES]
+    assert all(trees), SETTINGS_MODULES
+    for node in (node for tree in trees if tree for node in tree.body):
         if not isinstance(node, ast.ClassDef):
             continue
         bases[node.name] = [b.id for b in node.bases if isinstance(b, ast.Name)]
@@ -204,7 +205,7 @@ def variables_read(handler: str) -> frozenset[str]:
         tree = _parse(name)
         assert tree is not None
         read |= _direct_reads(name, tree)
-        if name != SETTINGS_MODULE:
+        if name not in SETTINGS_MODULES:
             for model in _settings_used(tree):
                 read |= models[model]
     return frozenset(read)

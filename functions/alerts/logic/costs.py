@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 SMS_PER_SEGMENT_USD = 0.0083
 MMS_PER_MESSAGE_USD = 0.0220
@@ -21,6 +21,8 @@ CHARACTERS_PER_MINUTE = 900
 
 
 class CostEstimate(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     by_channel: dict[str, float]
     total_usd: float
     image: bool

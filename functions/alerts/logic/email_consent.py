@@ -49,7 +49,7 @@ def stop_email_alerts(
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True, defer_build=True)
 
 
 class SesMail(_Loose):
@@ -72,7 +72,7 @@ class SesEvent(_Loose):
 
 
 class SesEventRecord(SqsRecordModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True, defer_build=True)
 
     body: Json[SesEvent]  # type: ignore[assignment]
 

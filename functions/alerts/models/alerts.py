@@ -53,12 +53,12 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True)
 
 
 class PreviewRequest(_Request):
     # The composer may post its whole form to preview: fields other than these are not its business.
-    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True, defer_build=True)
 
     topics: list[TopicId] = Field(min_length=1, max_length=50)
     zones: list[ZoneId] = Field(default_factory=list, max_length=500)
@@ -80,17 +80,23 @@ class CreateAlertRequest(_Request):
 
 
 class TopicOption(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     id: str
     name: str
 
 
 class ZoneOption(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     id: str
     name: str
     kind: Literal["polygon", "zip"]
 
 
 class AlertOptions(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     topics: list[TopicOption]
     zones: list[ZoneOption]
     languages: list[str]
@@ -98,6 +104,8 @@ class AlertOptions(BaseModel):
 
 
 class Audience(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     total: int
     by_language: dict[str, int]
     # Residents per alert channel they chose (one resident may count in several).
@@ -105,6 +113,8 @@ class Audience(BaseModel):
 
 
 class TextPreview(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     encoding: Literal["GSM-7", "UCS-2"]
     segments: int
     characters: int
@@ -114,12 +124,16 @@ class TextPreview(BaseModel):
 class FallbackWarning(BaseModel):
     """`residents` who read `reads` will get the `gets` text: no text is written in their language yet."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     reads: str
     gets: str
     residents: int
 
 
 class Preview(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     audience: Audience
     texts: dict[str, TextPreview]
     fallbacks: list[FallbackWarning] = Field(default_factory=list)
@@ -136,6 +150,8 @@ class TranslateRequest(_Request):
 
 
 class TranslationDraft(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     language: str
     text: str
     machine: Literal[True] = True  # says so on the page until a person edits or accepts it
@@ -145,6 +161,8 @@ class TranslationDraft(BaseModel):
 
 
 class AlertView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     alert_id: str
     title: str
     status: AlertStatus
@@ -166,10 +184,14 @@ class AlertView(BaseModel):
 
 
 class AlertEnvelope(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     alert: AlertView
 
 
 class AlertList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     alerts: list[AlertView]
 
 
@@ -212,7 +234,7 @@ class PlanJob(BaseModel):
     (`shard`: the subscribers whose address sorts from `first`, inclusive, to `before`, exclusive; None is
     open-ended), or wake residents held by quiet hours."""
 
-    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True, defer_build=True)
 
     kind: Literal["alert.plan", "alert.wake", "alert.shard"]
     alert_id: str = Field(pattern=r"^al[0-9a-f]{16}$")
@@ -226,7 +248,7 @@ class PlanJob(BaseModel):
 class DeliveryJob(BaseModel):
     """AlertSendQueue body: one (alert, resident, channel)."""
 
-    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True, defer_build=True)
 
     kind: Literal["alert.deliver"]
     alert_id: str = Field(pattern=r"^al[0-9a-f]{16}$")
@@ -242,13 +264,13 @@ class DeliveryJob(BaseModel):
 
 
 class PlanRecord(SqsRecordModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True, defer_build=True)
 
     body: Json[PlanJob]  # type: ignore[assignment]
 
 
 class DeliveryRecord(SqsRecordModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True, defer_build=True)
 
     body: Json[DeliveryJob]  # type: ignore[assignment]
 

@@ -77,7 +77,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 class NoticeRequest(BaseModel):
     """`POST /api/notices` and `PUT /api/notices/{id}`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     title: Title
     topic: TopicId
     zones: list[ZoneId] = Field(default_factory=list, max_length=50)
@@ -87,6 +87,8 @@ class NoticeRequest(BaseModel):
 
 
 class Notice(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     notice_id: str
     title: str
     topic: str
@@ -104,26 +106,36 @@ class Notice(BaseModel):
 
 
 class NoticeList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     notices: list[Notice]
 
 
 class NoticeAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     notice: Notice
 
 
 class FireEvent(BaseModel):
     """What the schedule's target receives: `scheduled_time` is `<aws.scheduler.scheduled-time>`."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     notice_id: Annotated[str, StringConstraints(pattern=NOTICE_ID.pattern)]
     scheduled_time: Annotated[str, StringConstraints(min_length=10, max_length=40)]
 
 
 class TopicOption(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     id: str
     name: str
 
 
 class NoticeOptions(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     topics: list[TopicOption]
     zones: list[TopicOption]
     languages: list[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 CallbackStatus = Literal[
     "booked",  # waiting for the reminder and the slot
@@ -28,6 +28,8 @@ UPCOMING_INDEX_PK = "CALLBACK_UPCOMING"
 class CallbackStart(BaseModel):
     """The state machine's execution input (the execution's name is `callback_id`)."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     callback_id: str = Field(pattern=CALLBACK_ID.pattern)
     thread_id: str = Field(min_length=1, max_length=64)
     department: str = Field(min_length=1, max_length=64)
@@ -39,6 +41,8 @@ class CallbackStart(BaseModel):
 
 
 class Callback(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     callback_id: str
     thread_id: str
     department: str
@@ -56,6 +60,8 @@ class Callback(BaseModel):
 class CallbackTask(BaseModel):
     """What the agent page lists: a callback waiting for a person. The task token never leaves the server."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     callback_id: str
     thread_id: str
     department: str
@@ -68,6 +74,8 @@ class CallbackTask(BaseModel):
 
 class UpcomingCallback(BaseModel):
     """A booking whose slot has not come yet, as the Callbacks view lists it by day."""
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
 
     callback_id: str
     thread_id: str

@@ -59,15 +59,19 @@ PhoneNumber = Annotated[str, AfterValidator(_e164)]
 class StaffPhone(BaseModel):
     """`PUT /api/calls/phone`: the number rung when this staff member presses Call (null: none)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     phone: Annotated[PhoneNumber | None, BeforeValidator(_blank_to_none)] = None
 
 
 class StaffPhoneView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     phone: str | None
 
 
 class CallStarted(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     call_sid: str
     thread_id: str
     status: str
@@ -75,6 +79,8 @@ class CallStarted(BaseModel):
 
 class CallProgress(BaseModel):
     """One status callback, reduced to what the thread records (no phone numbers)."""
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
 
     call_sid: str
     parent_call_sid: str | None = None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from switchboard.settings import StatusWebhookSettings, load_settings
+from switchboard.webhook_settings import StatusWebhookSettings
 
 from channels.handlers.twilio_post import twilio_post_handler
 from channels.logic.accept_twilio_post import STATUS_CALLBACK
 
-settings = load_settings(StatusWebhookSettings)
+settings = StatusWebhookSettings.from_environ()
 
 handler = twilio_post_handler(
     STATUS_CALLBACK,

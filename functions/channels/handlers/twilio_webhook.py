@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from switchboard.settings import InboundWebhookSettings, load_settings
+from switchboard.webhook_settings import InboundWebhookSettings
 
 from channels.handlers.twilio_post import twilio_post_handler
 from channels.logic.accept_twilio_post import INBOUND_MESSAGE
 
-settings = load_settings(InboundWebhookSettings)
+settings = InboundWebhookSettings.from_environ()
 
 handler = twilio_post_handler(
     INBOUND_MESSAGE,

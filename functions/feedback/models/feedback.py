@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 # scheduled: waits for the end of quiet hours; sent: the resident may answer; answered: rated;
 # ended: the resident wrote something else, or a later prompt took its place; cancelled: not sent after all.
@@ -33,6 +33,8 @@ class Survey:
 
 
 class RatingView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     rating_id: str
     thread_id: str
     rating: int = Field(ge=1, le=5)
@@ -45,6 +47,8 @@ class RatingView(BaseModel):
 
 
 class RatingList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     ratings: list[RatingView]
     sent: int
     responses: int
@@ -54,6 +58,8 @@ class RatingList(BaseModel):
 
 
 class FollowUpView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     follow_up_id: str
     thread_id: str
     rating: int
@@ -68,4 +74,6 @@ class FollowUpView(BaseModel):
 
 
 class FollowUpList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     follow_ups: list[FollowUpView]

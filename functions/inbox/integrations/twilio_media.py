@@ -8,10 +8,9 @@ under this account's path, is fetched.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
-from switchboard.twilio_client import TWILIO_API_HOST, rewrite_twilio_url
 from switchboard.twilio_credentials import TwilioCredentials
 
 from inbox.models.media import (
@@ -22,6 +21,12 @@ from inbox.models.media import (
     MediaUnavailable,
 )
 
+if TYPE_CHECKING:
+    import requests
+
+# requests and the Twilio SDK (switchboard.twilio_client) are imported on the first message with media, not at
+# the inbound consumer's cold start: most messages carry none.
+
 # Twilio caps MMS at 5 MB and WhatsApp media at 16 MB.
 MAX_MEDIA_BYTES = 16 * 1024 * 1024
 TIMEOUT_SECONDS = (5.0, 20.0)
@@ -29,6 +34,8 @@ TIMEOUT_SECONDS = (5.0, 20.0)
 
 def allowed_media_url(url: str, account_sid: str, api_base_url: str | None) -> str:
     """The URL to fetch (rewritten to `api_base_url` when set), or ForbiddenMediaUrl."""
+    from switchboard.twilio_client import TWILIO_API_HOST, rewrite_twilio_url
+
     parts = urlsplit(url)
     if api_base_url and (parts.hostname or "").lower() == TWILIO_API_HOST:
         parts = urlsplit(rewrite_twilio_url(url, api_base_url))
@@ -58,15 +65,20 @@ class TwilioMediaDownloader:
         # A callable: the secret is read only when a message has media, and re-read when its cache expires.
         self._credentials = credentials
         self._api_base_url = api_base_url
-        self._session = session or requests.Session()
+        self._session = session
 
     def download(self, url: str) -> MediaBlob:
+        import requests
+
+        if self._session is None:
+            self._session = requests.Session()
+        session = self._session
         account = self._credentials()
         target = allowed_media_url(url, account.account_sid, self._api_base_url)
         try:
             # Twilio redirects to its media CDN; requests drops the Authorization header when a redirect
             # leaves the host, so the token only ever goes to the host checked above.
-            with self._session.get(
+            with session.get(
                 target,
                 auth=(account.account_sid, account.auth_token),
                 timeout=TIMEOUT_SECONDS,

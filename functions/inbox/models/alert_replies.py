@@ -9,6 +9,8 @@ from inbox.models.inbox_views import InboxThread
 
 
 class AlertReplyGroup(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, see conversations.py
+
     alert_id: str
     title: str
     threads: int  # residents who replied (each once)
@@ -16,17 +18,21 @@ class AlertReplyGroup(BaseModel):
 
 
 class AlertReplyGroups(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, see conversations.py
+
     groups: list[AlertReplyGroup]
 
 
 class AlertReplyGroupDetail(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, see conversations.py
+
     group: AlertReplyGroup
     waiting: int  # open threads whose resident still waits for staff
     threads: list[InboxThread]  # waiting first (oldest wait first), then the rest
 
 
 class GroupAnswerRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     # Chosen by the page once per answer: sending it again (a retry) answers nobody twice.
     answer_id: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")
@@ -43,6 +49,8 @@ class GroupAnswerRequest(BaseModel):
 
 
 class GroupAnswerResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, see conversations.py
+
     answer_id: str
     answered: int
     already_answered: int  # by an earlier try of this same answer

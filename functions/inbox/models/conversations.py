@@ -10,24 +10,36 @@ from switchboard.phone import Channel
 Direction = Literal["in", "out"]
 PREVIEW_LENGTH = 120
 MAX_REPLY_LENGTH = 1600
+# Each model is built on its first validation, not at import: a handler validates a few of these on some of
+# its paths (the agent API one route's), and building all of them at import cost every cold start of every
+# function that imports this module.
+_BUILT_ON_USE = ConfigDict(defer_build=True)
 
 
 class Resident(BaseModel):
+    model_config = _BUILT_ON_USE
+
     address: str
     channel: Channel
 
 
 class MediaRef(BaseModel):
+    model_config = _BUILT_ON_USE
+
     media_id: str
     content_type: str
 
 
 class TriageReason(BaseModel):
+    model_config = _BUILT_ON_USE
+
     code: str
     text: str  # the resident's words that raised it: hostile text, shown with textContent only
 
 
 class TriageOverride(BaseModel):
+    model_config = _BUILT_ON_USE
+
     level: Literal["normal", "high", "critical"]
     reason: str
     by: str
@@ -35,7 +47,7 @@ class TriageOverride(BaseModel):
 
 
 class Thread(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     thread_id: str
     resident: Resident
@@ -70,7 +82,7 @@ def is_automatic_author(author: str) -> bool:
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     message_id: str
     thread_id: str
@@ -93,12 +105,16 @@ class Message(BaseModel):
 
 
 class ThreadPage(BaseModel):
+    model_config = _BUILT_ON_USE
+
     threads: list[Thread]
     next_cursor: str | None
 
 
 class Viewer(BaseModel):
     """Someone else with the thread open (a heartbeat within the last few seconds)."""
+
+    model_config = _BUILT_ON_USE
 
     sub: str
     email: str | None = None
@@ -107,6 +123,8 @@ class Viewer(BaseModel):
 
 
 class ThreadDetail(BaseModel):
+    model_config = _BUILT_ON_USE
+
     thread: Thread
     messages: list[Message]
     next_cursor: str | None
@@ -114,7 +132,7 @@ class ThreadDetail(BaseModel):
 
 
 class ReplyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     body: str = Field(min_length=1, max_length=MAX_REPLY_LENGTH)
     # A thread owned by someone else is answered only on purpose (otherwise 409).
@@ -129,10 +147,14 @@ class ReplyRequest(BaseModel):
 
 
 class ReplyAccepted(BaseModel):
+    model_config = _BUILT_ON_USE
+
     message: Message
 
 
 class Agent(BaseModel):
+    model_config = _BUILT_ON_USE
+
     sub: str
     email: str | None = None
     groups: list[str] = Field(default_factory=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from inbox.models.conversations import Thread
 
@@ -30,22 +30,30 @@ class InboxThread(Thread):
 
 
 class InboxPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, see conversations.py
+
     view: View
     threads: list[InboxThread]
     next_cursor: str | None
 
 
 class ViewCount(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, see conversations.py
+
     count: int
     capped: bool  # True: at least `count` ("1000+")
 
 
 class InboxCounts(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, see conversations.py
+
     status: StatusFilter
     counts: dict[str, ViewCount]
 
 
 class SearchResults(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, see conversations.py
+
     query_kind: Literal["phone", "words"]
     threads: list[InboxThread]
     more: bool  # the search stopped at its limit: narrow it

@@ -14,7 +14,7 @@ MAX_MEDIA = 10
 
 
 # Validation errors end up in logs: never echo the input, which holds phone numbers and message bodies.
-_PRIVATE = ConfigDict(frozen=True, hide_input_in_errors=True)
+_PRIVATE = ConfigDict(frozen=True, hide_input_in_errors=True, defer_build=True)
 
 
 class OversizeFields(BaseModel):
@@ -50,13 +50,13 @@ class StatusEnvelope(_TwilioEnvelope):
 
 
 class InboundRecord(SqsRecordModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True, defer_build=True)
 
     body: Json[InboundEnvelope]  # type: ignore[assignment]
 
 
 class StatusRecord(SqsRecordModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True, defer_build=True)
 
     body: Json[StatusEnvelope]  # type: ignore[assignment]
 

@@ -10,16 +10,22 @@ from inbox.models.conversations import Viewer
 
 
 class DepartmentRef(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     department_id: str
     name: str
 
 
 class DepartmentList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     departments: list[DepartmentRef]
 
 
 class StaffRef(BaseModel):
     """What an agent may know about a colleague (to transfer or assign to them)."""
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
 
     sub: str
     email: str
@@ -29,10 +35,14 @@ class StaffRef(BaseModel):
 
 
 class StaffDirectory(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     staff: list[StaffRef]
 
 
 class AuditRecord(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     entry_id: str
     at: str
     actor_sub: str
@@ -43,13 +53,15 @@ class AuditRecord(BaseModel):
 
 
 class AuditPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     entries: list[AuditRecord]
     next_cursor: str | None
 
 
 # --- thread actions ---------------------------------------------------------------------------------------
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 NoteBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -89,6 +101,8 @@ class NoteRequest(_Strict):
 
 
 class Note(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     note_id: str
     thread_id: str
     body: str
@@ -105,6 +119,8 @@ class Note(BaseModel):
 
 
 class NoteList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     notes: list[Note]
 
 
@@ -119,7 +135,7 @@ class SnoozeRequest(_Strict):
 class CloseRequest(BaseModel):
     """Optional: a close without a body is a close without a reason (other fields are ignored, as before)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     reason: Literal["resolved", "spam"] | None = None
 
@@ -133,6 +149,8 @@ class PresenceRequest(_Strict):
 
 
 class PresenceAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     viewers: list[Viewer]
 
 
@@ -145,23 +163,29 @@ class CannedReplyRequest(_Strict):
 
 
 class CannedReply(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     canned_id: str
     title: str
     body: str
 
 
 class CannedReplyList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     canned_replies: list[CannedReply]
 
 
 class RenderedReply(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     body: str
 
 
 class ThreadState(BaseModel):
     """A thread's workspace fields after an action."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     thread_id: str
     status: str = "open"

@@ -17,7 +17,7 @@ MessageCategory = Literal["conversational", "transactional", "non_transactional"
 class ReplyJob(BaseModel):
     """The OutboundQueue body (docs/architecture.md)."""
 
-    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True, defer_build=True)
 
     kind: Literal["reply"]
     thread_id: str = Field(min_length=1)
@@ -28,7 +28,7 @@ class ReplyJob(BaseModel):
 
 
 class ReplyRecord(SqsRecordModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True, defer_build=True)
 
     body: Json[ReplyJob]  # type: ignore[assignment]
 

@@ -21,7 +21,7 @@ KNOWN_PLACEHOLDERS = {"name", "due_date", "agency"}
 class ReminderPlan(BaseModel):
     """How many days before the due date each reminder goes, at what local hour, in which words."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kind: Kind
     offsets_days: list[Annotated[int, Field(ge=0, le=365)]] = Field(min_length=1, max_length=6)
@@ -41,7 +41,7 @@ class ReminderPlan(BaseModel):
 
 
 class RecordIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, defer_build=True)
 
     name: str = Field(default="", max_length=80)
     phone: str = Field(min_length=7, max_length=32)
@@ -61,7 +61,7 @@ class RecordIn(BaseModel):
 
 
 class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, defer_build=True)
 
     records: list[dict[str, object]] | None = Field(default=None, max_length=MAX_RECORDS)
     csv: str | None = Field(default=None, max_length=1_000_000)
@@ -74,12 +74,16 @@ class UploadRequest(BaseModel):
 
 
 class RowError(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     row: int
     field: str
     message: str
 
 
 class UploadResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     rows: int
     planned: int
     already_planned: int
@@ -88,12 +92,16 @@ class UploadResult(BaseModel):
 
 
 class SendView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     at: str
     status: Literal["pending", "sent", "skipped_opted_out", "deferred", "cancelled"]
     sent_at: str | None = None
 
 
 class RecordView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     record_id: str
     kind: str
     name: str
@@ -108,8 +116,12 @@ class RecordView(BaseModel):
 
 
 class RecordList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     records: list[RecordView]
 
 
 class PlanList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     plans: list[ReminderPlan]

@@ -16,7 +16,7 @@ class RoutingRule(BaseModel):
     """First matching rule (in list order) chooses a new thread's department; a rule without conditions
     matches everything (the default department)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     department_id: str = Field(pattern=DEPARTMENT_ID)
     channel: Literal["sms", "whatsapp", "web"] | None = None
@@ -28,19 +28,21 @@ class RoutingRule(BaseModel):
 
 
 class RoutingRules(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     rules: list[RoutingRule] = Field(max_length=100)
 
 
 class PresenceRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     presence: Presence
     cap: int | None = Field(default=None, ge=1, le=50)
 
 
 class PresenceState(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     sub: str
     presence: Presence
     cap: int

@@ -36,7 +36,7 @@ def checked_endpoint(value: str) -> str:
 class CityLinkRequest(BaseModel):
     """PUT /api/open311/city/{target}: the city's endpoint and the API key the city gave the agency."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     endpoint: str = Field(max_length=300)
     api_key: str = Field(min_length=1, max_length=200)
@@ -51,6 +51,8 @@ class CityLinkRequest(BaseModel):
 class CityLink(BaseModel):
     """A stored link: `target` is a service code or `_all`."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     target: str = Field(pattern=LINK_TARGET)
     endpoint: str
     api_key: str
@@ -62,6 +64,8 @@ class CityLink(BaseModel):
 class CityLinkView(BaseModel):
     """A link as staff see it: never the key."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     target: str
     endpoint: str
     jurisdiction_id: str | None = None
@@ -71,18 +75,20 @@ class CityLinkView(BaseModel):
 
 
 class CityLinkList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     links: list[CityLinkView]
 
 
 class ForwardJob(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kind: str = Field(default="servicerequests.forward", pattern=r"^servicerequests\.forward$")
     request_id: str = Field(pattern=r"^[0-9]{1,12}$")
 
 
 class ForwardRecord(SqsRecordModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True, defer_build=True)
 
     body: Json[ForwardJob]  # type: ignore[assignment]
 

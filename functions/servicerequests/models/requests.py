@@ -13,7 +13,7 @@ AttributeAnswer = str | list[str]
 class ServiceRequestRecord(BaseModel):
     """Everything Switchboard keeps about a request. `resident` and `thread_id` stay inside the stack."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     service_request_id: str
     service_code: str

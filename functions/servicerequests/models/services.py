@@ -18,7 +18,7 @@ ServiceType = Literal["realtime", "batch", "blackbox"]
 
 
 class AttributeValue(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     key: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
@@ -27,7 +27,7 @@ class AttributeValue(BaseModel):
 class ServiceAttribute(BaseModel):
     """One attribute of a service definition (GeoReport v2 `attributes[]`)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     variable: bool = True  # False: an informational text shown to the resident, not a question
     code: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
@@ -53,7 +53,7 @@ class ServiceAttribute(BaseModel):
 class Service(BaseModel):
     """A service of the catalogue: the GeoReport v2 fields plus keywords and the handling department."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     service_code: str = Field(pattern=SERVICE_CODE)
     service_name: str = Field(min_length=1, max_length=120)
@@ -89,7 +89,7 @@ class Service(BaseModel):
 
 
 class ServiceCatalogue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     services: list[Service]
 
@@ -97,7 +97,7 @@ class ServiceCatalogue(BaseModel):
 class CatalogueImport(BaseModel):
     """A city's `services.json` (a list) and its service definitions, keyed by service code."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     services: list[dict[str, object]] = Field(max_length=500)
     definitions: dict[str, dict[str, object]] = Field(default_factory=dict)
@@ -105,5 +105,7 @@ class CatalogueImport(BaseModel):
 
 
 class ImportResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     imported: int
     problems: list[str]

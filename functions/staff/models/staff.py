@@ -31,10 +31,12 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Department(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     department_id: str
     name: str
 
@@ -49,10 +51,14 @@ class DepartmentRename(_Strict):
 
 
 class DepartmentList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     departments: list[Department]
 
 
 class StaffMember(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     sub: str
     email: str
     name: str | None = None
@@ -63,6 +69,8 @@ class StaffMember(BaseModel):
 
 
 class StaffList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     staff: list[StaffMember]
 
 

@@ -25,7 +25,7 @@ def _texts_only() -> list[AlertChannel]:
 
 class SignupRequest(BaseModel):
     # Validation errors are logged: never echo the phone number back.
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True, defer_build=True)
 
     phone: str = Field(min_length=7, max_length=32)
     topics: list[str] = Field(min_length=1, max_length=20)
@@ -74,15 +74,21 @@ class SignupRequest(BaseModel):
 
 
 class SignupAccepted(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     status: Literal["confirmation_sent"] = "confirmation_sent"
 
 
 class TopicView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     code: str
     name: str
 
 
 class TopicList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     agency: str
     topics: list[TopicView]  # named in `lang`
     languages: list[str]

@@ -28,7 +28,7 @@ Direction = Literal["in", "out"]
 class TranslationSettings(BaseModel):
     """The agency's translation settings (admin): on or off, a monthly character cap, the agents' language."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     enabled: bool = True
     monthly_char_cap: int = Field(default=DEFAULT_MONTHLY_CHAR_CAP, ge=0, le=1_000_000_000)
@@ -41,6 +41,8 @@ class MessageTranslation(BaseModel):
     Inbound: `original` is what the resident wrote (in `original_language`), `text` what staff read (in
     `language`). Outbound: `original` is what the agent wrote, `text` what the resident received.
     """
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
 
     message_id: str
     direction: Direction
@@ -57,6 +59,8 @@ class MessageTranslation(BaseModel):
 
 
 class ThreadTranslations(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     thread_id: str
     language: str | None  # the thread's language (stored, or detected and kept)
     language_set_by: Literal["staff", "detected"] | None = None
@@ -66,24 +70,28 @@ class ThreadTranslations(BaseModel):
 
 
 class LanguageRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     language: str = Field(pattern=LANGUAGE_PATTERN)
 
 
 class LanguageState(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     thread_id: str
     language: str
     language_set_by: Literal["staff", "detected"]
 
 
 class PreviewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     body: ReplyText
 
 
 class Segments(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     encoding: Literal["GSM-7", "UCS-2"]
     segments: int
     characters: int
@@ -92,6 +100,8 @@ class Segments(BaseModel):
 
 class ReplyPreview(BaseModel):
     """What the resident would receive. `status` not_needed: same language (or unknown): send as written."""
+
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
 
     status: Literal["translated", "not_translated", "not_needed"]
     language: str | None
@@ -107,7 +117,7 @@ class ReplyPreview(BaseModel):
 class TranslatedReplyRequest(BaseModel):
     """The agent sends the translation they were shown (`translation`), with what they wrote (`body`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     body: ReplyText
     translation: ReplyText
@@ -118,6 +128,8 @@ class TranslatedReplyRequest(BaseModel):
 
 
 class UsageView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     month: str
     characters: int
     cap: int

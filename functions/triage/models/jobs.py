@@ -14,7 +14,7 @@ from triage.models.score import Score
 class RescoreJob(BaseModel):
     """Re-score the open threads from `cursor` (None: from the top) with rules version `rules_version`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kind: Literal["triage.rescore"] = "triage.rescore"
     rules_version: int = Field(ge=1)
@@ -22,7 +22,7 @@ class RescoreJob(BaseModel):
 
 
 class RescoreRecord(SqsRecordModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True, defer_build=True)
 
     body: Json[RescoreJob]  # type: ignore[assignment]
 

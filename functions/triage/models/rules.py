@@ -22,7 +22,7 @@ def level_rank(level: Level) -> int:
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 Phrases = dict[str, list[str]]  # language code -> phrases

@@ -10,7 +10,7 @@ from triage.models.rules import Level
 class Reason(BaseModel):
     """One rule that fired: its code and the exact span of the resident's text that triggered it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     code: str
     text: str
@@ -20,7 +20,7 @@ class Reason(BaseModel):
 
 
 class Score(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     level: Level
     reasons: tuple[Reason, ...] = ()

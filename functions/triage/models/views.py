@@ -11,18 +11,22 @@ from triage.models.rules import Level
 
 
 class OverrideRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     level: Level
     reason: str = Field(min_length=3, max_length=200)
 
 
 class ReasonView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     code: str
     text: str
 
 
 class OverrideView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     level: Level
     reason: str
     by: str
@@ -30,6 +34,8 @@ class OverrideView(BaseModel):
 
 
 class TriageState(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     thread_id: str
     triage_level: Level | None = None
     triage_reasons: list[ReasonView] = Field(default_factory=list)
@@ -38,6 +44,8 @@ class TriageState(BaseModel):
 
 
 class RulesView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     version: int
     rules: dict[str, Any]  # the RuleSet as JSON
     updated_at: str | None = None
@@ -46,13 +54,15 @@ class RulesView(BaseModel):
 
 
 class RulesSaveRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     based_on_version: int = Field(ge=1)  # the version the admin edited: a concurrent save answers 409
     rules: dict[str, Any]
 
 
 class NoticeView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     kind: str
     thread_id: str
     codes: list[str]
@@ -60,6 +70,8 @@ class NoticeView(BaseModel):
 
 
 class NoticeList(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     notices: list[NoticeView]
 
 
@@ -71,7 +83,7 @@ class OnCallRequest(BaseModel):
     """PUT /api/triage/oncall: the number texted when a crisis is flagged (null: nobody), and the page the
     text links to (the page sends its own address)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     number: str | None = Field(default=None, max_length=40)
     page_url: str = Field(max_length=300, pattern=PAGE_URL_PATTERN)
@@ -88,6 +100,8 @@ class OnCallRequest(BaseModel):
 
 
 class OnCallView(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     number: str | None = None
     page_url: str | None = None
     updated_at: str | None = None

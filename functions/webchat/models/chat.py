@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from switchboard.phone import normalize_phone
 
 MAX_CHAT_MESSAGE = 1600
-_PRIVATE = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+_PRIVATE = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
@@ -82,6 +82,8 @@ class UploadRequest(BaseModel):
 
 
 class UploadGranted(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     upload_id: str
     url: str
     fields: dict[str, str]
@@ -90,11 +92,15 @@ class UploadGranted(BaseModel):
 
 
 class ChatMedia(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     media_id: str
     content_type: str
 
 
 class Availability(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     open: bool
     next_open: str | None  # ISO instant with offset; None when open now or always staffed
     hours: str
@@ -105,6 +111,8 @@ class Availability(BaseModel):
 
 
 class SessionStarted(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     token: str
     session_id: str
     expires_at: int
@@ -112,6 +120,8 @@ class SessionStarted(BaseModel):
 
 
 class ChatMessageOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     id: str
     sid: str | None  # the resident's own messages: the SID the POST answered, to replace "sending"
     cursor: str
@@ -123,6 +133,8 @@ class ChatMessageOut(BaseModel):
 
 
 class ChatUpdates(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     messages: list[ChatMessageOut]
     cursor: str | None
     agent_typing: bool
@@ -133,11 +145,15 @@ class ChatUpdates(BaseModel):
 
 
 class MessageAccepted(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     client_id: str
     sid: str
 
 
 class WebChatConfig(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     allowed_origins: list[str]
     business_hours: str
     timezone: str
@@ -145,6 +161,8 @@ class WebChatConfig(BaseModel):
 
 
 class ResidentContact(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at import
+
     name: str | None = None
     email: str | None = None
     phone: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar, overload
 
 from pydantic import (
     AfterValidator,
@@ -24,20 +24,17 @@ from pydantic import (
 
 from switchboard.phone import is_e164
 
-
-class SettingsError(RuntimeError):
-    """A missing or invalid environment variable; the message names it."""
+# The two message webhooks' settings are plain dataclasses (switchboard.webhook_settings: no pydantic on their
+# cold start), re-exported here with the error every loader raises.
+from switchboard.webhook_settings import InboundWebhookSettings as InboundWebhookSettings
+from switchboard.webhook_settings import PlainSettings, PlainT
+from switchboard.webhook_settings import SettingsError as SettingsError
+from switchboard.webhook_settings import StatusWebhookSettings as StatusWebhookSettings
+from switchboard.webhook_settings import base_url as _base_url
 
 
 def _blank_to_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
-
-
-def _base_url(value: str) -> str:
-    value = value.strip().rstrip("/")
-    if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
-        raise ValueError("must be an http(s) URL")
-    return value
 
 
 def _e164_or_empty(value: str) -> str:
@@ -67,19 +64,6 @@ class _TwilioWebhookSettings(_Env):
     twilio_secret_arn: Required = Field(alias="TWILIO_SECRET_ARN")
     # Signatures are checked against this configured URL, never one rebuilt from request headers.
     public_api_url: BaseUrl = Field(alias="PUBLIC_API_URL")
-
-
-class _QueuedWebhookSettings(_TwilioWebhookSettings):
-    # Fields too long for a queue message are kept whole here, under `oversize/`.
-    media_bucket: Required = Field(alias="MEDIA_BUCKET")
-
-
-class InboundWebhookSettings(_QueuedWebhookSettings):
-    inbound_queue_url: Required = Field(alias="INBOUND_QUEUE_URL")
-
-
-class StatusWebhookSettings(_QueuedWebhookSettings):
-    status_queue_url: Required = Field(alias="STATUS_QUEUE_URL")
 
 
 class _TwilioApiSettings(_Env):
@@ -184,8 +168,20 @@ class SmsSenderSettings(_TwilioApiSettings):
 SettingsT = TypeVar("SettingsT", bound=_Env)
 
 
-def load_settings(model: type[SettingsT], environ: Mapping[str, str] | None = None) -> SettingsT:
+@overload
+def load_settings(model: type[SettingsT], environ: Mapping[str, str] | None = None) -> SettingsT: ...
+
+
+@overload
+def load_settings(model: type[PlainT], environ: Mapping[str, str] | None = None) -> PlainT: ...
+
+
+def load_settings(
+    model: type[SettingsT] | type[PlainT], environ: Mapping[str, str] | None = None
+) -> SettingsT | PlainT:
     """Validate the environment against `model`; SettingsError names every missing or invalid variable."""
+    if issubclass(model, PlainSettings):
+        return model.from_environ(environ)
     source = os.environ if environ is None else environ
     try:
         return model.model_validate(dict(source))
