@@ -14,6 +14,7 @@ from playwright.sync_api import Page, Route, expect
 from infra.local.stack import LocalStack
 from tests.e2e.browser import browser_test_marks, new_page, thread_action
 from tests.e2e.test_agent_browser import assert_axe_clean, assert_clean, sign_in, thread_button
+from tests.e2e.test_workspace_browser import demo_agents_have_room
 from tests.e2e.test_workspace_layout_browser import (
     SIZE_IDS,
     SIZES,
@@ -23,7 +24,7 @@ from tests.e2e.test_workspace_layout_browser import (
 )
 
 pytestmark = browser_test_marks()
-_ = busy_thread  # a module fixture this module uses by name
+_ = busy_thread, demo_agents_have_room  # fixtures this module uses by name
 
 
 def fresh_number() -> str:
@@ -101,7 +102,7 @@ def test_a_conversation_only_keyword_flows_answered_waits_for_nobody_and_is_foun
 
 @pytest.mark.parametrize("viewport", [SIZES[0], SIZES[2]], ids=[SIZE_IDS[0], SIZE_IDS[2]])
 def test_bulk_select_labels_assigns_transfers_and_closes_several_and_says_which_were_refused(
-    chromium: Any, local_stack: LocalStack, viewport: dict[str, int]
+    chromium: Any, local_stack: LocalStack, viewport: dict[str, int], demo_agents_have_room: None
 ) -> None:
     numbers = [fresh_number() for _ in range(3)]
     for n, number in enumerate(numbers):

@@ -227,7 +227,8 @@ def test_each_function_may_send_only_to_the_queue_it_feeds(cfn: TemplateView) ->
         "ReminderStepsFn": {"OutboundQueue"},  # a reminder before a deadline
         "WebChatFn": {"InboundQueue"},  # a web chat message enters where a text does
         "AlertsApiFn": {"AlertPlanQueue"},  # send now: the plan job
-        "AlertPlannerFn": {"AlertSendQueue"},  # one message per (alert, resident)
+        # one message per (alert, resident); a large audience's shard jobs go back on its own queue
+        "AlertPlannerFn": {"AlertSendQueue", "AlertPlanQueue"},
         "AlertSenderFn": set(),
         "LinkRedirectFn": set(),
         "CallsFn": set(),
