@@ -11,7 +11,8 @@ and a batch on a loaded 2-core machine can run longer than that: without care it
 again while still being handled, counted as receives and moved to the dead-letter queue though nothing failed.
 So a batch is received hidden for at least its function's timeout (ReceiveMessage's VisibilityTimeout), kept
 hidden while it runs (a heartbeat, ChangeMessageVisibilityBatch, for handlers slower than their timeout here),
-and a failed record is handed back to come again after the queue's own visibility timeout, as SQS would.
+and a failed record is handed back to come again after the queue's own visibility timeout, as SQS would
+(times its receives so far, up to 4: AWS spaces the five receives by minutes, the e2e tier by seconds).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ log = logging.getLogger("switchboard.local")
 # Batches in flight for a mapping whose template sets no MaximumConcurrency (Lambda's own ceiling is the
 # account's concurrency; this 2-core machine runs every handler in one process).
 DEFAULT_MAX_CONCURRENCY = 8
+# A failed record's n-th retry waits n visibility timeouts, up to this many (pollers._retry_after).
+RETRY_SPREAD = 4
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
@@ -194,8 +197,16 @@ class SqsPoller:
         timeout is 6x that, so a running invocation's records never come back while it runs)."""
         return max(self._queue_visibility(), self.function.timeout_s)
 
+    def _retry_after(self, message: dict[str, Any]) -> int:
+        """A failed record comes again after the queue's visibility timeout times its receives so far (at most
+        RETRY_SPREAD times): on AWS its five receives span minutes (visibility 6x the consumer's timeout);
+        locally, at a 2 s timeout, a burst's passing conflicts could use all five in ten seconds."""
+        receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1") or 1)
+        return self._queue_visibility() * min(max(receives, 1), RETRY_SPREAD)
+
     def _hand_back(self, messages: list[dict[str, Any]]) -> None:
-        """Failed records come again after the queue's visibility timeout, not the longer receive-time one."""
+        """Failed records come again after the queue's visibility timeout (spread by receives), not the
+        longer receive-time one."""
         for start in range(0, len(messages), 10):
             self.sqs.change_message_visibility_batch(
                 QueueUrl=self.queue_url,
@@ -203,7 +214,7 @@ class SqsPoller:
                     {
                         "Id": str(i),
                         "ReceiptHandle": m["ReceiptHandle"],
-                        "VisibilityTimeout": self._queue_visibility(),
+                        "VisibilityTimeout": self._retry_after(m),
                     }
                     for i, m in enumerate(messages[start : start + 10])
                 ],

@@ -54,7 +54,8 @@ def test_failing_text_goes_to_the_dlq_and_replay_delivers_it(local_stack: LocalS
     try:
         status, _ = local_stack.send_inbound(address, "Tree down on Pine Rd", media=[("image/png", PNG)])
         assert status == 200  # Twilio still got its answer: the text is safe in the queue
-        deadline = time.monotonic() + 40
+        # Five receives, each retry a little later (infra/local/pollers.py: 2, 4, 6, 8 s), then the DLQ.
+        deadline = time.monotonic() + 90
         while queue_depth(sqs, dlq_url) == 0:
             assert time.monotonic() < deadline, "the failing text never reached the dead-letter queue"
             time.sleep(0.25)

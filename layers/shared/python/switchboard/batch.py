@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import ValidationError
 
+from switchboard.dynamodb import TransactionConflict
 from switchboard.observability import logger, metrics, tracer
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ def log_record_failures(record_handler: Callable[[RecordT], object]) -> Callable
                 extra={
                     "sqs_message_id": getattr(record, "messageId", None),
                     "error_type": type(error).__name__,
+                    # A cancelled transaction's reason codes (ConditionalCheckFailed, TransactionConflict)
+                    # name no resident: they say which kind of conflict keeps a record failing.
+                    **({"reason": str(error)} if isinstance(error, TransactionConflict) else {}),
                 },
             )
             metrics.add_metric(name="RecordFailed", unit=MetricUnit.Count, value=1)
