@@ -341,18 +341,22 @@ def test_supervisor_and_admin_views_are_axe_clean_and_agents_do_not_get_them(
         expect(page.get_by_role("heading", name="Audit log")).to_be_focused()
         # The session's other tests wrote many entries today: filter, and load more until the read shows.
         page.locator("#audit-filter").fill("thread.read")
-        more = page.locator("#audit-more")
+        more, status = page.locator("#audit-more"), page.locator("#audit-status")
         for _ in range(40):
+            # Each page loaded first (the loop once gave up before the first 200 had arrived)
+            expect(status).to_contain_text("(UTC).", timeout=15_000)
             if "thread.read" in (page.locator("#audit-rows").text_content() or "") or not more.is_visible():
                 break
             more.click()
-            page.wait_for_timeout(200)
         expect(page.locator("#audit-rows")).to_contain_text("thread.read")
         expect(page.locator("#audit-rows")).to_contain_text(DEMO_AGENT_EMAIL)
         assert_axe_clean(page, "the supervisor view")
         # The table is there to read (it once rendered 0 px tall), and its filter says what it hid.
         box = page.locator("#audit-table").bounding_box()
-        assert box is not None and box["height"] > 100
+        row = page.locator("#audit-rows tr").first.bounding_box()
+        assert (
+            box is not None and row is not None and row["height"] > 20 and box["height"] > row["height"] + 20
+        )
         page.get_by_label("Show only entries with").fill("no-such-action-anywhere")
         expect(page.locator("#audit-rows")).to_contain_text("No entries match “no-such-action-anywhere”")
         page.get_by_label("Show only entries with").fill("thread.read")
