@@ -76,7 +76,7 @@ class LocalStackConfig:
     moto_port: int = int(os.environ.get("SWITCHBOARD_MOTO_PORT", "5055"))
     api_port: int = int(os.environ.get("SWITCHBOARD_PORT", "8787"))
     twilio_port: int = int(os.environ.get("SWITCHBOARD_TWILIO_PORT", "8788"))
-    translate_port: int = int(os.environ.get("SWITCHBOARD_TRANSLATE_PORT", "8789"))
+    translate_port: int = int(os.environ.get("SWITCHBOARD_TRANSLATE_PORT", "8790"))
     status_delays: tuple[float, float] = (0.2, 0.3)
     # None keeps the template's visibility timeouts; tests set seconds to see retries and redrive quickly.
     visibility_timeout_s: int | None = None
